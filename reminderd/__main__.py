@@ -1,0 +1,3 @@
+from reminderd.cli import main
+
+main()

@@ -1,0 +1,365 @@
+"""The `reminderd` command. Each subcommand is a few lines over the core and the store;
+errors become one message and an exit code (2 for bad input, 1 otherwise), never a
+traceback. Heavy imports (APScheduler, D-Bus) happen only in the commands that need them.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import re
+import sys
+from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
+from typing import Callable
+
+import click
+
+from reminderd import paths
+from reminderd.config import Config, format_duration, load_config
+from reminderd.errors import ConfigError, ReminderdError, UsageError
+
+UTC = timezone.utc
+WHEN_HELP = 'a time today "HH:MM" or a date and time "YYYY-MM-DD HH:MM"'
+
+
+class App:
+    """What every command needs, found once: config and log paths, the clock."""
+
+    def __init__(self, config_option: str | None, db_option: str | None) -> None:
+        self.config_path = paths.config_path(config_option)
+        self.db_path = paths.db_path(db_option)
+        self._config: Config | None = None
+        self._store = None
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            self._config = load_config(self.config_path)
+        return self._config
+
+    @property
+    def store(self):
+        if self._store is None:
+            from reminderd.store import Store
+
+            self._store = Store.open(self.db_path)
+        return self._store
+
+
+def handle_errors(command: Callable) -> Callable:
+    """Turn reminderd's own errors into a message on stderr and the error's exit code."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except ReminderdError as err:
+            click.echo(f"reminderd: {err}", err=True)
+            sys.exit(err.exit_code)
+
+    return wrapper
+
+
+@click.group()
+@click.option("--config", "config_option", metavar="PATH", envvar=None,
+              help="Config file [default: $REMINDERD_CONFIG or ~/.config/reminderd/config.toml].")
+@click.option("--db", "db_option", metavar="PATH",
+              help="Dose log [default: $REMINDERD_DB or ~/.local/share/reminderd/reminderd.db].")
+@click.version_option(package_name="reminderd")
+@click.pass_context
+def cli(ctx: click.Context, config_option: str | None, db_option: str | None) -> None:
+    """Medication reminders with Taken / Snooze / Skip buttons, and a log of every dose.
+
+    \b
+    reminderd run            start the daemon (usually as a systemd user service)
+    reminderd status         today's doses
+    reminderd take           confirm the dose due now
+    reminderd log --format csv > doses.csv
+    """
+    ctx.obj = App(config_option, db_option)
+
+
+pass_app = click.make_pass_decorator(App)
+
+
+# --- parsing arguments -----------------------------------------------------------------
+
+
+def parse_when(text: str | None, app: App) -> datetime:
+    """--at: "07:55" (today, local) or "2026-11-20 22:10"; None means now."""
+    from reminderd.schedule import local_instant
+
+    if text is None:
+        return app.now()
+    tz = app.config.timezone
+    text = text.strip()
+    m = re.fullmatch(r"(\d{4}-\d{2}-\d{2})[ T](\d{1,2}):(\d{2})", text) or re.fullmatch(r"()(\d{1,2}):(\d{2})", text)
+    try:
+        if not m:
+            raise ValueError
+        day = date.fromisoformat(m[1]) if m[1] else app.now().astimezone(tz).date()
+        return local_instant(day, time(int(m[2]), int(m[3])), tz)
+    except ValueError:
+        raise UsageError(f"--at {text!r} is not valid; expected {WHEN_HELP}") from None
+
+
+def parse_day(text: str | None, name: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"{name} {text!r} is not valid; expected a date YYYY-MM-DD") from None
+
+
+def local(instant: datetime | None, tz, fmt: str = "%H:%M") -> str:
+    return "" if instant is None else instant.astimezone(tz).strftime(fmt)
+
+
+# --- the daemon ----------------------------------------------------------------------
+
+
+@cli.command()
+@pass_app
+@handle_errors
+def run(app: App) -> None:
+    """Run the reminder daemon in the foreground (systemd runs it as a user service).
+
+    With no config file yet, the example config is used and a log line says so.
+    """
+    _setup_logging()
+    log = logging.getLogger("reminderd")
+    explicit = app.config_path != paths.default_config_path() or os.environ.get("REMINDERD_CONFIG")
+    if not app.config_path.exists() and not explicit:
+        log.warning("no config at %s: using the example config %s (run `reminderd init` to make "
+                    "your own)", app.config_path, paths.EXAMPLE_CONFIG)
+        app.config_path = paths.EXAMPLE_CONFIG
+    config = app.config  # a bad config stops here, before anything else is touched
+    from reminderd.lock import take_lock
+
+    take_lock(paths.lock_path(app.db_path))
+    from reminderd.daemon import Daemon
+    from reminderd.notify import make_notifier
+
+    daemon = Daemon(config, app.store, make_notifier(config.notifications.backend),
+                    reload_config=lambda: load_config(app.config_path))
+    sys.exit(daemon.run())
+
+
+def _setup_logging() -> None:
+    # Under systemd the journal stamps each line itself.
+    fmt = "%(levelname)s %(message)s" if os.environ.get("JOURNAL_STREAM") else "%(asctime)s %(levelname)s %(message)s"
+    logging.basicConfig(level=logging.INFO, format=fmt, stream=sys.stderr)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
+# --- answering doses -------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("medication", required=False)
+@click.option("--at", "at", metavar="WHEN", help=f"When it was taken: {WHEN_HELP} [default: now].")
+@click.option("--force", is_flag=True, help="Record it even if it is closer than min_gap to another dose.")
+@pass_app
+@handle_errors
+def take(app: App, medication: str | None, at: str | None, force: bool) -> None:
+    """Confirm that a dose was taken.
+
+    Records the unanswered dose nearest WHEN (early, on time, late, or one already
+    counted as missed). MEDICATION may be left out when only one is configured.
+
+    \b
+    reminderd take
+    reminderd take gabapentin --at 07:55
+    reminderd take gabapentin --at "2026-11-20 22:10"
+    """
+    from reminderd import answers
+
+    answer = answers.take(app.store, app.config, medication, parse_when(at, app), app.now(), force)
+    d, tz = answer.dose, app.config.timezone
+    late = d.late_minutes or 0
+    timing = "on time" if abs(late) < 1 else (f"{late} min late" if late > 0 else f"{-late} min early")
+    click.echo(f"Recorded: {d.medication} {d.dose}, {d.slot} dose of {d.local_date}, taken at "
+               f"{local(d.taken_at, tz)} ({timing}).")
+    if answer.advice:
+        click.echo(f"Note: the next dose is near. {answer.advice}")
+
+
+@cli.command()
+@click.argument("medication", required=False)
+@click.option("--at", "at", metavar="WHEN", help=f"Which dose: {WHEN_HELP} [default: now].")
+@click.option("--reason", help="Why it was skipped (kept in the log).")
+@pass_app
+@handle_errors
+def skip(app: App, medication: str | None, at: str | None, reason: str | None) -> None:
+    """Record that a dose was skipped on purpose.
+
+    \b
+    reminderd skip gabapentin --reason "nausea"
+    """
+    from reminderd import answers
+
+    d = answers.skip(app.store, app.config, medication, parse_when(at, app), app.now(), reason).dose
+    click.echo(f"Recorded: {d.medication} {d.slot} dose of {d.local_date} skipped.")
+
+
+@cli.command()
+@click.argument("medication", required=False)
+@click.option("--for", "length", metavar="DURATION", help='How long, e.g. "10m" or "1h" [default: the medication\'s snooze].')
+@pass_app
+@handle_errors
+def snooze(app: App, medication: str | None, length: str | None) -> None:
+    """Remind again later about the dose due now.
+
+    \b
+    reminderd snooze --for 20m
+    """
+    from reminderd import answers
+    from reminderd.config import _Bad, parse_duration
+
+    delta = None
+    if length is not None:
+        try:
+            delta = parse_duration(length)
+        except _Bad as bad:
+            raise UsageError(f"--for {length!r} is not valid; expected {bad.expected}") from None
+    d = answers.snooze(app.store, app.config, medication, delta, app.now()).dose
+    click.echo(f"Snoozed: {d.medication} {d.slot} dose, reminding again at "
+               f"{local(d.snoozed_until, app.config.timezone)}.")
+
+
+# --- reading the log -------------------------------------------------------------------
+
+
+def _state(d, tz, now: datetime) -> str:
+    if d.status == "taken":
+        late = d.late_minutes or 0
+        return f"taken {local(d.taken_at, tz)}" + (f" ({late:+d} min)" if abs(late) >= 1 else "")
+    if d.status == "pending":
+        if d.snoozed_until and d.snoozed_until > now:
+            return f"snoozed until {local(d.snoozed_until, tz)}"
+        if d.due <= now:
+            return f"DUE (reminded {d.reminders_sent}x)" if d.reminders_sent else "DUE"
+        return "upcoming"
+    return d.status + (f" ({d.reason})" if d.reason else "")
+
+
+@cli.command()
+@pass_app
+@handle_errors
+def status(app: App) -> None:
+    """Today's doses with their state, what is waiting, and the next dose."""
+    from tabulate import tabulate
+
+    from reminderd.schedule import slots_between, slots_on
+
+    config, tz, now = app.config, app.config.timezone, app.now()
+    today = now.astimezone(tz).date()
+    recorded = app.store.doses_on_dates(today - timedelta(days=1), today)
+    rows = {(d.medication, d.local_date, d.slot): d for d in recorded}
+    table = []
+    for s in slots_on(config, today):
+        d = rows.get((s.medication, s.local_date, s.slot))
+        state = _state(d, tz, now) if d else ("not recorded" if s.due <= now else "upcoming")
+        table.append([s.slot, s.medication, s.dose, state])
+    click.echo(f"Today, {today:%A %d %B %Y} ({tz.key}):")
+    click.echo(tabulate(table, headers=["slot", "medication", "dose", "state"]) if table else "no doses today")
+    for d in recorded:
+        if d.open and d.due <= now:
+            click.echo(f"Waiting for an answer: {d.medication} {d.slot} dose of {d.local_date} "
+                       f"(due {local(d.due, tz, '%a %H:%M')}); answer with: reminderd take {d.medication}")
+    upcoming = slots_between(config, now, now + timedelta(days=2))
+    if upcoming:
+        s = upcoming[0]
+        click.echo(f"Next dose: {s.medication} {s.dose} at {local(s.due, tz, '%a %H:%M')}.")
+
+
+LOG_COLUMNS = ["medication", "local_date", "slot", "dose", "due", "status", "taken_at",
+               "late_minutes", "via", "reason", "reminders_sent"]
+
+
+@cli.command(name="log")
+@click.option("--since", metavar="DATE", help="First local date, YYYY-MM-DD [default: 30 days ago].")
+@click.option("--until", metavar="DATE", help="Last local date, YYYY-MM-DD [default: today].")
+@click.option("--medication", help="Only this medication.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@pass_app
+@handle_errors
+def log_command(app: App, since: str | None, until: str | None, medication: str | None, fmt: str) -> None:
+    """Every dose with its slot, due time, status, when it was taken and how.
+
+    Times in csv and json are UTC (ISO 8601); the table shows local times.
+
+    \b
+    reminderd log --since 2026-11-01 --format csv > doses.csv
+    """
+    from reminderd import export
+
+    tz = _display_zone(app)
+    today = app.now().astimezone(tz).date()
+    last = parse_day(until, "--until") or today
+    first = parse_day(since, "--since") or last - timedelta(days=30)
+    if first > last:
+        raise UsageError(f"--since {first} is after --until {last}; expected since <= until")
+    rows = export.dose_rows(app.store, first, last, medication)
+    click.echo(export.render(rows, LOG_COLUMNS, fmt, tz), nl=False)
+
+
+def _display_zone(app: App):
+    """The config's zone when there is a usable config, else the machine's."""
+    from zoneinfo import ZoneInfo
+
+    from reminderd.config import system_zone_name
+
+    try:
+        return app.config.timezone
+    except ConfigError:
+        return ZoneInfo(system_zone_name())
+
+
+# --- config ----------------------------------------------------------------------------
+
+
+@cli.command(name="check-config")
+@click.argument("path", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@pass_app
+@handle_errors
+def check_config(app: App, path: Path | None) -> None:
+    """Check a config file: prints "ok" and the schedule, or every problem (exit 2)."""
+    config = load_config(path or app.config_path)
+    click.echo("ok")
+    click.echo(f"time zone: {config.timezone.key}")
+    for med in config.medications:
+        click.echo(f"{med.name} {med.dose} at {', '.join(med.slots)}; reminded every "
+                   f"{format_duration(med.remind_every)}, missed after {format_duration(med.give_up_after)}, "
+                   f"at least {format_duration(med.min_gap)} apart")
+    c = config.checkin
+    click.echo(f"morning check-in at {c.time:%H:%M} (asked until {c.until:%H:%M}); "
+               f"notifications: {config.notifications.backend}")
+
+
+@cli.command()
+@pass_app
+@handle_errors
+def init(app: App) -> None:
+    """Write the commented example config to the config path (never overwrites)."""
+    target = app.config_path
+    if target.exists():
+        raise UsageError(f"{target} already exists; it was left as it is")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(target, "x", encoding="utf-8") as out:  # "x": never overwrite, even in a race
+        out.write(paths.EXAMPLE_CONFIG.read_text(encoding="utf-8"))
+    click.echo(f"Wrote {target}. Edit it, then check it with: reminderd check-config")
+
+
+def main() -> None:
+    cli(prog_name="reminderd")
+
+
+if __name__ == "__main__":
+    main()

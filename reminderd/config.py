@@ -1,0 +1,368 @@
+"""The TOML config, read into frozen dataclasses.
+
+The schema is data (the `*_KEYS` tables below): each setting has a parser that returns
+the value or raises `_Bad(expected)`. Every problem in a file is collected and reported
+at once, each naming the key path (`medication[0].times[2]`), the value found and what
+was expected, so a user fixes the file in one go.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass
+from datetime import time, timedelta
+from datetime import time as _clock
+from pathlib import Path
+from typing import Any, Callable
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from reminderd.errors import ConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised only on 3.10
+    import tomli as tomllib
+
+DEFAULT_ADVICE = (
+    "If you forget a dose, take it as soon as you remember. If it is nearly time for your "
+    "next dose, skip the missed one and take the next dose at the usual time. Never take "
+    "two doses at once to make up for a forgotten one. Your prescriber's instructions "
+    "come first."
+)
+NOTIFICATION_BACKENDS = ("auto", "dbus", "plyer", "log")
+
+
+@dataclass(frozen=True)
+class Medication:
+    name: str
+    dose: str
+    times: tuple[time, ...]  # sorted, distinct
+    remind_every: timedelta = timedelta(minutes=15)
+    give_up_after: timedelta = timedelta(hours=3)
+    min_gap: timedelta = timedelta(hours=4)
+    snooze: timedelta = timedelta(minutes=10)
+    early_window: timedelta = timedelta(hours=2)
+    instructions: str = ""
+
+    @property
+    def slots(self) -> tuple[str, ...]:
+        return tuple(format_slot(t) for t in self.times)
+
+
+@dataclass(frozen=True)
+class CheckinSettings:
+    # `time` is the setting's name in the file; the field shadows datetime.time in this
+    # class body, hence the _clock alias for the defaults.
+    time: _clock = _clock(8, 30)
+    remind_every: timedelta = timedelta(minutes=30)
+    until: _clock = _clock(12, 0)
+    night_window: timedelta = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class NotificationSettings:
+    backend: str = "auto"
+    private: bool = False
+
+
+@dataclass(frozen=True)
+class Config:
+    timezone: ZoneInfo
+    medications: tuple[Medication, ...]
+    checkin: CheckinSettings = CheckinSettings()
+    notifications: NotificationSettings = NotificationSettings()
+    on_time_window: timedelta = timedelta(hours=1)
+    near_next_dose: timedelta = timedelta(hours=2)
+    missed_dose_advice: str = DEFAULT_ADVICE
+    source: str = "config"
+
+    def medication(self, name: str) -> Medication | None:
+        for med in self.medications:
+            if med.name.casefold() == name.casefold():
+                return med
+        return None
+
+
+# --- value parsers: each returns the value or raises _Bad(what was expected) ---------
+
+
+class _Bad(Exception):
+    def __init__(self, expected: str) -> None:
+        super().__init__(expected)
+        self.expected = expected
+
+
+_DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+_DURATION_EXPECTED = 'a duration like "90s", "15m", "3h" or "1h30m", longer than zero'
+_TIME = re.compile(r"^(\d{2}):(\d{2})$")
+_TIME_EXPECTED = 'a time "HH:MM" from "00:00" to "23:59"'
+
+
+def parse_duration(value: Any) -> timedelta:
+    """ "1h30m" -> timedelta(hours=1, minutes=30). Zero and negative are refused."""
+    match = _DURATION.match(value) if isinstance(value, str) else None
+    if not match or not any(match.groups()):
+        raise _Bad(_DURATION_EXPECTED)
+    hours, minutes, seconds = (int(g or 0) for g in match.groups())
+    result = timedelta(hours=hours, minutes=minutes, seconds=seconds)
+    if result <= timedelta(0):
+        raise _Bad(_DURATION_EXPECTED)
+    return result
+
+
+def parse_time(value: Any) -> time:
+    match = _TIME.match(value) if isinstance(value, str) else None
+    if not match:
+        raise _Bad(_TIME_EXPECTED)
+    hour, minute = int(match[1]), int(match[2])
+    if hour > 23 or minute > 59:
+        raise _Bad(_TIME_EXPECTED)
+    return time(hour, minute)
+
+
+def format_slot(t: time) -> str:
+    return f"{t.hour:02d}:{t.minute:02d}"
+
+
+def format_duration(delta: timedelta) -> str:
+    """timedelta(hours=1, minutes=30) -> "1h30m", the config's own spelling."""
+    seconds = int(delta.total_seconds())
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    text = (f"{hours}h" if hours else "") + (f"{minutes}m" if minutes else "")
+    return text + (f"{seconds}s" if seconds or not text else "")
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise _Bad("a non-empty string")
+    return value.strip()
+
+
+def _free_text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise _Bad("a string")
+    return value.strip()
+
+
+def _name(value: Any) -> str:
+    name = _text(value)
+    # A name is typed on the command line (`reminderd take gabapentin`), so it must not
+    # look like an option.
+    if name.startswith("-"):
+        raise _Bad("a name that does not start with '-'")
+    return name
+
+
+def _bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise _Bad("true or false")
+    return value
+
+
+def _backend(value: Any) -> str:
+    if value not in NOTIFICATION_BACKENDS:
+        raise _Bad("one of " + ", ".join(f'"{b}"' for b in NOTIFICATION_BACKENDS))
+    return value
+
+
+def _zone(value: Any) -> ZoneInfo:
+    try:
+        if not isinstance(value, str) or not value:
+            raise ValueError
+        return ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise _Bad('an IANA time zone name such as "Europe/London"') from None
+
+
+Parser = Callable[[Any], Any]
+
+# (key, parser, required). Defaults live on the dataclasses, so there is one place for them.
+TOP_KEYS: dict[str, tuple[Parser, bool]] = {
+    "timezone": (_zone, False),
+    "on_time_window": (parse_duration, False),
+    "near_next_dose": (parse_duration, False),
+    "missed_dose_advice": (_text, False),
+}
+TABLES = ("medication", "checkin", "notifications")
+MEDICATION_KEYS: dict[str, tuple[Parser, bool]] = {
+    "name": (_name, True),
+    "dose": (_text, True),
+    "times": (None, True),  # type: ignore[dict-item]  # a list: checked item by item below
+    "remind_every": (parse_duration, False),
+    "give_up_after": (parse_duration, False),
+    "min_gap": (parse_duration, False),
+    "snooze": (parse_duration, False),
+    "early_window": (parse_duration, False),
+    "instructions": (_free_text, False),
+}
+CHECKIN_KEYS: dict[str, tuple[Parser, bool]] = {
+    "time": (parse_time, False),
+    "remind_every": (parse_duration, False),
+    "until": (parse_time, False),
+    "night_window": (parse_duration, False),
+}
+NOTIFICATION_KEYS: dict[str, tuple[Parser, bool]] = {
+    "backend": (_backend, False),
+    "private": (_bool, False),
+}
+
+
+def _show(value: Any) -> str:
+    """A value as the user wrote it in TOML, for error messages."""
+    if isinstance(value, str):
+        return '"' + value.replace('"', '\\"') + '"'
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "a table"
+    return repr(value)
+
+
+class _Collector:
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+
+    def bad(self, path: str, value: Any, expected: str) -> None:
+        self.problems.append(f"{path}: {_show(value)} is not valid; expected {expected}")
+
+    def fields(self, table: Any, path: str, keys: dict[str, tuple[Parser, bool]]) -> dict:
+        """Parse the keys of one table; unknown and missing keys are problems too."""
+        prefix = f"{path}." if path else ""
+        if not isinstance(table, dict):
+            self.bad(path, table, "a table")
+            return {}
+        out: dict[str, Any] = {}
+        for key, value in table.items():
+            if key not in keys:
+                known = ", ".join(keys)
+                self.problems.append(f"{prefix}{key}: unknown setting; expected one of: {known}")
+                continue
+            parser = keys[key][0]
+            if parser is None:
+                out[key] = value
+                continue
+            try:
+                out[key] = parser(value)
+            except _Bad as bad:
+                self.bad(prefix + key, value, bad.expected)
+        for key, (_, required) in keys.items():
+            if required and key not in table:
+                self.problems.append(f"{prefix}{key}: missing; this setting is required")
+        return out
+
+
+def _medication(c: _Collector, table: Any, path: str) -> Medication | None:
+    before = len(c.problems)
+    fields = c.fields(table, path, MEDICATION_KEYS)
+    times: list[time] = []
+    raw_times = fields.pop("times", None)
+    if raw_times is not None:
+        if not isinstance(raw_times, list) or not raw_times:
+            c.bad(f"{path}.times", raw_times, 'a non-empty list of times like ["08:00", "22:00"]')
+        else:
+            for i, value in enumerate(raw_times):
+                try:
+                    t = parse_time(value)
+                except _Bad as bad:
+                    c.bad(f"{path}.times[{i}]", value, bad.expected)
+                    continue
+                if t in times:
+                    c.problems.append(
+                        f"{path}.times[{i}]: {_show(value)} is listed twice; expected each time once"
+                    )
+                times.append(t)
+    if len(c.problems) > before:
+        return None
+    med = Medication(times=tuple(sorted(set(times))), **fields)
+    _check_gaps(c, med, path)
+    return med
+
+
+def _check_gaps(c: _Collector, med: Medication, path: str) -> None:
+    """Taking every dose on time must not break the medication's own minimum gap."""
+    minutes = [t.hour * 60 + t.minute for t in med.times]
+    if len(minutes) < 2:
+        return
+    pairs = list(zip(minutes, minutes[1:] + [minutes[0] + 24 * 60]))
+    first, second = min(pairs, key=lambda p: p[1] - p[0])
+    spacing = timedelta(minutes=second - first)
+    if med.min_gap > spacing:
+        slots = [format_slot(time((m // 60) % 24, m % 60)) for m in (first, second)]
+        c.bad(
+            f"{path}.min_gap",
+            format_duration(med.min_gap),
+            f"at most {format_duration(spacing)}, the time between its slots "
+            f"{slots[0]} and {slots[1]}",
+        )
+
+
+def parse_config(text: str, source: str, system_zone: Callable[[], str]) -> Config:
+    """Parse config text. `system_zone` is asked only when the file names no time zone."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError([f"TOML syntax error: {err}"], source) from None
+
+    c = _Collector()
+    top = c.fields({k: v for k, v in data.items() if k not in TABLES}, "", TOP_KEYS)
+    checkin = CheckinSettings(**c.fields(data.get("checkin", {}), "checkin", CHECKIN_KEYS))
+    notifications = NotificationSettings(
+        **c.fields(data.get("notifications", {}), "notifications", NOTIFICATION_KEYS)
+    )
+    if checkin.until <= checkin.time:
+        c.bad("checkin.until", format_slot(checkin.until), f"a time after checkin.time ({format_slot(checkin.time)})")
+
+    raw_meds = data.get("medication")
+    medications: list[Medication] = []
+    if raw_meds is None:
+        c.problems.append("medication: missing; expected at least one [[medication]] table")
+    elif not isinstance(raw_meds, list):
+        c.bad("medication", raw_meds, "[[medication]] tables (an array of tables)")
+    else:
+        seen: dict[str, int] = {}
+        for i, table in enumerate(raw_meds):
+            med = _medication(c, table, f"medication[{i}]")
+            if med is None:
+                continue
+            key = med.name.casefold()
+            if key in seen:
+                c.bad(
+                    f"medication[{i}].name",
+                    med.name,
+                    f"a name not already used by medication[{seen[key]}]",
+                )
+            seen[key] = i
+            medications.append(med)
+
+    if "timezone" not in top and "timezone" not in data:
+        try:
+            top["timezone"] = ZoneInfo(system_zone())
+        except (ZoneInfoNotFoundError, ValueError):
+            top["timezone"] = ZoneInfo("UTC")
+    if c.problems:
+        raise ConfigError(c.problems, source)
+    return Config(medications=tuple(medications), checkin=checkin,
+                  notifications=notifications, source=source, **top)
+
+
+def system_zone_name() -> str:
+    """The machine's time zone name ($TZ, /etc/localtime), "UTC" when it cannot be told."""
+    try:
+        import tzlocal  # comes with APScheduler; imported here so the CLI stays quick
+
+        return tzlocal.get_localzone_name() or "UTC"
+    except Exception:  # tzlocal raises several kinds on odd systems; UTC is a safe answer
+        return "UTC"
+
+
+def load_config(path: Path) -> Config:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError([f"no config file at {path}; run `reminderd init` to write one"],
+                          str(path)) from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError([f"cannot read the file: {err}"], str(path)) from None
+    return parse_config(text, str(path), system_zone_name)

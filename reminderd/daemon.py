@@ -1,0 +1,338 @@
+"""`reminderd run`: the scheduler that turns slots into reminders.
+
+One APScheduler job per open dose, with id "dose:<id>", so a dose can never have two
+timers. When a job fires, the dose is read again inside a write transaction and the pure
+rules in `doses.decide` say what to do; asking twice at one moment gives one reminder.
+
+APScheduler waits on the monotonic clock, which stops during suspend, and a wall-clock
+change does not wake it. So the main thread looks every `WATCH_S` seconds for a jump of
+the wall clock against the monotonic one (suspend, resume, a clock or zone change) and
+for a commit by another process (the CLI), and then re-reads the log and wakes the
+scheduler. Its misfire grace is unlimited: a late reminder is sent late, never dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from typing import Callable
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from reminderd import doses as rules
+from reminderd.config import Config, Medication
+from reminderd.doses import Dose, GiveUp, Remind, Wait
+from reminderd.errors import DoseError, ReminderdError
+from reminderd.notify.base import DEFAULT, SKIP, SNOOZE, TAKEN, Notifier, Reminder
+from reminderd.schedule import next_local_midnight, slots_between
+from reminderd.store import Store
+from reminderd import systemd
+
+log = logging.getLogger("reminderd")
+UTC = timezone.utc
+
+WATCH_S = 2.0  # how often the main thread looks for clock jumps and CLI writes
+JUMP_S = 5.0  # a wall-clock jump larger than this is a suspend or a clock change
+TAKEN_ANYWAY = "taken-anyway"  # the button on the minimum-gap warning
+# A missed-dose notice for a dose given up long ago (the daemon was stopped for days)
+# would only be noise; it is logged instead.
+LATE_NOTICE_LIMIT = timedelta(hours=12)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Daemon:
+    def __init__(
+        self,
+        config: Config,
+        store: Store,
+        notifier: Notifier,
+        now: Callable[[], datetime] = utc_now,
+        reload_config: Callable[[], Config] | None = None,
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.notifier = notifier
+        self.now = now
+        self._reload_config = reload_config
+        self._lock = threading.RLock()
+        self._stop = threading.Event()
+        self._reload_requested = threading.Event()
+        self._started = False
+        self.scheduler = BackgroundScheduler(
+            timezone=UTC,
+            executors={"default": ThreadPoolExecutor(1)},
+            job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
+        )
+
+    # --- life cycle ----------------------------------------------------------------
+
+    def run(self) -> int:
+        """Run until SIGTERM or SIGINT. Returns the exit code."""
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: self._stop.set())
+        signal.signal(signal.SIGHUP, lambda *_: self._reload_requested.set())
+        self.start()
+        systemd.notify("READY=1", f"STATUS={self.status_line()}")
+        try:
+            self.watch()
+        finally:
+            self.shutdown()
+        return 0
+
+    def start(self) -> None:
+        log.info(
+            "reminderd started: %d medication(s), time zone %s, log %s",
+            len(self.config.medications), self.config.timezone.key, self.store.path,
+        )
+        self.notifier.start(self.on_answer)
+        self.scheduler.start()
+        self.refresh(restarting=True)
+        self._started = True
+
+    def shutdown(self) -> None:
+        self.scheduler.shutdown(wait=False)
+        self.notifier.stop()
+        log.info("reminderd stopped")
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def watch(self) -> None:
+        """The main thread: wait for a signal, a clock jump or a write by the CLI."""
+        offset = time.time() - time.monotonic()
+        data_version = self.store.data_version()
+        watchdog = systemd.watchdog_interval()
+        last_ping = time.monotonic()
+        # Event.wait, not time.sleep: it returns at once on stop, and it keeps working
+        # when the wall clock is moved under it.
+        while not self._stop.wait(WATCH_S):
+            new_offset = time.time() - time.monotonic()
+            jump = new_offset - offset
+            offset = new_offset
+            changed = self.store.data_version()
+            if abs(jump) > JUMP_S:
+                log.warning("the clock jumped by %+.0f s (suspend, resume or a clock change); "
+                            "checking every dose", jump)
+                self.refresh()
+            elif changed != data_version:
+                self.refresh()
+            data_version = changed
+            if self._reload_requested.is_set():
+                self._reload_requested.clear()
+                self.reload()
+            if watchdog and time.monotonic() - last_ping >= watchdog / 2:
+                systemd.notify("WATCHDOG=1")
+                last_ping = time.monotonic()
+
+    def reload(self) -> None:
+        """SIGHUP: use a new config for the future; keep the old one if the new one is bad."""
+        if self._reload_config is None:
+            return
+        systemd.notify("RELOADING=1")
+        try:
+            config = self._reload_config()
+        except ReminderdError as err:
+            log.error("reload refused, still running on the previous config:\n%s", err)
+            self._show_plain("reload", "reminderd: config not reloaded", str(err))
+        else:
+            with self._lock:
+                self.config = config
+                log.info("config reloaded: %d medication(s)", len(config.medications))
+                self.refresh()
+        systemd.notify("READY=1", f"STATUS={self.status_line()}")
+
+    # --- the schedule --------------------------------------------------------------
+
+    def refresh(self, restarting: bool = False) -> None:
+        """Make sure today's and tomorrow's slots have rows, and every open dose a job.
+
+        Rows are created from the longest give-up window ago, so a dose still in its
+        window when the daemon starts is reminded now, and none is invented for a time
+        long past. `restarting`: the notifications of the last run died with it, so a
+        dose that was being reminded is reminded again at once.
+        """
+        with self._lock:
+            now = self.now()
+            lookback = max((m.give_up_after for m in self.config.medications), default=timedelta(0))
+            horizon = next_local_midnight(next_local_midnight(now, self.config.timezone), self.config.timezone)
+            created = self.store.ensure_doses(slots_between(self.config, now - lookback, horizon), now)
+            if created:
+                log.info("%d dose(s) scheduled up to %s", created, horizon.astimezone(self.config.timezone).date())
+            open_ids = [dose.id for dose in self.store.open_doses()]
+            # A dose with a timer that is no longer open was answered elsewhere (the CLI):
+            # its tick closes the notification and drops the timer.
+            scheduled = [int(job.id[5:]) for job in self.scheduler.get_jobs() if job.id.startswith("dose:")]
+            for dose_id in dict.fromkeys(open_ids + scheduled):
+                self.tick(dose_id, restarting=restarting)
+            self.scheduler.add_job(
+                self.refresh, "date", run_date=next_local_midnight(now, self.config.timezone) + timedelta(seconds=1),
+                id="rollover", replace_existing=True,
+            )
+        self.scheduler.wakeup()
+
+    def medication_of(self, dose: Dose) -> Medication | None:
+        return self.config.medication(dose.medication)
+
+    def tick(self, dose_id: int, restarting: bool = False) -> None:
+        """Do what the rules say about one dose now, and set its next timer."""
+        with self._lock:
+            show: Reminder | None = None
+            with self.store.write():
+                dose = self.store.dose(dose_id)
+                if dose is None:
+                    return
+                med = self.medication_of(dose)
+                now = self.now()
+                if med is None:
+                    # The medication left the config: its open doses are not reminded,
+                    # and they stay open so nothing is recorded that did not happen.
+                    self._unschedule(dose_id)
+                    return
+                decision = rules.decide(dose, med, now)
+                if isinstance(decision, Wait) and restarting and dose.reminders_sent and now >= dose.due:
+                    decision = Remind(number=dose.reminders_sent + 1, last=False)
+                if isinstance(decision, Remind):
+                    dose = rules.reminded(dose, now)
+                    self.store.save_dose(dose, "reminded", "daemon", now,
+                                         {"number": decision.number, "last": decision.last})
+                    show = self._dose_reminder(dose, med, now, decision)
+                    late = round((now - dose.due).total_seconds() / 60)
+                    log.warning("reminder %d: %s %s, %s dose of %s%s%s", decision.number, med.name,
+                                dose.dose, dose.slot, dose.local_date,
+                                f", {late} min late" if late > 0 else "", " (last reminder)" if decision.last else "")
+                    decision = rules.decide(dose, med, now)
+                elif isinstance(decision, GiveUp):
+                    late_by = now - rules.give_up_at(dose, med)
+                    reason = "not answered" if late_by < timedelta(minutes=2) else "not running"
+                    never_reminded = dose.reminders_sent == 0
+                    dose = rules.give_up(dose, now, reason)
+                    self.store.save_dose(dose, "missed", "daemon", now, {"reason": reason})
+                    log.warning("missed: %s %s dose of %s (%s)", med.name, dose.slot, dose.local_date, reason)
+                    if late_by < LATE_NOTICE_LIMIT and (reason == "not answered" or never_reminded):
+                        title, body = rules.missed_text(dose, med, self.config, self.config.notifications.private)
+                        show = Reminder(key=_key(dose), title=title, body=body, urgency="normal",
+                                        resident=False, cli_hint="")
+            if show is not None:
+                self.notifier.show(show)
+            if isinstance(decision, Wait):
+                self.scheduler.add_job(self.tick, "date", run_date=decision.until, args=[dose_id],
+                                       id=_key(dose), replace_existing=True)
+            elif not dose.open:
+                if show is None:
+                    self.notifier.close(_key(dose))
+                self._unschedule(dose_id)
+
+    def _unschedule(self, dose_id: int) -> None:
+        job = self.scheduler.get_job(f"dose:{dose_id}")
+        if job is not None:
+            job.remove()
+
+    def _dose_reminder(self, dose: Dose, med: Medication, now: datetime, decision: Remind) -> Reminder:
+        private = self.config.notifications.private
+        title, body = rules.reminder_text(dose, med, self.config, now, decision, private)
+        snooze = _minutes(med.snooze)
+        return Reminder(
+            key=_key(dose),
+            title=title,
+            body=body,
+            actions=((TAKEN, "Taken"), (SNOOZE, f"Snooze {snooze}"), (SKIP, "Skip")),
+            # Critical from the third reminder: it stays on screen until answered.
+            urgency="critical" if decision.number >= 3 else "normal",
+            cli_hint=f"Answer with: reminderd take {med.name}  (or skip / snooze {med.name})",
+        )
+
+    # --- answers from notification buttons ------------------------------------------
+
+    def on_answer(self, key: str, action: str) -> None:
+        """A button was pressed (any thread). Recorded at once; the dose's timer follows."""
+        kind, _, ident = key.partition(":")
+        if kind != "dose" or not ident.isdigit():
+            return
+        dose_id = int(ident)
+        try:
+            with self._lock:
+                self._answer(dose_id, action)
+        except DoseError as err:
+            log.warning("answer %s for dose %d not recorded: %s", action, dose_id, err)
+        except Exception:  # a bug here must not kill the notifier's thread
+            log.exception("answer %s for dose %d failed", action, dose_id)
+
+    def _answer(self, dose_id: int, action: str) -> None:
+        warn: Reminder | None = None
+        with self.store.write():
+            dose = self.store.dose(dose_id)
+            if dose is None:
+                return
+            med = self.medication_of(dose)
+            if med is None:
+                return
+            now = self.now()
+            if action in (TAKEN, DEFAULT, TAKEN_ANYWAY):
+                if dose.status == rules.TAKEN:
+                    log.info("%s %s dose already taken; the second Taken is the same dose", med.name, dose.slot)
+                    return
+                nearby = self.store.taken_doses(med.name, now - med.min_gap, now + med.min_gap)
+                try:
+                    new = rules.take(dose, med, now, now, "notification", nearby,
+                                     force=action == TAKEN_ANYWAY, tz=self.config.timezone)
+                except DoseError as err:
+                    if dose.status == rules.TAKEN:
+                        raise
+                    warn = Reminder(
+                        key=_key(dose), title=f"Take {med.name} now?", body=f"Careful: {err}.",
+                        actions=((TAKEN_ANYWAY, "Taken anyway"), (SKIP, "Skip")), urgency="critical",
+                        cli_hint=f"Record it with: reminderd take {med.name} --force",
+                    )
+                else:
+                    self.store.save_dose(new, "taken", "notification", now, {"action": action})
+                    log.warning("taken: %s %s dose of %s at %s via notification", med.name, new.slot,
+                                new.local_date, now.astimezone(self.config.timezone).strftime("%H:%M"))
+                    dose = new
+            elif action == SNOOZE:
+                dose = rules.snooze(dose, med, now, tz=self.config.timezone)
+                self.store.save_dose(dose, "snoozed", "notification", now, {"until": dose.snoozed_until.isoformat()})
+                log.warning("snoozed: %s %s dose until %s", med.name, dose.slot,
+                            dose.snoozed_until.astimezone(self.config.timezone).strftime("%H:%M"))
+            elif action == SKIP:
+                dose = rules.skip(dose, now, "notification", "skipped from the notification")
+                self.store.save_dose(dose, "skipped", "notification", now)
+                log.warning("skipped: %s %s dose of %s via notification", med.name, dose.slot, dose.local_date)
+            else:
+                return
+        if warn is not None:
+            self.notifier.show(warn)
+            return
+        self.notifier.close(_key(dose))
+        self.tick(dose_id)
+
+    # --- helpers ---------------------------------------------------------------------
+
+    def _show_plain(self, key: str, title: str, body: str) -> None:
+        try:
+            self.notifier.show(Reminder(key=key, title=title, body=body, resident=False, category="x-reminderd"))
+        except Exception:
+            log.exception("could not show %s", key)
+
+    def status_line(self) -> str:
+        now = self.now()
+        upcoming = [d for d in self.store.open_doses() if d.due > now]
+        if not upcoming:
+            return "no dose scheduled"
+        d = upcoming[0]
+        return f"next: {d.medication} {d.slot} ({d.due.astimezone(self.config.timezone):%a %H:%M})"
+
+
+def _key(dose: Dose) -> str:
+    return f"dose:{dose.id}"
+
+
+def _minutes(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    return f"{minutes} min" if minutes < 120 else f"{minutes // 60} h"

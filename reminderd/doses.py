@@ -1,0 +1,294 @@
+"""The life of a dose, as pure rules: given a dose, its medication and `now`, what happens.
+
+    pending --(due)--> reminded every remind_every --(give_up_after)--> missed
+       | Taken (early, on time, late)  -> taken
+       | Skip                          -> skipped
+       | Snooze                        -> pending, reminded again at +snooze
+    missed --Taken later (--at)--> taken (late)
+
+Nothing here reads the clock or the database: the daemon and the CLI pass `now` and the
+rows in, and write back what these functions return.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta, timezone, tzinfo
+from typing import Sequence
+
+from reminderd.config import Config, Medication, format_duration
+from reminderd.errors import DoseError
+
+PENDING, TAKEN, SKIPPED, MISSED = "pending", "taken", "skipped", "missed"
+STATUSES = (PENDING, TAKEN, SKIPPED, MISSED)
+ANSWERED = (TAKEN, SKIPPED)
+UTC = timezone.utc
+
+
+@dataclass(frozen=True)
+class Dose:
+    """One row of the `doses` table."""
+
+    id: int
+    medication: str
+    local_date: date
+    slot: str
+    dose: str
+    due: datetime  # aware UTC
+    status: str = PENDING
+    taken_at: datetime | None = None
+    via: str | None = None  # "notification" or "cli"
+    late_minutes: int | None = None  # taken_at - due; negative when taken early
+    snoozed_until: datetime | None = None
+    reminders_sent: int = 0
+    last_reminded_at: datetime | None = None
+    reason: str | None = None  # why skipped or missed
+    answered_at: datetime | None = None  # when the answer was given (not when taken)
+
+    @property
+    def answered(self) -> bool:
+        return self.status in ANSWERED
+
+    @property
+    def open(self) -> bool:
+        """Still waiting for an answer and still being reminded."""
+        return self.status == PENDING
+
+
+# --- what the daemon should do about a dose now -----------------------------------------
+
+
+@dataclass(frozen=True)
+class Wait:
+    until: datetime
+
+
+@dataclass(frozen=True)
+class Remind:
+    number: int  # 1 for the first reminder
+    last: bool  # the last reminder before the dose is given up as missed
+
+
+@dataclass(frozen=True)
+class GiveUp:
+    pass
+
+
+@dataclass(frozen=True)
+class Done:
+    pass
+
+
+Decision = Wait | Remind | GiveUp | Done
+
+
+def give_up_at(dose: Dose, med: Medication) -> datetime:
+    return dose.due + med.give_up_after
+
+
+def next_reminder_at(dose: Dose, med: Medication) -> datetime:
+    """When the next reminder is owed, ignoring the give-up limit."""
+    if dose.snoozed_until is not None and (
+        dose.last_reminded_at is None or dose.snoozed_until > dose.last_reminded_at
+    ):
+        return dose.snoozed_until
+    if dose.last_reminded_at is None:
+        return dose.due
+    return dose.last_reminded_at + med.remind_every
+
+
+def decide(dose: Dose, med: Medication, now: datetime) -> Decision:
+    """The one place that says whether a dose is reminded, given up, or left to wait.
+
+    A reminder is owed only when `now` has reached `next_reminder_at`, which moves on with
+    every reminder sent: asking twice at one moment (a restart, a clock jump, two timers)
+    gives one reminder, never two.
+    """
+    if not dose.open:
+        return Done()
+    limit = give_up_at(dose, med)
+    if now >= limit:
+        # The last reminder is sent at the limit, if none was sent within one interval
+        # of it, so the user hears that the dose is now counted as missed.
+        return GiveUp()
+    owed = next_reminder_at(dose, med)
+    if now < owed:
+        return Wait(min(owed, limit))
+    is_last = now + med.remind_every >= limit
+    return Remind(number=dose.reminders_sent + 1, last=is_last)
+
+
+def reminded(dose: Dose, now: datetime) -> Dose:
+    return replace(dose, reminders_sent=dose.reminders_sent + 1, last_reminded_at=now)
+
+
+def give_up(dose: Dose, now: datetime, reason: str) -> Dose:
+    return replace(dose, status=MISSED, reason=reason, answered_at=None)
+
+
+def lateness_minutes(dose: Dose, taken_at: datetime) -> int:
+    return round((taken_at - dose.due).total_seconds() / 60)
+
+
+def take(
+    dose: Dose,
+    med: Medication,
+    taken_at: datetime,
+    now: datetime,
+    via: str,
+    taken_nearby: Sequence[Dose] = (),
+    force: bool = False,
+    tz: tzinfo = UTC,
+) -> Dose:
+    """Record a dose as taken at `taken_at`.
+
+    `taken_nearby` are the medication's other taken doses, to check the minimum gap.
+    Raises DoseError when the dose is already taken, when `taken_at` is in the future,
+    or (unless `force`) when it would put two doses closer than `min_gap`.
+    """
+    if dose.status == TAKEN:
+        raise DoseError(
+            f"the {dose.slot} dose of {dose.medication} on {dose.local_date} was already "
+            f"taken at {_clock(dose.taken_at, tz)}; it is recorded once"
+        )
+    if taken_at > now + timedelta(minutes=1):
+        raise DoseError(f"{_clock(taken_at, tz)} is in the future; a dose is recorded once taken")
+    if not force:
+        for other in taken_nearby:
+            if other.id == dose.id or other.taken_at is None:
+                continue
+            gap = abs(other.taken_at - taken_at)
+            if gap < med.min_gap:
+                raise DoseError(
+                    f"{dose.medication} was last taken {format_duration(gap)} "
+                    f"{'before' if other.taken_at <= taken_at else 'after'} that "
+                    f"(the {other.slot} dose of {other.local_date}); doses should be at "
+                    f"least {format_duration(med.min_gap)} apart. "
+                    "If you really took it, record it with --force"
+                )
+    return replace(
+        dose,
+        status=TAKEN,
+        taken_at=taken_at,
+        via=via,
+        late_minutes=lateness_minutes(dose, taken_at),
+        snoozed_until=None,
+        reason=None,
+        answered_at=now,
+    )
+
+
+def skip(dose: Dose, now: datetime, via: str, reason: str | None = None) -> Dose:
+    if dose.answered:
+        raise DoseError(
+            f"the {dose.slot} dose of {dose.medication} on {dose.local_date} was already "
+            f"{dose.status}; use `reminderd edit` to correct it"
+        )
+    return replace(dose, status=SKIPPED, via=via, reason=reason, snoozed_until=None, answered_at=now)
+
+
+def snooze(
+    dose: Dose, med: Medication, now: datetime, length: timedelta | None = None, tz: tzinfo = UTC
+) -> Dose:
+    if not dose.open:
+        raise DoseError(
+            f"the {dose.slot} dose of {dose.medication} is {dose.status}; only a dose "
+            "still waiting for an answer can be snoozed"
+        )
+    until = now + (length or med.snooze)
+    limit = give_up_at(dose, med)
+    if until >= limit:
+        raise DoseError(
+            f"snoozing until {_clock(until, tz)} would pass the time the dose is counted as "
+            f"missed; snooze for less than {format_duration(max(limit - now, timedelta(seconds=1)))}"
+        )
+    return replace(dose, snoozed_until=until)
+
+
+def _clock(instant: datetime | None, tz: tzinfo) -> str:
+    if instant is None:
+        return "an unknown time"
+    return instant.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+
+
+# --- which dose does "take it now" mean? -----------------------------------------------
+
+
+def resolve_slot(doses: Sequence[Dose], med: Medication, when: datetime, tz: tzinfo = UTC) -> Dose:
+    """The unanswered dose of `med` that a take or skip at `when` refers to.
+
+    A dose can be answered from `early_window` before it is due until the next dose's
+    early window opens; among those the one due nearest `when` wins, the earlier on a tie.
+    A dose already given up as missed still counts, so a late take can be recorded.
+    """
+    ordered = sorted((d for d in doses if d.medication == med.name), key=lambda d: d.due)
+    candidates = []
+    for i, dose in enumerate(ordered):
+        opens = dose.due - med.early_window
+        closes = ordered[i + 1].due - med.early_window if i + 1 < len(ordered) else dose.due + med.give_up_after
+        closes = max(closes, dose.due + med.give_up_after)
+        if opens <= when < closes and not dose.answered:
+            candidates.append(dose)
+    if candidates:
+        return min(candidates, key=lambda d: (abs(d.due - when), d.due))
+    answered = [d for d in ordered if d.answered and abs(d.due - when) <= med.give_up_after]
+    if answered:
+        d = min(answered, key=lambda d: abs(d.due - when))
+        when_text = f" at {_clock(d.taken_at, tz)}" if d.taken_at else ""
+        raise DoseError(
+            f"the {d.slot} dose of {med.name} on {d.local_date} was already {d.status}{when_text}; "
+            "nothing else is due around then"
+        )
+    raise DoseError(
+        f"no dose of {med.name} is due around {_clock(when, tz)} "
+        f"(its slots are {', '.join(med.slots)}); use --at to say when you took it"
+    )
+
+
+# --- what the notification says --------------------------------------------------------
+
+
+def reminder_text(
+    dose: Dose, med: Medication, config: Config, now: datetime, decision: Remind, private: bool
+) -> tuple[str, str]:
+    """(title, body) of a reminder."""
+    title = "Medication due" if private else f"{med.name} {dose.dose}"
+    late = now - dose.due
+    lines = [f"{dose.slot} dose" + (f", {_late_text(late)} late" if late >= timedelta(minutes=1) else "")]
+    if not private and med.instructions:
+        lines.append(med.instructions)
+    if decision.last:
+        lines.append(
+            f"Last reminder: if not answered by {_local_hm(give_up_at(dose, med), config)} "
+            f"this dose is counted as missed. {config.missed_dose_advice}"
+        )
+    return title, "\n".join(lines)
+
+
+def missed_text(dose: Dose, med: Medication, config: Config, private: bool) -> tuple[str, str]:
+    title = "Dose missed" if private else f"Missed: {med.name} {dose.dose}"
+    body = (
+        f"The {dose.slot} dose was not answered and is now counted as missed. "
+        f"If you took it, record it with `reminderd take {med.name} --at {dose.slot}`. "
+        f"{config.missed_dose_advice}"
+    )
+    return title, body
+
+
+def advice_for_late_take(dose: Dose, next_due: datetime | None, taken_at: datetime, config: Config) -> str | None:
+    """The missed-dose advice when a dose is taken so late that the next one is near."""
+    if next_due is None or next_due - taken_at > config.near_next_dose:
+        return None
+    if taken_at - dose.due < config.on_time_window:
+        return None
+    return config.missed_dose_advice
+
+
+def _late_text(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min" if hours else f"{minutes} min"
+
+
+def _local_hm(instant: datetime, config: Config) -> str:
+    return instant.astimezone(config.timezone).strftime("%H:%M")

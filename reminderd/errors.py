@@ -1,0 +1,34 @@
+"""The errors reminderd raises on purpose. Each carries the exit code the CLI uses, so
+one handler in cli.py turns any of them into a message and an exit, without a traceback."""
+
+from __future__ import annotations
+
+
+class ReminderdError(Exception):
+    """Something the user can act on; `str(err)` is the whole message."""
+
+    exit_code = 1
+
+
+class UsageError(ReminderdError):
+    """Bad input from the user: a bad argument, a dose that cannot be taken now."""
+
+    exit_code = 2
+
+
+class ConfigError(UsageError):
+    """A config file that cannot be used. Holds every problem found, one per line."""
+
+    def __init__(self, problems: list[str], source: str = "config") -> None:
+        self.problems = list(problems)
+        self.source = source
+        lines = "\n".join(f"  - {p}" for p in self.problems)
+        super().__init__(f"{source}: {len(self.problems)} problem(s):\n{lines}")
+
+
+class DoseError(UsageError):
+    """A dose action that the rules refuse (taken twice, too soon after the last one)."""
+
+
+class StoreError(ReminderdError):
+    """The database cannot be used safely (damaged, foreign, newer than this program)."""

@@ -1,0 +1,75 @@
+"""Expand the config into dose slots: (medication, local date, slot "08:00") -> due instant.
+
+A slot exists exactly once per local day whatever daylight saving does:
+- in the skipped hour (01:30 on London's spring night) it falls due once, shifted forward
+  by the gap (RFC 5545: 02:30 BST);
+- in the repeated hour (01:30 on the autumn night) it falls due once, at the first 01:30.
+Both rules are what `fold=0` means in zoneinfo, which `local_instant` spells out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Iterable, Iterator
+from zoneinfo import ZoneInfo
+
+from reminderd.config import Config, Medication, format_slot
+
+UTC = timezone.utc
+
+
+@dataclass(frozen=True, order=True)
+class Slot:
+    """One scheduled dose of one medication on one local day."""
+
+    due: datetime  # aware, UTC; first so that slots sort by due time
+    medication: str
+    local_date: date
+    slot: str  # "HH:MM", the wall-clock time the prescription names
+    dose: str
+
+
+def local_instant(day: date, wall: time, tz: ZoneInfo) -> datetime:
+    """The UTC instant of a wall-clock time on a local day.
+
+    fold=0 picks the first of a repeated time, and for a time that does not exist it
+    reads the wall time with the offset in force before the gap, which lands the same
+    distance past the gap (01:30 GMT-read on the spring night is 02:30 BST).
+    """
+    return datetime.combine(day, wall, tzinfo=tz).replace(fold=0).astimezone(UTC)
+
+
+def slots_on(config: Config, day: date) -> list[Slot]:
+    """Every slot of every medication on one local day, by due time."""
+    return sorted(
+        Slot(local_instant(day, t, config.timezone), med.name, day, format_slot(t), med.dose)
+        for med in config.medications
+        for t in med.times
+    )
+
+
+def local_days(start: datetime, end: datetime, tz: ZoneInfo) -> Iterator[date]:
+    """Local dates from the one holding `start` to the one holding `end`, inclusive."""
+    day = start.astimezone(tz).date()
+    last = end.astimezone(tz).date()
+    while day <= last:
+        yield day
+        day += timedelta(days=1)
+
+
+def slots_between(config: Config, start: datetime, end: datetime) -> list[Slot]:
+    """Slots due in [start, end). A day either side is looked at because a slot's local
+    date and its UTC date can differ."""
+    days = local_days(start - timedelta(days=1), end + timedelta(days=1), config.timezone)
+    return [s for day in days for s in slots_on(config, day) if start <= s.due < end]
+
+
+def slots_of(config: Config, medication: Medication, days: Iterable[date]) -> list[Slot]:
+    return [s for day in days for s in slots_on(config, day) if s.medication == medication.name]
+
+
+def next_local_midnight(now: datetime, tz: ZoneInfo) -> datetime:
+    """The first instant of the next local day (a zone may skip midnight itself)."""
+    tomorrow = now.astimezone(tz).date() + timedelta(days=1)
+    return local_instant(tomorrow, time(0, 0), tz)

@@ -1,0 +1,317 @@
+"""The dose log: one SQLite file, the only module that writes it.
+
+- `doses`: one row per (medication, local date, slot), created idempotently.
+- `events`: append-only; every reminder sent, answer and correction, with time and source.
+- `meta`: marks the file as reminderd's, so a foreign database is never written to.
+- the schema version is SQLite's `user_version`; migrations run in order at open.
+
+Every write runs in `BEGIN IMMEDIATE`, so the daemon and the CLI writing at the same
+moment queue on the busy timeout instead of failing with "database is locked" (a plain
+deferred BEGIN that reads first and then writes can fail despite the timeout in WAL mode).
+sqlite-utils builds and migrates the schema; it is imported only when a migration runs,
+which keeps `reminderd take` quick on an up-to-date log.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+from contextlib import contextmanager
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from reminderd.doses import PENDING, TAKEN, Dose
+from reminderd.errors import StoreError
+from reminderd.schedule import Slot
+
+UTC = timezone.utc
+APP = "reminderd"
+BUSY_TIMEOUT_S = 30.0
+
+DOSE_FIELDS = (
+    "id", "medication", "local_date", "slot", "dose", "due", "status", "taken_at", "via",
+    "late_minutes", "snoozed_until", "reminders_sent", "last_reminded_at", "reason",
+    "answered_at",
+)
+_INSTANTS = ("due", "taken_at", "snoozed_until", "last_reminded_at", "answered_at")
+
+
+def iso(instant: datetime | None) -> str | None:
+    """An aware instant as the UTC text stored in the log; text order is time order."""
+    if instant is None:
+        return None
+    return instant.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def from_iso(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text).astimezone(UTC)
+
+
+def _migrate_1(db: Any) -> None:
+    db["meta"].create({"key": str, "value": str}, pk="key")
+    db["meta"].insert({"key": "app", "value": APP})
+    db["doses"].create(
+        {
+            "id": int, "medication": str, "local_date": str, "slot": str, "dose": str,
+            "due": str, "status": str, "taken_at": str, "via": str, "late_minutes": int,
+            "snoozed_until": str, "reminders_sent": int, "last_reminded_at": str,
+            "reason": str, "answered_at": str, "created_at": str,
+        },
+        pk="id",
+        not_null={"medication", "local_date", "slot", "due", "status", "reminders_sent"},
+        defaults={"status": PENDING, "reminders_sent": 0},
+    )
+    db["doses"].create_index(["medication", "local_date", "slot"], unique=True)
+    db["doses"].create_index(["due"])
+    db["doses"].create_index(["status", "due"])
+    db["events"].create(
+        {"id": int, "at": str, "dose_id": int, "kind": str, "source": str, "detail": str},
+        pk="id",
+        not_null={"at", "kind", "source"},
+        foreign_keys=[("dose_id", "doses", "id")],
+    )
+    db["events"].create_index(["dose_id"])
+    db["events"].create_index(["at"])
+
+
+# Each entry upgrades the schema by one version; never edit one that has shipped.
+MIGRATIONS = [_migrate_1]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class Store:
+    """The open log. Safe to share between the daemon's threads (one lock per store)."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        self.conn = conn
+        self.path = path
+        self._lock = threading.RLock()
+        self._depth = 0
+
+    # --- opening -------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: Path) -> "Store":
+        path = Path(path)
+        _prepare_private_file(path)
+        try:
+            conn = sqlite3.connect(
+                path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+            )
+            store = cls(conn, path)
+            store._check_and_migrate()
+            _make_private(path)
+        except sqlite3.DatabaseError as err:
+            raise StoreError(
+                f"{path} cannot be used as the dose log ({err}); it was left untouched. "
+                "Move it aside or pass another file with --db"
+            ) from None
+        return store
+
+    def _check_and_migrate(self) -> None:
+        conn = self.conn
+        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if tables:
+            check = conn.execute("PRAGMA quick_check").fetchone()[0]
+            if check != "ok":
+                raise StoreError(f"{self.path} is damaged (quick_check: {check}); it was left untouched")
+            app = None
+            if "meta" in tables:
+                row = conn.execute("SELECT value FROM meta WHERE key = 'app'").fetchone()
+                app = row[0] if row else None
+            if app != APP:
+                raise StoreError(
+                    f"{self.path} is an SQLite database that reminderd did not make; "
+                    "it was left untouched. Pass another file with --db"
+                )
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path} has schema version {version}, newer than this reminderd "
+                f"understands ({SCHEMA_VERSION}); upgrade reminderd"
+            )
+        if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        if version < SCHEMA_VERSION:
+            import sqlite_utils  # only here: it is slow to import and needed only to migrate
+
+            db = sqlite_utils.Database(conn)
+            with self.write():
+                # Re-read inside the write lock: another process may have migrated meanwhile.
+                version = conn.execute("PRAGMA user_version").fetchone()[0]
+                for number in range(version, SCHEMA_VERSION):
+                    MIGRATIONS[number](db)
+                    conn.execute(f"PRAGMA user_version = {number + 1}")
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # --- transactions --------------------------------------------------------------
+
+    @contextmanager
+    def write(self) -> Iterator[None]:
+        """One write transaction, taken at once (BEGIN IMMEDIATE). Nests."""
+        with self._lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield
+                finally:
+                    self._depth -= 1
+                return
+            self.conn.execute("BEGIN IMMEDIATE")
+            self._depth = 1
+            try:
+                yield
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            else:
+                self.conn.execute("COMMIT")
+            finally:
+                self._depth = 0
+
+    def data_version(self) -> int:
+        """Changes when another connection commits: the daemon's cue that the CLI wrote."""
+        with self._lock:
+            return self.conn.execute("PRAGMA data_version").fetchone()[0]
+
+    # --- doses ---------------------------------------------------------------------
+
+    def ensure_doses(self, slots: Iterable[Slot], now: datetime) -> int:
+        """Create the rows for these slots that do not exist yet. Returns how many were new."""
+        rows = [
+            (s.medication, s.local_date.isoformat(), s.slot, s.dose, iso(s.due), iso(now))
+            for s in slots
+        ]
+        with self.write():
+            before = self.conn.total_changes
+            self.conn.executemany(
+                "INSERT OR IGNORE INTO doses (medication, local_date, slot, dose, due, status,"
+                " reminders_sent, created_at) VALUES (?, ?, ?, ?, ?, 'pending', 0, ?)",
+                rows,
+            )
+            return self.conn.total_changes - before
+
+    def dose(self, dose_id: int) -> Dose | None:
+        rows = self._doses("id = ?", (dose_id,))
+        return rows[0] if rows else None
+
+    def dose_at(self, medication: str, local_date: date, slot: str) -> Dose | None:
+        rows = self._doses(
+            "medication = ? AND local_date = ? AND slot = ?",
+            (medication, local_date.isoformat(), slot),
+        )
+        return rows[0] if rows else None
+
+    def doses_between(self, start: datetime, end: datetime, medication: str | None = None) -> list[Dose]:
+        """Doses due in [start, end), by due time."""
+        where, params = "due >= ? AND due < ?", [iso(start), iso(end)]
+        if medication is not None:
+            where += " AND medication = ?"
+            params.append(medication)
+        return self._doses(where, params)
+
+    def doses_on_dates(self, first: date, last: date, medication: str | None = None) -> list[Dose]:
+        """Doses whose local date is in [first, last], by due time."""
+        where, params = "local_date >= ? AND local_date <= ?", [first.isoformat(), last.isoformat()]
+        if medication is not None:
+            where += " AND medication = ?"
+            params.append(medication)
+        return self._doses(where, params)
+
+    def open_doses(self) -> list[Dose]:
+        return self._doses("status = ?", (PENDING,))
+
+    def taken_doses(self, medication: str, start: datetime, end: datetime) -> list[Dose]:
+        return self._doses(
+            "medication = ? AND status = ? AND taken_at >= ? AND taken_at < ?",
+            (medication, TAKEN, iso(start), iso(end)),
+        )
+
+    def last_answer_event(self) -> dict | None:
+        rows = self.events(where="kind IN ('taken','skipped','snoozed')", order="id DESC", limit=1)
+        return rows[0] if rows else None
+
+    def save_dose(self, dose: Dose, kind: str, source: str, at: datetime, detail: dict | None = None) -> None:
+        """Write a dose's new state and the event that explains it, in one transaction."""
+        values = _dose_to_row(dose)
+        sets = ", ".join(f"{k} = ?" for k in values if k != "id")
+        with self.write():
+            self.conn.execute(
+                f"UPDATE doses SET {sets} WHERE id = ?",
+                [v for k, v in values.items() if k != "id"] + [dose.id],
+            )
+            self.add_event(kind, source, at, dose.id, detail)
+
+    def _doses(self, where: str, params: Iterable[Any]) -> list[Dose]:
+        with self._lock:
+            cursor = self.conn.execute(
+                f"SELECT {', '.join(DOSE_FIELDS)} FROM doses WHERE {where} ORDER BY due, medication",
+                tuple(params),
+            )
+            return [_row_to_dose(row) for row in cursor]
+
+    # --- events --------------------------------------------------------------------
+
+    def add_event(
+        self, kind: str, source: str, at: datetime, dose_id: int | None = None, detail: dict | None = None
+    ) -> None:
+        with self.write():
+            self.conn.execute(
+                "INSERT INTO events (at, dose_id, kind, source, detail) VALUES (?, ?, ?, ?, ?)",
+                (iso(at), dose_id, kind, source, json.dumps(detail, sort_keys=True) if detail else None),
+            )
+
+    def events(self, where: str = "1", params: Iterable[Any] = (), order: str = "id", limit: int = -1) -> list[dict]:
+        with self._lock:
+            cursor = self.conn.execute(
+                f"SELECT id, at, dose_id, kind, source, detail FROM events WHERE {where} "
+                f"ORDER BY {order} LIMIT {int(limit)}",
+                tuple(params),
+            )
+            names = [c[0] for c in cursor.description]
+            return [dict(zip(names, row)) for row in cursor]
+
+
+def _row_to_dose(row: tuple) -> Dose:
+    values = dict(zip(DOSE_FIELDS, row))
+    for key in _INSTANTS:
+        values[key] = from_iso(values[key])
+    values["local_date"] = date.fromisoformat(values["local_date"])
+    return Dose(**values)
+
+
+def _dose_to_row(dose: Dose) -> dict[str, Any]:
+    values = {k: getattr(dose, k) for k in DOSE_FIELDS}
+    for key in _INSTANTS:
+        values[key] = iso(values[key])
+    values["local_date"] = dose.local_date.isoformat()
+    return values
+
+
+def _prepare_private_file(path: Path) -> None:
+    """Health data: the folder is the user's alone (0700) and so is the file (0600).
+
+    The file is created empty with mode 0600 before SQLite opens it; SQLite gives its
+    -wal and -shm files the same mode as the database file.
+    """
+    folder = path.parent
+    if not folder.exists():
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chmod(folder, 0o700)  # mkdir's mode is cut by the umask
+    if not path.exists():
+        fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+        os.close(fd)
+
+
+def _make_private(path: Path) -> None:
+    """Tighten a log made by hand or by an older version; only once it proved to be ours."""
+    for part in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        if part.exists() and part.stat().st_mode & 0o077:
+            os.chmod(part, 0o600)
