@@ -68,6 +68,7 @@ def take(store: Store, config: Config, name: str | None, when: datetime, now: da
          force: bool = False) -> Answer:
     med = pick_medication(config, name)
     tz = config.timezone
+    rules.check_not_future(when, now, tz)
     with store.write():
         dose = rules.resolve_slot(_candidates(store, config, med, when), med, when, tz)
         nearby = store.taken_doses(med.name, when - med.min_gap, when + med.min_gap)

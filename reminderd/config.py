@@ -105,7 +105,10 @@ def parse_duration(value: Any) -> timedelta:
     if not match or not any(match.groups()):
         raise _Bad(_DURATION_EXPECTED)
     hours, minutes, seconds = (int(g or 0) for g in match.groups())
-    result = timedelta(hours=hours, minutes=minutes, seconds=seconds)
+    try:
+        result = timedelta(hours=hours, minutes=minutes, seconds=seconds)
+    except OverflowError:  # "99999999999h": a bad value, not a crash
+        raise _Bad(_DURATION_EXPECTED) from None
     if result <= timedelta(0):
         raise _Bad(_DURATION_EXPECTED)
     return result
@@ -316,7 +319,7 @@ def parse_config(text: str, source: str, system_zone: Callable[[], str]) -> Conf
 
     raw_meds = data.get("medication")
     medications: list[Medication] = []
-    if raw_meds is None:
+    if raw_meds is None or raw_meds == []:  # `medication = []` would remind of nothing
         c.problems.append("medication: missing; expected at least one [[medication]] table")
     elif not isinstance(raw_meds, list):
         c.bad("medication", raw_meds, "[[medication]] tables (an array of tables)")

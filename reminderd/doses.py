@@ -151,8 +151,7 @@ def take(
             f"the {dose.slot} dose of {dose.medication} on {dose.local_date} was already "
             f"taken at {_clock(dose.taken_at, tz)}; it is recorded once"
         )
-    if taken_at > now + timedelta(minutes=1):
-        raise DoseError(f"{_clock(taken_at, tz)} is in the future; a dose is recorded once taken")
+    check_not_future(taken_at, now, tz)
     if not force:
         for other in taken_nearby:
             if other.id == dose.id or other.taken_at is None:
@@ -176,6 +175,12 @@ def take(
         reason=None,
         answered_at=now,
     )
+
+
+def check_not_future(taken_at: datetime, now: datetime, tz: tzinfo = UTC) -> None:
+    # A minute of slack: "take --at 08:05" typed at 08:04:30 means now.
+    if taken_at > now + timedelta(minutes=1):
+        raise DoseError(f"{_clock(taken_at, tz)} is in the future; a dose is recorded once taken")
 
 
 def skip(dose: Dose, now: datetime, via: str, reason: str | None = None) -> Dose:
@@ -267,9 +272,10 @@ def reminder_text(
 
 def missed_text(dose: Dose, med: Medication, config: Config, private: bool) -> tuple[str, str]:
     title = "Dose missed" if private else f"Missed: {med.name} {dose.dose}"
+    name = "" if private else f" {med.name}"  # private: the body must not name it either
     body = (
         f"The {dose.slot} dose was not answered and is now counted as missed. "
-        f"If you took it, record it with `reminderd take {med.name} --at {dose.slot}`. "
+        f"If you took it, record it with `reminderd take{name} --at {dose.slot}`. "
         f"{config.missed_dose_advice}"
     )
     return title, body

@@ -1,0 +1,99 @@
+"""Shared fixtures: a config file, a real SQLite log in a temporary folder, and the CLI
+run as a real process (under libfaketime when a test needs a particular `now`)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.fakeclock import FakeClock
+
+
+FAKETIME_LIBS = ("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1",
+                 "/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1")
+
+
+def faketime_lib() -> str:
+    for lib in FAKETIME_LIBS:
+        if os.path.exists(lib):
+            return lib
+    raise RuntimeError("libfaketime is missing: apt-get install faketime (.ci/run does)")
+
+
+def faketime_env(at: str) -> dict[str, str]:
+    """Start the child's wall clock at `at` (UTC, "YYYY-MM-DD HH:MM:SS"); it then runs on.
+    The monotonic clock stays real: a faked one hangs threading waits in Python 3.11."""
+    return {"LD_PRELOAD": faketime_lib(), "FAKETIME": f"@{at}", "TZ": "UTC",
+            "FAKETIME_DONT_FAKE_MONOTONIC": "1"}
+
+
+BASE_CONFIG = """\
+timezone = "{timezone}"
+
+[notifications]
+backend = "log"
+
+[[medication]]
+name = "gabapentin"
+dose = "300 mg"
+times = {times}
+remind_every = "{remind_every}"
+give_up_after = "{give_up_after}"
+min_gap = "{min_gap}"
+snooze = "{snooze}"
+"""
+
+
+def config_text(timezone: str = "Europe/London", times: str = '["08:00", "14:00", "22:00"]',
+                remind_every: str = "15m", give_up_after: str = "3h", min_gap: str = "4h",
+                snooze: str = "10m", extra: str = "") -> str:
+    return BASE_CONFIG.format(timezone=timezone, times=times, remind_every=remind_every,
+                              give_up_after=give_up_after, min_gap=min_gap, snooze=snooze) + extra
+
+
+@dataclass
+class Cli:
+    """`reminderd …` as a subprocess with its own config, log and runtime folder.
+
+    With `clock` set, every process it starts shares that movable fake wall clock."""
+
+    home: Path
+    clock: FakeClock | None = None
+
+    @property
+    def config(self) -> Path:
+        return self.home / "config.toml"
+
+    @property
+    def db(self) -> Path:
+        return self.home / "data" / "reminderd.db"
+
+    def env(self, at: str | None = None) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(REMINDERD_CONFIG=str(self.config), REMINDERD_DB=str(self.db),
+                   XDG_RUNTIME_DIR=str(self.home / "run"), PYTHONUNBUFFERED="1")
+        for var in ("DBUS_SESSION_BUS_ADDRESS", "DISPLAY", "WAYLAND_DISPLAY", "NOTIFY_SOCKET"):
+            env.pop(var, None)
+        if at is not None:
+            env.update(faketime_env(at))
+        elif self.clock is not None:
+            env = self.clock.child_env(env)
+        return env
+
+    def __call__(self, *args: str, at: str | None = None, input: str | None = None,
+                 timeout: float = 30) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "reminderd", *args], env=self.env(at),
+                              input=input, capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture
+def cli(tmp_path: Path) -> Cli:
+    (tmp_path / "run").mkdir(mode=0o700)
+    runner = Cli(tmp_path)
+    runner.config.write_text(config_text())
+    return runner

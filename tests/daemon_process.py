@@ -1,0 +1,65 @@
+"""The daemon as a real process, for tests: start it, read its log, answer, stop it."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from tests.conftest import Cli
+
+
+class DaemonProcess:
+    def __init__(self, cli: Cli, *args: str, env: dict[str, str] | None = None) -> None:
+        self.cli = cli
+        self.log_path = cli.home / f"daemon-{time.monotonic_ns()}.log"
+        self._log = open(self.log_path, "w")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "reminderd", *args, "run"],
+            env=env or cli.env(), stdout=self._log, stderr=subprocess.STDOUT, text=True,
+        )
+
+    @property
+    def output(self) -> str:
+        return self.log_path.read_text()
+
+    def wait_for(self, pattern: str, timeout: float = 15.0, count: int = 1) -> list[str]:
+        """Poll the log until `pattern` (a regex) has matched `count` lines."""
+        deadline = time.monotonic() + timeout
+        while True:
+            lines = [l for l in self.output.splitlines() if re.search(pattern, l)]
+            if len(lines) >= count:
+                return lines
+            if self.proc.poll() is not None:
+                raise AssertionError(f"daemon exited ({self.proc.returncode}) before {pattern!r}:\n{self.output}")
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no {pattern!r} x{count} within {timeout}s:\n{self.output}")
+            threading.Event().wait(0.1)
+
+    def count(self, pattern: str) -> int:
+        return sum(1 for l in self.output.splitlines() if re.search(pattern, l))
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 10.0) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self._log.close()
+        if self.cli.clock is not None:
+            self.cli.clock.cleanup(self.proc.pid)
+        return self.proc.returncode
+
+    def kill9(self) -> None:
+        os.kill(self.proc.pid, signal.SIGKILL)
+        self.proc.wait()
+        self._log.close()
+        if self.cli.clock is not None:
+            self.cli.clock.cleanup(self.proc.pid)

@@ -1,0 +1,161 @@
+"""The daemon as a real process under libfaketime, with the log backend.
+
+Times are in November, when Europe/London is on UTC. The reminder intervals are seconds
+long so that a test sees several of them; the rules do not care about the scale."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from tests.conftest import Cli, config_text
+from tests.daemon_process import DaemonProcess
+from tests.fakeclock import FakeClock
+
+UTC = timezone.utc
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def rows(cli: Cli, sql: str) -> list[tuple]:
+    conn = sqlite3.connect(cli.db)
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def clocked(cli: Cli, tmp_path) -> Cli:
+    cli.clock = FakeClock(tmp_path / "clock", at("2026-11-28 07:59:57"))
+    cli.config.write_text(config_text(remind_every="3s", give_up_after="40s", min_gap="1h", snooze="5s"))
+    return cli
+
+
+@pytest.fixture
+def daemon(clocked: Cli):
+    started: list[DaemonProcess] = []
+
+    def start(**kwargs) -> DaemonProcess:
+        d = DaemonProcess(clocked, **kwargs)
+        started.append(d)
+        return d
+
+    yield start
+    for d in started:
+        d.stop()
+
+
+def test_reminds_at_the_due_time_and_again_until_taken(clocked: Cli, daemon) -> None:
+    d = daemon()
+    d.wait_for(r"reminderd started")
+    first = d.wait_for(r"reminder 1: gabapentin 300 mg, 08:00 dose of 2026-11-28$")
+    assert "08:00:00" in first[0] or "08:00:01" in first[0]  # on time (the log line's own stamp)
+    d.wait_for(r"REMINDER gabapentin 300 mg: 08:00 dose")
+    d.wait_for(r"reminder 3: gabapentin", timeout=15)
+    took = clocked("take")
+    assert took.returncode == 0, took.stderr
+    sent = rows(clocked, "SELECT reminders_sent FROM doses WHERE slot = '08:00' AND local_date = '2026-11-28'")[0][0]
+    time.sleep(8)  # a few reminder intervals: none may follow the answer
+    assert rows(clocked, "SELECT status, via, reminders_sent FROM doses WHERE slot = '08:00' AND local_date = '2026-11-28'") == [("taken", "cli", sent)]
+    assert d.count(r"reminder \d+: gabapentin") == sent
+    kinds = [k for (k,) in rows(clocked, "SELECT kind FROM events ORDER BY id")]
+    assert kinds == ["reminded"] * sent + ["taken"]
+
+
+def test_unanswered_dose_becomes_missed_with_a_last_reminder(clocked: Cli, daemon) -> None:
+    d = daemon()
+    d.wait_for(r"reminder \d+: gabapentin .*\(last reminder\)", timeout=60)
+    d.wait_for(r"missed: gabapentin 08:00 dose of 2026-11-28 \(not answered\)", timeout=20)
+    d.wait_for(r"REMINDER Missed: gabapentin 300 mg: .*counted as missed.*Never take two doses at once")
+    assert rows(clocked, "SELECT status, reason FROM doses WHERE slot = '08:00' AND local_date = '2026-11-28'") == [("missed", "not answered")]
+    # A dose counted as missed can still be recorded as taken, late.
+    late = clocked("take", "--at", "08:00")
+    assert late.returncode == 0, late.stderr
+    assert rows(clocked, "SELECT status, via FROM doses WHERE slot = '08:00' AND local_date = '2026-11-28'") == [("taken", "cli")]
+
+
+def test_snooze_from_the_cli_delays_the_next_reminder(clocked: Cli, daemon) -> None:
+    clocked.config.write_text(config_text(remind_every="4s", give_up_after="60s", min_gap="1h", snooze="5s"))
+    d = daemon()
+    d.wait_for(r"reminder 1: gabapentin")
+    out = clocked("snooze", "--for", "12s")
+    assert out.returncode == 0, out.stderr
+    snoozed_at = time.monotonic()
+    d.wait_for(r"reminder 2: gabapentin", timeout=20)
+    assert time.monotonic() - snoozed_at >= 10
+
+
+def test_restart_keeps_answers_and_reminds_the_open_dose_again(clocked: Cli, daemon) -> None:
+    first = daemon()
+    first.wait_for(r"reminder 2: gabapentin")
+    first.kill9()
+    count = rows(clocked, "SELECT count(*) FROM doses")[0][0]
+    second = daemon()
+    second.wait_for(r"reminder 3: gabapentin", timeout=5)  # at once, not after an interval
+    assert rows(clocked, "SELECT count(*) FROM doses")[0][0] == count  # no slot got a second row
+    second.stop()
+    assert clocked("take").returncode == 0
+    third = daemon()
+    third.wait_for(r"reminderd started")
+    third.wait_for(r"dose\(s\) scheduled|notifications:", timeout=5)
+    time.sleep(4)
+    assert third.count(r"reminder \d+: gabapentin") == 0
+    assert rows(clocked, "SELECT status FROM doses WHERE slot = '08:00' AND local_date = '2026-11-28'") == [("taken",)]
+
+
+def test_dose_left_unanswered_while_stopped_is_missed_not_running(clocked: Cli, daemon) -> None:
+    first = daemon()
+    first.wait_for(r"reminder 1: gabapentin")
+    first.stop()
+    clocked.clock.set(at("2026-11-28 09:00:00"))
+    second = daemon()
+    second.wait_for(r"missed: gabapentin 08:00 dose of 2026-11-28 \(not running\)")
+    assert rows(clocked, "SELECT status, reason FROM doses WHERE slot = '08:00' AND local_date = '2026-11-28'") == [("missed", "not running")]
+
+
+def test_clock_jump_over_a_dose_reminds_it_at_once_marked_late(clocked: Cli, daemon) -> None:
+    clocked.clock.set(at("2026-11-28 12:00:00"))
+    clocked.config.write_text(config_text(remind_every="15m", give_up_after="3h"))
+    d = daemon()
+    d.wait_for(r"dose\(s\) scheduled")
+    assert d.count(r"reminder \d+") == 0  # nothing due at noon: 08:00 was before any row existed
+    clocked.clock.set(at("2026-11-28 16:30:00"))  # "suspended" from 12:00 to 16:30, over 14:00
+    jumped = time.monotonic()
+    d.wait_for(r"reminder 1: gabapentin 300 mg, 14:00 dose of 2026-11-28, 150 min late", timeout=10)
+    assert time.monotonic() - jumped < 5
+    d.wait_for(r"the clock jumped by")
+    time.sleep(3)
+    assert d.count(r"reminder \d+: gabapentin") == 1  # reminded once, not once per timer
+
+
+def test_no_config_uses_the_example_and_says_so(clocked: Cli, daemon, tmp_path) -> None:
+    env = clocked.env()
+    del env["REMINDERD_CONFIG"]
+    env["XDG_CONFIG_HOME"] = str(tmp_path / "empty-config")
+    d = daemon(env=env)
+    d.wait_for(r"no config at .*empty-config/reminderd/config.toml: using the example config")
+    d.wait_for(r"notifications: showing reminders with the log backend")
+    d.wait_for(r"reminder 1: gabapentin 300 mg, 08:00 dose")
+
+
+def test_sigterm_stops_within_two_seconds(clocked: Cli, daemon) -> None:
+    d = daemon()
+    d.wait_for(r"dose\(s\) scheduled")
+    start = time.monotonic()
+    assert d.stop() == 0
+    assert time.monotonic() - start < 2
+    assert "reminderd stopped" in d.output
+
+
+def test_a_second_daemon_is_refused(clocked: Cli, daemon) -> None:
+    d = daemon()
+    d.wait_for(r"dose\(s\) scheduled")
+    second = clocked("run", timeout=20)
+    assert second.returncode == 3
+    assert f"another reminderd daemon is already running (pid {d.proc.pid}" in second.stderr
