@@ -158,6 +158,21 @@ def _setup_logging() -> None:
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
+@cli.command(name="install-service")
+@click.option("--uninstall", is_flag=True, help="Stop, disable and remove the unit instead.")
+@handle_errors
+def install_service(uninstall: bool) -> None:
+    """Install reminderd as a systemd user service and start it.
+
+    Writes ~/.config/systemd/user/reminderd.service running this install, then runs
+    `systemctl --user daemon-reload` and `enable --now reminderd` (or prints them
+    when systemctl cannot be used here).
+    """
+    from reminderd import service
+
+    (service.uninstall if uninstall else service.install)(click.echo)
+
+
 # --- answering doses -------------------------------------------------------------------
 
 
@@ -355,6 +370,156 @@ def init(app: App) -> None:
     with open(target, "x", encoding="utf-8") as out:  # "x": never overwrite, even in a race
         out.write(paths.EXAMPLE_CONFIG.read_text(encoding="utf-8"))
     click.echo(f"Wrote {target}. Edit it, then check it with: reminderd check-config")
+
+
+# --- the morning check-in --------------------------------------------------------------
+
+CHECKIN_FLAGS = {"severity": "--severity", "frequency": "--frequency", "woke": "--woke", "note": "--note"}
+CHECKIN_COLUMNS = ["night", "severity", "frequency", "woke", "note", "answered_at", "via"]
+
+
+@cli.command(name="checkin")
+@click.option("--night", metavar="DATE", help="Which night, by the date of its evening, YYYY-MM-DD [default: last night].")
+@click.option("--severity", metavar="0-3", help="How bad the spasms were: 0 none, 1 mild, 2 moderate, 3 severe.")
+@click.option("--frequency", metavar="0-4", help="Penn Spasm Frequency Scale: 0 none, 1 only when moved or touched, "
+              "2 fewer than one an hour, 3 more than one an hour, 4 more than ten an hour.")
+@click.option("--woke", metavar="N", help="How many times spasms woke you.")
+@click.option("--note", metavar="TEXT", help="Anything else about the night.")
+@click.option("--window", is_flag=True, help="Ask in a small window instead of the terminal.")
+@pass_app
+@handle_errors
+def checkin_command(app: App, night: str | None, severity: str | None, frequency: str | None,
+                    woke: str | None, note: str | None, window: bool) -> None:
+    """How were your spasms last night? Asks in the terminal, or takes the answers as flags.
+
+    One check-in per night: answering a night again replaces its answers (both stay in
+    the log). Without --severity it asks each question; Enter skips the optional ones.
+
+    \b
+    reminderd checkin
+    reminderd checkin --severity 2 --frequency 3 --woke 1 --note "left leg"
+    reminderd checkin --night 2026-11-20 --severity 0
+    """
+    from reminderd import checkin as core
+
+    tz, now = app.config.timezone, app.now()
+    day = parse_day(night, "--night") or core.last_night(now, tz)
+    core.check_night(day, now, tz)
+    given = {"frequency": frequency, "woke": woke, "note": note}
+    if window:
+        if severity is not None or any(v is not None for v in given.values()):
+            raise UsageError("--window asks every question itself; expected no --severity, --frequency, --woke or --note with it")
+        _checkin_in_window(app, day)
+        return
+    if severity is None:
+        flags = [CHECKIN_FLAGS[k] for k, v in given.items() if v is not None]
+        if flags:
+            raise UsageError(f"{', '.join(flags)} given without --severity; expected --severity 0-3 as well, "
+                             "or no answers as flags to be asked each question")
+        if not sys.stdin.isatty():
+            raise UsageError("no answers given and no terminal to ask in; expected --severity 0-3 "
+                             "(and optionally --frequency, --woke, --note)")
+        answers = _ask_checkin(day, app.store.checkin(day), tz)
+    else:
+        answers = {"severity": severity, **given}
+    entry = core.make_checkin(day, **answers, now=now, tz=tz, via="cli", names=CHECKIN_FLAGS)
+    _record_checkin(app, entry, now, "cli")
+
+
+def _ask_checkin(day: date, previous, tz) -> dict:
+    """The questions in the terminal, each asked again until its answer is valid."""
+    from dataclasses import replace
+
+    from reminderd import checkin as core
+
+    click.echo(f"Check-in for the night of {day:%A %d %B %Y}.")
+    if previous is not None:
+        click.echo(f"Already answered at {local(previous.answered_at, tz, '%Y-%m-%d %H:%M')}: "
+                   f"{core.describe(previous)}. Answering again replaces it.")
+    answers: dict = {}
+    for question in core.QUESTIONS:
+        if answers.get("severity") == 0 and question.key in ("frequency", "woke"):
+            continue  # no spasms: nothing to count
+        if question.key == "frequency":
+            question = replace(question, low=1)  # there were spasms
+        answers[question.key] = _ask(question)
+    return answers
+
+
+def _ask(question) -> int | str | None:
+    from reminderd import checkin as core
+
+    click.echo("")
+    click.echo(question.prompt)
+    for value in range(question.low or 0, (question.high or -1) + 1) if question.labels else ():
+        click.echo(f"  {value}  {question.labels[value]}")
+    if question.low is None:
+        text = "Note (Enter to skip)"
+    else:
+        text = f"{question.key.capitalize()} {question.low}-{question.high}"
+        text += "" if question.required else " (Enter to skip)"
+    while True:
+        typed = click.prompt(text, default="", show_default=False)
+        try:
+            return core.parse_answer(question, typed)
+        except UsageError as err:
+            click.echo(f"  {err}")
+
+
+def _checkin_in_window(app: App, day: date) -> None:
+    from reminderd import checkin as core
+    from reminderd.checkin_window import open_checkin_window
+
+    tz = app.config.timezone
+    saved: list = []
+
+    def save(severity, frequency, woke, note) -> None:
+        now = app.now()
+        entry = core.make_checkin(day, severity, frequency, woke, note, now=now, tz=tz, via="window")
+        saved.append(_record_checkin(app, entry, now, "window"))
+
+    if not open_checkin_window(day, save, app.store.checkin(day)):
+        hint = "" if day == core.last_night(app.now(), tz) else f" --night {day}"
+        raise ReminderdError(f"no display to open the check-in window on; answer in a terminal with: "
+                             f"reminderd checkin{hint}")
+    if not saved:
+        click.echo(f"Nothing recorded: the check-in window for the night of {day} was closed without saving.")
+
+
+def _record_checkin(app: App, entry, now: datetime, source: str):
+    from reminderd import checkin as core
+
+    previous = app.store.save_checkin(entry, now, source)
+    click.echo(f"Recorded the check-in for the night of {entry.night:%A %d %B %Y}: {core.describe(entry)}.")
+    if previous is not None:
+        when = local(previous.answered_at, app.config.timezone, "%Y-%m-%d %H:%M")
+        click.echo(f"It replaces the answer given at {when} ({core.describe(previous)}); both stay in the log.")
+    return entry
+
+
+def _checkin_status_line(app: App, now: datetime) -> str:
+    from reminderd import checkin as core
+
+    night = core.last_night(now, app.config.timezone)
+    done = app.store.checkin(night)
+    if done is None:
+        return f"Last night's check-in ({night}): not answered yet; answer with: reminderd checkin"
+    return f"Last night's check-in ({night}): done, {core.describe(done)}."
+
+
+def _render_checkins(app: App, first: date, last: date, fmt: str, tz) -> str:
+    from reminderd import export
+    from reminderd.store import iso
+
+    rows = [{"night": c.night.isoformat(), "severity": c.severity, "frequency": c.frequency, "woke": c.woke,
+             "note": c.note, "answered_at": iso(c.answered_at), "via": c.via}
+            for c in app.store.checkins_between(first, last)]
+    if fmt == "table":
+        if not rows:
+            return "no check-ins recorded in that period\n"
+        rows = [r | {"answered_at": local(datetime.fromisoformat(r["answered_at"]), tz, "%Y-%m-%d %H:%M")}
+                for r in rows]
+    return export.render(rows, CHECKIN_COLUMNS, fmt, tz)
 
 
 def main() -> None:

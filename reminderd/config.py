@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import sys
 from dataclasses import dataclass
-from datetime import time, timedelta
+from datetime import date, datetime, time, timedelta
 from datetime import time as _clock
 from pathlib import Path
 from typing import Any, Callable
@@ -220,6 +220,10 @@ def _show(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, dict):
         return "a table"
+    if isinstance(value, list):
+        return "[" + ", ".join(_show(v) for v in value) + "]"
+    if isinstance(value, (_clock, date, datetime)):
+        return f"{value.isoformat()} (a TOML date or time; write it in quotes)"
     return repr(value)
 
 
@@ -239,7 +243,7 @@ class _Collector:
         out: dict[str, Any] = {}
         for key, value in table.items():
             if key not in keys:
-                known = ", ".join(keys)
+                known = ", ".join(list(keys) + ([f"[{t}]" for t in TABLES] if not path else []))
                 self.problems.append(f"{prefix}{key}: unknown setting; expected one of: {known}")
                 continue
             parser = keys[key][0]
@@ -279,11 +283,11 @@ def _medication(c: _Collector, table: Any, path: str) -> Medication | None:
     if len(c.problems) > before:
         return None
     med = Medication(times=tuple(sorted(set(times))), **fields)
-    _check_gaps(c, med, path)
+    _check_gaps(c, med, path, written=isinstance(table, dict) and "min_gap" in table)
     return med
 
 
-def _check_gaps(c: _Collector, med: Medication, path: str) -> None:
+def _check_gaps(c: _Collector, med: Medication, path: str, written: bool) -> None:
     """Taking every dose on time must not break the medication's own minimum gap."""
     minutes = [t.hour * 60 + t.minute for t in med.times]
     if len(minutes) < 2:
@@ -295,7 +299,7 @@ def _check_gaps(c: _Collector, med: Medication, path: str) -> None:
         slots = [format_slot(time((m // 60) % 24, m % 60)) for m in (first, second)]
         c.bad(
             f"{path}.min_gap",
-            format_duration(med.min_gap),
+            format_duration(med.min_gap) + ("" if written else " (the default)"),
             f"at most {format_duration(spacing)}, the time between its slots "
             f"{slots[0]} and {slots[1]}",
         )

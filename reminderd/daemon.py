@@ -31,6 +31,7 @@ from reminderd.notify.base import DEFAULT, SKIP, SNOOZE, TAKEN, Notifier, Remind
 from reminderd.schedule import next_local_midnight, slots_between
 from reminderd.store import Store
 from reminderd import systemd
+from reminderd.sleepwatch import SleepWatcher
 
 log = logging.getLogger("reminderd")
 UTC = timezone.utc
@@ -64,7 +65,7 @@ class Daemon:
         self._lock = threading.RLock()
         self._stop = threading.Event()
         self._reload_requested = threading.Event()
-        self._started = False
+        self.sleepwatch = SleepWatcher(self.refresh)
         self.scheduler = BackgroundScheduler(
             timezone=UTC,
             executors={"default": ThreadPoolExecutor(1)},
@@ -94,9 +95,10 @@ class Daemon:
         self.notifier.start(self.on_answer)
         self.scheduler.start()
         self.refresh(restarting=True)
-        self._started = True
+        self.sleepwatch.start()
 
     def shutdown(self) -> None:
+        self.sleepwatch.stop()
         self.scheduler.shutdown(wait=False)
         self.notifier.stop()
         log.info("reminderd stopped")
@@ -245,7 +247,8 @@ class Daemon:
             actions=((TAKEN, "Taken"), (SNOOZE, f"Snooze {snooze}"), (SKIP, "Skip")),
             # Critical from the third reminder: it stays on screen until answered.
             urgency="critical" if decision.number >= 3 else "normal",
-            cli_hint=f"Answer with: reminderd take {med.name}  (or skip / snooze {med.name})",
+            cli_hint=("Answer with: reminderd take  (or skip / snooze)" if private
+                      else f"Answer with: reminderd take {med.name}  (or skip / snooze {med.name})"),
         )
 
     # --- answers from notification buttons ------------------------------------------
@@ -285,10 +288,13 @@ class Daemon:
                 except DoseError as err:
                     if dose.status == rules.TAKEN:
                         raise
+                    private = self.config.notifications.private
                     warn = Reminder(
-                        key=_key(dose), title=f"Take {med.name} now?", body=f"Careful: {err}.",
+                        key=_key(dose), title="Taken again?" if private else f"Take {med.name} now?",
+                        body="Doses would be closer than the minimum gap." if private else f"Careful: {err}.",
                         actions=((TAKEN_ANYWAY, "Taken anyway"), (SKIP, "Skip")), urgency="critical",
-                        cli_hint=f"Record it with: reminderd take {med.name} --force",
+                        cli_hint="Record it with: reminderd take --force" if private
+                        else f"Record it with: reminderd take {med.name} --force",
                     )
                 else:
                     self.store.save_dose(new, "taken", "notification", now, {"action": action})

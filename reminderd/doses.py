@@ -108,8 +108,7 @@ def decide(dose: Dose, med: Medication, now: datetime) -> Decision:
         return Done()
     limit = give_up_at(dose, med)
     if now >= limit:
-        # The last reminder is sent at the limit, if none was sent within one interval
-        # of it, so the user hears that the dose is now counted as missed.
+        # The daemon then tells the user that the dose is now counted as missed.
         return GiveUp()
     owed = next_reminder_at(dose, med)
     if now < owed:
@@ -159,8 +158,8 @@ def take(
             gap = abs(other.taken_at - taken_at)
             if gap < med.min_gap:
                 raise DoseError(
-                    f"{dose.medication} was last taken {format_duration(gap)} "
-                    f"{'before' if other.taken_at <= taken_at else 'after'} that "
+                    f"{dose.medication} was {'last' if other.taken_at <= taken_at else 'also'} taken "
+                    f"{format_duration(gap)} {'before' if other.taken_at <= taken_at else 'after'} that "
                     f"(the {other.slot} dose of {other.local_date}); doses should be at "
                     f"least {format_duration(med.min_gap)} apart. "
                     "If you really took it, record it with --force"
@@ -200,7 +199,7 @@ def snooze(
             f"the {dose.slot} dose of {dose.medication} is {dose.status}; only a dose "
             "still waiting for an answer can be snoozed"
         )
-    until = now + (length or med.snooze)
+    until = now + (med.snooze if length is None else length)
     limit = give_up_at(dose, med)
     if until >= limit:
         raise DoseError(
@@ -223,8 +222,11 @@ def resolve_slot(doses: Sequence[Dose], med: Medication, when: datetime, tz: tzi
     """The unanswered dose of `med` that a take or skip at `when` refers to.
 
     A dose can be answered from `early_window` before it is due until the next dose's
-    early window opens; among those the one due nearest `when` wins, the earlier on a tie.
-    A dose already given up as missed still counts, so a late take can be recorded.
+    early window opens. Where two windows overlap, a dose already due wins over one not
+    yet due (the latest due first): a forgotten 08:00 dose taken at 10:00 is the late
+    08:00 dose, not the 12:00 one taken early, so the 12:00 reminder still comes and the
+    minimum gap still guards it. A dose given up as missed still counts, so a late take
+    can be recorded.
     """
     ordered = sorted((d for d in doses if d.medication == med.name), key=lambda d: d.due)
     candidates = []
@@ -234,8 +236,11 @@ def resolve_slot(doses: Sequence[Dose], med: Medication, when: datetime, tz: tzi
         closes = max(closes, dose.due + med.give_up_after)
         if opens <= when < closes and not dose.answered:
             candidates.append(dose)
+    overdue = [d for d in candidates if d.due <= when]
+    if overdue:
+        return max(overdue, key=lambda d: d.due)
     if candidates:
-        return min(candidates, key=lambda d: (abs(d.due - when), d.due))
+        return min(candidates, key=lambda d: d.due)
     answered = [d for d in ordered if d.answered and abs(d.due - when) <= med.give_up_after]
     if answered:
         d = min(answered, key=lambda d: abs(d.due - when))

@@ -2,6 +2,7 @@
 
 - `doses`: one row per (medication, local date, slot), created idempotently.
 - `events`: append-only; every reminder sent, answer and correction, with time and source.
+- `checkins`: one row per night (the date of its evening); a later answer replaces it.
 - `meta`: marks the file as reminderd's, so a foreign database is never written to.
 - the schema version is SQLite's `user_version`; migrations run in order at open.
 
@@ -23,6 +24,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
+from reminderd.checkin import Checkin
 from reminderd.doses import PENDING, TAKEN, Dose
 from reminderd.errors import StoreError
 from reminderd.schedule import Slot
@@ -77,8 +79,23 @@ def _migrate_1(db: Any) -> None:
     db["events"].create_index(["at"])
 
 
+def _migrate_2(db: Any) -> None:
+    """The morning check-ins: one row per night (the date of its evening)."""
+    db["checkins"].create(
+        {
+            "id": int, "night": str, "severity": int, "frequency": int, "woke": int,
+            "note": str, "answered_at": str, "via": str, "updated_at": str,
+        },
+        pk="id",
+        not_null={"night", "severity", "answered_at", "via", "updated_at"},
+    )
+    db["checkins"].create_index(["night"], unique=True)
+    # "checkin-asked" events are looked up by kind and night when the daemon starts.
+    db["events"].create_index(["kind", "at"])
+
+
 # Each entry upgrades the schema by one version; never edit one that has shipped.
-MIGRATIONS = [_migrate_1]
+MIGRATIONS = [_migrate_1, _migrate_2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -277,6 +294,68 @@ class Store:
             )
             names = [c[0] for c in cursor.description]
             return [dict(zip(names, row)) for row in cursor]
+
+    # --- check-ins -----------------------------------------------------------------
+
+    def save_checkin(self, checkin: Checkin, now: datetime, source: str) -> Checkin | None:
+        """Record a night's check-in; one answered again replaces the values, and both
+        answers stay in `events` (kind "checkin"). Returns the answer it replaced."""
+        row = _checkin_to_row(checkin)
+        with self.write():
+            previous = self.checkin(checkin.night)
+            self.conn.execute(
+                "INSERT INTO checkins (night, severity, frequency, woke, note, answered_at, via, updated_at)"
+                " VALUES (:night, :severity, :frequency, :woke, :note, :answered_at, :via, :updated_at)"
+                " ON CONFLICT (night) DO UPDATE SET severity = excluded.severity,"
+                " frequency = excluded.frequency, woke = excluded.woke, note = excluded.note,"
+                " answered_at = excluded.answered_at, via = excluded.via, updated_at = excluded.updated_at",
+                row | {"updated_at": iso(now)},
+            )
+            self.add_event("checkin", source, now, None, row | {"replaced": previous is not None})
+        return previous
+
+    def checkin(self, night: date) -> Checkin | None:
+        rows = self._checkins("night = ?", (night.isoformat(),))
+        return rows[0] if rows else None
+
+    def checkins_between(self, first: date, last: date) -> list[Checkin]:
+        """Check-ins for the nights in [first, last], by night."""
+        return self._checkins("night >= ? AND night <= ?", (first.isoformat(), last.isoformat()))
+
+    def checkin_asked(self, night: date, now: datetime) -> None:
+        """The daemon asked about `night` (a notification was shown)."""
+        self.add_event("checkin-asked", "daemon", now, None, {"night": night.isoformat()})
+
+    def last_checkin_asked(self, night: date) -> datetime | None:
+        """When the daemon last asked about `night`, from the log: it survives restarts."""
+        rows = self.events(where="kind = 'checkin-asked' AND json_extract(detail, '$.night') = ?",
+                           params=(night.isoformat(),), order="at DESC, id DESC", limit=1)
+        return from_iso(rows[0]["at"]) if rows else None
+
+    def _checkins(self, where: str, params: Iterable[Any]) -> list[Checkin]:
+        with self._lock:
+            cursor = self.conn.execute(
+                f"SELECT {', '.join(CHECKIN_FIELDS)} FROM checkins WHERE {where} ORDER BY night",
+                tuple(params),
+            )
+            return [_row_to_checkin(row) for row in cursor]
+
+
+CHECKIN_FIELDS = ("night", "severity", "frequency", "woke", "note", "answered_at", "via")
+
+
+def _checkin_to_row(checkin: Checkin) -> dict[str, Any]:
+    values = {k: getattr(checkin, k) for k in CHECKIN_FIELDS}
+    values["night"] = checkin.night.isoformat()
+    values["answered_at"] = iso(checkin.answered_at)
+    return values
+
+
+def _row_to_checkin(row: tuple) -> Checkin:
+    values = dict(zip(CHECKIN_FIELDS, row))
+    values["night"] = date.fromisoformat(values["night"])
+    values["answered_at"] = from_iso(values["answered_at"])
+    return Checkin(**values)
 
 
 def _row_to_dose(row: tuple) -> Dose:

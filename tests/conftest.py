@@ -79,6 +79,8 @@ class Cli:
                    XDG_RUNTIME_DIR=str(self.home / "run"), PYTHONUNBUFFERED="1")
         for var in ("DBUS_SESSION_BUS_ADDRESS", "DISPLAY", "WAYLAND_DISPLAY", "NOTIFY_SOCKET"):
             env.pop(var, None)
+        # Never the machine's own system bus: a test that wants logind gives a private one.
+        env["DBUS_SYSTEM_BUS_ADDRESS"] = f"unix:path={self.home}/no-system-bus"
         if at is not None:
             env.update(faketime_env(at))
         elif self.clock is not None:

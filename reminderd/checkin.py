@@ -1,0 +1,240 @@
+"""The morning check-in: how were the spasms last night? Questions, scales, validation,
+and the rule for when the daemon asks.
+
+A check-in belongs to a *night*, named by the date of its evening: the night of Friday
+27 November is answered on Saturday morning. A night can be answered from the local day
+after it, never before, and one answered again is replaced (the store keeps both events).
+
+Nothing here reads the clock: `now` is always passed in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from reminderd.config import CheckinSettings
+from reminderd.errors import UsageError
+from reminderd.schedule import local_instant
+
+# Spasm severity, the one-click answer; 0 means there were no spasms.
+SEVERITY = ("none", "mild", "moderate", "severe")
+# The Penn Spasm Frequency Scale.
+FREQUENCY = (
+    "none",
+    "spasms only when moved or touched",
+    "fewer than one an hour",
+    "more than one an hour",
+    "more than ten an hour",
+)
+WOKE_MAX = 50  # a night has no more wakings than this; a bigger number is a typo
+NOTE_MAX = 1000  # characters
+VIAS = ("notification", "cli", "window")
+
+
+@dataclass(frozen=True)
+class Question:
+    key: str
+    prompt: str
+    low: int | None = None  # None: free text
+    high: int | None = None
+    labels: tuple[str, ...] = ()
+    required: bool = False
+
+
+SEVERITY_QUESTION = Question("severity", "How bad were your spasms last night?", 0, 3, SEVERITY, required=True)
+FREQUENCY_QUESTION = Question("frequency", "How often did you have spasms?", 0, 4, FREQUENCY)
+WOKE_QUESTION = Question("woke", "How many times did spasms wake you?", 0, WOKE_MAX)
+NOTE_QUESTION = Question("note", "Anything else about the night?")
+# In the order they are asked: the one-click answer first.
+QUESTIONS = (SEVERITY_QUESTION, FREQUENCY_QUESTION, WOKE_QUESTION, NOTE_QUESTION)
+
+
+@dataclass(frozen=True)
+class Checkin:
+    """One night's answers. `night` is the date of the evening."""
+
+    night: date
+    severity: int
+    frequency: int | None = None
+    woke: int | None = None
+    note: str | None = None
+    answered_at: datetime | None = None  # aware
+    via: str = "cli"
+
+
+# --- validation ------------------------------------------------------------------------
+
+
+def expected(question: Question) -> str:
+    """What a question accepts, in the words every refusal uses."""
+    if question.low is None:
+        return f"at most {NOTE_MAX} characters"
+    if question.labels:
+        scale = ", ".join(f"{i} {question.labels[i]}" for i in range(question.low, question.high + 1))
+        return f"a whole number from {question.low} to {question.high} ({scale})"
+    return f"a whole number from {question.low} to {question.high}"
+
+
+def parse_answer(question: Question, value: Any, name: str | None = None) -> int | str | None:
+    """One answer as typed (text) or given (int); None or blank means not answered.
+
+    `name` is how the refusal names the question ("--severity" on the command line).
+    """
+    name = name or question.key
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if question.required:
+            raise UsageError(f"{name} is needed; expected {expected(question)}")
+        return None
+    if question.low is None:
+        text = str(value).strip()
+        if len(text) > NOTE_MAX:
+            raise UsageError(f"{name} is {len(text)} characters long; expected {expected(question)}")
+        return text
+    number: int | None = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        number = int(value.strip())
+    if number is None or not question.low <= number <= question.high:
+        shown = repr(value.strip()) if isinstance(value, str) else repr(value)
+        raise UsageError(f"{name} {shown} is not valid; expected {expected(question)}")
+    return number
+
+
+def last_night(now: datetime, tz: ZoneInfo) -> date:
+    """The night the morning check-in is about: the evening before today's local date."""
+    return now.astimezone(tz).date() - timedelta(days=1)
+
+
+def check_night(night: date, now: datetime, tz: ZoneInfo) -> None:
+    """A night is answered from the next local morning on, never before."""
+    latest = last_night(now, tz)
+    if night > latest:
+        raise UsageError(
+            f"the night of {night} has not passed yet; a night is answered from the next "
+            f"morning, so the latest that can be answered now is {latest}"
+        )
+
+
+def make_checkin(
+    night: date,
+    severity: Any,
+    frequency: Any = None,
+    woke: Any = None,
+    note: Any = None,
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    via: str,
+    names: dict[str, str] | None = None,
+) -> Checkin:
+    """Validate one night's answers into a Checkin, or raise UsageError saying what is
+    accepted. `names` maps a question's key to how refusals name it ("--woke").
+
+    Severity 0 means no spasms: frequency and wakings are then 0, filled in when left out
+    and refused when they say otherwise; a severity above 0 with frequency 0 is refused.
+    """
+    if via not in VIAS:
+        raise ValueError(f"via {via!r}; expected one of {VIAS}")  # a bug, not user input
+    names = names or {}
+    check_night(night, now, tz)
+    answers = {
+        q.key: parse_answer(q, value, names.get(q.key))
+        for q, value in zip(QUESTIONS, (severity, frequency, woke, note))
+    }
+    sev, freq, woke_n = answers["severity"], answers["frequency"], answers["woke"]
+    sev_name, freq_name = names.get("severity", "severity"), names.get("frequency", "frequency")
+    if sev == 0:
+        if freq:
+            raise UsageError(
+                f"{freq_name} {freq} ({FREQUENCY[freq]}) does not fit {sev_name} 0 (none, no "
+                f"spasms); expected {freq_name} 0 or a {sev_name} from 1 to 3")
+        if woke_n:
+            raise UsageError(
+                f"{names.get('woke', 'woke')} {woke_n} does not fit {sev_name} 0 (none, no "
+                f"spasms); expected 0 wakings or a {sev_name} from 1 to 3")
+        freq, woke_n = 0, 0
+    elif freq == 0:
+        raise UsageError(
+            f"{sev_name} {sev} ({SEVERITY[sev]}) does not fit {freq_name} 0 (none, no spasms); "
+            f"expected a {freq_name} from 1 to 4 or {sev_name} 0")
+    return Checkin(night=night, severity=sev, frequency=freq, woke=woke_n, note=answers["note"],
+                   answered_at=now, via=via)
+
+
+def describe(checkin: Checkin) -> str:
+    """ "severity 2 (moderate), frequency 3 (more than one an hour), woke 2 times" """
+    parts = [f"severity {checkin.severity} ({SEVERITY[checkin.severity]})"]
+    if checkin.frequency is not None:
+        parts.append(f"frequency {checkin.frequency} ({FREQUENCY[checkin.frequency]})")
+    if checkin.woke is not None:
+        parts.append(f"woke {checkin.woke} time" + ("" if checkin.woke == 1 else "s"))
+    if checkin.note:
+        parts.append(f"note {checkin.note!r}")
+    return ", ".join(parts)
+
+
+# --- when the daemon asks --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Ask:
+    """Show the check-in notification now, for `night`, and record that it was asked."""
+
+    night: date
+    last: bool  # no further reminder follows before `until`
+
+
+@dataclass(frozen=True)
+class Wait:
+    """Nothing to do before `until` (aware UTC); then decide again."""
+
+    until: datetime
+
+
+@dataclass(frozen=True)
+class Stop:
+    """Nothing more this morning: answered, or past `until` (the night stays open for
+    `reminderd checkin`). The next morning begins at `next_checkin_at(now, …)`."""
+
+
+CheckinDecision = Ask | Wait | Stop
+
+
+def checkin_decision(
+    now: datetime,
+    tz: ZoneInfo,
+    settings: CheckinSettings,
+    answered: bool,
+    last_asked: datetime | None,
+) -> CheckinDecision:
+    """What the daemon does about this morning's check-in (the one for `last_night`).
+
+    `answered`: last night has a check-in. `last_asked`: when it was last asked about
+    (from the log, so a restart does not ask again early). Ask at `settings.time`, then
+    every `remind_every` while unanswered, until `settings.until`. Asking twice at one
+    moment asks once: after an Ask, the caller records `now` as `last_asked`.
+    """
+    if answered:
+        return Stop()
+    today = now.astimezone(tz).date()
+    start = local_instant(today, settings.time, tz)
+    end = local_instant(today, settings.until, tz)
+    if now < start:
+        return Wait(start)
+    if now >= end:
+        return Stop()
+    if last_asked is not None and last_asked >= start:
+        owed = last_asked + settings.remind_every
+        if now < owed:
+            return Wait(min(owed, end))
+    return Ask(night=today - timedelta(days=1), last=now + settings.remind_every >= end)
+
+
+def next_checkin_at(now: datetime, tz: ZoneInfo, settings: CheckinSettings) -> datetime:
+    """The first ask of the next local morning (aware UTC), for the timer after a Stop."""
+    tomorrow = now.astimezone(tz).date() + timedelta(days=1)
+    return local_instant(tomorrow, settings.time, tz)
