@@ -1,0 +1,82 @@
+"""Time, the hard part, with the daemon as a real process under libfaketime: both DST
+changes in Europe/London and America/New_York, and the CLI and the daemon writing the
+log at the same moment."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+import pytest
+
+from tests.conftest import Cli, config_text
+from tests.daemon_process import DaemonProcess
+from tests.fakeclock import FakeClock
+from tests.test_daemon import at, rows
+
+
+@pytest.mark.parametrize(
+    "zone, day, slot, due_utc, repeat_utc",
+    [
+        # Spring: 01:30 does not exist in London; it falls due once at 02:30 BST.
+        ("Europe/London", "2026-03-29", "01:30", "2026-03-29 01:30:00", None),
+        # Autumn: 01:30 happens twice; only the first (BST) one is a dose.
+        ("Europe/London", "2026-10-25", "01:30", "2026-10-25 00:30:00", "2026-10-25 01:30:00"),
+        ("America/New_York", "2026-03-08", "02:30", "2026-03-08 07:30:00", None),
+        ("America/New_York", "2026-11-01", "01:30", "2026-11-01 05:30:00", "2026-11-01 06:30:00"),
+    ],
+    ids=["london-spring", "london-autumn", "new-york-spring", "new-york-autumn"],
+)
+def test_dst_slot_is_reminded_once(cli: Cli, tmp_path, zone, day, slot, due_utc, repeat_utc) -> None:
+    # Start the evening before, so the slot's row comes from the normal daily schedule.
+    cli.clock = FakeClock(tmp_path / "clock", at(due_utc).replace(hour=0, minute=0) - timedelta(hours=2))
+    cli.config.write_text(config_text(timezone=zone, times=f'["{slot}", "12:00"]', remind_every="4s",
+                                      give_up_after="2h", min_gap="1h"))
+    d = DaemonProcess(cli)
+    try:
+        d.wait_for(r"dose\(s\) scheduled")
+        assert rows(cli, f"SELECT due FROM doses WHERE local_date = '{day}' AND slot = '{slot}'") == [
+            (at(due_utc).isoformat(),)]
+        cli.clock.set(at(due_utc) - timedelta(seconds=3))
+        line = d.wait_for(rf"reminder 1: gabapentin 300 mg, {slot} dose of {day}", timeout=15)[0]
+        assert "min late" not in line
+        took = cli("take")
+        assert took.returncode == 0, took.stderr
+        assert f"{slot} dose of {day}" in took.stdout and "(on time)" in took.stdout
+        if repeat_utc:
+            cli.clock.set(at(repeat_utc) - timedelta(seconds=3))
+            time.sleep(8)  # past the second wall-clock 01:30 and two reminder intervals
+        assert d.count(r"reminder \d+: gabapentin") == 1
+        assert rows(cli, f"SELECT count(*) FROM doses WHERE local_date = '{day}' AND slot = '{slot}'") == [(1,)]
+    finally:
+        d.stop()
+
+
+def test_cli_and_daemon_writing_together_never_fail(cli: Cli, tmp_path) -> None:
+    cli.clock = FakeClock(tmp_path / "clock", at("2026-11-28 07:59:58"))
+    meds = "".join(
+        f'\n[[medication]]\nname = "med{i}"\ndose = "1 tablet"\ntimes = ["08:00", "20:00"]\n'
+        f'remind_every = "1s"\ngive_up_after = "3h"\nmin_gap = "1m"\n' for i in range(8))
+    cli.config.write_text(config_text(min_gap="1m") + meds)
+    d = DaemonProcess(cli)
+    try:
+        d.wait_for(r"reminder 2: med7", timeout=20)  # the daemon is writing every second
+        commands = ([["take", f"med{i}"] for i in range(8)] + [["status"], ["log"], ["take", "gabapentin"]] * 4
+                    + [["skip", f"med{i}"] for i in range(8)])
+
+        def run(args: list[str]) -> subprocess.CompletedProcess:
+            return cli(*args, timeout=120)
+
+        with ThreadPoolExecutor(4) as pool:
+            results = list(pool.map(run, commands))
+        for args, out in zip(commands, results):
+            assert "locked" not in out.stderr, (args, out.stderr)
+            assert out.returncode in (0, 2), (args, out.stderr)
+        taken = rows(cli, "SELECT medication FROM doses WHERE status = 'taken' ORDER BY medication")
+        assert taken == [("gabapentin",)] + [(f"med{i}",) for i in range(8)]
+        assert d.proc.poll() is None
+        assert "Traceback" not in d.output
+    finally:
+        d.stop()
