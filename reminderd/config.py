@@ -34,20 +34,53 @@ NOTIFICATION_BACKENDS = ("auto", "dbus", "plyer", "log")
 
 
 @dataclass(frozen=True)
+class Step:
+    """One step of a prescription that changes over time (titration): from `start` on,
+    these times and this dose, until the next step starts."""
+
+    start: date
+    times: tuple[time, ...]  # sorted, distinct
+    dose: str
+
+
+@dataclass(frozen=True)
 class Medication:
     name: str
     dose: str
-    times: tuple[time, ...]  # sorted, distinct
+    times: tuple[time, ...] = ()  # sorted, distinct; the plain schedule (no steps)
     remind_every: timedelta = timedelta(minutes=15)
     give_up_after: timedelta = timedelta(hours=3)
     min_gap: timedelta = timedelta(hours=4)
     snooze: timedelta = timedelta(minutes=10)
     early_window: timedelta = timedelta(hours=2)
     instructions: str = ""
+    # Titration steps; empty means `times` and `dose` every day.
+    steps: tuple[Step, ...] = ()
+    until: date | None = None  # the last day it is taken
+    as_needed: bool = False  # PRN: never reminded, recorded with `reminderd take`
+    max_per_day: int | None = None
+    supply: float | None = None  # tablets on hand when first configured
+    per_dose: float = 1.0
+    refill_warn_days: int = 7
+
+    def step_on(self, day: date) -> Step | None:
+        """The prescription in force on a local day; None before it starts, after
+        `until`, and every day for an as-needed medicine (it has no slots)."""
+        if self.as_needed or (self.until is not None and day > self.until):
+            return None
+        if not self.steps:
+            return Step(date.min, self.times, self.dose)
+        current = None
+        for step in self.steps:
+            if step.start <= day:
+                current = step
+        return current
 
     @property
     def slots(self) -> tuple[str, ...]:
-        return tuple(format_slot(t) for t in self.times)
+        """Every slot the medication has on any day, for messages."""
+        every = set(self.times).union(*(s.times for s in self.steps))
+        return tuple(format_slot(t) for t in sorted(every))
 
 
 @dataclass(frozen=True)
@@ -179,6 +212,36 @@ def _zone(value: Any) -> ZoneInfo:
         raise _Bad('an IANA time zone name such as "Europe/London"') from None
 
 
+def _date(value: Any) -> date:
+    # TOML has date literals (from = 2026-11-01); a quoted "2026-11-01" is accepted too.
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise _Bad("a date YYYY-MM-DD")
+
+
+def _positive_int(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise _Bad("a whole number of at least 1")
+    return value
+
+
+def _tablets(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise _Bad("a number of tablets, 0 or more")
+    return float(value)
+
+
+def _per_dose(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise _Bad("a number of tablets per dose, more than 0 (e.g. 1 or 0.5)")
+    return float(value)
+
+
 Parser = Callable[[Any], Any]
 
 # (key, parser, required). Defaults live on the dataclasses, so there is one place for them.
@@ -191,14 +254,27 @@ TOP_KEYS: dict[str, tuple[Parser, bool]] = {
 TABLES = ("medication", "checkin", "notifications")
 MEDICATION_KEYS: dict[str, tuple[Parser, bool]] = {
     "name": (_name, True),
-    "dose": (_text, True),
-    "times": (None, True),  # type: ignore[dict-item]  # a list: checked item by item below
+    # dose and times are required unless schedule steps or as_needed say otherwise
+    "dose": (_text, False),
+    "times": (None, False),  # type: ignore[dict-item]  # a list: checked item by item below
+    "schedule": (None, False),  # type: ignore[dict-item]  # [[medication.schedule]] steps
+    "until": (_date, False),
+    "as_needed": (_bool, False),
+    "max_per_day": (_positive_int, False),
     "remind_every": (parse_duration, False),
     "give_up_after": (parse_duration, False),
     "min_gap": (parse_duration, False),
     "snooze": (parse_duration, False),
     "early_window": (parse_duration, False),
     "instructions": (_free_text, False),
+    "supply": (_tablets, False),
+    "per_dose": (_per_dose, False),
+    "refill_warn_days": (_positive_int, False),
+}
+STEP_KEYS: dict[str, tuple[Parser, bool]] = {
+    "from": (_date, True),
+    "times": (None, True),  # type: ignore[dict-item]
+    "dose": (_text, False),
 }
 CHECKIN_KEYS: dict[str, tuple[Parser, bool]] = {
     "time": (parse_time, False),
@@ -260,36 +336,90 @@ class _Collector:
         return out
 
 
+def _times(c: _Collector, raw: Any, path: str) -> tuple[time, ...]:
+    """A list of "HH:MM" slots, each checked; problems are collected, not raised."""
+    if not isinstance(raw, list) or not raw:
+        c.bad(path, raw, 'a non-empty list of times like ["08:00", "22:00"]')
+        return ()
+    times: list[time] = []
+    for i, value in enumerate(raw):
+        try:
+            t = parse_time(value)
+        except _Bad as bad:
+            c.bad(f"{path}[{i}]", value, bad.expected)
+            continue
+        if t in times:
+            c.problems.append(f"{path}[{i}]: {_show(value)} is listed twice; expected each time once")
+        times.append(t)
+    return tuple(sorted(set(times)))
+
+
+def _steps(c: _Collector, raw: Any, path: str, dose: str | None) -> tuple[Step, ...]:
+    if not isinstance(raw, list) or not raw:
+        c.bad(path, raw, "[[medication.schedule]] tables, each with from, times and dose")
+        return ()
+    steps: list[Step] = []
+    for i, table in enumerate(raw):
+        here = f"{path}[{i}]"
+        before = len(c.problems)
+        fields = c.fields(table, here, STEP_KEYS)
+        times = _times(c, fields.get("times"), f"{here}.times") if "times" in fields else ()
+        step_dose = fields.get("dose", dose)
+        if step_dose is None and isinstance(table, dict) and "dose" not in table:
+            c.problems.append(f"{here}.dose: missing; give a dose here or for the whole medication")
+        if steps and "from" in fields and fields["from"] <= steps[-1].start:
+            c.bad(f"{here}.from", fields["from"].isoformat(),
+                  f"a date after the previous step's from ({steps[-1].start}); steps must not overlap")
+        if len(c.problems) == before:
+            steps.append(Step(fields["from"], times, step_dose))
+    return tuple(steps)
+
+
 def _medication(c: _Collector, table: Any, path: str) -> Medication | None:
     before = len(c.problems)
     fields = c.fields(table, path, MEDICATION_KEYS)
-    times: list[time] = []
-    raw_times = fields.pop("times", None)
-    if raw_times is not None:
-        if not isinstance(raw_times, list) or not raw_times:
-            c.bad(f"{path}.times", raw_times, 'a non-empty list of times like ["08:00", "22:00"]')
-        else:
-            for i, value in enumerate(raw_times):
-                try:
-                    t = parse_time(value)
-                except _Bad as bad:
-                    c.bad(f"{path}.times[{i}]", value, bad.expected)
-                    continue
-                if t in times:
-                    c.problems.append(
-                        f"{path}.times[{i}]: {_show(value)} is listed twice; expected each time once"
-                    )
-                times.append(t)
+    given = table if isinstance(table, dict) else {}
+    raw_times, raw_steps = fields.pop("times", None), fields.pop("schedule", None)
+    times: tuple[time, ...] = ()
+    steps: tuple[Step, ...] = ()
+    if isinstance(table, dict) and "dose" not in given and raw_steps is None:
+        c.problems.append(f"{path}.dose: missing; this setting is required")
+    if fields.get("as_needed"):
+        if raw_times is not None or raw_steps is not None:
+            c.problems.append(f"{path}.times: an as-needed medication has no times; "
+                              "expected no times or schedule with as_needed = true")
+    elif raw_steps is not None:
+        if raw_times is not None:
+            c.problems.append(f"{path}.times: not allowed beside [[medication.schedule]] steps; "
+                              "expected the times inside each step")
+        steps = _steps(c, raw_steps, f"{path}.schedule", fields.get("dose"))
+    elif raw_times is not None:
+        times = _times(c, raw_times, f"{path}.times")
+    elif isinstance(table, dict):
+        c.problems.append(f"{path}.times: missing; this setting is required "
+                          "(or [[medication.schedule]] steps, or as_needed = true)")
+    if steps and "until" in fields and fields["until"] < steps[-1].start:
+        c.bad(f"{path}.until", fields["until"].isoformat(),
+              f"a date on or after the last step's from ({steps[-1].start})")
+    if fields.get("max_per_day") is not None and not fields.get("as_needed"):
+        c.problems.append(f"{path}.max_per_day: only for as-needed medicines; expected as_needed = true beside it")
     if len(c.problems) > before:
         return None
-    med = Medication(times=tuple(sorted(set(times))), **fields)
-    _check_gaps(c, med, path, written=isinstance(table, dict) and "min_gap" in table)
+    fields.setdefault("dose", steps[0].dose if steps else "")
+    med = Medication(times=times, steps=steps, **fields)
+    written = "min_gap" in given
+    if steps:
+        for i, step in enumerate(steps):
+            _check_gaps(c, med, step.times, f"{path}.schedule[{i}]", path, written)
+    else:
+        _check_gaps(c, med, med.times, path, path, written)
     return med
 
 
-def _check_gaps(c: _Collector, med: Medication, path: str, written: bool) -> None:
+def _check_gaps(c: _Collector, med: Medication, times: tuple[time, ...], where: str, path: str,
+                written: bool) -> None:
     """Taking every dose on time must not break the medication's own minimum gap."""
-    minutes = [t.hour * 60 + t.minute for t in med.times]
+    minutes = [t.hour * 60 + t.minute for t in times]
     if len(minutes) < 2:
         return
     pairs = list(zip(minutes, minutes[1:] + [minutes[0] + 24 * 60]))
@@ -301,7 +431,7 @@ def _check_gaps(c: _Collector, med: Medication, path: str, written: bool) -> Non
             f"{path}.min_gap",
             format_duration(med.min_gap) + ("" if written else " (the default)"),
             f"at most {format_duration(spacing)}, the time between its slots "
-            f"{slots[0]} and {slots[1]}",
+            f"{slots[0]} and {slots[1]}" + (f" in {where}" if where != path else ""),
         )
 
 

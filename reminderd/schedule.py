@@ -41,12 +41,16 @@ def local_instant(day: date, wall: time, tz: ZoneInfo) -> datetime:
 
 
 def slots_on(config: Config, day: date) -> list[Slot]:
-    """Every slot of every medication on one local day, by due time."""
-    return sorted(
-        Slot(local_instant(day, t, config.timezone), med.name, day, format_slot(t), med.dose)
-        for med in config.medications
-        for t in med.times
-    )
+    """Every slot of every medication on one local day, by due time, with the times and
+    dose of the prescription step in force that day."""
+    slots = []
+    for med in config.medications:
+        step = med.step_on(day)
+        if step is None:
+            continue
+        slots.extend(Slot(local_instant(day, t, config.timezone), med.name, day, format_slot(t), step.dose)
+                     for t in step.times)
+    return sorted(slots)
 
 
 def local_days(start: datetime, end: datetime, tz: ZoneInfo) -> Iterator[date]:

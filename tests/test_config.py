@@ -31,7 +31,8 @@ TOP_EXAMPLE = REPO / "config.example.toml"
 DURATION_EXPECTED = 'a duration like "90s", "15m", "3h" or "1h30m", longer than zero'
 TIME_EXPECTED = 'a time "HH:MM" from "00:00" to "23:59"'
 MEDICATION_KNOWN = (
-    "name, dose, times, remind_every, give_up_after, min_gap, snooze, early_window, instructions"
+    "name, dose, times, schedule, until, as_needed, max_per_day, remind_every, give_up_after, "
+    "min_gap, snooze, early_window, instructions, supply, per_dose, refill_warn_days"
 )
 
 MEDICATION = """
@@ -311,7 +312,8 @@ def med(extra: str = "", times: str = '["08:00", "14:00", "22:00"]') -> str:
         ),
         pytest.param(
             'timezone = "UTC"\n[[medication]]\nname = "gabapentin"\ndose = "300 mg"\n',
-            "medication[0].times: missing; this setting is required",
+            "medication[0].times: missing; this setting is required "
+            "(or [[medication.schedule]] steps, or as_needed = true)",
             id="missing-times",
         ),
         pytest.param(
