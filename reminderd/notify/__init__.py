@@ -76,10 +76,9 @@ class FallbackNotifier:
         raise AssertionError("the log backend never fails")  # pragma: no cover
 
     def _fail(self, name: str, err: Exception) -> None:
+        # A started backend is kept: the D-Bus one reconnects by itself and shows its
+        # open reminders again when the notification server comes back.
         self._failed_at[name] = self._monotonic()
-        backend = self._backends.pop(name, None)
-        if backend is not None:
-            backend.stop()
         if self.active in (name, None):
             logger.warning("notifications: %s backend unavailable (%s)", name, err)
 

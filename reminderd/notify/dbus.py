@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+from concurrent import futures
 from concurrent.futures import Future
 
 from jeepney import DBusAddress, HeaderFields, MatchRule, Message, MessageType, message_bus, new_method_call
@@ -59,7 +60,7 @@ class DBusNotifier:
         self._keys: dict[int, str] = {}
         self._replies: dict[int, Future[Message]] = {}
         self._replies_lock = threading.Lock()  # not self._lock: a caller holds that while it waits
-        self._events: queue.Queue[Message | _Dropped | None] = queue.Queue()
+        self._events: queue.Queue[Message | _Dropped | None] = queue.Queue()  # new one per start()
         self._stopping = threading.Event()
         self._event_thread: threading.Thread | None = None
 
@@ -82,7 +83,9 @@ class DBusNotifier:
                 self._disconnect()
                 raise
         if self._event_thread is None:
-            self._event_thread = threading.Thread(target=self._handle_events, name="notify-events", daemon=True)
+            self._events = queue.Queue()
+            self._event_thread = threading.Thread(target=self._handle_events, args=(self._events,),
+                                                  name="notify-events", daemon=True)
             self._event_thread.start()
 
     def show(self, reminder: Reminder) -> None:
@@ -148,7 +151,10 @@ class DBusNotifier:
     def _disconnect(self) -> None:
         conn, self._conn = self._conn, None
         if conn is not None:
-            conn.close()  # wakes the receiver with ReceiveStopped
+            try:
+                conn.close()  # wakes the receiver with ReceiveStopped
+            except OSError:
+                pass
         self._fail_replies()
         self._ids.clear()
         self._keys.clear()
@@ -178,7 +184,8 @@ class DBusNotifier:
                 actions += [key, label]
         elif reminder.actions and reminder.cli_hint:
             body = f"{body}\n{reminder.cli_hint}"
-        hints = {"urgency": ("y", URGENCY.get(reminder.urgency, 1)), "desktop-entry": ("s", self._app_name)}
+        hints: dict[str, tuple[str, object]] = {
+            "urgency": ("y", URGENCY.get(reminder.urgency, 1)), "desktop-entry": ("s", self._app_name)}
         if reminder.category:
             hints["category"] = ("s", reminder.category)
         if reminder.resident:
@@ -209,7 +216,7 @@ class DBusNotifier:
         try:
             conn.send(msg, serial=serial)
             return unwrap_msg(reply.result(timeout=CALL_TIMEOUT_S))
-        except (OSError, TimeoutError, DBusErrorResponse, ConnectionError) as err:
+        except (OSError, futures.TimeoutError, DBusErrorResponse) as err:  # not TimeoutError before 3.11
             raise NotifierUnavailable(f"{msg.header.fields.get(HeaderFields.member)} failed: {err!r}") from err
         finally:
             with self._replies_lock:
@@ -240,12 +247,14 @@ class DBusNotifier:
         except ReceiveStopped:
             return  # closed by us
         except (OSError, ValueError) as err:  # the bus went away, or sent garbage
+            if self._conn is not conn:
+                return  # closed by us while it was reading
             log.warning("lost the D-Bus session bus connection: %r", err)
             self._events.put(_Dropped(conn))
 
-    def _handle_events(self) -> None:
+    def _handle_events(self, events: queue.Queue[Message | _Dropped | None]) -> None:
         while True:
-            event = self._events.get()
+            event = events.get()
             if event is None or self._stopping.is_set():
                 return
             if isinstance(event, _Dropped):
@@ -266,17 +275,15 @@ class DBusNotifier:
     def _action_invoked(self, nid: int, action: str) -> None:
         with self._lock:
             key = self._keys.get(nid)
-        if key is None:
-            return  # someone else's notification, or one we already closed
+            if key is None:
+                return  # someone else's notification, or one we already closed
+            # Servers differ on whether a button closes its notification, so close it, and
+            # before on_answer: a reminder it shows in its place may get the same id back.
+            self.close(key)
         try:
             self._on_answer(key, action)
         except Exception:  # a bug in the callback must not stop the answers after it
             log.exception("on_answer(%r, %r) failed", key, action)
-        # Servers differ on whether a button closes its notification; make sure it does,
-        # unless on_answer already showed a new reminder with this key in its place.
-        with self._lock:
-            if self._ids.get(key) == nid:
-                self.close(key)
 
     def _server_changed(self, new_owner: str) -> None:
         with self._lock:
@@ -304,8 +311,12 @@ class DBusNotifier:
                     return
                 try:
                     self._connect()
-                    self._reshow_locked()
-                    log.info("reconnected to the D-Bus session bus")
-                    return
                 except NotifierUnavailable as err:
                     log.debug("still no session bus: %s", err)
+                    continue
+                log.info("reconnected to the D-Bus session bus")
+                try:
+                    self._reshow_locked()
+                except NotifierUnavailable as err:  # NameOwnerChanged will tell when it comes
+                    log.warning("no notification server yet: %s", err)
+                return
