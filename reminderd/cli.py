@@ -173,6 +173,47 @@ def install_service(uninstall: bool) -> None:
     (service.uninstall if uninstall else service.install)(click.echo)
 
 
+@cli.command(name="notify-test")
+@click.option("--backend", type=click.Choice(["auto", "dbus", "plyer", "log"]),
+              help="Which backend to try [default: the config's].")
+@click.option("--timeout", default=60, show_default=True, type=click.IntRange(1, 3600),
+              help="Seconds to wait for a button.")
+@pass_app
+@handle_errors
+def notify_test(app: App, backend: str | None, timeout: int) -> None:
+    """Show a test reminder with Taken / Snooze / Skip and print which button was pressed."""
+    import threading
+
+    from reminderd.notify import make_notifier
+    from reminderd.notify.base import SKIP, SNOOZE, TAKEN, Reminder
+
+    _setup_logging()
+    try:
+        chosen = backend or app.config.notifications.backend
+    except ConfigError:
+        chosen = "auto"  # a test of the desktop should not need a good config
+    notifier = make_notifier(chosen)
+    pressed: list[str] = []
+    answered = threading.Event()
+    notifier.start(lambda key, action: (pressed.append(action), answered.set()))
+    notifier.show(Reminder(
+        key="test", title="reminderd test", body="A test reminder: press a button.",
+        actions=((TAKEN, "Taken"), (SNOOZE, "Snooze"), (SKIP, "Skip")), urgency="normal",
+        cli_hint="(this backend has no buttons)", category="x-reminderd",
+    ))
+    click.echo(f"Shown with the {notifier.name} backend.")
+    if notifier.name != "dbus":
+        click.echo("This backend has no buttons; nothing to wait for.")
+        notifier.stop()
+        return
+    if not answered.wait(timeout):
+        notifier.close("test")
+        notifier.stop()
+        raise ReminderdError(f"no button was pressed within {timeout} s")
+    notifier.stop()
+    click.echo(f"Pressed: {pressed[0]}")
+
+
 # --- answering doses -------------------------------------------------------------------
 
 
@@ -292,6 +333,7 @@ def status(app: App) -> None:
     if upcoming:
         s = upcoming[0]
         click.echo(f"Next dose: {s.medication} {s.dose} at {local(s.due, tz, '%a %H:%M')}.")
+    click.echo(_checkin_status_line(app, now))
 
 
 LOG_COLUMNS = ["medication", "local_date", "slot", "dose", "due", "status", "taken_at",
@@ -302,16 +344,19 @@ LOG_COLUMNS = ["medication", "local_date", "slot", "dose", "due", "status", "tak
 @click.option("--since", metavar="DATE", help="First local date, YYYY-MM-DD [default: 30 days ago].")
 @click.option("--until", metavar="DATE", help="Last local date, YYYY-MM-DD [default: today].")
 @click.option("--medication", help="Only this medication.")
+@click.option("--checkins", is_flag=True, help="List the morning check-ins (by night) instead of doses.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
 @pass_app
 @handle_errors
-def log_command(app: App, since: str | None, until: str | None, medication: str | None, fmt: str) -> None:
+def log_command(app: App, since: str | None, until: str | None, medication: str | None, fmt: str,
+                checkins: bool = False) -> None:
     """Every dose with its slot, due time, status, when it was taken and how.
 
     Times in csv and json are UTC (ISO 8601); the table shows local times.
 
     \b
     reminderd log --since 2026-11-01 --format csv > doses.csv
+    reminderd log --checkins --format csv > nights.csv
     """
     from reminderd import export
 
@@ -321,6 +366,11 @@ def log_command(app: App, since: str | None, until: str | None, medication: str 
     first = parse_day(since, "--since") or last - timedelta(days=30)
     if first > last:
         raise UsageError(f"--since {first} is after --until {last}; expected since <= until")
+    if checkins:
+        if medication is not None:
+            raise UsageError("--medication does not apply to --checkins; a check-in is about a night, not a medication")
+        click.echo(_render_checkins(app, first, last, fmt, tz), nl=False)
+        return
     rows = export.dose_rows(app.store, first, last, medication)
     click.echo(export.render(rows, LOG_COLUMNS, fmt, tz), nl=False)
 
@@ -376,6 +426,7 @@ def init(app: App) -> None:
 
 CHECKIN_FLAGS = {"severity": "--severity", "frequency": "--frequency", "woke": "--woke", "note": "--note"}
 CHECKIN_COLUMNS = ["night", "severity", "frequency", "woke", "note", "answered_at", "via"]
+CHECKIN_ANSWERS = {"severity": "Severity", "frequency": "Frequency", "woke": "Times woken", "note": "Note"}
 
 
 @cli.command(name="checkin")
@@ -443,6 +494,7 @@ def _ask_checkin(day: date, previous, tz) -> dict:
         if question.key == "frequency":
             question = replace(question, low=1)  # there were spasms
         answers[question.key] = _ask(question)
+    click.echo("")
     return answers
 
 
@@ -451,17 +503,16 @@ def _ask(question) -> int | str | None:
 
     click.echo("")
     click.echo(question.prompt)
-    for value in range(question.low or 0, (question.high or -1) + 1) if question.labels else ():
-        click.echo(f"  {value}  {question.labels[value]}")
-    if question.low is None:
-        text = "Note (Enter to skip)"
-    else:
-        text = f"{question.key.capitalize()} {question.low}-{question.high}"
-        text += "" if question.required else " (Enter to skip)"
+    if question.labels:
+        for value in range(question.low, question.high + 1):
+            click.echo(f"  {value}  {question.labels[value]}")
+    name = CHECKIN_ANSWERS[question.key]
+    text = name if question.low is None else f"{name} {question.low}-{question.high}"
+    text += "" if question.required else " (Enter to skip)"
     while True:
         typed = click.prompt(text, default="", show_default=False)
         try:
-            return core.parse_answer(question, typed)
+            return core.parse_answer(question, typed, name.lower())
         except UsageError as err:
             click.echo(f"  {err}")
 

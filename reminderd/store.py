@@ -38,6 +38,9 @@ DOSE_FIELDS = (
     "late_minutes", "snoozed_until", "reminders_sent", "last_reminded_at", "reason",
     "answered_at",
 )
+# What an answer changes on a dose row, and so what an undo restores.
+ANSWER_FIELDS = ("status", "taken_at", "via", "late_minutes", "snoozed_until", "reason", "answered_at")
+UNDOABLE = ("taken", "skipped", "snoozed", "corrected")
 _INSTANTS = ("due", "taken_at", "snoozed_until", "last_reminded_at", "answered_at")
 
 
@@ -256,10 +259,19 @@ class Store:
         return rows[0] if rows else None
 
     def save_dose(self, dose: Dose, kind: str, source: str, at: datetime, detail: dict | None = None) -> None:
-        """Write a dose's new state and the event that explains it, in one transaction."""
+        """Write a dose's new state and the event that explains it, in one transaction.
+
+        An answer's event keeps the state it replaced (`before`), so `reminderd undo`
+        can put it back and the log can be audited without losing a wrong click.
+        """
         values = _dose_to_row(dose)
         sets = ", ".join(f"{k} = ?" for k in values if k != "id")
         with self.write():
+            if kind in UNDOABLE:
+                old = self.dose(dose.id)
+                if old is not None:
+                    row = _dose_to_row(old)
+                    detail = dict(detail or {}, before={k: row[k] for k in ANSWER_FIELDS})
             self.conn.execute(
                 f"UPDATE doses SET {sets} WHERE id = ?",
                 [v for k, v in values.items() if k != "id"] + [dose.id],

@@ -193,7 +193,7 @@ def test_status_shows_todays_doses(cli: Cli) -> None:
     assert lines[3].split() == ["08:00", "gabapentin", "300", "mg", "taken", "08:03", "(+3", "min)"]
     assert lines[4].split() == ["14:00", "gabapentin", "300", "mg", "not", "recorded"]
     assert lines[5].split() == ["22:00", "gabapentin", "300", "mg", "upcoming"]
-    assert lines[-1] == "Next dose: gabapentin 300 mg at Sat 22:00."
+    assert lines[-2] == "Next dose: gabapentin 300 mg at Sat 22:00."
 
 
 def test_log_formats(cli: Cli) -> None:

@@ -21,6 +21,8 @@ class PlyerNotifier:
             raise NotifierUnavailable("no desktop session (no D-Bus session bus or display)")
         if not shutil.which("notify-send") and not _has_dbus_python():
             raise NotifierUnavailable("plyer needs notify-send (libnotify-bin) or dbus-python")
+        if os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
+            _check_session_bus()
 
     def show(self, reminder: Reminder) -> None:
         try:
@@ -46,3 +48,13 @@ def _has_dbus_python() -> bool:
     except ImportError:
         return False
     return True
+
+
+def _check_session_bus() -> None:
+    """plyer's notify-send fails quietly when the bus is gone, so look before using it."""
+    try:
+        from jeepney.io.blocking import open_dbus_connection
+
+        open_dbus_connection(bus="SESSION", auth_timeout=2).close()
+    except Exception as err:  # any failure to connect means no notifications this way
+        raise NotifierUnavailable(f"the D-Bus session bus cannot be reached ({err})") from err
