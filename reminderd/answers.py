@@ -6,15 +6,18 @@ never started) gets its row here, from the same schedule the daemon uses.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
 
 from reminderd import doses as rules
-from reminderd.config import Config, Medication
+import json
+
+from reminderd.config import Config, Medication, format_slot
 from reminderd.doses import Dose
-from reminderd.errors import UsageError
-from reminderd.schedule import slots_between
-from reminderd.store import Store
+from reminderd.errors import DoseError, UsageError
+from reminderd.schedule import Slot, local_instant, slots_between, slots_on
+from reminderd.store import ANSWER_FIELDS, Store, from_iso
+from reminderd.supply import Supply, supply_left
 
 SEARCH_BACK = timedelta(days=2)  # how far from WHEN a take looks for its dose
 SEARCH_AHEAD = timedelta(days=1)
@@ -29,8 +32,10 @@ class Answer:
 def pick_medication(config: Config, name: str | None) -> Medication:
     names = ", ".join(m.name for m in config.medications)
     if name is None:
-        if len(config.medications) == 1:
-            return config.medications[0]
+        # An as-needed medicine is always named: "take" alone means the scheduled dose.
+        scheduled = [m for m in config.medications if not m.as_needed]
+        if len(scheduled) == 1:
+            return scheduled[0]
         raise UsageError(f"more than one medication is configured; name one of: {names}")
     med = config.medication(name)
     if med is None:
@@ -69,6 +74,8 @@ def take(store: Store, config: Config, name: str | None, when: datetime, now: da
     med = pick_medication(config, name)
     tz = config.timezone
     rules.check_not_future(when, now, tz)
+    if med.as_needed:
+        return _take_as_needed(store, config, med, when, now, force)
     with store.write():
         dose = rules.resolve_slot(_candidates(store, config, med, when), med, when, tz)
         nearby = store.taken_doses(med.name, when - med.min_gap, when + med.min_gap)
@@ -84,6 +91,8 @@ def take(store: Store, config: Config, name: str | None, when: datetime, now: da
 def skip(store: Store, config: Config, name: str | None, when: datetime, now: datetime,
          reason: str | None) -> Answer:
     med = pick_medication(config, name)
+    if med.as_needed:
+        raise UsageError(f"{med.name} is taken as needed; there is no scheduled dose to skip")
     with store.write():
         dose = rules.resolve_slot(_candidates(store, config, med, when), med, when, config.timezone)
         skipped = rules.skip(_materialise(store, config, dose, now), now, "cli", reason)
@@ -103,3 +112,151 @@ def snooze(store: Store, config: Config, name: str | None, length: timedelta | N
         snoozed = rules.snooze(due[-1], med, now, length, tz=config.timezone)
         store.save_dose(snoozed, "snoozed", "cli", now, {"until": snoozed.snoozed_until.isoformat()})
     return Answer(snoozed)
+
+
+def _take_as_needed(store: Store, config: Config, med: Medication, when: datetime, now: datetime,
+                    force: bool) -> Answer:
+    """An as-needed (PRN) dose: a row of its own, numbered within its local day, checked
+    against `max_per_day` and `min_gap` unless forced."""
+    day = when.astimezone(config.timezone).date()
+    with store.write():
+        that_day = store.doses_on_dates(day, day, med.name)
+        taken = [d for d in that_day if d.status == rules.TAKEN]
+        if med.max_per_day is not None and len(taken) >= med.max_per_day and not force:
+            raise DoseError(
+                f"{med.name} was already taken {len(taken)} time(s) on {day}, the most allowed a day "
+                f"(max_per_day = {med.max_per_day}). If you really took another, record it with --force")
+        slot = f"PRN {len(that_day) + 1}"
+        store.ensure_doses([Slot(when, med.name, day, slot, med.dose)], now)
+        dose = store.dose_at(med.name, day, slot)
+        assert dose is not None
+        nearby = store.taken_doses(med.name, when - med.min_gap, when + med.min_gap)
+        taken_dose = rules.take(dose, med, when, now, "cli", nearby, force=force, tz=config.timezone)
+        store.save_dose(taken_dose, "taken", "cli", now, {"taken_at": when.isoformat(), "force": force})
+    return Answer(taken_dose)
+
+
+# --- corrections -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Undo:
+    event: dict
+    dose: Dose  # as it was before the answer being undone (now restored)
+
+
+def describe_event(event: dict, dose: Dose, config: Config) -> str:
+    tz = config.timezone
+    at = from_iso(event["at"]).astimezone(tz).strftime("%Y-%m-%d %H:%M")
+    return (f"{event['kind']} {dose.medication} {dose.slot} dose of {dose.local_date} "
+            f"(recorded {at} via {event['source']})")
+
+
+def last_answer(store: Store) -> tuple[dict, Dose]:
+    events = store.undoable_events()
+    if not events:
+        raise UsageError("there is no answer to undo")
+    dose = store.dose(events[0]["dose_id"])
+    assert dose is not None
+    return events[0], dose
+
+
+def undo(store: Store, config: Config, event_id: int, now: datetime) -> Undo:
+    """Put the dose of answer `event_id` back as it was before that answer. The answer
+    and the undo both stay in `events`."""
+    with store.write():
+        event, dose = last_answer(store)
+        if event["id"] != event_id:
+            raise UsageError("the last answer changed meanwhile; run `reminderd undo` again")
+        before = json.loads(event["detail"] or "{}").get("before")
+        if before is None:
+            raise UsageError("that answer was recorded without its earlier state; use `reminderd edit`")
+        values = {k: before[k] for k in ANSWER_FIELDS}
+        for key in ("taken_at", "snoozed_until", "answered_at"):
+            values[key] = from_iso(values[key])
+        restored = replace(dose, **values)
+        med = config.medication(dose.medication)
+        if med is not None and med.as_needed and restored.status == rules.PENDING:
+            # An as-needed dose is never waiting to be reminded: undone, it is void.
+            restored = replace(restored, status=rules.SKIPPED, reason="undone: recorded by mistake")
+        store.save_dose(restored, "undone", "cli", now, {"event": event["id"]})
+    return Undo(event, restored)
+
+
+EDIT_STATUSES = (rules.TAKEN, rules.SKIPPED, rules.MISSED, rules.PENDING)
+
+
+def edit(store: Store, config: Config, name: str | None, day: date, slot: str, now: datetime,
+         status: str | None, taken_at: datetime | None, reason: str | None) -> Dose:
+    """Correct one dose's status or taken time; the old state stays in `events`."""
+    med = pick_medication(config, name)
+    if status is None and taken_at is None and reason is None:
+        raise UsageError("nothing to change; give --status, --taken-at or --reason")
+    with store.write():
+        dose = store.dose_at(med.name, day, slot)
+        if dose is None:
+            planned = [s for s in slots_on(config, day) if s.medication == med.name and s.slot == slot]
+            if not planned:
+                raise UsageError(f"{med.name} has no {slot} dose on {day}; its slots that day are "
+                                 f"{', '.join(s.slot for s in slots_on(config, day) if s.medication == med.name) or 'none'}")
+            store.ensure_doses(planned, now)
+            dose = store.dose_at(med.name, day, slot)
+        new_status = status or dose.status
+        if taken_at is not None and new_status != rules.TAKEN:
+            raise UsageError(f"--taken-at goes with a taken dose; this one would be {new_status}")
+        if new_status == rules.TAKEN:
+            when = taken_at or dose.taken_at or dose.due
+            rules.check_not_future(when, now, config.timezone)
+            changed = replace(dose, status=rules.TAKEN, taken_at=when, late_minutes=rules.lateness_minutes(dose, when),
+                              via=dose.via or "cli", reason=reason, answered_at=now, snoozed_until=None)
+        elif new_status == rules.PENDING:
+            changed = replace(dose, status=rules.PENDING, taken_at=None, late_minutes=None, via=None,
+                              reason=reason, answered_at=None)
+        else:
+            changed = replace(dose, status=new_status, taken_at=None, late_minutes=None, via="cli",
+                              reason=reason or dose.reason, answered_at=now, snoozed_until=None)
+        store.save_dose(changed, "corrected", "cli", now)
+    return changed
+
+
+def parse_slot(text: str) -> str:
+    from reminderd.config import _Bad, parse_time
+
+    try:
+        return format_slot(parse_time(text))
+    except _Bad:
+        if text.startswith("PRN "):
+            return text
+        raise UsageError(f"--slot {text!r} is not valid; expected a slot time \"HH:MM\" (or \"PRN 1\")") from None
+
+
+# --- supply ----------------------------------------------------------------------------
+
+
+def start_supply_counts(store: Store, config: Config, now: datetime) -> None:
+    """A medication's `supply` in the config is its count when first seen; after that
+    the log counts (refills add, taken doses subtract)."""
+    for med in config.medications:
+        if med.supply is not None and store.supply_since_start(med.name) is None:
+            store.add_supply(med.name, med.supply, "start", now, "from the config")
+
+
+def supply_of(store: Store, config: Config, med: Medication, now: datetime) -> Supply | None:
+    counted = store.supply_since_start(med.name)
+    if counted is None:
+        return None
+    _, added, taken = counted
+    return supply_left(med, added, taken, now.astimezone(config.timezone).date())
+
+
+def refill(store: Store, config: Config, name: str, tablets: float, now: datetime) -> Supply:
+    med = pick_medication(config, name)
+    if tablets <= 0:
+        raise UsageError(f"{tablets:g} tablets is not valid; expected a number more than 0")
+    start_supply_counts(store, config, now)
+    if store.supply_since_start(med.name) is None:
+        store.add_supply(med.name, 0, "start", now, "first refill")
+    store.add_supply(med.name, tablets, "refill", now)
+    supply = supply_of(store, config, med, now)
+    assert supply is not None
+    return supply

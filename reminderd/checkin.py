@@ -44,7 +44,7 @@ class Question:
     required: bool = False
 
 
-SEVERITY_QUESTION = Question("severity", "How bad were your spasms last night?", 0, 3, SEVERITY, required=True)
+SEVERITY_QUESTION = Question("severity", "How bad were your spasms?", 0, 3, SEVERITY, required=True)
 FREQUENCY_QUESTION = Question("frequency", "How often did you have spasms?", 0, 4, FREQUENCY)
 WOKE_QUESTION = Question("woke", "How many times did spasms wake you?", 0, WOKE_MAX)
 NOTE_QUESTION = Question("note", "Anything else about the night?")
@@ -173,7 +173,7 @@ def describe(checkin: Checkin) -> str:
     if checkin.woke is not None:
         parts.append(f"woke {checkin.woke} time" + ("" if checkin.woke == 1 else "s"))
     if checkin.note:
-        parts.append(f"note {checkin.note!r}")
+        parts.append(f"note \"{checkin.note}\"")
     return ", ".join(parts)
 
 

@@ -289,6 +289,71 @@ def snooze(app: App, medication: str | None, length: str | None) -> None:
                f"{local(d.snoozed_until, app.config.timezone)}.")
 
 
+@cli.command()
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@pass_app
+@handle_errors
+def undo(app: App, yes: bool) -> None:
+    """Reverse the last answer (Taken, Skip, Snooze or a correction).
+
+    It is shown first and asked about; the answer and its undoing both stay in the log.
+    Run it again to undo the answer before.
+    """
+    from reminderd import answers
+
+    event, dose = answers.last_answer(app.store)
+    click.echo(f"Last answer: {answers.describe_event(event, dose, app.config)}")
+    if not yes and not click.confirm("Undo it?", default=False):
+        click.echo("Nothing changed.")
+        return
+    done = answers.undo(app.store, app.config, event["id"], app.now())
+    click.echo(f"Undone: the {done.dose.slot} dose of {done.dose.medication} on {done.dose.local_date} "
+               f"is {done.dose.status} again.")
+
+
+@cli.command()
+@click.argument("medication", required=False)
+@click.option("--date", "day", metavar="DATE", required=True, help="The dose's local date, YYYY-MM-DD.")
+@click.option("--slot", required=True, help='The dose\'s slot, "HH:MM".')
+@click.option("--status", type=click.Choice(["taken", "skipped", "missed", "pending"]), help="The corrected status.")
+@click.option("--taken-at", metavar="WHEN", help=f"The corrected time it was taken: {WHEN_HELP}.")
+@click.option("--reason", help="Why (kept in the log).")
+@pass_app
+@handle_errors
+def edit(app: App, medication: str | None, day: str, slot: str, status: str | None,
+         taken_at: str | None, reason: str | None) -> None:
+    """Correct a dose's status or the time it was taken.
+
+    \b
+    reminderd edit gabapentin --date 2026-11-20 --slot 22:00 --status taken --taken-at "2026-11-20 22:40"
+    reminderd edit --date 2026-11-21 --slot 08:00 --status missed
+    """
+    from reminderd import answers
+
+    when = parse_when(taken_at, app) if taken_at else None
+    d = answers.edit(app.store, app.config, medication, parse_day(day, "--date"), answers.parse_slot(slot),
+                     app.now(), status, when, reason)
+    taken = f", taken at {local(d.taken_at, app.config.timezone, '%Y-%m-%d %H:%M')}" if d.taken_at else ""
+    click.echo(f"Corrected: {d.medication} {d.slot} dose of {d.local_date} is {d.status}{taken}.")
+
+
+@cli.command()
+@click.argument("medication")
+@click.argument("tablets", type=float)
+@pass_app
+@handle_errors
+def refill(app: App, medication: str, tablets: float) -> None:
+    """Record a refill: TABLETS more of MEDICATION on hand.
+
+    \b
+    reminderd refill gabapentin 90
+    """
+    from reminderd import answers
+
+    supply = answers.refill(app.store, app.config, medication, tablets, app.now())
+    click.echo(f"Refilled: {supply.medication} now {supply.text}.")
+
+
 # --- reading the log -------------------------------------------------------------------
 
 
@@ -333,7 +398,26 @@ def status(app: App) -> None:
     if upcoming:
         s = upcoming[0]
         click.echo(f"Next dose: {s.medication} {s.dose} at {local(s.due, tz, '%a %H:%M')}.")
+    for med in config.medications:
+        if med.as_needed:
+            taken = [d for d in recorded if d.medication == med.name and d.local_date == today and d.status == "taken"]
+            limit = f" (at most {med.max_per_day} a day)" if med.max_per_day else ""
+            times = ", ".join(local(d.taken_at, tz) for d in taken) or "none"
+            click.echo(f"As needed: {med.name} {med.dose} taken today: {times}{limit}.")
+    _supply_lines(app, now)
     click.echo(_checkin_status_line(app, now))
+
+
+def _supply_lines(app: App, now: datetime) -> None:
+    from reminderd import answers
+    from reminderd.supply import needs_refill
+
+    answers.start_supply_counts(app.store, app.config, now)
+    for med in app.config.medications:
+        supply = answers.supply_of(app.store, app.config, med, now)
+        if supply is not None:
+            warn = " - time to refill" if needs_refill(med, supply) else ""
+            click.echo(f"Supply: {med.name} {supply.text}{warn}.")
 
 
 LOG_COLUMNS = ["medication", "local_date", "slot", "dose", "due", "status", "taken_at",

@@ -13,6 +13,7 @@ scheduler. Its misfire grace is unlimited: a late reminder is sent late, never d
 
 from __future__ import annotations
 
+import json
 import logging
 import signal
 import threading
@@ -29,7 +30,7 @@ from reminderd.doses import Dose, GiveUp, Remind, Wait
 from reminderd.errors import DoseError, ReminderdError
 from reminderd.notify.base import DEFAULT, SKIP, SNOOZE, TAKEN, Notifier, Reminder
 from reminderd.schedule import next_local_midnight, slots_between
-from reminderd.store import Store
+from reminderd.store import Store, iso
 from reminderd import systemd
 from reminderd.sleepwatch import SleepWatcher
 
@@ -66,6 +67,8 @@ class Daemon:
         self._stop = threading.Event()
         self._reload_requested = threading.Event()
         self.sleepwatch = SleepWatcher(self.refresh)
+        self._clock_offset = time.time() - time.monotonic()
+        self._data_version = 0
         self.scheduler = BackgroundScheduler(
             timezone=UTC,
             executors={"default": ThreadPoolExecutor(1)},
@@ -92,6 +95,10 @@ class Daemon:
             "reminderd started: %d medication(s), time zone %s, log %s",
             len(self.config.medications), self.config.timezone.key, self.store.path,
         )
+        # Taken before the first look at the doses, so that a jump while starting up is
+        # noticed by watch() too.
+        self._clock_offset = time.time() - time.monotonic()
+        self._data_version = self.store.data_version()
         self.notifier.start(self.on_answer)
         self.scheduler.start()
         self.refresh(restarting=True)
@@ -108,8 +115,7 @@ class Daemon:
 
     def watch(self) -> None:
         """The main thread: wait for a signal, a clock jump or a write by the CLI."""
-        offset = time.time() - time.monotonic()
-        data_version = self.store.data_version()
+        offset, data_version = self._clock_offset, self._data_version
         watchdog = systemd.watchdog_interval()
         last_ping = time.monotonic()
         # Event.wait, not time.sleep: it returns at once on stop, and it keeps working
@@ -164,7 +170,9 @@ class Daemon:
             now = self.now()
             lookback = max((m.give_up_after for m in self.config.medications), default=timedelta(0))
             horizon = next_local_midnight(next_local_midnight(now, self.config.timezone), self.config.timezone)
-            created = self.store.ensure_doses(slots_between(self.config, now - lookback, horizon), now)
+            planned = slots_between(self.config, now - lookback, horizon)
+            created = self.store.ensure_doses(planned, now)
+            self._follow_config(planned, now)
             if created:
                 log.info("%d dose(s) scheduled up to %s", created, horizon.astimezone(self.config.timezone).date())
             open_ids = [dose.id for dose in self.store.open_doses()]
@@ -179,6 +187,20 @@ class Daemon:
             )
         self.scheduler.wakeup()
 
+    def _follow_config(self, planned: list, now: datetime) -> None:
+        """After a config change, future doses follow it: slots it no longer has are
+        dropped if nothing has happened to them yet, and a changed dose text is taken
+        over. Past and answered doses keep what they had."""
+        keep = {(s.medication, s.local_date.isoformat(), s.slot) for s in planned}
+        for gone in self.store.delete_unstarted_doses(keep, now):
+            self._unschedule(gone.id)
+            log.info("no longer scheduled: %s %s dose of %s", gone.medication, gone.slot, gone.local_date)
+        texts = {(s.medication, s.local_date, s.slot): s.dose for s in planned if s.due > now}
+        for dose in self.store.open_doses():
+            text = texts.get((dose.medication, dose.local_date, dose.slot))
+            if text is not None and text != dose.dose and dose.reminders_sent == 0:
+                self.store.set_dose_text(dose.id, text)
+
     def medication_of(self, dose: Dose) -> Medication | None:
         return self.config.medication(dose.medication)
 
@@ -192,14 +214,16 @@ class Daemon:
                     return
                 med = self.medication_of(dose)
                 now = self.now()
-                if med is None:
-                    # The medication left the config: its open doses are not reminded,
-                    # and they stay open so nothing is recorded that did not happen.
+                if med is None or med.as_needed:
+                    # The medication left the config (or is taken only as needed): its
+                    # open doses are not reminded, and stay open so nothing is recorded
+                    # that did not happen.
                     self._unschedule(dose_id)
                     return
                 decision = rules.decide(dose, med, now)
                 if isinstance(decision, Wait) and restarting and dose.reminders_sent and now >= dose.due:
                     decision = Remind(number=dose.reminders_sent + 1, last=False)
+                first_reminder = isinstance(decision, Remind) and decision.number == 1
                 if isinstance(decision, Remind):
                     dose = rules.reminded(dose, now)
                     self.store.save_dose(dose, "reminded", "daemon", now,
@@ -223,6 +247,8 @@ class Daemon:
                                         resident=False, cli_hint="")
             if show is not None:
                 self.notifier.show(show)
+                if first_reminder:
+                    self._warn_supply(med, now)
             if isinstance(decision, Wait):
                 self.scheduler.add_job(self.tick, "date", run_date=decision.until, args=[dose_id],
                                        id=_key(dose), replace_existing=True)
@@ -317,6 +343,27 @@ class Daemon:
             return
         self.notifier.close(_key(dose))
         self.tick(dose_id)
+
+    def _warn_supply(self, med: Medication, now: datetime) -> None:
+        """Once a local day, with the first reminder of a dose, say that tablets run low."""
+        from reminderd import answers
+        from reminderd.supply import needs_refill
+
+        answers.start_supply_counts(self.store, self.config, now)
+        supply = answers.supply_of(self.store, self.config, med, now)
+        if supply is None or not needs_refill(med, supply):
+            return
+        today = now.astimezone(self.config.timezone).date().isoformat()
+        detail = {"medication": med.name, "date": today}
+        if any(json.loads(e["detail"]) == detail for e in self.store.events(
+                where="kind = 'refill-warned' AND at >= ?", params=(iso(now - timedelta(days=2)),))):
+            return
+        self.store.add_event("refill-warned", "daemon", now, None, detail)
+        log.warning("supply: %s %s left; refill warning shown", med.name, supply.text)
+        name = "your medication" if self.config.notifications.private else med.name
+        self._show_plain(f"supply:{med.name}", f"Refill soon: {name}",
+                         f"{supply.text} left. When you have more, record it with: "
+                         f"reminderd refill {'MEDICATION' if self.config.notifications.private else med.name} TABLETS")
 
     # --- helpers ---------------------------------------------------------------------
 

@@ -97,8 +97,18 @@ def _migrate_2(db: Any) -> None:
     db["events"].create_index(["kind", "at"])
 
 
+def _migrate_3(db: Any) -> None:
+    """Tablets on hand: the starting count and each refill; taken doses count down."""
+    db["supply"].create(
+        {"id": int, "medication": str, "at": str, "change": float, "kind": str, "note": str},
+        pk="id",
+        not_null={"medication", "at", "change", "kind"},
+    )
+    db["supply"].create_index(["medication", "at"])
+
+
 # Each entry upgrades the schema by one version; never edit one that has shipped.
-MIGRATIONS = [_migrate_1, _migrate_2]
+MIGRATIONS = [_migrate_1, _migrate_2, _migrate_3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -277,6 +287,49 @@ class Store:
                 [v for k, v in values.items() if k != "id"] + [dose.id],
             )
             self.add_event(kind, source, at, dose.id, detail)
+
+    def delete_unstarted_doses(self, keep: set[tuple[str, str, str]], after: datetime) -> list[Dose]:
+        """Drop future rows that the config no longer schedules (a reload changed the
+        times). Only rows nothing has happened to: pending, never reminded, no event."""
+        with self.write():
+            gone = [d for d in self._doses("status = ? AND due > ? AND reminders_sent = 0", (PENDING, iso(after)))
+                    if (d.medication, d.local_date.isoformat(), d.slot) not in keep
+                    and not self.conn.execute("SELECT 1 FROM events WHERE dose_id = ?", (d.id,)).fetchone()]
+            self.conn.executemany("DELETE FROM doses WHERE id = ?", [(d.id,) for d in gone])
+        return gone
+
+    def set_dose_text(self, dose_id: int, dose: str) -> None:
+        """A future dose follows a changed prescription until it is due."""
+        with self.write():
+            self.conn.execute("UPDATE doses SET dose = ? WHERE id = ? AND status = ?", (dose, dose_id, PENDING))
+
+    def undoable_events(self) -> list[dict]:
+        """Answers that can still be undone, newest first (undoing one leaves the others)."""
+        events = self.events(where=f"kind IN ({', '.join('?' * len(UNDOABLE))}) OR kind = 'undone'",
+                             params=UNDOABLE, order="id DESC")
+        undone = {json.loads(e["detail"])["event"] for e in events if e["kind"] == "undone"}
+        return [e for e in events if e["kind"] != "undone" and e["id"] not in undone]
+
+    # --- supply --------------------------------------------------------------------
+
+    def add_supply(self, medication: str, change: float, kind: str, at: datetime, note: str | None = None) -> None:
+        with self.write():
+            self.conn.execute("INSERT INTO supply (medication, at, change, kind, note) VALUES (?, ?, ?, ?, ?)",
+                              (medication, iso(at), change, kind, note))
+            self.add_event(f"supply-{kind}", "cli" if kind == "refill" else "config", at, None,
+                           {"medication": medication, "change": change})
+
+    def supply_since_start(self, medication: str) -> tuple[datetime, float, int] | None:
+        """(when counting started, tablets added since, doses taken since), or None."""
+        with self._lock:
+            start = self.conn.execute(
+                "SELECT min(at), sum(change) FROM supply WHERE medication = ?", (medication,)).fetchone()
+            if start[0] is None:
+                return None
+            taken = self.conn.execute(
+                "SELECT count(*) FROM doses WHERE medication = ? AND status = ? AND taken_at >= ?",
+                (medication, TAKEN, start[0])).fetchone()[0]
+        return from_iso(start[0]), start[1], taken
 
     def _doses(self, where: str, params: Iterable[Any]) -> list[Dose]:
         with self._lock:
