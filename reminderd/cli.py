@@ -146,8 +146,10 @@ def run(app: App) -> None:
     from reminderd.daemon import Daemon
     from reminderd.notify import make_notifier
 
+    window = [sys.executable, "-m", "reminderd", "--config", str(app.config_path), "--db", str(app.db_path),
+              "checkin", "--window"]
     daemon = Daemon(config, app.store, make_notifier(config.notifications.backend),
-                    reload_config=lambda: load_config(app.config_path))
+                    reload_config=lambda: load_config(app.config_path), checkin_window_command=window)
     sys.exit(daemon.run())
 
 

@@ -33,6 +33,7 @@ from reminderd.schedule import next_local_midnight, slots_between
 from reminderd.store import Store, iso
 from reminderd import systemd
 from reminderd.sleepwatch import SleepWatcher
+from reminderd.morning import MorningCheckin, night_of
 
 log = logging.getLogger("reminderd")
 UTC = timezone.utc
@@ -57,6 +58,7 @@ class Daemon:
         notifier: Notifier,
         now: Callable[[], datetime] = utc_now,
         reload_config: Callable[[], Config] | None = None,
+        checkin_window_command: list[str] | None = None,
     ) -> None:
         self.config = config
         self.store = store
@@ -67,6 +69,7 @@ class Daemon:
         self._stop = threading.Event()
         self._reload_requested = threading.Event()
         self.sleepwatch = SleepWatcher(self.refresh)
+        self.morning = MorningCheckin(self, checkin_window_command)
         self._clock_offset = time.time() - time.monotonic()
         self._data_version = 0
         self.scheduler = BackgroundScheduler(
@@ -185,6 +188,7 @@ class Daemon:
                 self.refresh, "date", run_date=next_local_midnight(now, self.config.timezone) + timedelta(seconds=1),
                 id="rollover", replace_existing=True,
             )
+            self.morning.tick()
         self.scheduler.wakeup()
 
     def _follow_config(self, planned: list, now: datetime) -> None:
@@ -282,6 +286,16 @@ class Daemon:
     def on_answer(self, key: str, action: str) -> None:
         """A button was pressed (any thread). Recorded at once; the dose's timer follows."""
         kind, _, ident = key.partition(":")
+        if kind == "checkin":
+            night = night_of(key)
+            try:
+                if night is not None:
+                    self.morning.answer(night, action)
+            except ReminderdError as err:
+                log.warning("check-in answer %s not recorded: %s", action, err)
+            except Exception:  # a bug here must not kill the notifier's thread
+                log.exception("check-in answer %s failed", action)
+            return
         if kind != "dose" or not ident.isdigit():
             return
         dose_id = int(ident)

@@ -1,0 +1,94 @@
+"""The morning check-in from the real daemon on a real notification server (dunst on
+Xvfb on a private bus), the daemon's clock set with libfaketime. November: London is UTC."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+
+import pytest
+
+from tests.conftest import Cli, config_text
+from tests.daemon_process import DaemonProcess
+from tests.desktop import Desktop, desktop, wait_for  # noqa: F401  (desktop is a fixture)
+from tests.fakeclock import FakeClock
+from tests.test_daemon import at, rows
+
+QUESTION = "How were your spasms last night?"
+CHECKIN = '\n[checkin]\ntime = "08:30"\nremind_every = "{every}"\nuntil = "{until}"\n'
+
+
+@pytest.fixture
+def morning(cli: Cli, tmp_path, desktop: Desktop):
+    started: list[DaemonProcess] = []
+
+    def start(every: str = "4s", until: str = "08:31", clock: str = "2026-11-28 08:29:57") -> DaemonProcess:
+        cli.clock = FakeClock(tmp_path / "clock", at(clock))
+        cli.config.write_text(config_text(times='["20:00"]', min_gap="1h").replace('backend = "log"', 'backend = "dbus"')
+                              + CHECKIN.format(every=every, until=until))
+        env = cli.env() | {"DBUS_SESSION_BUS_ADDRESS": desktop.bus_address, "DISPLAY": desktop.display}
+        d = DaemonProcess(cli, env=env)
+        started.append(d)
+        return d
+
+    yield start
+    for d in started:
+        d.stop()
+
+
+def asked(desktop: Desktop) -> list[dict]:
+    return [n for n in desktop.shown() if n["summary"] == QUESTION]
+
+
+def test_one_click_answer_is_stored_for_last_night_and_asking_stops(morning, desktop: Desktop, cli: Cli) -> None:
+    d = morning()
+    wait_for(lambda: asked(desktop), timeout=15, what="the check-in question at 08:30")
+    keys = {item.key for item in desktop.menu()}
+    assert keys == {"default", "severity-0", "severity-1", "severity-2", "severity-3", "full"}
+    desktop.press("severity-2")
+    wait_for(lambda: rows(cli, "SELECT night, severity, via FROM checkins"), what="the answer stored")
+    assert rows(cli, "SELECT night, severity, via FROM checkins") == [("2026-11-27", 2, "notification")]
+    wait_for(lambda: desktop.displayed() == 0, what="the question closed")
+    count = len(asked(desktop))
+    time.sleep(9)  # two re-ask intervals
+    assert len(asked(desktop)) == count
+    assert d.count(r"check-in: night of 2026-11-27 recorded from the notification") == 1
+
+
+def test_unanswered_question_is_asked_again_until_the_end_of_the_morning(morning, desktop: Desktop, cli: Cli) -> None:
+    d = morning(every="3s", until="08:31", clock="2026-11-28 08:30:40")
+    wait_for(lambda: len(asked(desktop)) >= 3, timeout=20, what="three asks")
+    d.wait_for(r"check-in: the night of 2026-11-27 was not answered", timeout=30)
+    wait_for(lambda: desktop.displayed() == 0, what="the question withdrawn at `until`")
+    n = len(asked(desktop))
+    time.sleep(5)
+    assert len(asked(desktop)) == n
+    assert rows(cli, "SELECT count(*) FROM checkins") == [(0,)]
+    late = cli("checkin", "--severity", "1", "--frequency", "2")  # it can still be filled in
+    assert late.returncode == 0, late.stderr
+    assert rows(cli, "SELECT night, severity FROM checkins") == [("2026-11-27", 1)]
+
+
+def test_answering_in_the_terminal_withdraws_the_question(morning, desktop: Desktop, cli: Cli) -> None:
+    morning(every="60s")
+    wait_for(lambda: desktop.displayed() == 1, timeout=15, what="the question")
+    out = cli("checkin", "--severity", "0")
+    assert out.returncode == 0, out.stderr
+    wait_for(lambda: desktop.displayed() == 0, timeout=5, what="the question closed within 5 s")
+
+
+def test_answer_in_full_opens_the_window(morning, desktop: Desktop, cli: Cli) -> None:
+    d = morning(every="60s")
+    wait_for(lambda: desktop.displayed() == 1, timeout=15, what="the question")
+    desktop.press("full")
+
+    def window() -> str:
+        out = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", "^reminderd check-in$"],
+                             env={"DISPLAY": desktop.display, "PATH": "/usr/bin:/bin"}, capture_output=True, text=True)
+        return out.stdout.strip()
+
+    win = wait_for(window, timeout=15, what="the check-in window")
+    assert win
+    d.wait_for(r"check-in: opened the window for the night of 2026-11-27")
+    subprocess.run(["xdotool", "key", "--window", win.split()[0], "Escape"],
+                   env={"DISPLAY": desktop.display, "PATH": "/usr/bin:/bin"}, timeout=10)
