@@ -109,6 +109,9 @@ class Config:
     near_next_dose: timedelta = timedelta(hours=2)
     missed_dose_advice: str = DEFAULT_ADVICE
     source: str = "config"
+    # True when the file names no zone and the machine's is used: the daemon then
+    # follows a change of the machine's zone.
+    zone_from_system: bool = False
 
     def medication(self, name: str) -> Medication | None:
         for med in self.medications:
@@ -474,6 +477,7 @@ def parse_config(text: str, source: str, system_zone: Callable[[], str]) -> Conf
             medications.append(med)
 
     if "timezone" not in top and "timezone" not in data:
+        top["zone_from_system"] = True
         try:
             top["timezone"] = ZoneInfo(system_zone())
         except (ZoneInfoNotFoundError, ValueError):

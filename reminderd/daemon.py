@@ -40,6 +40,7 @@ UTC = timezone.utc
 
 WATCH_S = 2.0  # how often the main thread looks for clock jumps and CLI writes
 JUMP_S = 5.0  # a wall-clock jump larger than this is a suspend or a clock change
+ZONE_CHECK_S = 30.0  # how often the machine's time zone is looked at (config without one)
 TAKEN_ANYWAY = "taken-anyway"  # the button on the minimum-gap warning
 # A missed-dose notice for a dose given up long ago (the daemon was stopped for days)
 # would only be noise; it is logged instead.
@@ -72,6 +73,7 @@ class Daemon:
         self.morning = MorningCheckin(self, checkin_window_command)
         self._clock_offset = time.time() - time.monotonic()
         self._data_version = 0
+        self._zone_checked = time.monotonic()
         self.scheduler = BackgroundScheduler(
             timezone=UTC,
             executors={"default": ThreadPoolExecutor(1)},
@@ -135,12 +137,26 @@ class Daemon:
             elif changed != data_version:
                 self.refresh()
             data_version = changed
-            if self._reload_requested.is_set():
+            if self._reload_requested.is_set() or self._machine_zone_changed():
                 self._reload_requested.clear()
                 self.reload()
             if watchdog and time.monotonic() - last_ping >= watchdog / 2:
                 systemd.notify("WATCHDOG=1")
                 last_ping = time.monotonic()
+
+    def _machine_zone_changed(self) -> bool:
+        """With no zone in the config, a change of the machine's zone (travel) is a
+        reload. Looked at every ZONE_CHECK_S, not on every watch turn: it reads files."""
+        if not self.config.zone_from_system or time.monotonic() - self._zone_checked < ZONE_CHECK_S:
+            return False
+        self._zone_checked = time.monotonic()
+        from reminderd.config import system_zone_name
+
+        zone = system_zone_name()
+        if zone == self.config.timezone.key:
+            return False
+        log.warning("the machine's time zone is now %s (was %s)", zone, self.config.timezone.key)
+        return True
 
     def reload(self) -> None:
         """SIGHUP: use a new config for the future; keep the old one if the new one is bad."""
@@ -163,6 +179,9 @@ class Daemon:
 
     def refresh(self, restarting: bool = False) -> None:
         """Make sure today's and tomorrow's slots have rows, and every open dose a job.
+
+        A planned dose whose due instant moved (a zone change) is replanned only while it
+        is still in the future and unreminded; then its timer follows from its new row.
 
         Rows are created from the longest give-up window ago, so a dose still in its
         window when the daemon starts is reminded now, and none is invented for a time
@@ -199,11 +218,14 @@ class Daemon:
         for gone in self.store.delete_unstarted_doses(keep, now):
             self._unschedule(gone.id)
             log.info("no longer scheduled: %s %s dose of %s", gone.medication, gone.slot, gone.local_date)
-        texts = {(s.medication, s.local_date, s.slot): s.dose for s in planned if s.due > now}
+        plans = {(s.medication, s.local_date, s.slot): s for s in planned if s.due > now}
         for dose in self.store.open_doses():
-            text = texts.get((dose.medication, dose.local_date, dose.slot))
-            if text is not None and text != dose.dose and dose.reminders_sent == 0:
-                self.store.set_dose_text(dose.id, text)
+            plan = plans.get((dose.medication, dose.local_date, dose.slot))
+            if plan is not None and (plan.dose, plan.due) != (dose.dose, dose.due) and dose.reminders_sent == 0:
+                self.store.replan_dose(dose.id, plan.dose, plan.due)
+                if plan.due != dose.due:
+                    log.info("%s %s dose of %s now falls due at %s", dose.medication, dose.slot, dose.local_date,
+                             plan.due.isoformat())
 
     def medication_of(self, dose: Dose) -> Medication | None:
         return self.config.medication(dose.medication)

@@ -298,10 +298,11 @@ class Store:
             self.conn.executemany("DELETE FROM doses WHERE id = ?", [(d.id,) for d in gone])
         return gone
 
-    def set_dose_text(self, dose_id: int, dose: str) -> None:
-        """A future dose follows a changed prescription until it is due."""
+    def replan_dose(self, dose_id: int, dose: str, due: datetime) -> None:
+        """A future dose follows a changed prescription or time zone until it is due."""
         with self.write():
-            self.conn.execute("UPDATE doses SET dose = ? WHERE id = ? AND status = ?", (dose, dose_id, PENDING))
+            self.conn.execute("UPDATE doses SET dose = ?, due = ? WHERE id = ? AND status = ? AND reminders_sent = 0",
+                              (dose, iso(due), dose_id, PENDING))
 
     def undoable_events(self) -> list[dict]:
         """Answers that can still be undone, newest first (undoing one leaves the others)."""

@@ -80,3 +80,24 @@ def test_cli_and_daemon_writing_together_never_fail(cli: Cli, tmp_path) -> None:
         assert "Traceback" not in d.output
     finally:
         d.stop()
+
+
+def test_time_zone_change_moves_future_doses_and_keeps_answered_ones(cli: Cli, tmp_path) -> None:
+    import signal
+
+    cli.clock = FakeClock(tmp_path / "clock", at("2026-11-28 09:00:00"))
+    d = DaemonProcess(cli)
+    try:
+        d.wait_for(r"dose\(s\) scheduled")
+        assert cli("take", "--at", "08:05").returncode == 0
+        cli.config.write_text(config_text(timezone="America/New_York"))
+        d.proc.send_signal(signal.SIGHUP)
+        d.wait_for(r"config reloaded")
+        d.wait_for(r"gabapentin 14:00 dose of 2026-11-28 now falls due at 2026-11-28T19:00:00\+00:00")
+        due = dict(rows(cli, "SELECT slot, due FROM doses WHERE local_date = '2026-11-28'"))
+        assert due["08:00"] == "2026-11-28T08:00:00+00:00"  # answered: its recorded instant stays
+        assert due["14:00"] == "2026-11-28T19:00:00+00:00"  # 14:00 in New York
+        assert rows(cli, "SELECT taken_at FROM doses WHERE local_date = '2026-11-28' AND slot = '08:00'") == [
+            ("2026-11-28T08:05:00+00:00",)]
+    finally:
+        d.stop()
