@@ -486,9 +486,20 @@ def check_config(app: App, path: Path | None) -> None:
     click.echo("ok")
     click.echo(f"time zone: {config.timezone.key}")
     for med in config.medications:
-        click.echo(f"{med.name} {med.dose} at {', '.join(med.slots)}; reminded every "
-                   f"{format_duration(med.remind_every)}, missed after {format_duration(med.give_up_after)}, "
-                   f"at least {format_duration(med.min_gap)} apart")
+        gap = f"at least {format_duration(med.min_gap)} apart"
+        if med.as_needed:
+            most = f"at most {med.max_per_day} a day, " if med.max_per_day else ""
+            click.echo(f"{med.name} {med.dose} as needed (never reminded); {most}{gap}")
+            continue
+        steps = med.steps or ()
+        plan = "; ".join(f"from {s.start}: {s.dose} at {', '.join(t.strftime('%H:%M') for t in s.times)}"
+                         for s in steps) or f"{med.dose} at {', '.join(med.slots)}"
+        until = f"; until {med.until}" if med.until else ""
+        click.echo(f"{med.name} {plan}{until}; reminded every {format_duration(med.remind_every)}, "
+                   f"missed after {format_duration(med.give_up_after)}, {gap}")
+        if med.supply is not None:
+            click.echo(f"  supply counted from {med.supply:g} tablets, {med.per_dose:g} a dose; "
+                       f"refill warning under {med.refill_warn_days} days")
     c = config.checkin
     click.echo(f"morning check-in at {c.time:%H:%M} (asked until {c.until:%H:%M}); "
                f"notifications: {config.notifications.backend}")
