@@ -136,6 +136,10 @@ class Daemon:
                 self.refresh()
             elif changed != data_version:
                 self.refresh()
+            else:
+                # Belt and braces: the scheduler sleeps on a monotonic timeout computed
+                # when it last looked; a nudge bounds any wake-up it missed to WATCH_S.
+                self.scheduler.wakeup()
             data_version = changed
             if self._reload_requested.is_set() or self._machine_zone_changed():
                 self._reload_requested.clear()

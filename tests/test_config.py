@@ -91,6 +91,16 @@ def test_example_config_parses(path):
             snooze=timedelta(minutes=10),
             early_window=timedelta(hours=2),
             instructions="With or without food. Swallow whole with water.",
+            supply=90.0,
+            per_dose=1.0,
+            refill_warn_days=7,
+        ),
+        Medication(
+            name="baclofen",
+            dose="10 mg",
+            as_needed=True,
+            max_per_day=3,
+            min_gap=timedelta(hours=4),
         ),
     )
     assert config.medications[0].slots == ("08:00", "14:00", "22:00")
