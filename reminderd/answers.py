@@ -7,7 +7,7 @@ never started) gets its row here, from the same schedule the daemon uses.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from reminderd import doses as rules
 import json
@@ -15,7 +15,7 @@ import json
 from reminderd.config import Config, Medication, format_slot
 from reminderd.doses import Dose
 from reminderd.errors import DoseError, UsageError
-from reminderd.schedule import Slot, local_instant, slots_between, slots_on
+from reminderd.schedule import Slot, slots_between, slots_on
 from reminderd.store import ANSWER_FIELDS, Store, from_iso
 from reminderd.supply import Supply, supply_left
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import subprocess
-from datetime import date, datetime
+from datetime import date
 from typing import TYPE_CHECKING
 
 from reminderd import checkin as core

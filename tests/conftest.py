@@ -4,14 +4,19 @@ run as a real process (under libfaketime when a test needs a particular `now`)."
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
+from tests.desktop import desktop, module_desktop  # noqa: F401  (fixtures: a private dunst on Xvfb)
 from tests.fakeclock import FakeClock
+
+UTC = timezone.utc
 
 
 FAKETIME_LIBS = ("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1",
@@ -99,3 +104,42 @@ def cli(tmp_path: Path) -> Cli:
     runner = Cli(tmp_path)
     runner.config.write_text(config_text())
     return runner
+
+
+def at(text: str) -> datetime:
+    """ "2026-11-28 08:00:00" as an aware UTC instant."""
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def rows(cli: Cli, sql: str) -> list[tuple]:
+    """Read the test's log with plain sqlite3, as any SQLite tool would."""
+    conn = sqlite3.connect(cli.db)
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def clocked(cli: Cli, tmp_path: Path) -> Cli:
+    """The CLI and daemon three seconds before the 08:00 dose, with short intervals."""
+    cli.clock = FakeClock(tmp_path / "clock", at("2026-11-28 07:59:57"))
+    cli.config.write_text(config_text(remind_every="3s", give_up_after="40s", min_gap="1h", snooze="5s"))
+    return cli
+
+
+@pytest.fixture
+def daemon(clocked: Cli):
+    """start(**kwargs) -> a running daemon process; all are stopped at teardown."""
+    from tests.daemon_process import DaemonProcess
+
+    started: list = []
+
+    def start(**kwargs):
+        d = DaemonProcess(clocked, **kwargs)
+        started.append(d)
+        return d
+
+    yield start
+    for d in started:
+        d.stop()

@@ -765,3 +765,66 @@ def test_with_no_effect_the_permutation_test_rejects_about_5_percent():
         used += 1
         rejected += permutation_test(a, b, permutations=1000, seed=run) < 0.05
     assert rejected / used <= 0.08
+
+
+# --------------------------------------------------------------------------- speed-ups
+#
+# The Monte Carlo permutation test draws how many of each distinct value a random split
+# takes (a multivariate hypergeometric) instead of the values one by one, and effect()
+# stops bootstrapping early only when the interval's ends are already precise. Both must
+# give what the plain methods give.
+
+
+def test_split_totals_are_drawn_from_the_exact_distribution():
+    from reminderd.analysis import _subset_total_sampler
+
+    pooled = [0.0] * 4 + [1.0] * 3 + [2.0] * 5 + [3.0] * 2 + [0.5]
+    exact = Counter(math.fsum(c) for c in itertools.combinations(pooled, 5))
+    splits = sum(exact.values())
+    draw = _subset_total_sampler(pooled, 5, random.Random(1))
+    runs = 100_000
+    drawn = Counter(draw() for _ in range(runs))
+    assert set(drawn) <= set(exact)
+    for total, count in exact.items():
+        share = count / splits
+        assert drawn[total] / runs == pytest.approx(share, abs=4.5 * math.sqrt(share * (1 - share) / runs))
+
+
+def test_split_totals_of_a_long_log_have_the_hypergeometric_mean_and_variance():
+    from reminderd.analysis import _subset_total_sampler
+
+    rng = random.Random(2)
+    pooled = [float(rng.randint(0, 3)) for _ in range(3000)]
+    size, n = 1000, len(pooled)
+    draw = _subset_total_sampler(pooled, size, random.Random(3))
+    totals = [draw() for _ in range(20_000)]
+    expected_var = size * statistics.pvariance(pooled) * (n - size) / (n - 1)
+    assert statistics.fmean(totals) == pytest.approx(size * statistics.fmean(pooled),
+                                                     abs=4 * math.sqrt(expected_var / 20_000))
+    assert statistics.variance(totals) == pytest.approx(expected_var, rel=0.05)
+
+
+def test_continuous_values_still_take_the_plain_route():
+    from reminderd.analysis import _subset_total_sampler
+
+    assert _subset_total_sampler([i / 7 for i in range(40)], 10, random.Random(1)) is None
+
+
+def nights_of(sequence):
+    return night_labels([(g, int(v)) for g, v in sequence])
+
+
+def test_a_few_months_of_nights_get_every_resample():
+    sequence = alternating(30, 60)
+    result = effect(nights_of(sequence))
+    assert result.ci95 == block_bootstrap_diff_ci(sequence, resamples=4000)
+
+
+def test_ten_years_of_nights_stop_early_within_the_precision():
+    rng = random.Random(8)
+    sequence = [(rng.choice(["missed", "on_time", "on_time", "late"]), float(rng.randint(0, 3)))
+                for _ in range(3650)]
+    result = effect(nights_of(sequence))
+    full = block_bootstrap_diff_ci(sequence, resamples=4000)
+    assert result.ci95 != full  # fewer resamples were drawn...
+    assert result.ci95 == pytest.approx(full, abs=3 * 0.005)  # ...and the ends barely moved

@@ -5,51 +5,9 @@ long so that a test sees several of them; the rules do not care about the scale.
 
 from __future__ import annotations
 
-import sqlite3
 import time
-from datetime import datetime, timedelta, timezone
 
-import pytest
-
-from tests.conftest import Cli, config_text
-from tests.daemon_process import DaemonProcess
-from tests.fakeclock import FakeClock
-
-UTC = timezone.utc
-
-
-def at(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
-
-
-def rows(cli: Cli, sql: str) -> list[tuple]:
-    conn = sqlite3.connect(cli.db)
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
-
-
-@pytest.fixture
-def clocked(cli: Cli, tmp_path) -> Cli:
-    cli.clock = FakeClock(tmp_path / "clock", at("2026-11-28 07:59:57"))
-    cli.config.write_text(config_text(remind_every="3s", give_up_after="40s", min_gap="1h", snooze="5s"))
-    return cli
-
-
-@pytest.fixture
-def daemon(clocked: Cli):
-    started: list[DaemonProcess] = []
-
-    def start(**kwargs) -> DaemonProcess:
-        d = DaemonProcess(clocked, **kwargs)
-        started.append(d)
-        return d
-
-    yield start
-    for d in started:
-        d.stop()
-
+from tests.conftest import Cli, at, config_text, rows
 
 def test_reminds_at_the_due_time_and_again_until_taken(clocked: Cli, daemon) -> None:
     d = daemon()

@@ -10,9 +10,9 @@ import pytest
 
 from tests.conftest import Cli, config_text
 from tests.daemon_process import DaemonProcess
-from tests.desktop import Desktop, desktop, wait_for  # noqa: F401  (desktop is a fixture)
+from tests.desktop import Desktop, wait_for
 from tests.fakeclock import FakeClock
-from tests.test_daemon import at, rows
+from tests.conftest import at, rows
 
 QUESTION = "How were your spasms last night?"
 CHECKIN = '\n[checkin]\ntime = "08:30"\nremind_every = "{every}"\nuntil = "{until}"\n'

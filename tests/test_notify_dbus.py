@@ -13,7 +13,7 @@ from jeepney.io.threading import DBusRouter, Proxy, ReceiveStopped, open_dbus_co
 
 from reminderd.notify.base import DEFAULT, SKIP, SNOOZE, TAKEN, NotifierUnavailable, Reminder
 from reminderd.notify.dbus import DBusNotifier
-from tests.desktop import Desktop, desktop, wait_for  # noqa: F401  (desktop is a fixture)
+from tests.desktop import Desktop, wait_for
 
 BUTTONS = ((TAKEN, "Taken"), (SNOOZE, "Snooze 10 min"), (SKIP, "Skip"))
 

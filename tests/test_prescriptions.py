@@ -3,13 +3,19 @@ the schedule (pure core, explicit dates)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+import json
+import signal
+import sqlite3
+from datetime import date, datetime, timezone
 
 import pytest
 
 from reminderd.config import parse_config
 from reminderd.errors import ConfigError
 from reminderd.schedule import slots_on
+from tests.conftest import Cli, config_text
+from tests.daemon_process import DaemonProcess
+from tests.fakeclock import FakeClock
 
 UTC = timezone.utc
 
@@ -142,13 +148,6 @@ def test_prescription_errors(body: str, expected: list[str]) -> None:
 
 # --- as a user does it: the CLI and the daemon as real processes ------------------------
 
-import json  # noqa: E402
-import sqlite3  # noqa: E402
-
-from tests.conftest import Cli, config_text  # noqa: E402
-from tests.daemon_process import DaemonProcess  # noqa: E402
-from tests.fakeclock import FakeClock  # noqa: E402
-
 PRN = '\n[[medication]]\nname = "baclofen"\ndose = "10 mg"\nas_needed = true\nmax_per_day = 2\nmin_gap = "2h"\n'
 
 
@@ -270,8 +269,6 @@ def test_refill_warning_from_the_daemon_once_a_day(cli: Cli, tmp_path) -> None:
 
 
 def test_reload_drops_slots_the_new_config_no_longer_has(cli: Cli, tmp_path) -> None:
-    import signal
-
     cli.clock = FakeClock(tmp_path / "clock", datetime(2026, 11, 28, 9, 0, tzinfo=UTC))
     d = DaemonProcess(cli)
     try:

@@ -3,18 +3,16 @@ protocol (READY, STATUS, WATCHDOG, RELOADING) and reloading the config with SIGH
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 
 from tests.conftest import Cli, config_text
 from tests.daemon_process import DaemonProcess
-from tests.test_daemon import at, daemon, clocked, rows  # noqa: F401  (fixtures)
+from tests.conftest import at
 
 
 def test_installed_unit_passes_systemd_analyze_verify(cli: Cli, tmp_path: Path) -> None:
@@ -76,7 +74,7 @@ def test_ready_status_watchdog_and_reload(clocked: Cli, tmp_path: Path) -> None:
         d.stop()
 
 
-def test_reload_with_a_good_config_takes_effect_for_the_future(clocked: Cli, daemon) -> None:  # noqa: F811
+def test_reload_with_a_good_config_takes_effect_for_the_future(clocked: Cli, daemon) -> None:
     clocked.clock.set(at("2026-11-28 09:00:00"))
     d = daemon()
     d.wait_for(r"dose\(s\) scheduled")
@@ -86,7 +84,7 @@ def test_reload_with_a_good_config_takes_effect_for_the_future(clocked: Cli, dae
     d.wait_for(r"reminder 1: gabapentin 300 mg, 09:01 dose of 2026-11-28", timeout=90)
 
 
-def test_reload_with_a_bad_config_keeps_the_old_one(clocked: Cli, daemon) -> None:  # noqa: F811
+def test_reload_with_a_bad_config_keeps_the_old_one(clocked: Cli, daemon) -> None:
     d = daemon()
     d.wait_for(r"dose\(s\) scheduled")
     clocked.config.write_text(config_text(times='["08:00", "26:00"]'))

@@ -4,6 +4,7 @@ log at the same moment."""
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -14,7 +15,7 @@ import pytest
 from tests.conftest import Cli, config_text
 from tests.daemon_process import DaemonProcess
 from tests.fakeclock import FakeClock
-from tests.test_daemon import at, rows
+from tests.conftest import at, rows
 
 
 @pytest.mark.parametrize(
@@ -83,8 +84,6 @@ def test_cli_and_daemon_writing_together_never_fail(cli: Cli, tmp_path) -> None:
 
 
 def test_time_zone_change_moves_future_doses_and_keeps_answered_ones(cli: Cli, tmp_path) -> None:
-    import signal
-
     cli.clock = FakeClock(tmp_path / "clock", at("2026-11-28 09:00:00"))
     d = DaemonProcess(cli)
     try:
