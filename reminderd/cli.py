@@ -670,6 +670,94 @@ def _render_checkins(app: App, first: date, last: date, fmt: str, tz) -> str:
     return export.render(rows, CHECKIN_COLUMNS, fmt, tz)
 
 
+# --- the report, export and import -----------------------------------------------------
+
+
+@cli.command(name="report")
+@click.option("--since", metavar="DATE", help="First local date, YYYY-MM-DD [default: 29 days before --until].")
+@click.option("--until", metavar="DATE", help="Last local date, YYYY-MM-DD [default: today].")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "html"]), default="text", show_default=True)
+@click.option("--output", metavar="FILE", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the report to FILE instead of the terminal.")
+@click.option("--seed", type=click.IntRange(0), help="Seed of the bootstrap and the permutation test "
+              "[default: a fixed one, so the same log gives the same report].")
+@pass_app
+@handle_errors
+def report_command(app: App, since: str | None, until: str | None, fmt: str, output: Path | None,
+                   seed: int | None) -> None:
+    """Adherence, and what a missed dose costs in spasms the next night, with the uncertainty.
+
+    \b
+    reminderd report
+    reminderd report --since 2026-09-01 --format json
+    reminderd report --format html --output report.html
+    """
+    from reminderd import report
+
+    config, now = app.config, app.now()
+    last = parse_day(until, "--until") or now.astimezone(config.timezone).date()
+    first = parse_day(since, "--since") or last - timedelta(days=29)
+    if first > last:
+        raise UsageError(f"--since {first} is after --until {last}; expected since <= until")
+    built = report.build(app.store, config, first, last, now, **({} if seed is None else {"seed": seed}))
+    _write_out(report.render(built, fmt), output, f"Wrote the report to {output}.")
+
+
+@cli.command(name="export")
+@click.option("--output", metavar="FILE", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help='The file to write ("-" for standard output).')
+@pass_app
+@handle_errors
+def export_command(app: App, output: Path) -> None:
+    """Write every dose, check-in, event and supply row to one JSON file, exactly as logged.
+
+    `reminderd import FILE` restores it into an empty log.
+
+    \b
+    reminderd export --output reminderd-backup.json
+    """
+    from reminderd import backup
+
+    _write_out(backup.dump(app.store), None if str(output) == "-" else output,
+               f"Exported the log to {output}.")
+
+
+@cli.command(name="import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@pass_app
+@handle_errors
+def import_command(app: App, file: Path) -> None:
+    """Restore an export into an empty log, exactly: all of it or nothing.
+
+    \b
+    reminderd --db ~/new.db import reminderd-backup.json
+    """
+    from reminderd import backup
+
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise UsageError(f"{file} cannot be read ({err.strerror if isinstance(err, OSError) else err})") from None
+    tables = backup.load(text, app.store, str(file))
+    app.store.restore(tables)
+    counts = ", ".join(f"{len(tables[t])} {t}" for t in tables)
+    click.echo(f"Imported {file} into {app.db_path}: {counts}.")
+
+
+def _write_out(text: str, output: Path | None, done: str) -> None:
+    """To the terminal, or to a file only the user can read (health data)."""
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with open(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+    except OSError as err:
+        raise ReminderdError(f"cannot write {output}: {err.strerror}") from None
+    click.echo(done)
+
+
 def main() -> None:
     cli(prog_name="reminderd")
 

@@ -26,7 +26,7 @@ from typing import Any, Iterable, Iterator
 
 from reminderd.checkin import Checkin
 from reminderd.doses import PENDING, TAKEN, Dose
-from reminderd.errors import StoreError
+from reminderd.errors import StoreError, UsageError
 from reminderd.schedule import Slot
 
 UTC = timezone.utc
@@ -405,6 +405,79 @@ class Store:
                 tuple(params),
             )
             return [_row_to_checkin(row) for row in cursor]
+
+    # --- the whole log: where it begins, export and import -----------------------
+
+    # Every table that holds the user's records, parents first (events point at doses).
+    LOG_TABLES = ("doses", "events", "checkins", "supply")
+
+    def first_logged_date(self) -> date | None:
+        """The first local date with a dose row or a check-in: where the log begins."""
+        with self._lock:
+            first = self.conn.execute(
+                "SELECT min(day) FROM (SELECT min(local_date) AS day FROM doses"
+                " UNION ALL SELECT min(night) FROM checkins)").fetchone()[0]
+        return None if first is None else date.fromisoformat(first)
+
+    def table_columns(self, table: str) -> list[tuple[str, str, bool]]:
+        """(name, declared type, NOT NULL) of each column of a log table, in table order."""
+        self._check_log_table(table)
+        with self._lock:
+            return [(r[1], r[2].upper(), bool(r[3]))
+                    for r in self.conn.execute(f"PRAGMA table_info({table})")]
+
+    def table_rows(self, table: str) -> list[dict[str, Any]]:
+        """Every row of a log table as stored, by id."""
+        self._check_log_table(table)
+        with self._lock:
+            cursor = self.conn.execute(f"SELECT * FROM {table} ORDER BY id")
+            names = [c[0] for c in cursor.description]
+            return [dict(zip(names, row)) for row in cursor]
+
+    def row_counts(self) -> dict[str, int]:
+        with self._lock:
+            return {t: self.conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in self.LOG_TABLES}
+
+    def restore(self, tables: dict[str, list[dict[str, Any]]]) -> None:
+        """Put exported rows back, ids and all, into an empty log: all of it or nothing.
+
+        Refused (UsageError) when the log already holds a record: merging two logs could
+        make two rows of one dose. The check is inside the write transaction, so a
+        daemon writing meanwhile cannot slip a row in between.
+        """
+        with self.write():
+            held = {t: n for t, n in self.row_counts().items() if n}
+            if held:
+                counts = ", ".join(f"{n} {t}" for t, n in held.items())
+                raise UsageError(f"{self.path} is not empty (it holds {counts}); import restores only "
+                                 "into an empty log, and nothing was changed. Pass a new file with --db")
+            for table in self.LOG_TABLES:
+                columns = [c[0] for c in self.table_columns(table)]
+                try:
+                    self.conn.executemany(
+                        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+                        [tuple(row[c] for c in columns) for row in tables.get(table, [])],
+                    )
+                except sqlite3.IntegrityError as err:
+                    raise UsageError(f"the {table} rows cannot be restored ({err}); nothing was imported") from None
+
+    def dose_outcome_rows(self, first: date, last: date) -> list[tuple[str, date, str, datetime, str, datetime | None]]:
+        """(medication, local date, slot, due, status, taken_at) of the doses whose local
+        date is in [first, last], by due time: what the report needs of ten years of doses,
+        without building a full Dose for each."""
+        days: dict[str, date] = {}
+        with self._lock:
+            cursor = self.conn.execute(
+                "SELECT medication, local_date, slot, due, status, taken_at FROM doses"
+                " WHERE local_date >= ? AND local_date <= ? ORDER BY due, medication",
+                (first.isoformat(), last.isoformat()))
+            return [(med, days.get(day) or days.setdefault(day, date.fromisoformat(day)), slot,
+                     datetime.fromisoformat(due), status, taken_at and datetime.fromisoformat(taken_at))
+                    for med, day, slot, due, status, taken_at in cursor]
+
+    def _check_log_table(self, table: str) -> None:
+        if table not in self.LOG_TABLES:  # names go into SQL text: only known ones
+            raise ValueError(f"{table!r} is not one of the log's tables {self.LOG_TABLES}")
 
 
 CHECKIN_FIELDS = ("night", "severity", "frequency", "woke", "note", "answered_at", "via")

@@ -776,14 +776,13 @@ def test_with_no_effect_the_permutation_test_rejects_about_5_percent():
 
 
 def test_split_totals_are_drawn_from_the_exact_distribution():
-    from reminderd.analysis import _subset_total_sampler
+    from reminderd.analysis import _split_totals
 
     pooled = [0.0] * 4 + [1.0] * 3 + [2.0] * 5 + [3.0] * 2 + [0.5]
     exact = Counter(math.fsum(c) for c in itertools.combinations(pooled, 5))
     splits = sum(exact.values())
-    draw = _subset_total_sampler(pooled, 5, random.Random(1))
     runs = 100_000
-    drawn = Counter(draw() for _ in range(runs))
+    drawn = Counter(_split_totals(pooled, 5, runs, random.Random(1)))
     assert set(drawn) <= set(exact)
     for total, count in exact.items():
         share = count / splits
@@ -791,13 +790,12 @@ def test_split_totals_are_drawn_from_the_exact_distribution():
 
 
 def test_split_totals_of_a_long_log_have_the_hypergeometric_mean_and_variance():
-    from reminderd.analysis import _subset_total_sampler
+    from reminderd.analysis import _split_totals
 
     rng = random.Random(2)
     pooled = [float(rng.randint(0, 3)) for _ in range(3000)]
     size, n = 1000, len(pooled)
-    draw = _subset_total_sampler(pooled, size, random.Random(3))
-    totals = [draw() for _ in range(20_000)]
+    totals = _split_totals(pooled, size, 20_000, random.Random(3))
     expected_var = size * statistics.pvariance(pooled) * (n - size) / (n - 1)
     assert statistics.fmean(totals) == pytest.approx(size * statistics.fmean(pooled),
                                                      abs=4 * math.sqrt(expected_var / 20_000))
@@ -805,9 +803,9 @@ def test_split_totals_of_a_long_log_have_the_hypergeometric_mean_and_variance():
 
 
 def test_continuous_values_still_take_the_plain_route():
-    from reminderd.analysis import _subset_total_sampler
+    from reminderd.analysis import _split_totals
 
-    assert _subset_total_sampler([i / 7 for i in range(40)], 10, random.Random(1)) is None
+    assert _split_totals([i / 7 for i in range(40)], 10, 5, random.Random(1)) is None
 
 
 def nights_of(sequence):

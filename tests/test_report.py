@@ -1,8 +1,7 @@
 """`reminderd report`, `export` and `import` as real processes over small logs whose
 answers are worked out by hand below; the HTML report opened in headless Chromium.
 
-All dates are in November, when Europe/London is on UTC: a wall time is its UTC instant.
-The morning check-in is at 08:30 (the default), so night N is labelled by the doses due
+The ten-day log is in November, when Europe/London is on UTC. The morning check-in is at 08:30 (the default), so night N is labelled by the doses due
 from N 08:30 to N+1 08:30: N's 14:00 and 22:00 doses and N+1's 08:00 dose.
 """
 
@@ -26,7 +25,7 @@ import pytest
 from reminderd import doses as rules
 from reminderd.checkin import Checkin
 from reminderd.config import load_config
-from reminderd.schedule import Slot
+from reminderd.schedule import Slot, local_instant
 from reminderd.store import Store
 from tests.conftest import Cli, config_text
 
@@ -52,7 +51,7 @@ def write_log(cli: Cli, first: date, days: list[str], severity: dict[int, int],
         for slot, mark in zip(SLOTS, marks):
             if mark == "-":
                 continue
-            due = datetime.combine(day, time.fromisoformat(slot), UTC)
+            due = local_instant(day, time.fromisoformat(slot), config.timezone)
             store.ensure_doses([Slot(due, medication, day, slot, "300 mg")], now)
             dose = store.dose_at(medication, day, slot)
             if mark in "TL":
@@ -393,6 +392,7 @@ def test_html_report_renders_in_headless_chromium(cli: Cli, tmp_path: Path) -> N
     assert page.tags.count("svg") == 2 and "style" in page.tags
     assert page.links == [] and "<script" not in html and "<link" not in html and "url(" not in html
     assert "@media print" in html
+    assert "As needed: baclofen not taken." in html
     assert "gaba &lt;b&gt;&amp;&lt;/b&gt;" in html and "<b>&</b>" not in html
     text = " ".join(page.text)
     assert "After nights with a missed dose, your spasms were" in text and "not a clinical trial" in text
