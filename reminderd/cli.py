@@ -6,8 +6,8 @@ traceback. Heavy imports (APScheduler, D-Bus) happen only in the commands that n
 from __future__ import annotations
 
 import functools
-import logging
 import os
+import sqlite3
 import re
 import sys
 from datetime import date, datetime, time, timedelta, timezone
@@ -32,6 +32,7 @@ class App:
         self.db_path = paths.db_path(db_option)
         self._config: Config | None = None
         self._store = None
+        self.integrity_check = False  # the daemon reads every page of the log at start
 
     def now(self) -> datetime:
         return datetime.now(UTC)
@@ -47,7 +48,7 @@ class App:
         if self._store is None:
             from reminderd.store import Store
 
-            self._store = Store.open(self.db_path)
+            self._store = Store.open(self.db_path, integrity_check=self.integrity_check)
         return self._store
 
 
@@ -61,6 +62,11 @@ def handle_errors(command: Callable) -> Callable:
         except ReminderdError as err:
             click.echo(f"reminderd: {err}", err=True)
             sys.exit(err.exit_code)
+        except sqlite3.DatabaseError as err:
+            # A page damaged after the log was opened (the quick check runs in the daemon).
+            click.echo(f"reminderd: the dose log cannot be read ({err}); nothing was changed. "
+                       "Check it with: sqlite3 FILE 'PRAGMA integrity_check'", err=True)
+            sys.exit(1)
 
     return wrapper
 
@@ -132,6 +138,8 @@ def run(app: App) -> None:
 
     With no config file yet, the example config is used and a log line says so.
     """
+    import logging
+
     _setup_logging()
     log = logging.getLogger("reminderd")
     explicit = app.config_path != paths.default_config_path() or os.environ.get("REMINDERD_CONFIG")
@@ -143,6 +151,7 @@ def run(app: App) -> None:
     from reminderd.lock import take_lock
 
     take_lock(paths.lock_path(app.db_path))
+    app.integrity_check = True
     from reminderd.daemon import Daemon
     from reminderd.notify import make_notifier
 
@@ -154,6 +163,8 @@ def run(app: App) -> None:
 
 
 def _setup_logging() -> None:
+    import logging
+
     # Under systemd the journal stamps each line itself.
     fmt = "%(levelname)s %(message)s" if os.environ.get("JOURNAL_STREAM") else "%(asctime)s %(levelname)s %(message)s"
     logging.basicConfig(level=logging.INFO, format=fmt, stream=sys.stderr)
@@ -377,9 +388,8 @@ def _state(d, tz, now: datetime) -> str:
 @handle_errors
 def status(app: App) -> None:
     """Today's doses with their state, what is waiting, and the next dose."""
-    from tabulate import tabulate
-
     from reminderd.schedule import slots_between, slots_on
+    from reminderd.table import simple_table
 
     config, tz, now = app.config, app.config.timezone, app.now()
     today = now.astimezone(tz).date()
@@ -391,7 +401,7 @@ def status(app: App) -> None:
         state = _state(d, tz, now) if d else ("not recorded" if s.due <= now else "upcoming")
         table.append([s.slot, s.medication, s.dose, state])
     click.echo(f"Today, {today:%A %d %B %Y} ({tz.key}):")
-    click.echo(tabulate(table, headers=["slot", "medication", "dose", "state"]) if table else "no doses today")
+    click.echo(simple_table(table, ["slot", "medication", "dose", "state"]) if table else "no doses today")
     for d in recorded:
         if d.open and d.due <= now:
             click.echo(f"Waiting for an answer: {d.medication} {d.slot} dose of {d.local_date} "

@@ -211,7 +211,9 @@ def _zone(value: Any) -> ZoneInfo:
         if not isinstance(value, str) or not value:
             raise ValueError
         return ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        # OSError: with the tzdata package, a folder name such as "Europe" is opened as
+        # a file and raises IsADirectoryError rather than ZoneInfoNotFoundError.
         raise _Bad('an IANA time zone name such as "Europe/London"') from None
 
 
@@ -480,7 +482,7 @@ def parse_config(text: str, source: str, system_zone: Callable[[], str]) -> Conf
         top["zone_from_system"] = True
         try:
             top["timezone"] = ZoneInfo(system_zone())
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):
             top["timezone"] = ZoneInfo("UTC")
     if c.problems:
         raise ConfigError(c.problems, source)

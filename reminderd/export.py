@@ -36,7 +36,7 @@ def render(rows: list[dict[str, Any]], columns: list[str], fmt: str, tz: tzinfo)
         writer.writeheader()
         writer.writerows(rows)
         return out.getvalue()
-    from tabulate import tabulate
+    from reminderd.table import simple_table
 
     def shown(column: str, value: Any) -> Any:
         if value is None:
@@ -48,4 +48,4 @@ def render(rows: list[dict[str, Any]], columns: list[str], fmt: str, tz: tzinfo)
     table = [[shown(c, r[c]) for c in columns] for r in rows]
     if not table:
         return "no doses recorded in that period\n"
-    return tabulate(table, headers=columns) + "\n"
+    return simple_table(table, columns) + "\n"

@@ -22,12 +22,14 @@ import threading
 from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
-from reminderd.checkin import Checkin
 from reminderd.doses import PENDING, TAKEN, Dose
 from reminderd.errors import StoreError, UsageError
 from reminderd.schedule import Slot
+
+if TYPE_CHECKING:  # imported where used: `reminderd take` never needs the check-in code
+    from reminderd.checkin import Checkin
 
 UTC = timezone.utc
 APP = "reminderd"
@@ -124,7 +126,10 @@ class Store:
     # --- opening -------------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: Path) -> "Store":
+    def open(cls, path: Path, integrity_check: bool = False) -> "Store":
+        """Open (or create) the log. Whose file it is and its schema version are always
+        checked; `integrity_check` also reads every page (PRAGMA quick_check), which the
+        daemon does at start and a quick CLI command skips: it grows with the log."""
         path = Path(path)
         _prepare_private_file(path)
         try:
@@ -132,7 +137,7 @@ class Store:
                 path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
             )
             store = cls(conn, path)
-            store._check_and_migrate()
+            store._check_and_migrate(integrity_check)
             _make_private(path)
         except sqlite3.DatabaseError as err:
             raise StoreError(
@@ -141,13 +146,13 @@ class Store:
             ) from None
         return store
 
-    def _check_and_migrate(self) -> None:
+    def _check_and_migrate(self, integrity_check: bool) -> None:
         conn = self.conn
         conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         if tables:
-            check = conn.execute("PRAGMA quick_check").fetchone()[0]
+            check = conn.execute("PRAGMA quick_check").fetchone()[0] if integrity_check else "ok"
             if check != "ok":
                 raise StoreError(f"{self.path} is damaged (quick_check: {check}); it was left untouched")
             app = None
@@ -263,10 +268,6 @@ class Store:
             "medication = ? AND status = ? AND taken_at >= ? AND taken_at < ?",
             (medication, TAKEN, iso(start), iso(end)),
         )
-
-    def last_answer_event(self) -> dict | None:
-        rows = self.events(where="kind IN ('taken','skipped','snoozed')", order="id DESC", limit=1)
-        return rows[0] if rows else None
 
     def save_dose(self, dose: Dose, kind: str, source: str, at: datetime, detail: dict | None = None) -> None:
         """Write a dose's new state and the event that explains it, in one transaction.
@@ -491,6 +492,8 @@ def _checkin_to_row(checkin: Checkin) -> dict[str, Any]:
 
 
 def _row_to_checkin(row: tuple) -> Checkin:
+    from reminderd.checkin import Checkin
+
     values = dict(zip(CHECKIN_FIELDS, row))
     values["night"] = date.fromisoformat(values["night"])
     values["answered_at"] = from_iso(values["answered_at"])

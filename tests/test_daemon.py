@@ -117,3 +117,14 @@ def test_a_second_daemon_is_refused(clocked: Cli, daemon) -> None:
     second = clocked("run", timeout=20)
     assert second.returncode == 3
     assert f"another reminderd daemon is already running (pid {d.proc.pid}" in second.stderr
+
+
+def test_daemon_refuses_a_foreign_or_damaged_log_and_leaves_it(clocked: Cli) -> None:
+    clocked.db.parent.mkdir(parents=True, exist_ok=True)
+    clocked.db.write_bytes(b"SQLite format 3\x00" + b"\xde\xad" * 3000)
+    before = clocked.db.read_bytes()
+    out = clocked("run", timeout=30)
+    assert out.returncode == 1
+    assert f"reminderd: {clocked.db} cannot be used as the dose log" in out.stderr
+    assert "it was left untouched" in out.stderr
+    assert clocked.db.read_bytes() == before
