@@ -95,3 +95,17 @@ def child_env(home: Path, pyc: bool = True, **extra: str) -> dict[str, str]:
                DBUS_SYSTEM_BUS_ADDRESS=f"unix:path={home}/no-system-bus")
     env.update(extra)
     return env
+
+
+def stop_process(proc) -> None:
+    """SIGTERM, then SIGKILL if it has not gone within 10 s."""
+    import signal
+    import subprocess
+
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -38,7 +37,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import PYTHON, child_env, emit, table, verdict  # noqa: E402
+from _common import PYTHON, child_env, emit, stop_process, table, verdict  # noqa: E402
 
 TICK = os.sysconf("SC_CLK_TCK")
 GOAL_CPU_PCT = 0.1
@@ -140,16 +139,6 @@ def wait_for_line(log: Path, text: str, proc: subprocess.Popen, timeout: float =
         time.sleep(0.1)
 
 
-def stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=100.0,
@@ -202,7 +191,7 @@ def main() -> None:
         daemon_log = "".join(logs[name].read_text(errors="replace") for name in names[:2])
     finally:
         for proc in procs:
-            stop(proc)
+            stop_process(proc)
         shutil.rmtree(root, ignore_errors=True)
 
     d = {name: delta(first[name], last[name]) for name in first}

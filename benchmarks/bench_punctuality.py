@@ -38,7 +38,6 @@ import math
 import os
 import re
 import shutil
-import signal
 import struct
 import subprocess
 import sys
@@ -49,7 +48,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import PYTHON, REPO, child_env, emit, summary, table, verdict  # noqa: E402
+from _common import PYTHON, REPO, child_env, emit, stop_process, summary, table, verdict  # noqa: E402
 
 sys.path.insert(0, str(REPO))
 from tests.desktop import DUNSTRC, Desktop  # noqa: E402
@@ -146,13 +145,7 @@ def start_daemon(home: Path, clock: FakeClock, desktop: Desktop) -> tuple[subpro
 
 
 def stop_daemon(proc: subprocess.Popen, clock: FakeClock | None) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    stop_process(proc)
     if clock is not None:
         clock.cleanup(proc.pid)
 

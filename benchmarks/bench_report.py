@@ -22,7 +22,6 @@ import json
 import math
 import os
 import random
-import sqlite3
 import statistics
 import subprocess
 import sys

@@ -14,8 +14,6 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-import threading
-import time
 from datetime import date, datetime, time as clock, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -29,6 +27,7 @@ from reminderd.config import CheckinSettings
 from reminderd.errors import UsageError
 from reminderd.store import SCHEMA_VERSION, Store
 from tests.conftest import Cli
+from tests.desktop import wait_for
 
 UTC = timezone.utc
 LONDON = ZoneInfo("Europe/London")
@@ -529,14 +528,7 @@ def display() -> str:
 
 
 def poll(what: str, check, timeout: float = 20.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        threading.Event().wait(0.05)
+    return wait_for(check, timeout, what)
 
 
 class Window:
