@@ -183,9 +183,6 @@ def undo(store: Store, config: Config, event_id: int, now: datetime) -> Undo:
     return Undo(event, restored)
 
 
-EDIT_STATUSES = (rules.TAKEN, rules.SKIPPED, rules.MISSED, rules.PENDING)
-
-
 def edit(store: Store, config: Config, name: str | None, day: date, slot: str, now: datetime,
          status: str | None, taken_at: datetime | None, reason: str | None) -> Dose:
     """Correct one dose's status or taken time; the old state stays in `events`."""

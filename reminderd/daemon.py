@@ -13,7 +13,6 @@ scheduler. Its misfire grace is unlimited: a late reminder is sent late, never d
 
 from __future__ import annotations
 
-import json
 import logging
 import signal
 import threading
@@ -30,7 +29,7 @@ from reminderd.doses import Dose, GiveUp, Remind, Wait
 from reminderd.errors import DoseError, ReminderdError
 from reminderd.notify.base import DEFAULT, SKIP, SNOOZE, TAKEN, Notifier, Reminder
 from reminderd.schedule import next_local_midnight, slots_between
-from reminderd.store import Store, iso
+from reminderd.store import Store
 from reminderd import systemd
 from reminderd.sleepwatch import SleepWatcher
 from reminderd.morning import MorningCheckin, night_of
@@ -114,9 +113,6 @@ class Daemon:
         self.scheduler.shutdown(wait=False)
         self.notifier.stop()
         log.info("reminderd stopped")
-
-    def stop(self) -> None:
-        self._stop.set()
 
     def watch(self) -> None:
         """The main thread: wait for a signal, a clock jump or a write by the CLI."""
@@ -394,11 +390,9 @@ class Daemon:
         if supply is None or not needs_refill(med, supply):
             return
         today = now.astimezone(self.config.timezone).date().isoformat()
-        detail = {"medication": med.name, "date": today}
-        if any(json.loads(e["detail"]) == detail for e in self.store.events(
-                where="kind = 'refill-warned' AND at >= ?", params=(iso(now - timedelta(days=2)),))):
+        if self.store.last_event_at("refill-warned", medication=med.name, date=today) is not None:
             return
-        self.store.add_event("refill-warned", "daemon", now, None, detail)
+        self.store.add_event("refill-warned", "daemon", now, None, {"medication": med.name, "date": today})
         log.warning("supply: %s %s left; refill warning shown", med.name, supply.text)
         name = "your medication" if self.config.notifications.private else med.name
         self._show_plain(f"supply:{med.name}", f"Refill soon: {name}",

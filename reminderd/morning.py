@@ -50,16 +50,12 @@ class MorningCheckin:
             else:
                 if d.store.last_checkin_asked(night) is not None:
                     d.notifier.close(key(night))
-                    if not answered and not self._closed_unanswered(night):
+                    if not answered and d.store.last_event_at("checkin-unanswered", night=night.isoformat()) is None:
                         d.store.add_event("checkin-unanswered", "daemon", now, None, {"night": night.isoformat()})
                         log.warning("check-in: the night of %s was not answered; it can still be filled "
                                     "in with `reminderd checkin --night %s`", night, night)
                 run_at = core.next_checkin_at(now, tz, settings)
             d.scheduler.add_job(self.tick, "date", run_date=run_at, id=JOB_ID, replace_existing=True)
-
-    def _closed_unanswered(self, night: date) -> bool:
-        return any(f'"night": "{night.isoformat()}"' in (e["detail"] or "")
-                   for e in self.daemon.store.events(where="kind = 'checkin-unanswered'", order="id DESC", limit=7))
 
     def question(self, night: date, last: bool) -> Reminder:
         body = "One click is enough; \"Answer in full…\" asks everything."

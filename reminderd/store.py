@@ -352,6 +352,13 @@ class Store:
                 (iso(at), dose_id, kind, source, json.dumps(detail, sort_keys=True) if detail else None),
             )
 
+    def last_event_at(self, kind: str, **detail: str) -> datetime | None:
+        """When the last `kind` event whose detail holds these values was recorded: the
+        daemon's memory of what it already did (asked, warned) across restarts."""
+        where = "kind = ?" + "".join(f" AND json_extract(detail, '$.{key}') = ?" for key in detail)
+        rows = self.events(where=where, params=(kind, *detail.values()), order="at DESC, id DESC", limit=1)
+        return from_iso(rows[0]["at"]) if rows else None
+
     def events(self, where: str = "1", params: Iterable[Any] = (), order: str = "id", limit: int = -1) -> list[dict]:
         with self._lock:
             cursor = self.conn.execute(
@@ -395,9 +402,7 @@ class Store:
 
     def last_checkin_asked(self, night: date) -> datetime | None:
         """When the daemon last asked about `night`, from the log: it survives restarts."""
-        rows = self.events(where="kind = 'checkin-asked' AND json_extract(detail, '$.night') = ?",
-                           params=(night.isoformat(),), order="at DESC, id DESC", limit=1)
-        return from_iso(rows[0]["at"]) if rows else None
+        return self.last_event_at("checkin-asked", night=night.isoformat())
 
     def _checkins(self, where: str, params: Iterable[Any]) -> list[Checkin]:
         with self._lock:
