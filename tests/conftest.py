@@ -14,26 +14,15 @@ from pathlib import Path
 import pytest
 
 from tests.desktop import desktop, module_desktop  # noqa: F401  (fixtures: a private dunst on Xvfb)
-from tests.fakeclock import FakeClock
+from tests.fakeclock import FakeClock, find_libfaketime
 
 UTC = timezone.utc
-
-
-FAKETIME_LIBS = ("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1",
-                 "/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1")
-
-
-def faketime_lib() -> str:
-    for lib in FAKETIME_LIBS:
-        if os.path.exists(lib):
-            return lib
-    raise RuntimeError("libfaketime is missing: apt-get install faketime (.ci/run does)")
 
 
 def faketime_env(at: str) -> dict[str, str]:
     """Start the child's wall clock at `at` (UTC, "YYYY-MM-DD HH:MM:SS"); it then runs on.
     The monotonic clock stays real: a faked one hangs threading waits in Python 3.11."""
-    return {"LD_PRELOAD": faketime_lib(), "FAKETIME": f"@{at}", "TZ": "UTC",
+    return {"LD_PRELOAD": find_libfaketime(), "FAKETIME": f"@{at}", "TZ": "UTC",
             "FAKETIME_DONT_FAKE_MONOTONIC": "1"}
 
 

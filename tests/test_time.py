@@ -39,7 +39,7 @@ def test_dst_slot_is_reminded_once(cli: Cli, tmp_path, zone, day, slot, due_utc,
     try:
         d.wait_for(r"dose\(s\) scheduled")
         assert rows(cli, f"SELECT due FROM doses WHERE local_date = '{day}' AND slot = '{slot}'") == [
-            (at(due_utc).isoformat(),)]
+            (at(due_utc).isoformat(),)], d.output
         cli.clock.set(at(due_utc) - timedelta(seconds=3))
         line = d.wait_for(rf"reminder 1: gabapentin 300 mg, {slot} dose of {day}", timeout=15)[0]
         assert "min late" not in line
