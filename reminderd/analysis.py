@@ -324,20 +324,22 @@ def label_nights(
     *,
     checkin_time: time,
     tz: ZoneInfo,
-    window: timedelta | None = timedelta(hours=24),
+    window: timedelta = timedelta(hours=24),
     on_time_window: timedelta = timedelta(hours=1),
     now: datetime | None = None,
 ) -> NightLabels:
     """Label each night by the doses due in the `window` before its check-in instant
     (`checkin_time` local on the next morning).
 
-    The window is a fixed duration before the instant even across DST: on the 23 h spring
-    night the last hour before the previous check-in is looked at twice; on the 25 h autumn
-    night an hour is looked at by no night. `window=None` instead uses everything since the
-    previous morning's check-in instant, which tiles time with no overlap or gap.
+    The window is measured on the wall clock, as the user reads "the 24 hours before
+    08:30": it starts at 08:30 the morning before, so that 24 h windows tile time with
+    no overlap or gap even across DST (the spring night's window lasts 23 h, the autumn
+    night's 25 h). A fixed 24 h of elapsed time would instead judge the spring Saturday's
+    08:00 dose for two nights and the autumn Saturday's 09:00 dose for none. A start on
+    the wall clock that does not exist, or exists twice, is read as a slot is (RFC 5545).
     Doses due at or after `now`, if given, are not yet due and are left out.
     """
-    if window is not None and window <= timedelta(0):
+    if window <= timedelta(0):
         raise AnalysisError(f"night window {window} is not positive")
     by_due = sorted(doses, key=lambda d: d.due)
     due_times = [d.due for d in by_due]
@@ -351,8 +353,10 @@ def label_nights(
     unchecked: list[date] = []
     labels: dict[date, str | None] = {}
     for night in sorted(set(nights)):
-        end = local_instant(night + timedelta(days=1), checkin_time, tz)
-        start = end - window if window is not None else local_instant(night, checkin_time, tz)
+        morning = datetime.combine(night + timedelta(days=1), checkin_time)
+        end = local_instant(morning.date(), morning.time(), tz)
+        wall_start = morning - window  # naive: arithmetic on the wall clock
+        start = local_instant(wall_start.date(), wall_start.time(), tz)
         in_window = by_due[bisect_left(due_times, start) : bisect_left(due_times, end)]
         outcomes = [
             o for d in in_window if (o := dose_outcome(d, now, on_time_window)) is not None

@@ -133,8 +133,9 @@ class Daemon:
             elif changed != data_version:
                 self.refresh()
             else:
-                # Belt and braces: the scheduler sleeps on a monotonic timeout computed
-                # when it last looked; a nudge bounds any wake-up it missed to WATCH_S.
+                # The scheduler sleeps on a monotonic timeout computed when it last
+                # looked, so a wall-clock step under JUMP_S (NTP) would make it late by
+                # that much; a nudge bounds the lateness to WATCH_S.
                 self.scheduler.wakeup()
             data_version = changed
             if self._reload_requested.is_set() or self._machine_zone_changed():

@@ -317,32 +317,32 @@ DAY = timedelta(days=1)
 @pytest.mark.parametrize(
     "due, window, nights",
     [
-        # Night of 30 March: check-in 08:00 BST on the 31st = 07:00 UTC; window from
-        # 07:00 UTC on the 30th, which is 07:00 GMT, an hour before the previous check-in.
-        pytest.param(at(SPRING - DAY, "07:30"), "24h", {SPRING - 2 * DAY, SPRING - DAY},
-                     id="spring: hour before previous check-in seen by two nights"),
-        pytest.param(at(SPRING - DAY, "06:30"), "24h", {SPRING - 2 * DAY},
-                     id="spring: earlier dose only the night before"),
+        # Night of 30 March: check-in 08:00 BST on the 31st = 07:00 UTC; its 24 h window
+        # starts at 08:00 GMT on the 30th, the previous check-in: 23 h, no overlap.
+        pytest.param(at(SPRING - DAY, "07:30"), "24h", {SPRING - 2 * DAY},
+                     id="spring: half an hour before the previous check-in, one night"),
+        pytest.param(at(SPRING - DAY, "08:00"), "24h", {SPRING - DAY},
+                     id="spring: at the previous check-in, the next night"),
         pytest.param(at(SPRING, "01:30"), "24h", {SPRING - DAY},
                      id="spring: slot in the skipped hour"),
         pytest.param(at(SPRING, "07:30"), "24h", {SPRING - DAY},
                      id="spring: half an hour before check-in"),
         pytest.param(at(SPRING, "08:00"), "24h", {SPRING},
                      id="spring: at check-in belongs to the next night"),
-        pytest.param(at(SPRING - DAY, "07:30"), "since previous check-in", {SPRING - 2 * DAY},
-                     id="spring: tiling window, no overlap"),
-        # Night of 26 October: check-in 08:00 GMT on the 27th = 08:00 UTC; window from
-        # 08:00 UTC on the 26th = 09:00 BST, an hour after the previous check-in.
-        pytest.param(at(AUTUMN - DAY, "08:30"), "24h", set(),
-                     id="autumn: hour after previous check-in seen by no night"),
-        pytest.param(at(AUTUMN - DAY, "09:00"), "24h", {AUTUMN - DAY},
-                     id="autumn: window start"),
+        # Night of 26 October: check-in 08:00 GMT on the 27th = 08:00 UTC; its window
+        # starts at 08:00 BST on the 26th = 07:00 UTC: 25 h, no gap.
+        pytest.param(at(AUTUMN - DAY, "08:30"), "24h", {AUTUMN - DAY},
+                     id="autumn: half an hour after the previous check-in, one night"),
+        pytest.param(at(AUTUMN - DAY, "07:59"), "24h", {AUTUMN - 2 * DAY},
+                     id="autumn: a minute before the previous check-in"),
         pytest.param(at(AUTUMN, "01:30"), "24h", {AUTUMN - DAY},
                      id="autumn: slot in the repeated hour"),
         pytest.param(at(AUTUMN, "07:59"), "24h", {AUTUMN - DAY},
                      id="autumn: minute before check-in"),
-        pytest.param(at(AUTUMN - DAY, "08:30"), "since previous check-in", {AUTUMN - DAY},
-                     id="autumn: tiling window, no gap"),
+        # A 12 h window starts at 20:00 on the wall clock, whatever the offset.
+        pytest.param(at(SPRING - DAY, "19:59"), "12h", set(), id="spring 12 h: before 20:00"),
+        pytest.param(at(SPRING - DAY, "20:00"), "12h", {SPRING - DAY}, id="spring 12 h: at 20:00"),
+        pytest.param(at(AUTUMN - DAY, "20:00"), "12h", {AUTUMN - DAY}, id="autumn 12 h: at 20:00"),
     ],
 )
 def test_dst_nights_in_london(due, window, nights):
@@ -354,7 +354,7 @@ def test_dst_nights_in_london(due, window, nights):
         span,
         checkin_time=CHECKIN,
         tz=LONDON,
-        window=timedelta(hours=24) if window == "24h" else None,
+        window=timedelta(hours=int(window[:-1])),
     )
     assert {n.night for n in result.nights if n.label == "missed"} == nights
 
@@ -366,14 +366,25 @@ def test_dst_nights_in_london(due, window, nights):
          23),
         (AUTUMN - DAY, datetime(2024, 10, 26, 7, tzinfo=UTC), datetime(2024, 10, 27, 8, tzinfo=UTC),
          25),
+        (SPRING + DAY, datetime(2024, 4, 1, 7, tzinfo=UTC), datetime(2024, 4, 2, 7, tzinfo=UTC),
+         24),
     ],
-    ids=["spring 23 h", "autumn 25 h"],
+    ids=["spring 23 h", "autumn 25 h", "ordinary 24 h"],
 )
-def test_tiling_window_follows_the_wall_clock(night, start, end, hours):
-    result = label_nights([], [NightCheckin(night, 0)], [night], checkin_time=CHECKIN, tz=LONDON,
-                          window=None)
+def test_24h_window_follows_the_wall_clock(night, start, end, hours):
+    result = label_nights([], [NightCheckin(night, 0)], [night], checkin_time=CHECKIN, tz=LONDON)
     assert (result.nights[0].window_start, result.nights[0].window_end) == (start, end)
     assert end - start == timedelta(hours=hours)
+
+
+def test_24h_windows_tile_a_year_of_nights():
+    """Every instant of a year with both DST changes belongs to exactly one night."""
+    nights = date_range(date(2024, 1, 1), date(2024, 12, 31))
+    result = label_nights([], [NightCheckin(n, 0) for n in nights], nights, checkin_time=CHECKIN, tz=LONDON)
+    windows = [(n.window_start, n.window_end) for n in result.nights]
+    assert all(end == next_start for (_, end), (next_start, _) in zip(windows, windows[1:]))
+    lengths = Counter(end - start for start, end in windows)
+    assert lengths == {timedelta(hours=24): 364, timedelta(hours=23): 1, timedelta(hours=25): 1}
 
 
 # --------------------------------------------------------------------------- statistics
