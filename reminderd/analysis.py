@@ -525,19 +525,6 @@ def block_bootstrap_diff_cis(
     return out
 
 
-def _bootstrap_differences(
-    nights: Sequence[tuple[str | None, float]],
-    group_a: str,
-    group_b: str,
-    length: int,
-    resamples: int,
-    seed: int,
-) -> list[float]:
-    drawn, draw = _bootstrap_differences_of(nights, [group_a], group_b, length, seed)
-    draw(resamples)
-    return drawn[group_a]
-
-
 def _bootstrap_differences_of(
     nights: Sequence[tuple[str | None, float]],
     groups_a: Sequence[str],

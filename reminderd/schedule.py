@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
-from typing import Iterable, Iterator
+from typing import Iterator
 from zoneinfo import ZoneInfo
 
-from reminderd.config import Config, Medication, format_slot
+from reminderd.config import Config, format_slot
 
 UTC = timezone.utc
 
@@ -67,10 +67,6 @@ def slots_between(config: Config, start: datetime, end: datetime) -> list[Slot]:
     date and its UTC date can differ."""
     days = local_days(start - timedelta(days=1), end + timedelta(days=1), config.timezone)
     return [s for day in days for s in slots_on(config, day) if start <= s.due < end]
-
-
-def slots_of(config: Config, medication: Medication, days: Iterable[date]) -> list[Slot]:
-    return [s for day in days for s in slots_on(config, day) if s.medication == medication.name]
 
 
 def next_local_midnight(now: datetime, tz: ZoneInfo) -> datetime:

@@ -21,7 +21,7 @@ from reminderd.analysis import (
     LabelledNight,
     NightCheckin,
     NightLabels,
-    _bootstrap_differences,
+    _bootstrap_differences_of,
     _t_quantile,
     adherence,
     block_bootstrap_diff_ci,
@@ -441,8 +441,9 @@ def test_block_resampling_matches_enumeration_of_every_block_start():
         b = [v for g, v in picked if g == "on_time"]
         if a and b:
             exact[round(statistics.mean(a) - statistics.mean(b), 9)] += 1
-    drawn = Counter(round(d, 9) for d in _bootstrap_differences(nights, "missed", "on_time", 2,
-                                                                 20_000, seed=1))
+    differences, draw = _bootstrap_differences_of(nights, ["missed"], "on_time", 2, seed=1)
+    draw(20_000)
+    drawn = Counter(round(d, 9) for d in differences["missed"])
     total_exact, total_drawn = sum(exact.values()), sum(drawn.values())
     assert set(drawn) <= set(exact)
     # Resamples lacking a group are dropped at the same rate as in the enumeration.

@@ -15,7 +15,6 @@ from reminderd.schedule import (
     local_instant,
     next_local_midnight,
     slots_between,
-    slots_of,
     slots_on,
 )
 
@@ -163,9 +162,6 @@ def test_slots_on_sorts_several_medications_by_due_time():
         ("14:00", "gabapentin", "300 mg"),
         ("21:00", "baclofen", "10 mg"),
         ("22:00", "gabapentin", "300 mg"),
-    ]
-    assert slots_of(cfg, baclofen, [date(2026, 1, 15)]) == [
-        s for s in slots_on(cfg, date(2026, 1, 15)) if s.medication == "baclofen"
     ]
 
 
