@@ -151,6 +151,7 @@ def run(app: App) -> None:
     from reminderd.lock import take_lock
 
     take_lock(paths.lock_path(app.db_path))
+    _migrate_apart(app.db_path)
     app.integrity_check = True
     from reminderd.daemon import Daemon
     from reminderd.notify import make_notifier
@@ -160,6 +161,22 @@ def run(app: App) -> None:
     daemon = Daemon(config, app.store, make_notifier(config.notifications.backend),
                     reload_config=lambda: load_config(app.config_path), checkin_window_command=window)
     sys.exit(daemon.run())
+
+
+def _migrate_apart(db_path: Path) -> None:
+    """Create or migrate the log in a short-lived process. Migrations need sqlite-utils,
+    which would otherwise stay in the daemon's memory for good (about 14 MB of its 35 MB
+    budget). Should the child fail, the daemon's own Store.open does the work, or says
+    clearly why it cannot."""
+    from reminderd.store import schema_is_current
+
+    if schema_is_current(db_path):
+        return
+    import subprocess
+
+    subprocess.run([sys.executable, "-c", "import sys; from reminderd.store import Store; Store.open(sys.argv[1]).close()",
+                    str(db_path)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   check=False)
 
 
 def _setup_logging() -> None:

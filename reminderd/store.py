@@ -114,6 +114,22 @@ MIGRATIONS = [_migrate_1, _migrate_2, _migrate_3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
+def schema_is_current(path: Path) -> bool:
+    """Whether the log at `path` exists and has this reminderd's schema: a read-only
+    look, so that the daemon can leave creating or migrating it to a short-lived process.
+    Any doubt answers False; Store.open makes every real check."""
+    try:
+        conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
+    except (sqlite3.Error, OSError, ValueError):
+        return False
+    try:
+        return conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    except sqlite3.Error:
+        return False
+    finally:
+        conn.close()
+
+
 class Store:
     """The open log. Safe to share between the daemon's threads (one lock per store)."""
 

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import time
 
+from reminderd.store import SCHEMA_VERSION
 from tests.conftest import Cli, at, config_text, rows
+
 
 def test_reminds_at_the_due_time_and_again_until_taken(clocked: Cli, daemon) -> None:
     d = daemon()
@@ -100,6 +102,20 @@ def test_no_config_uses_the_example_and_says_so(clocked: Cli, daemon, tmp_path) 
     d.wait_for(r"no config at .*empty-config/reminderd/config.toml: using the example config")
     d.wait_for(r"notifications: showing reminders with the log backend")
     d.wait_for(r"reminder 1: gabapentin 300 mg, 08:00 dose")
+
+
+def test_first_start_creates_the_log_in_a_child_so_sqlite_utils_never_loads_in_the_daemon(
+        clocked: Cli, daemon) -> None:
+    env = clocked.env()
+    env["PYTHONPROFILEIMPORTTIME"] = "1"  # every import the daemon makes, on its stderr (the log)
+    d = daemon(env=env)
+    d.wait_for(r"dose\(s\) scheduled")
+    imports = [line for line in d.output.splitlines() if line.startswith("import time:")]
+    assert any(line.endswith(" reminderd.daemon") for line in imports)
+    assert not [line for line in imports if "sqlite_utils" in line]
+    assert rows(clocked, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
+    assert rows(clocked, "SELECT status FROM doses WHERE local_date = '2026-11-28' AND slot = '08:00'") == [
+        ("pending",)]
 
 
 def test_sigterm_stops_within_two_seconds(clocked: Cli, daemon) -> None:

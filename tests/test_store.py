@@ -17,7 +17,7 @@ from reminderd import doses as rules
 from reminderd.config import Medication, parse_time
 from reminderd.errors import StoreError
 from reminderd.schedule import Slot
-from reminderd.store import SCHEMA_VERSION, Store
+from reminderd.store import SCHEMA_VERSION, Store, schema_is_current
 
 UTC = timezone.utc
 NOW = datetime(2026, 11, 28, 7, 0, tzinfo=UTC)
@@ -136,6 +136,23 @@ def test_newer_schema_is_refused(tmp_path: Path) -> None:
     conn.close()
     with pytest.raises(StoreError, match="newer than this reminderd"):
         Store.open(path)
+
+
+def test_schema_is_current_only_for_our_log_at_this_version(tmp_path: Path) -> None:
+    path = tmp_path / "reminderd.db"
+    assert not schema_is_current(path)
+    assert not path.exists()  # the look creates nothing
+    Store.open(path).close()
+    assert schema_is_current(path)
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION - 1}")
+    conn.commit()
+    conn.close()
+    assert not schema_is_current(path)
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"not a database at all" * 100)
+    assert not schema_is_current(junk)
+    assert junk.read_bytes() == b"not a database at all" * 100
 
 
 WRITER = """
