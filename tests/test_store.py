@@ -138,7 +138,7 @@ def test_newer_schema_is_refused(tmp_path: Path) -> None:
         Store.open(path)
 
 
-def test_schema_is_current_only_for_our_log_at_this_version(tmp_path: Path) -> None:
+def test_schema_is_current_only_for_a_log_at_this_version(tmp_path: Path) -> None:
     path = tmp_path / "reminderd.db"
     assert not schema_is_current(path)
     assert not path.exists()  # the look creates nothing
