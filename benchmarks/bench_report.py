@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import random
 import statistics
 import subprocess
@@ -30,7 +29,9 @@ import time
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import PYTHON, REPO, child_env, emit, table, verdict  # noqa: E402
+
 sys.path.insert(0, str(REPO))
 
 GOAL_S = 1.0
@@ -120,13 +121,6 @@ def generate(home: Path, end: date, years: int = YEARS, seed: int = 7) -> dict[s
             "since": start.isoformat(), "until": end.isoformat()}
 
 
-def child_env(home: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("LD_PRELOAD", "FAKETIME", "DBUS_SESSION_BUS_ADDRESS")}
-    env.update(REMINDERD_CONFIG=str(home / "config.toml"), REMINDERD_DB=str(home / "reminderd.db"),
-               PYTHONPATH=str(REPO))
-    return env
-
-
 def time_command(args: list[str], env: dict[str, str], runs: int) -> tuple[list[float], str]:
     times, out = [], ""
     for _ in range(runs):
@@ -191,9 +185,10 @@ def main() -> None:
                 report.render_json(report.build(store, config, since, until, datetime.now(timezone.utc)))
             pstats.Stats(prof).sort_stats("cumulative").print_stats(25)
             return
-        env = child_env(home)
-        baseline, _ = time_command([sys.executable, "-c", "import sqlite3"], env, args.runs)
-        command = [sys.executable, "-m", "reminderd", "report", "--format", "json",
+        # PYTHONPATH: the report runs from this checkout even where reminderd is not installed.
+        env = child_env(home, REMINDERD_DB=str(home / "reminderd.db"), PYTHONPATH=str(REPO))
+        baseline, _ = time_command([PYTHON, "-c", "import sqlite3"], env, args.runs)
+        command = [PYTHON, "-m", "reminderd", "report", "--format", "json",
                    "--since", sizes["since"], "--until", sizes["until"]]
         report_times, out = time_command(command, env, args.runs)
         data = json.loads(out)
@@ -210,22 +205,16 @@ def main() -> None:
                     "difference": data["effect"]["difference"], "ci95": data["effect"]["ci95"],
                     "p_value": data["effect"]["p_value"]},
     }
-    if args.json:
-        print(json.dumps(result, indent=2))
-        return
     rows = [("python -c 'import sqlite3' (baseline)", result["baseline_python_s"]),
             ("reminderd report --format json (subprocess)", report_s),
             *((f"  in process: {k}", v) for k, v in parts.items())]
-    width = max(len(name) for name, _ in rows)
-    print(f"{sizes['days']} days, {sizes['doses']} doses, {sizes['events']} events, {sizes['checkins']} check-ins "
-          f"(generated in {generate_s:.1f} s); median of {args.runs} runs\n")
-    print(f"{'what'.ljust(width)}  seconds")
-    print(f"{'-' * width}  -------")
-    for name, seconds in rows:
-        print(f"{name.ljust(width)}  {seconds:7.3f}")
-    print(f"\ngoal: report under {GOAL_S:.1f} s: {'PASS' if report_s < GOAL_S else 'MISS'}")
-    print(f"answer: difference {data['effect']['difference']}, 95% interval {data['effect']['ci95']}, "
-          f"p {data['effect']['p_value']}")
+    emit(result, args.json, "\n".join([
+        f"{sizes['days']} days, {sizes['doses']} doses, {sizes['events']} events, {sizes['checkins']} check-ins "
+        f"(generated in {generate_s:.1f} s); median of {args.runs} runs\n",
+        table(["what", "seconds"], rows),
+        f"\ngoal: report under {GOAL_S:.1f} s: {verdict(report_s < GOAL_S)}",
+        f"answer: difference {data['effect']['difference']}, 95% interval {data['effect']['ci95']}, "
+        f"p {data['effect']['p_value']}"]))
 
 
 if __name__ == "__main__":

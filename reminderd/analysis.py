@@ -353,9 +353,9 @@ def label_nights(
     unchecked: list[date] = []
     labels: dict[date, str | None] = {}
     for night in sorted(set(nights)):
-        morning = datetime.combine(night + timedelta(days=1), checkin_time)
-        end = local_instant(morning.date(), morning.time(), tz)
-        wall_start = morning - window  # naive: arithmetic on the wall clock
+        end = local_instant(night + timedelta(days=1), checkin_time, tz)
+        # naive: arithmetic on the wall clock
+        wall_start = datetime.combine(night + timedelta(days=1), checkin_time) - window
         start = local_instant(wall_start.date(), wall_start.time(), tz)
         in_window = by_due[bisect_left(due_times, start) : bisect_left(due_times, end)]
         outcomes = [

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from reminderd.store import Store
 from tests.desktop import desktop, module_desktop  # noqa: F401  (fixtures: a private dunst on Xvfb)
 from tests.fakeclock import FakeClock, find_libfaketime
 
@@ -85,6 +86,14 @@ class Cli:
                  timeout: float = 30) -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, "-m", "reminderd", *args], env=self.env(at),
                               input=input, capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    """A new, real log file in the test's folder, opened in this process."""
+    s = Store.open(tmp_path / "data" / "reminderd.db")
+    yield s
+    s.close()
 
 
 @pytest.fixture

@@ -232,13 +232,6 @@ def test_next_checkin_is_tomorrows_time_in_local_time() -> None:
 # --- the store ---------------------------------------------------------------------------
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    s = Store.open(tmp_path / "data" / "reminderd.db")
-    yield s
-    s.close()
-
-
 def test_a_second_answer_replaces_the_first_and_both_stay_in_events(store: Store) -> None:
     first = core.make_checkin(NIGHT, 2, 3, 1, "left leg", now=MORNING, tz=LONDON, via="notification")
     assert store.save_checkin(first, MORNING, "daemon") is None

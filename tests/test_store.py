@@ -29,13 +29,6 @@ def slots(day: date = date(2026, 11, 28)) -> list[Slot]:
             for h in (8, 14)]
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    s = Store.open(tmp_path / "data" / "reminderd.db")
-    yield s
-    s.close()
-
-
 def test_new_log_is_private_and_in_wal_mode(tmp_path: Path) -> None:
     path = tmp_path / "private" / "reminderd.db"
     s = Store.open(path)
