@@ -795,6 +795,20 @@ def _write_out(text: str, output: Path | None, done: str) -> None:
     click.echo(done)
 
 
+@cli.command(name="man", hidden=True)
+def man_command() -> None:
+    """Print the manual page reminderd(1), made from this help: reminderd man > reminderd.1"""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from reminderd import manpage
+
+    try:
+        release = version("reminderd")
+    except PackageNotFoundError:  # run from a source tree that is not installed
+        release = "unknown"
+    click.echo(manpage.render(cli, "reminderd", release), nl=False)
+
+
 def main() -> None:
     cli(prog_name="reminderd")
 

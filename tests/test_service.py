@@ -30,7 +30,13 @@ def test_installed_unit_passes_systemd_analyze_verify(cli: Cli, tmp_path: Path) 
     for line in ("Type=notify", "Restart=on-failure", "PartOf=graphical-session.target",
                  "After=graphical-session.target", "WantedBy=graphical-session.target", "WatchdogSec=60"):
         assert line in text.splitlines()
-    verify = subprocess.run(["systemd-analyze", "--user", "verify", "--man=no", str(unit)], env=env,
+    # Documentation=man:reminderd(1) is checked too, with the page where install.sh puts it.
+    manual = tmp_path / ".local" / "share" / "man" / "man1"
+    manual.mkdir(parents=True)
+    (manual / "reminderd.1").write_text(cli("man").stdout)
+    (tmp_path / ".local" / "bin").mkdir()
+    verify_env = env | {"HOME": str(tmp_path), "PATH": f"{tmp_path}/.local/bin:/usr/bin:/bin"}
+    verify = subprocess.run(["systemd-analyze", "--user", "verify", str(unit)], env=verify_env,
                             capture_output=True, text=True, timeout=60)
     assert verify.returncode == 0 and verify.stderr == "", verify.stderr
     # Where systemctl cannot reach a user manager, the commands are printed instead.
