@@ -82,6 +82,8 @@ class DoseOutcome:
     due: datetime  # aware
     status: str  # one of DOSE_STATUSES
     taken_at: datetime | None = None  # aware; required when status is "taken"
+    # The on-time window of the prescription in force when it fell due; None: the caller's.
+    on_time_window: timedelta | None = None
 
     def __post_init__(self) -> None:
         if self.status not in DOSE_STATUSES:
@@ -138,7 +140,8 @@ def dose_outcome(
         return None
     if dose.status == TAKEN:
         assert dose.taken_at is not None  # guaranteed by DoseOutcome
-        return ON_TIME if abs(dose.taken_at - dose.due) <= on_time_window else LATE
+        window = on_time_window if dose.on_time_window is None else dose.on_time_window
+        return ON_TIME if abs(dose.taken_at - dose.due) <= window else LATE
     if dose.status == PENDING:
         return NOT_RECORDED
     return dose.status

@@ -45,11 +45,27 @@ class App:
 
     @property
     def store(self):
+        """The log, with the prescription of the config recorded in it when it changed."""
         if self._store is None:
-            from reminderd.store import Store
-
-            self._store = Store.open(self.db_path, integrity_check=self.integrity_check)
+            self._store = self.open_store()
+            self.record_prescription()
         return self._store
+
+    def open_store(self):
+        from reminderd.store import Store
+
+        return Store.open(self.db_path, integrity_check=self.integrity_check)
+
+    def record_prescription(self) -> None:
+        """Every process that opens the log with a usable config keeps its history; a
+        command that needs no config (log, export) still works without one."""
+        from reminderd.prescriptions import canonical_of
+
+        try:
+            config = self.config
+        except ConfigError:
+            return
+        self._store.record_prescription(canonical_of(config), self.now())
 
 
 def handle_errors(command: Callable) -> Callable:
@@ -405,7 +421,7 @@ def _state(d, tz, now: datetime) -> str:
 @handle_errors
 def status(app: App) -> None:
     """Today's doses with their state, what is waiting, and the next dose."""
-    from reminderd.schedule import slots_between, slots_on
+    from reminderd.schedule import slots_between
     from reminderd.table import simple_table
 
     config, tz, now = app.config, app.config.timezone, app.now()
@@ -413,7 +429,7 @@ def status(app: App) -> None:
     recorded = app.store.doses_on_dates(today - timedelta(days=1), today)
     rows = {(d.medication, d.local_date, d.slot): d for d in recorded}
     table = []
-    for s in slots_on(config, today):
+    for s in _prescribed_slots(app, today):
         d = rows.get((s.medication, s.local_date, s.slot))
         state = _state(d, tz, now) if d else ("not recorded" if s.due <= now else "upcoming")
         table.append([s.slot, s.medication, s.dose, state])
@@ -435,6 +451,14 @@ def status(app: App) -> None:
             click.echo(f"As needed: {med.name} {med.dose} taken today: {times}{limit}.")
     _supply_lines(app, now)
     click.echo(_checkin_status_line(app, now))
+
+
+def _prescribed_slots(app: App, day: date) -> list:
+    """The day's slots by the prescription in force at each one's due time: a medication
+    added this afternoon has no morning dose to be "not recorded"."""
+    from reminderd.prescriptions import History
+
+    return History.of(app.store.prescription_rows(), app.config).slots_on(day)
 
 
 def _supply_lines(app: App, now: datetime) -> None:
@@ -765,8 +789,11 @@ def import_command(app: App, file: Path) -> None:
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
         raise UsageError(f"{file} cannot be read ({err.strerror if isinstance(err, OSError) else err})") from None
-    tables = backup.load(text, app.store, str(file))
-    app.store.restore(tables)
+    # Opened without recording the config's prescription: the file brings its own history.
+    store = app._store = app.open_store()
+    tables = backup.load(text, store, str(file))
+    store.restore(tables)
+    app.record_prescription()
     counts = ", ".join(f"{len(tables[t])} {t}" for t in tables)
     click.echo(f"Imported {file} into {app.db_path}: {counts}.")
 
