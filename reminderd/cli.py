@@ -482,11 +482,13 @@ LOG_COLUMNS = ["medication", "local_date", "slot", "dose", "due", "status", "tak
 @click.option("--until", metavar="DATE", help="Last local date, YYYY-MM-DD [default: today].")
 @click.option("--medication", help="Only this medication.")
 @click.option("--checkins", is_flag=True, help="List the morning check-ins (by night) instead of doses.")
+@click.option("--prescriptions", is_flag=True, help="List the prescription history: each prescription and "
+              "when it came into force.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
 @pass_app
 @handle_errors
 def log_command(app: App, since: str | None, until: str | None, medication: str | None, fmt: str,
-                checkins: bool = False) -> None:
+                checkins: bool = False, prescriptions: bool = False) -> None:
     """Every dose with its slot, due time, status, when it was taken and how.
 
     Times in csv and json are UTC (ISO 8601); the table shows local times.
@@ -494,10 +496,17 @@ def log_command(app: App, since: str | None, until: str | None, medication: str 
     \b
     reminderd log --since 2026-11-01 --format csv > doses.csv
     reminderd log --checkins --format csv > nights.csv
+    reminderd log --prescriptions
     """
     from reminderd import export
 
     tz = _display_zone(app)
+    if prescriptions:
+        if checkins or since or until or medication:
+            raise UsageError("--prescriptions lists the whole history; expected no --checkins, --since, "
+                             "--until or --medication with it")
+        click.echo(_render_prescriptions(app, fmt, tz), nl=False)
+        return
     today = app.now().astimezone(tz).date()
     last = parse_day(until, "--until") or today
     first = parse_day(since, "--since") or last - timedelta(days=30)
@@ -719,6 +728,33 @@ def _render_checkins(app: App, first: date, last: date, fmt: str, tz) -> str:
         rows = [r | {"answered_at": local(datetime.fromisoformat(r["answered_at"]), tz, "%Y-%m-%d %H:%M")}
                 for r in rows]
     return export.render(rows, CHECKIN_COLUMNS, fmt, tz)
+
+
+def _render_prescriptions(app: App, fmt: str, tz) -> str:
+    import json
+
+    from reminderd import export, prescriptions
+    from reminderd.store import iso
+
+    history = app.store.prescription_rows()
+    if fmt != "table":
+        rows = [{"in_force_from": iso(at), "prescription": json.loads(text) if fmt == "json" else text}
+                for at, text in history]
+        return export.render(rows, ["in_force_from", "prescription"], fmt, tz)
+    if not history:
+        return "no prescription recorded yet\n"
+    rows = []
+    for at, text in history:
+        config = prescriptions.config_of(text)
+        shown = local(at, tz, "%Y-%m-%d %H:%M")
+        first = True
+        for name, plan in prescriptions.describe(config):
+            rows.append([shown if first else "", name, plan])
+            first = False
+        rows.append(["", "", f"zone {config.timezone.key}; on time within {format_duration(config.on_time_window)}"])
+    from reminderd.table import simple_table
+
+    return simple_table(rows, ["in force from", "medication", "prescription"]) + "\n"
 
 
 # --- the report, export and import -----------------------------------------------------

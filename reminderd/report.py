@@ -188,11 +188,11 @@ def _signed(x: float) -> str:
     return "0.0" if text in ("+0.0", "-0.0") else text.replace("-", "\u2212")
 
 
-COUNT_HEADERS = ["due", "taken", "on time", "late", "skipped", "missed", "not recorded", "taken %", "on time %"]
+COUNT_HEADERS = ["due", "taken", "on time", "early", "late", "skipped", "missed", "not recorded", "taken %", "on time %"]
 
 
 def _count_cells(c: DoseCounts) -> list[Any]:
-    return [c.due, c.taken, c.on_time, c.late, c.skipped, c.missed, c.not_recorded,
+    return [c.due, c.taken, c.on_time, c.early, c.late, c.skipped, c.missed, c.not_recorded,
             _percent(c.taken_share), _percent(c.on_time_share)]
 
 

@@ -159,7 +159,12 @@ class Store:
         checked; `integrity_check` also reads every page (PRAGMA quick_check), which the
         daemon does at start and a quick CLI command skips: it grows with the log."""
         path = Path(path)
-        _prepare_private_file(path)
+        _check_writable(path)
+        try:
+            _prepare_private_file(path)
+        except OSError as err:  # a folder that cannot be made: a file in the way, no permission
+            raise StoreError(f"{path} cannot be used as the dose log: {err.strerror} ({err.filename}); "
+                             "nothing was changed. Pass another file with --db") from None
         try:
             conn = sqlite3.connect(
                 path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
@@ -168,6 +173,8 @@ class Store:
             store._check_and_migrate(integrity_check)
             _make_private(path)
         except sqlite3.DatabaseError as err:
+            if "readonly" in str(err):
+                raise StoreError(f"{path} is read-only ({err}); {READ_ONLY_HINT}") from None
             raise StoreError(
                 f"{path} cannot be used as the dose log ({err}); it was left untouched. "
                 "Move it aside or pass another file with --db"
@@ -575,6 +582,24 @@ def _dose_to_row(dose: Dose) -> dict[str, Any]:
         values[key] = iso(values[key])
     values["local_date"] = dose.local_date.isoformat()
     return values
+
+
+READ_ONLY_HINT = ("reminderd writes every answer to the dose log, so it must be writable. Nothing was "
+                  "changed; make it writable or pass another file with --db")
+
+
+def _check_writable(path: Path) -> None:
+    """Say what is wrong with a path that cannot be the log, before SQLite says something
+    vaguer ("unable to open database file", or a read-only file taken for a damaged one)."""
+    if path.is_dir():
+        raise StoreError(f"{path} is a folder; expected the dose log's file. Pass another file with --db")
+    if path.exists() and not os.access(path, os.W_OK):
+        raise StoreError(f"{path} is read-only; {READ_ONLY_HINT}")
+    folder = path.parent
+    if folder.is_dir() and not os.access(folder, os.W_OK):
+        raise StoreError(f"the folder {folder} is read-only; SQLite writes its -wal and -shm files beside "
+                         f"the log {path.name}, so it must be writable. Nothing was changed; pass another "
+                         "file with --db")
 
 
 def _prepare_private_file(path: Path) -> None:

@@ -166,9 +166,9 @@ def test_text_report_sections(ten_days: Cli) -> None:
                     "MISSED DOSES AND THE NEXT NIGHT"):
         assert heading in lines
     row = next(line for line in lines if line.startswith("all doses"))
-    assert row.split() == ["all", "doses", "30", "26", "24", "2", "1", "1", "2", "87%", "80%"]
+    assert row.split() == ["all", "doses", "30", "26", "24", "0", "2", "1", "1", "2", "87%", "80%"]
     slot = next(line for line in lines if line.startswith("22:00"))
-    assert slot.split()[1:8] == ["10", "7", "7", "0", "0", "1", "2"]
+    assert slot.split()[1:9] == ["10", "7", "7", "0", "0", "0", "1", "2"]
     assert "Median lateness: +5 min (taken doses; early is negative)" in lines
     assert "Streak of days with every dose taken: 2 days now; longest 3 days" in lines
     assert "Days with a missed, skipped or unrecorded dose: 4" in lines
