@@ -20,7 +20,7 @@ from datetime import date, datetime, timezone
 from typing import Any, Callable
 
 from reminderd.errors import UsageError
-from reminderd.store import ANSWER_FIELDS, SCHEMA_VERSION, UNDOABLE, Store
+from reminderd.store import ANSWER_FIELDS, MAX_TABLETS, SCHEMA_VERSION, UNDOABLE, Store
 
 FORMAT = "reminderd-export"
 VERSION = 2
@@ -141,7 +141,6 @@ def _value_problem(value: Any, kind: str, not_null: bool) -> str | None:
 
 Check = Callable[[Any], "str | None"]  # the value -> what was expected, or None when it is good
 INSTANT = "an instant as reminderd writes it, UTC ISO 8601 like 2026-11-20T08:00:00+00:00"
-MAX_TABLETS = 1_000_000  # more tablets than anyone keeps: a typo or a damaged file
 MAX_LATE_MINUTES = 366 * 24 * 60  # a dose answered more than a year from its due time is no record
 
 

@@ -122,6 +122,12 @@ class History:
         """The prescription in force at an instant (before the first record: the first)."""
         return self.records[max(bisect_right(self._starts, instant) - 1, 0)].config
 
+    def between(self, start: datetime, end: datetime) -> list[Config]:
+        """Every prescription in force at some instant of [start, end)."""
+        first = max(bisect_right(self._starts, start) - 1, 0)
+        last = max(bisect_right(self._starts, end - timedelta(microseconds=1)) - 1, 0)
+        return [r.config for r in self.records[first:last + 1]]
+
     def on(self, day: date) -> Config:
         """The prescription in force on local day `day` as it began (before the first
         record: the first). A day on which it changed is judged slot by slot: `slots_on`."""

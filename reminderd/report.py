@@ -15,7 +15,7 @@ import math
 import textwrap
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from html import escape
 from typing import Any, Iterable, Sequence
 from zoneinfo import ZoneInfo
@@ -83,7 +83,10 @@ def build(store: Store, config: Config, since: date, until: date, now: datetime,
     last = until + timedelta(days=1)
     rows = store.dose_outcome_rows(first, last)
     history = History.of(store.prescription_rows(), config)
-    prn_names = sorted(m.name for m in config.medications if m.as_needed)
+    # The as-needed medicines prescribed at some time in the period, not those of today.
+    prn_names = sorted({m.name for c in history.between(local_instant(since, time(0, 0), tz),
+                                                        local_instant(until + timedelta(days=1), time(0, 0), tz))
+                        for m in c.medications if m.as_needed})
     # An as-needed dose has a "PRN n" slot; the prescription of its time also catches the
     # rows of a medicine that was as-needed then.
     is_prn = [r[2].startswith("PRN ") or _as_needed_at(history, r[0], r[3]) for r in rows]

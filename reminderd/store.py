@@ -17,6 +17,7 @@ which keeps `reminderd take` quick on an up-to-date log.
 from __future__ import annotations
 
 import json
+import math
 import os
 import sqlite3
 import threading
@@ -43,6 +44,7 @@ DOSE_FIELDS = (
 )
 # What an answer changes on a dose row, and so what an undo restores.
 ANSWER_FIELDS = ("status", "taken_at", "via", "late_minutes", "snoozed_until", "reason", "answered_at")
+MAX_TABLETS = 1_000_000  # more than anyone keeps: a typo, or a value that would break the counts
 UNDOABLE = ("taken", "skipped", "snoozed", "corrected")
 _INSTANTS = ("due", "taken_at", "snoozed_until", "last_reminded_at", "answered_at")
 
@@ -350,6 +352,10 @@ class Store:
     # --- supply --------------------------------------------------------------------
 
     def add_supply(self, medication: str, change: float, kind: str, at: datetime, note: str | None = None) -> None:
+        # The last guard: infinity or NaN in the log would break every later count.
+        if not (isinstance(change, (int, float)) and math.isfinite(change) and abs(change) <= MAX_TABLETS):
+            raise UsageError(f"{change!r} tablets is not valid; expected a number from {-MAX_TABLETS:g} "
+                             f"to {MAX_TABLETS:g}")
         with self.write():
             self.conn.execute("INSERT INTO supply (medication, at, change, kind, note) VALUES (?, ?, ?, ?, ?)",
                               (medication, iso(at), change, kind, note))
