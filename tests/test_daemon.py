@@ -74,13 +74,13 @@ def test_restart_keeps_answers_and_reminds_the_open_dose_again(clocked: Cli, dae
     first.kill9()
     count = rows(clocked, "SELECT count(*) FROM doses")[0][0]
     second = daemon()
-    second.wait_for(r"reminder 3: gabapentin", timeout=5)  # at once, not after an interval
+    second.wait_for(r"reminder 3: gabapentin")  # "at once" is timed in test_daemon_clock.py
     assert rows(clocked, "SELECT count(*) FROM doses")[0][0] == count  # no slot got a second row
     second.stop()
     assert clocked("take").returncode == 0
     third = daemon()
     third.wait_for(r"reminderd started")
-    third.wait_for(r"dose\(s\) scheduled|notifications:", timeout=5)
+    third.wait_for(r"dose\(s\) scheduled|notifications:")
     clocked.clock.set(at("2026-11-28 13:59:57"))  # the next dose's reminder comes after any for 08:00
     third.wait_for(r"reminder 1: gabapentin 300 mg, 14:00 dose of 2026-11-28$")
     assert third.count(r"reminder \d+: gabapentin 300 mg, 08:00 dose") == 0

@@ -130,6 +130,17 @@ def test_a_dose_whose_window_passed_while_stopped_is_missed_not_running(drive, s
     assert reminders(caplog) == []
 
 
+def test_a_restart_reminds_a_dose_being_reminded_at_once_not_after_an_interval(drive, store: Store, caplog) -> None:
+    caplog.set_level(logging.INFO, logger="reminderd")
+    first = drive("2026-11-28 07:59:00", remind_every="15m", give_up_after="3h")
+    first.advance_to(at("2026-11-28 08:01:00"))
+    first.close()  # its notification died with it
+    caplog.clear()
+    drive("2026-11-28 08:02:00", remind_every="15m", give_up_after="3h")
+    assert reminders(caplog) == ["reminder 2: gabapentin 300 mg, 08:00 dose of 2026-11-28, 2 min late"]
+    assert store.conn.execute(f"SELECT count(*) FROM doses WHERE {SLOT}").fetchone() == (1,)
+
+
 @pytest.mark.parametrize("start, status", [
     ("2026-11-28 07:50:00", "next: gabapentin 08:00 (Sat 08:00)"),
     ("2026-11-28 08:00:30", "next: gabapentin 14:00 (Sat 14:00)"),
