@@ -23,8 +23,10 @@ def stop_timeout() -> float:
 
 
 def test_reminds_at_the_due_time_and_again_until_taken(clocked: Cli, daemon) -> None:
+    clocked.clock.set(at("2026-11-28 07:59:00"))  # up and waiting before the slot, however slow the start
     d = daemon()
-    d.wait_for(r"reminderd started")
+    d.wait_for(r"dose\(s\) scheduled")
+    clocked.clock.set(at("2026-11-28 07:59:55"))  # noticed within the 2 s watch, before 08:00
     first = d.wait_for(r"reminder 1: gabapentin 300 mg, 08:00 dose of 2026-11-28$")
     assert "08:00:00" in first[0] or "08:00:01" in first[0]  # on time (the log line's own stamp)
     d.wait_for(r"REMINDER gabapentin 300 mg: 08:00 dose")
