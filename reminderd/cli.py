@@ -257,10 +257,10 @@ def take(app: App, medication: str | None, at: str | None, force: bool) -> None:
     reminderd take gabapentin --at 07:55
     reminderd take gabapentin --at "2026-11-20 22:10"
     """
-    from reminderd import answers
+    from reminderd import services
 
     when = parse_when(at, app)
-    answer = answers.take(app.store, app.config, medication, when.instant, app.now(), force)
+    answer = services.take(app.store, app.config, medication, when.instant, app.now(), force)
     d, tz = answer.dose, app.config.timezone
     late = d.late_minutes or 0
     timing = "on time" if abs(late) < 1 else (f"{late} min late" if late > 0 else f"{-late} min early")
@@ -283,10 +283,10 @@ def skip(app: App, medication: str | None, at: str | None, reason: str | None) -
     \b
     reminderd skip gabapentin --reason "nausea"
     """
-    from reminderd import answers
+    from reminderd import services
 
     when = parse_when(at, app)
-    d = answers.skip(app.store, app.config, medication, when.instant, app.now(), reason).dose
+    d = services.skip(app.store, app.config, medication, when.instant, app.now(), reason).dose
     click.echo(f"Recorded: {d.medication} {d.slot} dose of {d.local_date} skipped.")
     say_note(when)
 
@@ -302,7 +302,7 @@ def snooze(app: App, medication: str | None, length: str | None) -> None:
     \b
     reminderd snooze --for 20m
     """
-    from reminderd import answers
+    from reminderd import services
     from reminderd.config import _Bad, parse_duration
 
     delta = None
@@ -311,7 +311,7 @@ def snooze(app: App, medication: str | None, length: str | None) -> None:
             delta = parse_duration(length)
         except _Bad as bad:
             raise UsageError(f"--for {length!r} is not valid; expected {bad.expected}") from None
-    d = answers.snooze(app.store, app.config, medication, delta, app.now()).dose
+    d = services.snooze(app.store, app.config, medication, delta, app.now()).dose
     click.echo(f"Snoozed: {d.medication} {d.slot} dose, reminding again at "
                f"{local(d.snoozed_until, app.config.timezone)}.")
 
@@ -326,14 +326,14 @@ def undo(app: App, yes: bool) -> None:
     It is shown first and asked about; the answer and its undoing both stay in the log.
     Run it again to undo the answer before.
     """
-    from reminderd import answers
+    from reminderd import services
 
-    event, dose = answers.last_answer(app.store)
-    click.echo(f"Last answer: {answers.describe_event(event, dose, app.config)}")
+    event, dose = services.last_answer(app.store)
+    click.echo(f"Last answer: {services.describe_event(event, dose, app.config)}")
     if not yes and not click.confirm("Undo it?", default=False):
         click.echo("Nothing changed.")
         return
-    done = answers.undo(app.store, app.config, event["id"], app.now())
+    done = services.undo(app.store, app.config, event["id"], app.now())
     d = done.dose
     reason = f" ({d.reason})" if d.status == "missed" and d.reason else ""
     click.echo(f"Undone: the {d.slot} dose of {d.medication} on {d.local_date} is {d.status}{reason}"
@@ -357,11 +357,11 @@ def edit(app: App, medication: str | None, day: str, slot: str, status: str | No
     reminderd edit gabapentin --date 2026-11-20 --slot 22:00 --status taken --taken-at "2026-11-20 22:40"
     reminderd edit --date 2026-11-21 --slot 08:00 --status missed
     """
-    from reminderd import answers
+    from reminderd import services
 
     on = parse_day(day, "--date")
     when = parse_when(taken_at, app, "--taken-at", on) if taken_at else None
-    d = answers.edit(app.store, app.config, medication, on, answers.parse_slot(slot),
+    d = services.edit(app.store, app.config, medication, on, services.parse_slot(slot),
                      app.now(), status, when and when.instant, reason)
     taken = f", taken at {local(d.taken_at, app.config.timezone, '%Y-%m-%d %H:%M')}" if d.taken_at else ""
     click.echo(f"Corrected: {d.medication} {d.slot} dose of {d.local_date} is {d.status}{taken}.")
@@ -380,11 +380,11 @@ def refill(app: App, medication: str, tablets: str) -> None:
     \b
     reminderd refill gabapentin 90
     """
-    from reminderd import answers
+    from reminderd import services
 
     from reminderd.typed import parse_tablets
 
-    supply = answers.refill(app.store, app.config, medication, parse_tablets(tablets), app.now())
+    supply = services.refill(app.store, app.config, medication, parse_tablets(tablets), app.now())
     click.echo(f"Refilled: {supply.medication} now {supply.text}.")
 
 
@@ -429,12 +429,12 @@ def status(app: App) -> None:
 
 
 def _supply_lines(app: App, now: datetime) -> None:
-    from reminderd import answers
+    from reminderd import services
     from reminderd.supply import needs_refill
 
-    answers.start_supply_counts(app.store, app.config, now)
+    services.start_supply_counts(app.store, app.config, now)
     for med in app.config.medications:
-        supply = answers.supply_of(app.store, app.config, med, now)
+        supply = services.supply_of(app.store, app.config, med, now)
         if supply is not None:
             warn = " - time to refill" if needs_refill(med, supply) else ""
             click.echo(f"Supply: {med.name} {supply.text}{warn}.")
@@ -605,8 +605,7 @@ def checkin_command(app: App, night: str | None, severity: str | None, frequency
         answers = _ask_checkin(day, app.store.checkin(day), tz)
     else:
         answers = {"severity": severity, **given}
-    entry = core.make_checkin(day, **answers, now=now, tz=tz, via="cli", names=CHECKIN_FLAGS)
-    _record_checkin(app, entry, now, "cli")
+    _record_checkin(app, day, answers, now, "cli", CHECKIN_FLAGS)
 
 
 def _ask_checkin(day: date, previous, tz) -> dict:
@@ -657,9 +656,8 @@ def _checkin_in_window(app: App, day: date) -> None:
     saved: list = []
 
     def save(severity, frequency, woke, note) -> None:
-        now = app.now()
-        entry = core.make_checkin(day, severity, frequency, woke, note, now=now, tz=tz, via="window")
-        saved.append(_record_checkin(app, entry, now, "window"))
+        answers = {"severity": severity, "frequency": frequency, "woke": woke, "note": note}
+        saved.append(_record_checkin(app, day, answers, app.now(), "window"))
 
     if not open_checkin_window(day, save, app.store.checkin(day)):
         hint = "" if day == core.last_night(app.now(), tz) else f" --night {day}"
@@ -669,10 +667,12 @@ def _checkin_in_window(app: App, day: date) -> None:
         click.echo(f"Nothing recorded: the check-in window for the night of {day} was closed without saving.")
 
 
-def _record_checkin(app: App, entry, now: datetime, source: str):
+def _record_checkin(app: App, day: date, answers: dict, now: datetime, via: str, names: dict | None = None):
     from reminderd import checkin as core
+    from reminderd import services
 
-    previous = app.store.save_checkin(entry, now, source)
+    saved = services.checkin(app.store, app.config, day, **answers, now=now, via=via, names=names)
+    entry, previous = saved.entry, saved.replaced
     click.echo(f"Recorded the check-in for the night of {entry.night:%A %d %B %Y}: {core.describe(entry)}.")
     if previous is not None:
         when = local(previous.answered_at, app.config.timezone, "%Y-%m-%d %H:%M")

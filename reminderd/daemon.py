@@ -368,11 +368,11 @@ class Daemon:
 
     def _warn_supply(self, med: Medication, now: datetime) -> None:
         """Once a local day, with the first reminder of a dose, say that tablets run low."""
-        from reminderd import answers
+        from reminderd import services
         from reminderd.supply import needs_refill
 
-        answers.start_supply_counts(self.store, self.config, now)
-        supply = answers.supply_of(self.store, self.config, med, now)
+        services.start_supply_counts(self.store, self.config, now)
+        supply = services.supply_of(self.store, self.config, med, now)
         if supply is None or not needs_refill(med, supply):
             return
         today = now.astimezone(self.config.timezone).date().isoformat()

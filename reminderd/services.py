@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from reminderd import doses as rules
 from reminderd.config import Config, Medication, format_slot
@@ -282,6 +283,27 @@ def parse_slot(text: str) -> str:
         if text.startswith("PRN "):
             return text
         raise UsageError(f"--slot {text!r} is not valid; expected a slot time \"HH:MM\" (or \"PRN 1\")") from None
+
+
+# --- the morning check-in --------------------------------------------------------------
+
+
+def checkin(store: Store, config: Config, night: date, severity: Any, frequency: Any = None, woke: Any = None,
+            note: Any = None, *, now: datetime, via: str, names: dict[str, str] | None = None) -> CheckinSaved:
+    """One night's answers, checked (a night is answered from the next morning on) and
+    recorded; a night answered again keeps the earlier answer in `events`."""
+    from reminderd import checkin as core
+
+    core.check_night(night, now, config.timezone)
+    entry = core.make_checkin(night, severity, frequency, woke, note, now=now, tz=config.timezone, via=via,
+                              names=names)
+    return CheckinSaved(entry, store.save_checkin(entry, now, via))
+
+
+@dataclass(frozen=True)
+class CheckinSaved:
+    entry: Any  # checkin.Checkin, as recorded
+    replaced: Any  # the answer it replaced, or None
 
 
 # --- supply ----------------------------------------------------------------------------
