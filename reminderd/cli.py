@@ -26,15 +26,22 @@ UTC = timezone.utc
 class App:
     """What every command needs, found once: config and log paths, the clock."""
 
-    def __init__(self, config_option: str | None, db_option: str | None) -> None:
+    def __init__(self, config_option: str | None, db_option: str | None,
+                 clock: Callable[[], datetime] | None = None) -> None:
         self.config_path = paths.config_path(config_option)
         self.db_path = paths.db_path(db_option)
         self._config: Config | None = None
         self._store = None
+        self._clock = clock  # given only by tests that run a command in-process at a chosen time
         self.integrity_check = False  # the daemon reads every page of the log at start
 
     def now(self) -> datetime:
-        return datetime.now(UTC)
+        return self._clock() if self._clock is not None else datetime.now(UTC)
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
 
     @property
     def config(self) -> Config:
@@ -102,7 +109,10 @@ def cli(ctx: click.Context, config_option: str | None, db_option: str | None) ->
     reminderd take           confirm the dose due now
     reminderd log --format csv > doses.csv
     """
-    ctx.obj = App(config_option, db_option)
+    # A caller in the same process (click's test runner) may hand in {"now": callable}.
+    settings = ctx.obj if isinstance(ctx.obj, dict) else {}
+    ctx.obj = App(config_option, db_option, clock=settings.get("now"))
+    ctx.call_on_close(ctx.obj.close)
 
 
 pass_app = click.make_pass_decorator(App)
@@ -887,6 +897,20 @@ def doctor_command(app: App, send_test: bool, fmt: str) -> None:
         click.echo(doctor.render_text(findings))
     if any(f.status == doctor.PROBLEM for f in findings):
         sys.exit(1)
+
+
+@cli.command(name="man", hidden=True)
+def man_command() -> None:
+    """Print the manual page reminderd(1), made from this help: reminderd man > reminderd.1"""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from reminderd import manpage
+
+    try:
+        release = version("reminderd")
+    except PackageNotFoundError:  # run from a source tree that is not installed
+        release = "unknown"
+    click.echo(manpage.render(cli, "reminderd", release), nl=False)
 
 
 def main() -> None:
