@@ -74,7 +74,10 @@ class Daemon:
         self.scheduler = BackgroundScheduler(
             timezone=UTC,
             executors={"default": ThreadPoolExecutor(1)},
-            job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
+            # A job sets its own next timer while it runs, and that timer can fall due before it
+            # returns (a jump, or a slow D-Bus under load): with max_instances 1 that run was
+            # skipped, and a date timer skipped is lost. The one worker runs them in turn.
+            job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 2},
         )
 
     # --- life cycle ----------------------------------------------------------------

@@ -27,8 +27,9 @@ class DaemonProcess:
     def output(self) -> str:
         return self.log_path.read_text()
 
-    def wait_for(self, pattern: str, timeout: float = 15.0, count: int = 1) -> list[str]:
-        """Poll the log until `pattern` (a regex) has matched `count` lines."""
+    def wait_for(self, pattern: str, timeout: float = 30.0, count: int = 1) -> list[str]:
+        """Poll the log until `pattern` (a regex) has matched `count` lines. The timeout only
+        bounds a failure: a daemon started on a busy machine may take seconds to get going."""
         deadline = time.monotonic() + timeout
         while True:
             lines = [l for l in self.output.splitlines() if re.search(pattern, l)]
