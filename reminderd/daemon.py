@@ -33,6 +33,7 @@ from reminderd.store import Store
 from reminderd import systemd
 from reminderd.sleepwatch import SleepWatcher
 from reminderd.morning import MorningCheckin, night_of
+from reminderd.push import Push
 
 log = logging.getLogger("reminderd")
 UTC = timezone.utc
@@ -70,6 +71,7 @@ class Daemon:
         self._reload_requested = threading.Event()
         self.sleepwatch = SleepWatcher(self.refresh)
         self.morning = MorningCheckin(self, checkin_window_command)
+        self.push = Push(self)  # phone and contacts, through Apprise ([push], [[contact]])
         self._clock_offset = time.time() - time.monotonic()
         self._data_version = 0
         self._zone_checked = time.monotonic()
@@ -106,10 +108,12 @@ class Daemon:
         self.notifier.start(self.on_answer)
         self.scheduler.start()
         self.refresh(restarting=True)
+        self.push.started(self.now())
         self.sleepwatch.start()
 
     def shutdown(self) -> None:
         self.sleepwatch.stop()
+        self.push.stop()
         self.scheduler.shutdown(wait=False)
         self.notifier.stop()
         log.info("reminderd stopped")
@@ -174,6 +178,7 @@ class Daemon:
                 self.config = config
                 log.info("config reloaded: %d medication(s)", len(config.medications))
                 self.refresh()
+                self.push.plan_summaries()
         systemd.notify("READY=1", f"STATUS={self.status_line()}")
 
     # --- the schedule --------------------------------------------------------------
@@ -256,6 +261,7 @@ class Daemon:
                     self.store.save_dose(dose, "reminded", "daemon", now,
                                          {"number": decision.number, "last": decision.last})
                     show = self._dose_reminder(dose, med, now, decision)
+                    self.push.on_reminder(dose, med, now, decision)
                     late = round((now - dose.due).total_seconds() / 60)
                     log.warning("reminder %d: %s %s, %s dose of %s%s%s", decision.number, med.name,
                                 dose.dose, dose.slot, dose.local_date,
@@ -268,6 +274,7 @@ class Daemon:
                     dose = rules.give_up(dose, now, reason)
                     self.store.save_dose(dose, "missed", "daemon", now, {"reason": reason})
                     log.warning("missed: %s %s dose of %s (%s)", med.name, dose.slot, dose.local_date, reason)
+                    self.push.on_missed(dose, med, now, reason, news=late_by < LATE_NOTICE_LIMIT)
                     if late_by < LATE_NOTICE_LIMIT and (reason == "not answered" or never_reminded):
                         title, body = rules.missed_text(dose, med, self.config, self.config.notifications.private)
                         show = Reminder(key=_key(dose), title=title, body=body, urgency="normal",
