@@ -69,7 +69,7 @@ def not_running_alerts(doses: Sequence[Dose], config: Config, started: datetime)
     tz, private = config.timezone, config.notifications.private
     lines = [f"{_hm(d.due, tz)} {_what(d, private)}: "
              + ("counted as missed" if d.status == MISSED else "reminded late, when it started")
-             for d in sorted(doses, key=lambda d: d.due)]
+             for d in sorted(doses, key=lambda d: (d.due, d.medication))]
     body = (f"reminderd was not running when {'this dose' if len(doses) == 1 else 'these doses'} fell due; "
             f"it started again at {_hm(started, tz)}.\n" + "\n".join(lines))
     return [Message(f"{NOT_RUNNING}:{started.isoformat()}", c.name, NOT_RUNNING, "reminderd was not running", body)
@@ -80,7 +80,7 @@ def summary_message(contact: Contact, day: date, doses: Sequence[Dose], night: s
                     config: Config, now: datetime) -> Message:
     """The day's doses and last night's check-in (`night`: its description, or None)."""
     tz, private = config.timezone, config.notifications.private
-    lines = [f"{d.slot} {_what(d, private)}: {_outcome(d, tz, now)}" for d in sorted(doses, key=lambda d: d.due)]
+    lines = [f"{d.slot} {_what(d, private)}: {_outcome(d, tz, now)}" for d in sorted(doses, key=lambda d: (d.due, d.medication))]
     lines = lines or ["no doses scheduled"]
     lines.append(f"Last night: {night}" if night else "Last night: no check-in")
     return Message(f"{SUMMARY}:{day.isoformat()}", contact.name, SUMMARY, f"Doses on {day:%a %d %b}",

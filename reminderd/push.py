@@ -136,12 +136,14 @@ class Push:
         """After the first look at the doses: one not-running alert, the messages left
         unsent by the last run, the summaries' timers, and the sending thread."""
         self._starting = False
+        left = self._resume(now)
         self._thread = threading.Thread(target=self._run, name="push", daemon=True)
         self._thread.start()
         for message in alerts.not_running_alerts(self._late_at_start, self.config, now):
             self._record(message, now)
         self._late_at_start = []
-        self._resume(now)
+        if self.config.push or self.config.contacts:
+            log.info("push: %d recipient(s); %d message(s) left from the last run", len(targets(self.config)), left)
         self.plan_summaries()
 
     @_never_raises
@@ -176,15 +178,18 @@ class Push:
             self._pending[(message.key, message.to)] = _Pending(message, now, next_at=now)
         self._wake.set()
 
-    def _resume(self, now: datetime) -> None:
+    def _resume(self, now: datetime) -> int:
         """Messages recorded but neither sent nor cancelled (the last run stopped first)."""
+        left = 0
         since = (now - alerts.GIVE_UP_AFTER).isoformat()
         settled = {(e["key"], e["to"]) for e in self._events(("push-sent", "push-cancelled"), since)}
         for e in self._events(("push-due",), since):
-            if (e["key"], e["to"]) not in settled:
+            if (e["key"], e["to"]) not in settled and (e["key"], e["to"]) not in self._pending:
                 message = Message(e["key"], e["to"], e["kind"], e["title"], e["body"], e["dose_id"])
+                left += 1
                 with self._lock:
                     self._pending.setdefault((message.key, message.to), _Pending(message, e["at"], next_at=now))
+        return left
 
     def _events(self, kinds: tuple[str, ...], since: str) -> list[dict]:
         from reminderd.store import from_iso
