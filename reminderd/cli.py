@@ -160,6 +160,9 @@ def run(app: App) -> None:
               "checkin", "--window"]
     daemon = Daemon(config, app.store, make_notifier(config.notifications.backend),
                     reload_config=lambda: load_config(app.config_path), checkin_window_command=window)
+    from reminderd.doctor import log_startup_problems
+
+    log_startup_problems(app.db_path, config.notifications.backend)
     sys.exit(daemon.run())
 
 
@@ -839,6 +842,36 @@ def _write_out(text: str, output: Path | None, done: str) -> None:
     except OSError as err:
         raise ReminderdError(f"cannot write {output}: {err.strerror}") from None
     click.echo(done)
+
+
+@cli.command(name="doctor")
+@click.option("--notify", "send_test", is_flag=True, help="Also send a test notification.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@pass_app
+@handle_errors
+def doctor_command(app: App, send_test: bool, fmt: str) -> None:
+    """Check the whole chain: the first thing to run when something seems wrong.
+
+    The config, the log, the notification server, the systemd user service and its
+    environment, logind, the clock and the time zone; for each problem, what to do.
+    Exit 0 when there is no problem (warnings allowed), 1 otherwise.
+
+    \b
+    reminderd doctor
+    reminderd doctor --notify            also show a test notification
+    reminderd doctor --format json | jq '.[] | select(.status != "ok")'
+    """
+    import json
+
+    from reminderd import doctor
+
+    findings = doctor.run_checks(app.config_path, app.db_path, send_test=send_test)
+    if fmt == "json":
+        click.echo(json.dumps([f.as_dict() for f in findings], indent=2))
+    else:
+        click.echo(doctor.render_text(findings))
+    if any(f.status == doctor.PROBLEM for f in findings):
+        sys.exit(1)
 
 
 def main() -> None:
