@@ -261,15 +261,15 @@ class Push:
         ok, answer = send(url, message.title, message.body)
         now = self.daemon.now()
         if ok:
-            log.warning("push: %s sent to %s (%s): %s", message.kind, where, mask(url), answer)
             self._settle(pending, "push-sent", {"answer": answer})
+            log.warning("push: %s sent to %s (%s): %s", message.kind, where, mask(url), answer)
             return
         pending.failures += 1
         retry = alerts.next_try(pending.first_tried, pending.failures, now)
-        log.error("push: %s to %s (%s) failed, try %d: %s; %s", message.kind, where, mask(url), pending.failures,
-                  answer, f"trying again at {retry.astimezone(self.config.timezone):%H:%M:%S}" if retry else "given up")
         self.store.add_event("push-failed", "daemon", now, message.dose_id,
                              {"key": message.key, "to": message.to, "error": answer, "try": pending.failures})
+        log.error("push: %s to %s (%s) failed, try %d: %s; %s", message.kind, where, mask(url), pending.failures,
+                  answer, f"trying again at {retry.astimezone(self.config.timezone):%H:%M:%S}" if retry else "given up")
         if retry is None:
             self._settle(pending, "push-cancelled", {"reason": f"not sent after {pending.failures} tries"})
         else:

@@ -86,10 +86,11 @@ def stamps(output: str, pattern: str) -> list[datetime]:
 
 
 def assert_on_time(output: str, medication: str, every: float) -> None:
-    """Each reminder followed the one before after `every` seconds (the log has ms)."""
+    """The reminders kept to their grid of `every` seconds, each within 1 s of it (the
+    log stamps have milliseconds; a reminder held up by a send would be late by more)."""
     times = stamps(output, rf"reminder \d+: {medication}")
-    gaps = [(b - a).total_seconds() for a, b in zip(times, times[1:])]
-    assert gaps and all(every - 0.1 <= g <= every + 1.0 for g in gaps), gaps
+    offsets = [(t - times[0]).total_seconds() - i * every for i, t in enumerate(times)]
+    assert len(times) >= 3 and max(offsets) - min(offsets) <= 1.0, offsets
 
 
 def test_unanswered_dose_is_pushed_from_the_second_reminder_once_each(clocked: Cli, daemon, http) -> None:
