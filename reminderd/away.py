@@ -1,5 +1,5 @@
-"""Is he away from the screen? The screen saver's lock (org.freedesktop.ScreenSaver on
-the session bus) or logind's idle hint for the user (system bus), where they exist.
+"""Is he away from the screen? The screen saver's lock (org.freedesktop.ScreenSaver, or
+GNOME's org.gnome.ScreenSaver, on the session bus) or logind's idle hint for the user (system bus), where they exist.
 Asked from the push thread, never the scheduler's, with a short time limit."""
 
 from __future__ import annotations
@@ -14,13 +14,19 @@ def is_away(timeout: float = ASK_TIMEOUT_S) -> bool:
     return screen_locked(timeout) or session_idle(timeout)
 
 
+# KDE, Xfce and others answer on the freedesktop name; GNOME Shell only on its own.
+SCREEN_SAVERS = (("org.freedesktop.ScreenSaver", "/org/freedesktop/ScreenSaver"),
+                 ("org.gnome.ScreenSaver", "/org/gnome/ScreenSaver"))
+
+
 def screen_locked(timeout: float = ASK_TIMEOUT_S) -> bool:
     from jeepney import DBusAddress, new_method_call
 
-    screensaver = DBusAddress("/org/freedesktop/ScreenSaver", bus_name="org.freedesktop.ScreenSaver",
-                              interface="org.freedesktop.ScreenSaver")
-    reply = _ask("SESSION", new_method_call(screensaver, "GetActive"), timeout)
-    return bool(reply and reply[0])
+    for name, path in SCREEN_SAVERS:
+        reply = _ask("SESSION", new_method_call(DBusAddress(path, bus_name=name, interface=name), "GetActive"), timeout)
+        if reply is not None:
+            return bool(reply[0])
+    return False
 
 
 def session_idle(timeout: float = ASK_TIMEOUT_S) -> bool:

@@ -244,3 +244,39 @@ def test_notify_test_sends_through_each_url_and_prints_the_answer(cli: Cli, http
     assert down.stdout.startswith("push (ntfy://…): NOT sent; the server answered: ")
     assert down.stderr == "reminderd: 1 of 1 test message(s) not sent\n"
     assert TOPIC not in out.stdout + down.stdout + down.stderr
+
+
+@pytest.fixture
+def locked_screen(tmp_path):
+    from tests.screensaver import LockedScreen
+
+    screen = LockedScreen(tmp_path / "session-bus")
+    yield screen
+    screen.stop()
+
+
+def test_first_reminder_is_pushed_while_the_screen_is_locked(clocked: Cli, daemon, http, locked_screen) -> None:
+    from reminderd import away
+
+    write_config(clocked, f'\n[push]\nurl = "ntfy://127.0.0.1:{http.port}/{TOPIC}"\nafter_reminders = 3\n')
+    env = clocked.env() | {"DBUS_SESSION_BUS_ADDRESS": locked_screen.address}
+    d = daemon(env=env)
+    d.wait_for(r"reminder 1: gabapentin", timeout=30)
+    first, = http.wait_for(1)
+    assert first.body["message"].startswith("08:00 dose")
+    d.wait_for(r"push: away from the screen")
+    locked_screen.locked = False  # back at the desk: the 2nd stays on screen, the 3rd is pushed
+    d.wait_for(r"reminder 3: gabapentin", timeout=30)
+    assert clocked("take").returncode == 0
+    settled(clocked)
+    keys = [k for (k,) in rows(clocked, "SELECT json_extract(detail, '$.key') FROM events WHERE kind = 'push-sent'")]
+    assert keys[:2] == [f"escalate:{keys[0].split(':')[1]}:1", f"escalate:{keys[0].split(':')[1]}:3"]
+    assert len(http.posts) == len(keys)
+    assert locked_screen.asked >= 2
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DBUS_SESSION_BUS_ADDRESS", locked_screen.address)
+        assert away.screen_locked() is False
+        locked_screen.locked = True
+        assert away.screen_locked() is True
+        mp.setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
+        assert away.screen_locked() is False  # no bus: not known to be away
