@@ -474,6 +474,8 @@ def status(app: App) -> None:
 
 
 def _push_lines(app: App) -> None:
+    if not (app.config.push or app.config.contacts):
+        return
     from reminderd.push import describe, last_failure
 
     for line in describe(app.config):

@@ -120,6 +120,8 @@ class Push:
         else:  # asking the screen saver takes a D-Bus round trip: done on the push thread
             with self._lock:
                 self._if_away.append(message)
+            if not self._starting:
+                self._ensure_thread()
             self._wake.set()
 
     @_never_raises
@@ -137,8 +139,8 @@ class Push:
         unsent by the last run, the summaries' timers, and the sending thread."""
         self._starting = False
         left = self._resume(now)
-        self._thread = threading.Thread(target=self._run, name="push", daemon=True)
-        self._thread.start()
+        if left or self.config.push or self.config.contacts:
+            self._ensure_thread()
         for message in alerts.not_running_alerts(self._late_at_start, self.config, now):
             self._record(message, now)
         self._late_at_start = []
@@ -159,6 +161,12 @@ class Push:
                 d.scheduler.add_job(self.plan_summaries, "date", run_date=alerts.next_summary_at(contact, now, tz),
                                     id=f"summary:{contact.name}", replace_existing=True)
 
+    def _ensure_thread(self) -> None:
+        """The sending thread, started once there is anyone to send to (none otherwise)."""
+        if self._thread is None and not self._stop.is_set():
+            self._thread = threading.Thread(target=self._run, name="push", daemon=True)
+            self._thread.start()
+
     def stop(self) -> None:
         self._stop.set()
         self._wake.set()
@@ -176,6 +184,8 @@ class Push:
                               "title": message.title, "body": message.body})
         with self._lock:
             self._pending[(message.key, message.to)] = _Pending(message, now, next_at=now)
+        if not self._starting:
+            self._ensure_thread()
         self._wake.set()
 
     def _resume(self, now: datetime) -> int:
