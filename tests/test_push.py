@@ -145,13 +145,13 @@ def test_private_mode_hides_the_medication_in_what_is_sent(clocked: Cli, daemon,
                  + contact("Partner", f"json://127.0.0.1:{http.port}/alerts", '["missed"]'),
                  private=True, give_up_after="7s")
     d = daemon()
-    d.wait_for(r"missed: gabapentin", timeout=30)
+    d.wait_for(r"missed: gabapentin", timeout=60)
     settled(clocked)
-    assert len(http.posts) >= 3  # reminders and the missed alert
+    # a reminder or more (one still queued when the dose was given up is dropped) and the alert
+    assert {p.body["title"] for p in http.posts} == {"Medication due", "A dose was missed"}
     for post in http.posts:
         text = post.body["title"] + post.body["message"]
         assert "gabapentin" not in text.lower() and "300 mg" not in text
-    assert any(p.body["title"] == "A dose was missed" for p in http.posts)
 
 
 def test_doses_due_while_stopped_give_one_not_running_alert(cli: Cli, daemon_at, http) -> None:
@@ -222,7 +222,7 @@ def test_a_hanging_server_never_delays_a_reminder(clocked: Cli, daemon, http) ->
     write_config(clocked, baclofen() + contact("Partner", f"json://127.0.0.1:{http.port}/alerts", '["missed"]'),
                  give_up_after="10s")
     d = daemon()
-    d.wait_for(r"missed: gabapentin", timeout=30)
+    d.wait_for(r"missed: gabapentin", timeout=60)
     assert http.hung.wait(20)
     failure = d.wait_for(r"push: missed to Partner \(json://…\) failed, try 1", timeout=30)[0]
     missed_at, = stamps(d.output, r"missed: gabapentin")
