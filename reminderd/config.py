@@ -263,8 +263,8 @@ def _tablets(value: Any) -> float:
 
 def _per_dose(value: Any) -> float:
     number = _number(value)
-    if number is None or not 0 < number <= 100:
-        raise _Bad("a number of tablets per dose, more than 0 and at most 100 (e.g. 1 or 0.5)")
+    if number is None or not 0.01 <= number <= 100:
+        raise _Bad("a number of tablets per dose from 0.01 to 100 (e.g. 1 or 0.5)")
     return number
 
 

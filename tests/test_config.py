@@ -516,10 +516,12 @@ def test_a_week_is_the_longest_duration():
         (med("supply = nan\n"), "medication[0].supply: nan is not valid; expected a number of tablets from 0 to 100000"),
         (med("supply = inf\n"), "medication[0].supply: inf is not valid; expected a number of tablets from 0 to 100000"),
         (med("supply = 1e300\n"), "medication[0].supply: 1e+300 is not valid; expected a number of tablets from 0 to 100000"),
-        (med("per_dose = inf\n"), "medication[0].per_dose: inf is not valid; expected a number of tablets per dose, "
-                                  "more than 0 and at most 100 (e.g. 1 or 0.5)"),
-        (med("per_dose = nan\n"), "medication[0].per_dose: nan is not valid; expected a number of tablets per dose, "
-                                  "more than 0 and at most 100 (e.g. 1 or 0.5)"),
+        (med("per_dose = inf\n"), "medication[0].per_dose: inf is not valid; expected a number of tablets per dose "
+                                  "from 0.01 to 100 (e.g. 1 or 0.5)"),
+        (med("per_dose = 1e-300\n"), "medication[0].per_dose: 1e-300 is not valid; expected a number of tablets per dose "
+                                     "from 0.01 to 100 (e.g. 1 or 0.5)"),
+        (med("per_dose = nan\n"), "medication[0].per_dose: nan is not valid; expected a number of tablets per dose "
+                                  "from 0.01 to 100 (e.g. 1 or 0.5)"),
         (med("refill_warn_days = 99999999999999\n"),
          "medication[0].refill_warn_days: 99999999999999 is not valid; expected a whole number from 1 to 1000"),
         (med("until = 0001-01-01\n"),
@@ -532,7 +534,7 @@ def test_a_week_is_the_longest_duration():
          'checkin.night_window: "99999999h" is not valid; expected ' + TOO_LONG),
     ],
     ids=["give-up-overflow", "remind-every-long", "supply-nan", "supply-inf", "supply-huge", "per-dose-inf",
-         "per-dose-nan", "warn-days-huge", "until-year-1", "until-year-9999", "on-time-window", "night-window"],
+         "per-dose-tiny", "per-dose-nan", "warn-days-huge", "until-year-1", "until-year-9999", "on-time-window", "night-window"],
 )
 def test_values_out_of_range_are_refused(text, expected):
     assert problems(text) == [expected]
