@@ -69,39 +69,48 @@ def _materialise(store: Store, config: Config, dose: Dose, now: datetime) -> Dos
     return row
 
 
+def dose_answered_now(store: Store, config: Config, med: Medication, now: datetime) -> Dose | None:
+    """The dose a take or skip at `now` would answer (a row, or id 0 for a slot with no row
+    yet), or None when no dose of `med` can be answered now."""
+    try:
+        return rules.resolve_slot(_candidates(store, config, med, now), med, now, config.timezone)
+    except DoseError:
+        return None
+
+
 def take(store: Store, config: Config, name: str | None, when: datetime, now: datetime,
-         force: bool = False) -> Answer:
+         force: bool = False, via: str = "cli") -> Answer:
     med = pick_medication(config, name)
     tz = config.timezone
     rules.check_not_future(when, now, tz)
     if med.as_needed:
-        return _take_as_needed(store, config, med, when, now, force)
+        return _take_as_needed(store, config, med, when, now, force, via)
     with store.write():
         dose = rules.resolve_slot(_candidates(store, config, med, when), med, when, tz)
         nearby = store.taken_doses(med.name, when - med.min_gap, when + med.min_gap)
         # A failure below rolls the whole transaction back, the new row included.
         dose = _materialise(store, config, dose, now)
-        taken = rules.take(dose, med, when, now, "cli", nearby, force=force, tz=tz)
-        store.save_dose(taken, "taken", "cli", now, {"taken_at": when.isoformat(), "force": force})
+        taken = rules.take(dose, med, when, now, via, nearby, force=force, tz=tz)
+        store.save_dose(taken, "taken", via, now, {"taken_at": when.isoformat(), "force": force})
         later = [d.due for d in _candidates(store, config, med, when) if d.due > taken.due]
     advice = rules.advice_for_late_take(taken, min(later, default=None), when, config)
     return Answer(taken, advice)
 
 
 def skip(store: Store, config: Config, name: str | None, when: datetime, now: datetime,
-         reason: str | None) -> Answer:
+         reason: str | None, via: str = "cli") -> Answer:
     med = pick_medication(config, name)
     if med.as_needed:
         raise UsageError(f"{med.name} is taken as needed; there is no scheduled dose to skip")
     with store.write():
         dose = rules.resolve_slot(_candidates(store, config, med, when), med, when, config.timezone)
-        skipped = rules.skip(_materialise(store, config, dose, now), now, "cli", reason)
-        store.save_dose(skipped, "skipped", "cli", now, {"reason": reason} if reason else None)
+        skipped = rules.skip(_materialise(store, config, dose, now), now, via, reason)
+        store.save_dose(skipped, "skipped", via, now, {"reason": reason} if reason else None)
     return Answer(skipped)
 
 
 def snooze(store: Store, config: Config, name: str | None, length: timedelta | None,
-           now: datetime) -> Answer:
+           now: datetime, via: str = "cli") -> Answer:
     """Snooze the dose being reminded now (one that is due and still open)."""
     med = pick_medication(config, name)
     with store.write():
@@ -110,12 +119,12 @@ def snooze(store: Store, config: Config, name: str | None, length: timedelta | N
         if not due:
             raise UsageError(f"no dose of {med.name} is waiting for an answer now; nothing to snooze")
         snoozed = rules.snooze(due[-1], med, now, length, tz=config.timezone)
-        store.save_dose(snoozed, "snoozed", "cli", now, {"until": snoozed.snoozed_until.isoformat()})
+        store.save_dose(snoozed, "snoozed", via, now, {"until": snoozed.snoozed_until.isoformat()})
     return Answer(snoozed)
 
 
 def _take_as_needed(store: Store, config: Config, med: Medication, when: datetime, now: datetime,
-                    force: bool) -> Answer:
+                    force: bool, via: str = "cli") -> Answer:
     """An as-needed (PRN) dose: a row of its own, numbered within its local day, checked
     against `max_per_day` and `min_gap` unless forced."""
     day = when.astimezone(config.timezone).date()
@@ -131,8 +140,8 @@ def _take_as_needed(store: Store, config: Config, med: Medication, when: datetim
         dose = store.dose_at(med.name, day, slot)
         assert dose is not None
         nearby = store.taken_doses(med.name, when - med.min_gap, when + med.min_gap)
-        taken_dose = rules.take(dose, med, when, now, "cli", nearby, force=force, tz=config.timezone)
-        store.save_dose(taken_dose, "taken", "cli", now, {"taken_at": when.isoformat(), "force": force})
+        taken_dose = rules.take(dose, med, when, now, via, nearby, force=force, tz=config.timezone)
+        store.save_dose(taken_dose, "taken", via, now, {"taken_at": when.isoformat(), "force": force})
     return Answer(taken_dose)
 
 
