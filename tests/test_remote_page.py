@@ -108,7 +108,7 @@ def test_paired_phone_answers_taken_and_a_replay_changes_nothing(page: Page) -> 
     assert shown.headers["Cache-Control"] == "no-store"
     csp = shown.headers["Content-Security-Policy"]
     assert "default-src 'none'" in csp and "script-src" not in csp and "frame-ancestors 'none'" in csp
-    assert shown.headers["X-Frame-Options"] == "DENY" and shown.headers["Referrer-Policy"] == "no-referrer"
+    assert shown.headers["X-Frame-Options"] == "DENY" and shown.headers["Referrer-Policy"] == "same-origin"
     assert "<script" not in shown.body
     assert "Due now." in shown.body and 'value="taken"' in shown.body
     form = {"form": shown.form_token, "dose": DOSE, "action": "taken"}

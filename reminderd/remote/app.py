@@ -42,7 +42,7 @@ def security_headers(https: bool) -> list[tuple[str, str]]:
                                     "frame-ancestors 'none'; base-uri 'none'"),
         ("X-Content-Type-Options", "nosniff"),
         ("X-Frame-Options", "DENY"),
-        ("Referrer-Policy", "no-referrer"),
+        ("Referrer-Policy", "same-origin"),  # "no-referrer" would make the browser send "Origin: null"
         ("Cross-Origin-Opener-Policy", "same-origin"),
         ("Cross-Origin-Resource-Policy", "same-origin"),
     ]
@@ -153,6 +153,8 @@ class PageApp:
         # Spent even when the origin is wrong: a token seen by another site is used up.
         fresh = self.forms.spend(fields.get("form", ""), pairing_hash, clock)
         if from_elsewhere or not fresh:
+            log.info("remote page: refused a post from %s (%s)", environ.get("REMOTE_ADDR", ""),
+                     f"from {origin or site}" if from_elsewhere else "form already used or unknown")
             return {}, ("403 Forbidden", [], _html(page.short_page(
                 "Nothing was changed", "This form was already sent, is out of date, or did not come from "
                 "this page. Open today’s doses again and answer there.")))

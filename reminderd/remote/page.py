@@ -88,7 +88,7 @@ def render(*, today: date, doses: list[DoseView], night: date, checkin: Checkin 
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-        "<meta name=\"referrer\" content=\"no-referrer\">"
+        "<meta name=\"referrer\" content=\"same-origin\">"
         f"<title>reminderd</title><style>{STYLE}</style></head>\n<body><main>\n{body}\n</main></body></html>\n"
     )
 
