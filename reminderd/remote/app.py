@@ -1,6 +1,7 @@
 """The page as a WSGI application: who may see it (the pairing cookie), what a post may
 change (one-use form tokens, same origin), and the answers, given to the same functions
-the CLI uses (`answers.take/skip/snooze`, `checkin.make_checkin` + `Store.save_checkin`).
+the CLI and the notification buttons use (`services.take_dose/skip_dose/snooze_dose`,
+`services.checkin`).
 
 Routes: GET /pair/TOKEN (sets the cookie, then to /), GET /, POST /dose, POST /checkin.
 Whoever is not paired gets one short refusal, the same whatever was tried.
@@ -16,9 +17,10 @@ from pathlib import Path
 from typing import Callable, Iterable
 from urllib.parse import parse_qs
 
-from reminderd import answers
 from reminderd import checkin as core
+from reminderd import services
 from reminderd.config import Config
+from reminderd.doses import Dose
 from reminderd.errors import ReminderdError, UsageError
 from reminderd.remote import page, pairing
 from reminderd.remote.guard import Failures, FormTokens
@@ -32,6 +34,7 @@ MAX_FIELDS = 8
 REFUSAL_TITLE = "Not paired"
 REFUSAL_TEXT = "Pair this phone by scanning the code that `reminderd pair` shows on the computer."
 VIA = "phone"
+SKIP_REASON = "skipped from the phone"
 Response = tuple[str, list[tuple[str, str]], bytes]
 
 
@@ -185,12 +188,12 @@ class PageApp:
         for med in config.medications:
             if med.as_needed:
                 continue
-            current = answers.dose_answered_now(self.store, config, med, now)
+            current = services.dose_answered_now(self.store, config, med, now)
             if current is None:
                 continue
             key = page.dose_key(current)
             doses.setdefault(key, current)
-            can_snooze = current.open and current.due <= now
+            can_snooze = bool(current.id) and current.open and current.due <= now  # one being reminded
             actions[key] = (page.TAKE, page.SNOOZE, page.SKIP) if can_snooze else (page.TAKE, page.SKIP)
         return [page.DoseView(d, actions.get(k, ())) for k, d in sorted(doses.items(), key=lambda kv: kv[1].due)]
 
@@ -219,22 +222,25 @@ class PageApp:
                 if view is None or action not in view.actions:
                     return self.show(pairing_hash, {}, f"The {slot} dose of {med.name} cannot be answered "
                                      f"{page.ACTION_LABELS[action].lower()} now; nothing was changed.", "409 Conflict")
-                message = self._answer(config, med.name, action, now)
+                message = self._answer(config, view.dose, action, now)
         except ReminderdError as err:
             return self.show(pairing_hash, {}, f"Not recorded: {err}.", "409 Conflict")
         return self.show(pairing_hash, {}, message)
 
-    def _answer(self, config: Config, name: str, action: str, now: datetime) -> str:
-        tz = config.timezone
+    def _answer(self, config: Config, dose: Dose, action: str, now: datetime) -> str:
+        tz, store = config.timezone, self.store
         if action == page.TAKE:
-            answer = answers.take(self.store, config, name, now, now, via=VIA)
+            # A slot with no row yet (id 0) is answered by its time, which makes the row.
+            answer = services.take_dose(store, config, dose.id, now, VIA) if dose.id else \
+                services.take(store, config, dose.medication, now, now, via=VIA)
             d = answer.dose
             note = f" Note: the next dose is near. {answer.advice}" if answer.advice else ""
             return f"Recorded: {d.medication} {d.dose}, {d.slot} dose taken at {d.taken_at.astimezone(tz):%H:%M}.{note}"
         if action == page.SKIP:
-            d = answers.skip(self.store, config, name, now, now, "skipped from the phone", via=VIA).dose
+            d = (services.skip_dose(store, config, dose.id, now, VIA, SKIP_REASON) if dose.id else
+                 services.skip(store, config, dose.medication, now, now, SKIP_REASON, via=VIA)).dose
             return f"Recorded: {d.medication} {d.slot} dose skipped."
-        d = answers.snooze(self.store, config, name, None, now, via=VIA).dose
+        d = services.snooze_dose(store, config, dose.id, now, VIA).dose
         return f"Snoozed: {d.medication} {d.slot} dose, reminding again at {d.snoozed_until.astimezone(tz):%H:%M}."
 
     def answer_checkin(self, pairing_hash: str, fields: dict[str, str]) -> Response:
@@ -248,10 +254,9 @@ class PageApp:
         try:
             with self.store.write():
                 previous = self.store.checkin(night)
-                note = previous.note if previous is not None and detail else None
-                entry = core.make_checkin(night, fields.get("severity"), fields.get("frequency"),
-                                          fields.get("woke"), note, now=now, tz=tz, via=VIA)
-                self.store.save_checkin(entry, now, VIA)
+                note = previous.note if previous is not None and detail else None  # a note typed elsewhere stays
+                entry = services.checkin(self.store, config, night, fields.get("severity"), fields.get("frequency"),
+                                         fields.get("woke"), note, now=now, via=VIA).entry
         except UsageError as err:
             return self.show(pairing_hash, {}, f"Not recorded: {err}.", "400 Bad Request")
         return self.show(pairing_hash, {}, f"Recorded last night: {core.describe(entry)}.")
