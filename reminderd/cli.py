@@ -254,22 +254,79 @@ def notify_test(app: App, backend: str | None, timeout: int) -> None:
 @click.argument("medication", required=False)
 @click.option("--at", "at", metavar="WHEN", help=f"When it was taken: {WHEN_HELP} [default: now].")
 @click.option("--force", is_flag=True, help="Record it even if it is closer than min_gap to another dose.")
+@click.option("--all", "take_all", is_flag=True, help="Every dose due now (several due together).")
 @pass_app
 @handle_errors
-def take(app: App, medication: str | None, at: str | None, force: bool) -> None:
+def take(app: App, medication: str | None, at: str | None, force: bool, take_all: bool) -> None:
     """Confirm that a dose was taken.
 
     Records the unanswered dose nearest WHEN (early, on time, late, or one already
-    counted as missed). MEDICATION may be left out when only one is configured.
+    counted as missed). MEDICATION may be left out when only one is configured, or
+    when only one medication has a dose due now; with several due, it asks which
+    (or --all takes them all).
 
     \b
     reminderd take
+    reminderd take --all
     reminderd take gabapentin --at 07:55
     reminderd take gabapentin --at "2026-11-20 22:10"
     """
+    when = parse_when(at, app)
+    if medication is not None and take_all:
+        raise UsageError("name a medication or use --all, not both")
     from reminderd import answers
 
-    answer = answers.take(app.store, app.config, medication, parse_when(at, app), app.now(), force)
+    names = [medication] if medication is not None else _which_due(app, when, take_all)
+    with app.store.write():  # several doses: all recorded, or none
+        taken = [answers.take(app.store, app.config, name, when, app.now(), force) for name in names]
+    for answer in taken:
+        _echo_taken(app, answer)
+
+
+def _which_due(app: App, when: datetime, take_all: bool) -> list[str | None]:
+    """A bare `take`: the medication whose dose is due, or ask which of several."""
+    from reminderd.grouping import due_now
+
+    scheduled = [m for m in app.config.medications if not m.as_needed]
+    if len(scheduled) <= 1 and not take_all:
+        return [None]
+    due = due_now(_doses_around(app, when), {m.name: m for m in scheduled}, when, app.config.group_within)
+    if not due:
+        if take_all:
+            raise UsageError("no dose is due now; nothing to take")
+        return [None]  # answers.take says what to name
+    if len(due) == 1 or take_all:
+        return [d.medication for d in due]
+    listing = "; ".join(f"{i}) {d.medication} {d.dose} ({d.slot})" for i, d in enumerate(due, 1))
+    if not sys.stdin.isatty():
+        raise UsageError(f"{len(due)} doses are due now: {listing}; name one, or use --all")
+    click.echo(f"{len(due)} doses are due now:")
+    for i, d in enumerate(due, 1):
+        click.echo(f"  {i}) {d.medication} {d.dose} ({d.slot})")
+    choice = click.prompt("Which did you take? (a number, or 'all')", type=str).strip().lower()
+    if choice == "all":
+        return [d.medication for d in due]
+    if choice.isdigit() and 1 <= int(choice) <= len(due):
+        return [due[int(choice) - 1].medication]
+    raise UsageError(f"{choice!r} is not one of 1 to {len(due)} or 'all'; nothing was recorded")
+
+
+def _doses_around(app: App, when: datetime) -> list:
+    """The doses that may be due at `when`: rows, and slots with no row yet (the daemon
+    was not running) as doses with id 0."""
+    from reminderd.doses import Dose
+    from reminderd.schedule import slots_between
+
+    config = app.config
+    start = when - max((m.give_up_after for m in config.medications), default=timedelta(0))
+    end = when + config.group_within + timedelta(seconds=1)
+    found = app.store.doses_between(start, end)
+    have = {(d.medication, d.local_date, d.slot) for d in found}
+    return found + [Dose(id=0, medication=s.medication, local_date=s.local_date, slot=s.slot, dose=s.dose, due=s.due)
+                    for s in slots_between(config, start, end) if (s.medication, s.local_date, s.slot) not in have]
+
+
+def _echo_taken(app: App, answer) -> None:
     d, tz = answer.dose, app.config.timezone
     late = d.late_minutes or 0
     timing = "on time" if abs(late) < 1 else (f"{late} min late" if late > 0 else f"{-late} min early")

@@ -108,6 +108,8 @@ class Config:
     on_time_window: timedelta = timedelta(hours=1)
     near_next_dose: timedelta = timedelta(hours=2)
     missed_dose_advice: str = DEFAULT_ADVICE
+    # Doses of different medications due within this of each other share one reminder.
+    group_within: timedelta = timedelta(minutes=5)
     source: str = "config"
     # True when the file names no zone and the machine's is used: the daemon then
     # follows a change of the machine's zone.
@@ -250,11 +252,29 @@ def _per_dose(value: Any) -> float:
 Parser = Callable[[Any], Any]
 
 # (key, parser, required). Defaults live on the dataclasses, so there is one place for them.
+GROUP_WITHIN_MAX = timedelta(hours=1)
+
+
+def _group_window(value: Any) -> timedelta:
+    """group_within: "0s" groups only doses due at the same instant; at most an hour."""
+    expected = 'a duration from "0s" to "1h", like "5m"'
+    if value in ("0s", "0m", "0h"):
+        return timedelta(0)
+    try:
+        result = parse_duration(value)
+    except _Bad:
+        raise _Bad(expected) from None
+    if result > GROUP_WITHIN_MAX:
+        raise _Bad(expected)
+    return result
+
+
 TOP_KEYS: dict[str, tuple[Parser, bool]] = {
     "timezone": (_zone, False),
     "on_time_window": (parse_duration, False),
     "near_next_dose": (parse_duration, False),
     "missed_dose_advice": (_text, False),
+    "group_within": (_group_window, False),
 }
 TABLES = ("medication", "checkin", "notifications")
 MEDICATION_KEYS: dict[str, tuple[Parser, bool]] = {
