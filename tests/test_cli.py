@@ -51,6 +51,7 @@ def test_check_config_reports_every_problem_with_exit_2(cli: Cli) -> None:
     )
 
 
+@pytest.mark.system
 def test_daemon_refuses_a_bad_config_and_touches_nothing(cli: Cli) -> None:
     cli.config.write_text(config_text() + "\nsnoze = 3\n")
     out = cli("run", timeout=20)

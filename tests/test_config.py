@@ -68,9 +68,10 @@ def test_top_level_example_is_the_package_example():
 
 @pytest.mark.parametrize("path", [PACKAGE_EXAMPLE, TOP_EXAMPLE], ids=["package", "repo-top"])
 def test_example_config_parses(path):
-    config = parse_config(path.read_text(encoding="utf-8"), str(path), no_system_zone)
+    # The example pins no zone: it follows the machine's, whatever that is.
+    config = parse_config(path.read_text(encoding="utf-8"), str(path), lambda: "Pacific/Auckland")
 
-    assert config.timezone == ZoneInfo("Europe/London")
+    assert config.timezone == ZoneInfo("Pacific/Auckland") and config.zone_from_system
     assert config.source == str(path)
     assert config.on_time_window == timedelta(hours=1)
     assert config.near_next_dose == timedelta(hours=2)

@@ -244,6 +244,7 @@ def test_changing_the_prescription_keeps_past_doses(cli: Cli) -> None:
     assert rows == {"08:00": "300 mg", "14:00": "600 mg"}
 
 
+@pytest.mark.system
 def test_refill_warning_from_the_daemon_once_a_day(cli: Cli, tmp_path) -> None:
     cli.clock = FakeClock(tmp_path / "clock", datetime(2026, 11, 28, 7, 59, 58, tzinfo=UTC))
     cli.config.write_text(config_text(remind_every="1h", min_gap="1h")
@@ -268,6 +269,7 @@ def test_refill_warning_from_the_daemon_once_a_day(cli: Cli, tmp_path) -> None:
         d.stop()
 
 
+@pytest.mark.system
 def test_reload_drops_slots_the_new_config_no_longer_has(cli: Cli, tmp_path) -> None:
     cli.clock = FakeClock(tmp_path / "clock", datetime(2026, 11, 28, 9, 0, tzinfo=UTC))
     d = DaemonProcess(cli)
