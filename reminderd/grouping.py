@@ -136,9 +136,10 @@ def missed_text(missed: Sequence[Dose], config: Config, private: bool) -> tuple[
 def due_now(open_doses: Iterable[Dose], meds: dict[str, Medication], now: datetime,
             within: timedelta) -> list[Dose]:
     """The open doses a bare `reminderd take` can mean: due by `now + within` and not
-    yet given up, at most one per medication (its earliest)."""
+    yet given up, at most one per medication (its earliest); in the config's order."""
+    order = {name: i for i, name in enumerate(meds)}
     chosen: dict[str, Dose] = {}
-    for dose in sorted(open_doses, key=lambda d: d.due):
+    for dose in sorted(open_doses, key=lambda d: (d.due, order.get(d.medication, len(order)))):
         med = meds.get(dose.medication)
         if med is None or med.as_needed or dose.medication in chosen:
             continue

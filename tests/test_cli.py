@@ -154,6 +154,10 @@ def test_medication_must_be_named_when_several_are_configured(cli: Cli) -> None:
     cli.config.write_text(config_text() + '\n[[medication]]\nname = "baclofen"\ndose = "10 mg"\ntimes = ["08:00"]\nmin_gap = "1h"\n')
     out = cli("take", at="2026-11-28 08:00:00")
     assert out.returncode == 2
+    assert out.stderr == ("reminderd: 2 doses are due now: 1) gabapentin 300 mg (08:00); 2) baclofen 10 mg (08:00); "
+                          "name one, or use --all\n")
+    # Nothing due (both given up at 11:00): the old message.
+    out = cli("take", at="2026-11-28 11:30:00")
     assert out.stderr == "reminderd: more than one medication is configured; name one of: gabapentin, baclofen\n"
     assert cli("take", "Baclofen", at="2026-11-28 08:00:00").returncode == 0
 

@@ -117,4 +117,4 @@ def test_which_doses_a_bare_take_means():
     assert [d.id for d in grouping.due_now(open_doses, MEDS, at("2026-11-28 08:00:00"), FIVE)] == [1, 2]
     assert [d.id for d in grouping.due_now(open_doses, MEDS, at("2026-11-28 07:50:00"), FIVE)] == []
     assert [d.id for d in grouping.due_now(open_doses, MEDS, at("2026-11-28 11:04:00"), FIVE)] == []
-    assert [d.id for d in grouping.due_now(open_doses, MEDS, at("2026-11-28 14:00:00"), FIVE)] == [3, 4]
+    assert [d.id for d in grouping.due_now(open_doses, MEDS, at("2026-11-28 14:00:00"), FIVE)] == [4, 3]  # the config's order
