@@ -8,9 +8,8 @@ from __future__ import annotations
 import functools
 import os
 import sqlite3
-import re
 import sys
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable
 
@@ -19,9 +18,9 @@ import click
 from reminderd import paths
 from reminderd.config import Config, format_duration, load_config
 from reminderd.errors import ConfigError, ReminderdError, UsageError
+from reminderd.typed import WHEN_HELP, TypedTime
 
 UTC = timezone.utc
-WHEN_HELP = 'a time today "HH:MM" or a date and time "YYYY-MM-DD HH:MM"'
 
 
 class App:
@@ -122,31 +121,25 @@ pass_app = click.make_pass_decorator(App)
 # --- parsing arguments -----------------------------------------------------------------
 
 
-def parse_when(text: str | None, app: App) -> datetime:
-    """--at: "07:55" (today, local) or "2026-11-20 22:10"; None means now."""
-    from reminderd.schedule import local_instant
+def parse_when(text: str | None, app: App, name: str = "--at", day: date | None = None) -> TypedTime:
+    """--at, --taken-at: read as the person meant it (reminderd.typed); None means now."""
+    from reminderd import typed
 
     if text is None:
-        return app.now()
-    tz = app.config.timezone
-    text = text.strip()
-    m = re.fullmatch(r"(\d{4}-\d{2}-\d{2})[ T](\d{1,2}):(\d{2})", text) or re.fullmatch(r"()(\d{1,2}):(\d{2})", text)
-    try:
-        if not m:
-            raise ValueError
-        day = date.fromisoformat(m[1]) if m[1] else app.now().astimezone(tz).date()
-        return local_instant(day, time(int(m[2]), int(m[3])), tz)
-    except ValueError:
-        raise UsageError(f"--at {text!r} is not valid; expected {WHEN_HELP}") from None
+        return TypedTime(app.now())
+    return typed.parse_when(text, app.now(), app.config.timezone, name, day)
 
 
 def parse_day(text: str | None, name: str) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise UsageError(f"{name} {text!r} is not valid; expected a date YYYY-MM-DD") from None
+    from reminderd import typed
+
+    return None if text is None else typed.parse_day(text, name)
+
+
+def say_note(when: TypedTime) -> None:
+    """Say back how a typed time was read, when that is not the obvious reading."""
+    if when.note:
+        click.echo(f"Note: {when.note}.")
 
 
 def local(instant: datetime | None, tz, fmt: str = "%H:%M") -> str:
@@ -297,16 +290,16 @@ def take(app: App, medication: str | None, at: str | None, force: bool, take_all
     reminderd take gabapentin --at 07:55
     reminderd take gabapentin --at "2026-11-20 22:10"
     """
-    when = parse_when(at, app)
+    from reminderd import services
+
     if medication is not None and take_all:
         raise UsageError("name a medication or use --all, not both")
-    from reminderd import answers
-
-    names = [medication] if medication is not None else _which_due(app, when, take_all)
+    when = parse_when(at, app)
+    names = [medication] if medication is not None else _which_due(app, when.instant, take_all)
     with app.store.write():  # several doses: all recorded, or none
-        taken = [answers.take(app.store, app.config, name, when, app.now(), force) for name in names]
-    for answer in taken:
-        _echo_taken(app, answer)
+        taken = [services.take(app.store, app.config, name, when.instant, app.now(), force) for name in names]
+    for i, answer in enumerate(taken):
+        _echo_taken(app, answer, when if i == 0 else None)
 
 
 def _which_due(app: App, when: datetime, take_all: bool) -> list[str | None]:
@@ -320,7 +313,7 @@ def _which_due(app: App, when: datetime, take_all: bool) -> list[str | None]:
     if not due:
         if take_all:
             raise UsageError("no dose is due now; nothing to take")
-        return [None]  # answers.take says what to name
+        return [None]  # services.take says what to name
     if len(due) == 1 or take_all:
         return [d.medication for d in due]
     listing = "; ".join(f"{i}) {d.medication} {d.dose} ({d.slot})" for i, d in enumerate(due, 1))
@@ -352,12 +345,14 @@ def _doses_around(app: App, when: datetime) -> list:
                     for s in slots_between(config, start, end) if (s.medication, s.local_date, s.slot) not in have]
 
 
-def _echo_taken(app: App, answer) -> None:
+def _echo_taken(app: App, answer, when) -> None:
     d, tz = answer.dose, app.config.timezone
     late = d.late_minutes or 0
     timing = "on time" if abs(late) < 1 else (f"{late} min late" if late > 0 else f"{-late} min early")
     click.echo(f"Recorded: {d.medication} {d.dose}, {d.slot} dose of {d.local_date}, taken at "
                f"{local(d.taken_at, tz)} ({timing}).")
+    if when is not None:  # how --at was read, said once
+        say_note(when)
     if answer.advice:
         click.echo(f"Note: the next dose is near. {answer.advice}")
 
@@ -374,10 +369,12 @@ def skip(app: App, medication: str | None, at: str | None, reason: str | None) -
     \b
     reminderd skip gabapentin --reason "nausea"
     """
-    from reminderd import answers
+    from reminderd import services
 
-    d = answers.skip(app.store, app.config, medication, parse_when(at, app), app.now(), reason).dose
+    when = parse_when(at, app)
+    d = services.skip(app.store, app.config, medication, when.instant, app.now(), reason).dose
     click.echo(f"Recorded: {d.medication} {d.slot} dose of {d.local_date} skipped.")
+    say_note(when)
 
 
 @cli.command()
@@ -391,7 +388,7 @@ def snooze(app: App, medication: str | None, length: str | None) -> None:
     \b
     reminderd snooze --for 20m
     """
-    from reminderd import answers
+    from reminderd import services
     from reminderd.config import _Bad, parse_duration
 
     delta = None
@@ -400,7 +397,7 @@ def snooze(app: App, medication: str | None, length: str | None) -> None:
             delta = parse_duration(length)
         except _Bad as bad:
             raise UsageError(f"--for {length!r} is not valid; expected {bad.expected}") from None
-    d = answers.snooze(app.store, app.config, medication, delta, app.now()).dose
+    d = services.snooze(app.store, app.config, medication, delta, app.now()).dose
     click.echo(f"Snoozed: {d.medication} {d.slot} dose, reminding again at "
                f"{local(d.snoozed_until, app.config.timezone)}.")
 
@@ -415,16 +412,18 @@ def undo(app: App, yes: bool) -> None:
     It is shown first and asked about; the answer and its undoing both stay in the log.
     Run it again to undo the answer before.
     """
-    from reminderd import answers
+    from reminderd import services
 
-    event, dose = answers.last_answer(app.store)
-    click.echo(f"Last answer: {answers.describe_event(event, dose, app.config)}")
+    event, dose = services.last_answer(app.store)
+    click.echo(f"Last answer: {services.describe_event(event, dose, app.config)}")
     if not yes and not click.confirm("Undo it?", default=False):
         click.echo("Nothing changed.")
         return
-    done = answers.undo(app.store, app.config, event["id"], app.now())
-    click.echo(f"Undone: the {done.dose.slot} dose of {done.dose.medication} on {done.dose.local_date} "
-               f"is {done.dose.status} again.")
+    done = services.undo(app.store, app.config, event["id"], app.now())
+    d = done.dose
+    reason = f" ({d.reason})" if d.status == "missed" and d.reason else ""
+    click.echo(f"Undone: the {d.slot} dose of {d.medication} on {d.local_date} is {d.status}{reason}"
+               + (f"; {done.note}." if done.note else " again."))
 
 
 @cli.command()
@@ -432,7 +431,7 @@ def undo(app: App, yes: bool) -> None:
 @click.option("--date", "day", metavar="DATE", required=True, help="The dose's local date, YYYY-MM-DD.")
 @click.option("--slot", required=True, help='The dose\'s slot, "HH:MM".')
 @click.option("--status", type=click.Choice(["taken", "skipped", "missed", "pending"]), help="The corrected status.")
-@click.option("--taken-at", metavar="WHEN", help=f"The corrected time it was taken: {WHEN_HELP}.")
+@click.option("--taken-at", metavar="WHEN", help='The corrected time it was taken: "HH:MM" on --date, or "YYYY-MM-DD HH:MM".')
 @click.option("--reason", help="Why (kept in the log).")
 @pass_app
 @handle_errors
@@ -444,46 +443,38 @@ def edit(app: App, medication: str | None, day: str, slot: str, status: str | No
     reminderd edit gabapentin --date 2026-11-20 --slot 22:00 --status taken --taken-at "2026-11-20 22:40"
     reminderd edit --date 2026-11-21 --slot 08:00 --status missed
     """
-    from reminderd import answers
+    from reminderd import services
 
-    when = parse_when(taken_at, app) if taken_at else None
-    d = answers.edit(app.store, app.config, medication, parse_day(day, "--date"), answers.parse_slot(slot),
-                     app.now(), status, when, reason)
+    on = parse_day(day, "--date")
+    when = parse_when(taken_at, app, "--taken-at", on) if taken_at else None
+    d = services.edit(app.store, app.config, medication, on, services.parse_slot(slot),
+                     app.now(), status, when and when.instant, reason)
     taken = f", taken at {local(d.taken_at, app.config.timezone, '%Y-%m-%d %H:%M')}" if d.taken_at else ""
     click.echo(f"Corrected: {d.medication} {d.slot} dose of {d.local_date} is {d.status}{taken}.")
+    if when:
+        say_note(when)
 
 
 @cli.command()
 @click.argument("medication")
-@click.argument("tablets", type=float)
+@click.argument("tablets")
 @pass_app
 @handle_errors
-def refill(app: App, medication: str, tablets: float) -> None:
+def refill(app: App, medication: str, tablets: str) -> None:
     """Record a refill: TABLETS more of MEDICATION on hand.
 
     \b
     reminderd refill gabapentin 90
     """
-    from reminderd import answers
+    from reminderd import services
 
-    supply = answers.refill(app.store, app.config, medication, tablets, app.now())
+    from reminderd.typed import parse_tablets
+
+    supply = services.refill(app.store, app.config, medication, parse_tablets(tablets), app.now())
     click.echo(f"Refilled: {supply.medication} now {supply.text}.")
 
 
 # --- reading the log -------------------------------------------------------------------
-
-
-def _state(d, tz, now: datetime) -> str:
-    if d.status == "taken":
-        late = d.late_minutes or 0
-        return f"taken {local(d.taken_at, tz)}" + (f" ({late:+d} min)" if abs(late) >= 1 else "")
-    if d.status == "pending":
-        if d.snoozed_until and d.snoozed_until > now:
-            return f"snoozed until {local(d.snoozed_until, tz)}"
-        if d.due <= now:
-            return f"DUE (reminded {d.reminders_sent}x)" if d.reminders_sent else "DUE"
-        return "upcoming"
-    return d.status + (f" ({d.reason})" if d.reason else "")
 
 
 @cli.command()
@@ -494,24 +485,24 @@ def status(app: App) -> None:
     from reminderd.schedule import slots_between
     from reminderd.table import simple_table
 
+    from reminderd.doses import next_unanswered, state_text
+
     config, tz, now = app.config, app.config.timezone, app.now()
     today = now.astimezone(tz).date()
-    recorded = app.store.doses_on_dates(today - timedelta(days=1), today)
+    recorded = app.store.doses_on_dates(today - timedelta(days=1), today + timedelta(days=2))
     rows = {(d.medication, d.local_date, d.slot): d for d in recorded}
     table = []
     for s in _prescribed_slots(app, today):
         d = rows.get((s.medication, s.local_date, s.slot))
-        state = _state(d, tz, now) if d else ("not recorded" if s.due <= now else "upcoming")
-        table.append([s.slot, s.medication, s.dose, state])
+        table.append([s.slot, s.medication, s.dose, state_text(d, s.due, config.medication(s.medication), now, tz)])
     click.echo(f"Today, {today:%A %d %B %Y} ({tz.key}):")
     click.echo(simple_table(table, ["slot", "medication", "dose", "state"]) if table else "no doses today")
     for d in recorded:
-        if d.open and d.due <= now:
+        if d.open and d.due <= now and d.local_date <= today:
             click.echo(f"Waiting for an answer: {d.medication} {d.slot} dose of {d.local_date} "
                        f"(due {local(d.due, tz, '%a %H:%M')}); answer with: reminderd take {d.medication}")
-    upcoming = slots_between(config, now, now + timedelta(days=2))
-    if upcoming:
-        s = upcoming[0]
+    s = next_unanswered(slots_between(config, now, now + timedelta(days=2)), recorded, now)
+    if s is not None:
         click.echo(f"Next dose: {s.medication} {s.dose} at {local(s.due, tz, '%a %H:%M')}.")
     for med in config.medications:
         if med.as_needed:
@@ -532,12 +523,12 @@ def _prescribed_slots(app: App, day: date) -> list:
 
 
 def _supply_lines(app: App, now: datetime) -> None:
-    from reminderd import answers
+    from reminderd import services
     from reminderd.supply import needs_refill
 
-    answers.start_supply_counts(app.store, app.config, now)
+    services.start_supply_counts(app.store, app.config, now)
     for med in app.config.medications:
-        supply = answers.supply_of(app.store, app.config, med, now)
+        supply = services.supply_of(app.store, app.config, med, now)
         if supply is not None:
             warn = " - time to refill" if needs_refill(med, supply) else ""
             click.echo(f"Supply: {med.name} {supply.text}{warn}.")
@@ -587,8 +578,25 @@ def log_command(app: App, since: str | None, until: str | None, medication: str 
             raise UsageError("--medication does not apply to --checkins; a check-in is about a night, not a medication")
         click.echo(_render_checkins(app, first, last, fmt, tz), nl=False)
         return
+    if medication is not None:
+        medication = _logged_medication(app, medication)
     rows = export.dose_rows(app.store, first, last, medication)
     click.echo(export.render(rows, LOG_COLUMNS, fmt, tz), nl=False)
+
+
+def _logged_medication(app: App, name: str) -> str:
+    """A medication named on the command line, in any case, as the log spells it; an
+    unknown name is refused with the known ones (in the log or the config)."""
+    known = app.store.medication_names()
+    try:
+        known += [m.name for m in app.config.medications if m.name not in known]
+    except ConfigError:
+        pass  # the log alone is enough to read it
+    for candidate in known:
+        if candidate.casefold() == name.casefold():
+            return candidate
+    raise UsageError(f"no medication called {name!r} in the log or the config; expected one of: "
+                     f"{', '.join(sorted(known, key=str.casefold)) or 'none yet'}")
 
 
 def _display_zone(app: App):
@@ -700,8 +708,7 @@ def checkin_command(app: App, night: str | None, severity: str | None, frequency
         answers = _ask_checkin(day, app.store.checkin(day), tz)
     else:
         answers = {"severity": severity, **given}
-    entry = core.make_checkin(day, **answers, now=now, tz=tz, via="cli", names=CHECKIN_FLAGS)
-    _record_checkin(app, entry, now, "cli")
+    _record_checkin(app, day, answers, now, "cli", CHECKIN_FLAGS)
 
 
 def _ask_checkin(day: date, previous, tz) -> dict:
@@ -752,9 +759,8 @@ def _checkin_in_window(app: App, day: date) -> None:
     saved: list = []
 
     def save(severity, frequency, woke, note) -> None:
-        now = app.now()
-        entry = core.make_checkin(day, severity, frequency, woke, note, now=now, tz=tz, via="window")
-        saved.append(_record_checkin(app, entry, now, "window"))
+        answers = {"severity": severity, "frequency": frequency, "woke": woke, "note": note}
+        saved.append(_record_checkin(app, day, answers, app.now(), "window"))
 
     if not open_checkin_window(day, save, app.store.checkin(day)):
         hint = "" if day == core.last_night(app.now(), tz) else f" --night {day}"
@@ -764,10 +770,12 @@ def _checkin_in_window(app: App, day: date) -> None:
         click.echo(f"Nothing recorded: the check-in window for the night of {day} was closed without saving.")
 
 
-def _record_checkin(app: App, entry, now: datetime, source: str):
+def _record_checkin(app: App, day: date, answers: dict, now: datetime, via: str, names: dict | None = None):
     from reminderd import checkin as core
+    from reminderd import services
 
-    previous = app.store.save_checkin(entry, now, source)
+    saved = services.checkin(app.store, app.config, day, **answers, now=now, via=via, names=names)
+    entry, previous = saved.entry, saved.replaced
     click.echo(f"Recorded the check-in for the night of {entry.night:%A %d %B %Y}: {core.describe(entry)}.")
     if previous is not None:
         when = local(previous.answered_at, app.config.timezone, "%Y-%m-%d %H:%M")

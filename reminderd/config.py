@@ -8,6 +8,7 @@ was expected, so a user fixes the file in one go.
 
 from __future__ import annotations
 
+import math
 import re
 import sys
 from dataclasses import dataclass
@@ -133,6 +134,9 @@ class _Bad(Exception):
 
 _DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 _DURATION_EXPECTED = 'a duration like "90s", "15m", "3h" or "1h30m", longer than zero'
+# Every duration is added to a due time; a week is more than any reminder rule needs, and
+# far from overflowing a date.
+MAX_DURATION = timedelta(days=7)
 _TIME = re.compile(r"^(\d{2}):(\d{2})$")
 _TIME_EXPECTED = 'a time "HH:MM" from "00:00" to "23:59"'
 
@@ -145,10 +149,12 @@ def parse_duration(value: Any) -> timedelta:
     hours, minutes, seconds = (int(g or 0) for g in match.groups())
     try:
         result = timedelta(hours=hours, minutes=minutes, seconds=seconds)
-    except OverflowError:  # "99999999999h": a bad value, not a crash
-        raise _Bad(_DURATION_EXPECTED) from None
+    except OverflowError:  # "99999999999999h": a bad value, not a crash
+        raise _Bad(f'a duration of at most 7 days ("{format_duration(MAX_DURATION)}")') from None
     if result <= timedelta(0):
         raise _Bad(_DURATION_EXPECTED)
+    if result > MAX_DURATION:
+        raise _Bad(f'a duration of at most 7 days ("{format_duration(MAX_DURATION)}")')
     return result
 
 
@@ -219,34 +225,49 @@ def _zone(value: Any) -> ZoneInfo:
         raise _Bad('an IANA time zone name such as "Europe/London"') from None
 
 
+FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(2999, 12, 31)  # as reminderd.typed: no overflow near year 1 or 9999
+
+
 def _date(value: Any) -> date:
     # TOML has date literals (from = 2026-11-01); a quoted "2026-11-01" is accepted too.
+    day = None
     if isinstance(value, date) and not isinstance(value, datetime):
-        return value
-    if isinstance(value, str):
+        day = value
+    elif isinstance(value, str) and len(value) == 10:
         try:
-            return date.fromisoformat(value)
+            day = date.fromisoformat(value)
         except ValueError:
             pass
-    raise _Bad("a date YYYY-MM-DD")
+    if day is None or not FIRST_DAY <= day <= LAST_DAY:
+        raise _Bad(f"a date YYYY-MM-DD from {FIRST_DAY} to {LAST_DAY}")
+    return day
 
 
 def _positive_int(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise _Bad("a whole number of at least 1")
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 1000:
+        raise _Bad("a whole number from 1 to 1000")
     return value
 
 
-def _tablets(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-        raise _Bad("a number of tablets, 0 or more")
+def _number(value: Any) -> float | None:
+    """A finite TOML number (TOML allows inf and nan, which no count can be)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return None
     return float(value)
+
+
+def _tablets(value: Any) -> float:
+    number = _number(value)
+    if number is None or not 0 <= number <= 100_000:
+        raise _Bad("a number of tablets from 0 to 100000")
+    return number
 
 
 def _per_dose(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-        raise _Bad("a number of tablets per dose, more than 0 (e.g. 1 or 0.5)")
-    return float(value)
+    number = _number(value)
+    if number is None or not 0 < number <= 100:
+        raise _Bad("a number of tablets per dose, more than 0 and at most 100 (e.g. 1 or 0.5)")
+    return number
 
 
 Parser = Callable[[Any], Any]
