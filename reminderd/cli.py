@@ -181,7 +181,7 @@ def run(app: App) -> None:
                     reload_config=lambda: load_config(app.config_path), checkin_window_command=window)
     from reminderd.doctor import log_startup_problems
 
-    log_startup_problems(app.db_path, config.notifications.backend)
+    daemon.after_start = lambda: log_startup_problems(app.db_path, config.notifications.backend)
     sys.exit(daemon.run())
 
 

@@ -73,6 +73,7 @@ class Daemon:
         self._data_version = 0
         self._zone_checked = time.monotonic()
         self._started_at: datetime | None = None
+        self.after_start: Callable[[], None] | None = None  # e.g. the self-check, once reminders are out
         self._group_shown: dict[str, tuple[int, ...]] = {}  # group key -> dose ids it lists
         self._holding_groups = 0  # >0 while a group's answer is being recorded dose by dose
         self.scheduler = BackgroundScheduler(
@@ -90,6 +91,8 @@ class Daemon:
         signal.signal(signal.SIGHUP, lambda *_: self._reload_requested.set())
         self.start()
         systemd.notify("READY=1", f"STATUS={self.status_line()}")
+        if self.after_start is not None:
+            self.after_start()
         try:
             self.watch()
         finally:
