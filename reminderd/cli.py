@@ -657,6 +657,35 @@ def init(app: App) -> None:
     click.echo(f"Wrote {target}. Edit it, then check it with: reminderd check-config")
 
 
+# --- the page for the phone ------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--revoke", is_flag=True, help="Unpair every phone: every link and paired browser stops working.")
+@pass_app
+@handle_errors
+def pair(app: App, revoke: bool) -> None:
+    """Pair a phone with the page for answering doses: prints its link and a QR code.
+
+    The page is served by the daemon when the config has `[remote] listen`. Only a hash
+    of the link's token is kept; run `reminderd pair` again for each phone.
+
+    \b
+    reminderd pair
+    reminderd pair --revoke
+    """
+    from reminderd.remote import pairing
+
+    if revoke:
+        count = pairing.revoke(app.db_path)
+        click.echo(f"Unpaired: {count} pairing(s) forgotten; every link and paired phone is refused from now on.")
+        return
+    link = pairing.pairing_link(app.config, app.db_path)
+    click.echo(f"Open this on the phone (or scan the code); keep it private, it lets anyone who has it answer doses:\n"
+               f"{link}\n")
+    pairing.print_qr(link, click.get_text_stream("stdout"))
+
+
 # --- the morning check-in --------------------------------------------------------------
 
 CHECKIN_FLAGS = {"severity": "--severity", "frequency": "--frequency", "woke": "--woke", "note": "--note"}

@@ -101,6 +101,21 @@ class NotificationSettings:
 
 
 @dataclass(frozen=True)
+class RemoteSettings:
+    """The opt-in page for the phone (`[remote]`); absent means no socket at all."""
+
+    host: str  # as written: an IP address, a host name, or "0.0.0.0" for every interface
+    port: int
+    certificate: Path | None = None  # both or neither: HTTPS
+    key: Path | None = None
+    url: str | None = None  # the address the phone uses, when `listen` does not say it
+
+    @property
+    def https(self) -> bool:
+        return self.certificate is not None
+
+
+@dataclass(frozen=True)
 class Config:
     timezone: ZoneInfo
     medications: tuple[Medication, ...]
@@ -115,6 +130,7 @@ class Config:
     # True when the file names no zone and the machine's is used: the daemon then
     # follows a change of the machine's zone.
     zone_from_system: bool = False
+    remote: RemoteSettings | None = None
 
     def medication(self, name: str) -> Medication | None:
         for med in self.medications:
@@ -297,7 +313,7 @@ TOP_KEYS: dict[str, tuple[Parser, bool]] = {
     "missed_dose_advice": (_text, False),
     "group_within": (_group_window, False),
 }
-TABLES = ("medication", "checkin", "notifications")
+TABLES = ("medication", "checkin", "notifications", "remote")
 MEDICATION_KEYS: dict[str, tuple[Parser, bool]] = {
     "name": (_name, True),
     # dose and times are required unless schedule steps or as_needed say otherwise
@@ -332,6 +348,57 @@ NOTIFICATION_KEYS: dict[str, tuple[Parser, bool]] = {
     "backend": (_backend, False),
     "private": (_bool, False),
 }
+
+
+
+def _listen(value: Any) -> tuple[str, int]:
+    # "host:port"; an IPv6 address in brackets, "[::1]:8765", as in a URL.
+    expected = 'an address and port "host:port", e.g. "127.0.0.1:8765", "0.0.0.0:8765" or "[::1]:8765"'
+    if not isinstance(value, str):
+        raise _Bad(expected)
+    m = re.fullmatch(r"\[([0-9A-Fa-f:.]+)\]:(\d{1,5})|([A-Za-z0-9.-]{1,253}):(\d{1,5})", value.strip())
+    if not m:
+        raise _Bad(expected)
+    host, port = (m[1], int(m[2])) if m[1] else (m[3], int(m[4]))
+    if not 1 <= port <= 65535:
+        raise _Bad(expected + " with a port from 1 to 65535")
+    return host, port
+
+
+def _readable_file(value: Any) -> Path:
+    if not isinstance(value, str) or not value.strip():
+        raise _Bad("the path of a PEM file")
+    path = Path(value.strip()).expanduser()
+    if not path.is_file():
+        raise _Bad("the path of an existing PEM file")
+    return path
+
+
+def _page_url(value: Any) -> str:
+    if not isinstance(value, str) or not re.fullmatch(r"https?://[A-Za-z0-9.:\[\]-]+(:\d{1,5})?/?", value.strip()):
+        raise _Bad('the address the phone opens, e.g. "https://desktop.tailnet.ts.net:8765"')
+    return value.strip().rstrip("/") + "/"
+
+
+REMOTE_KEYS: dict[str, tuple[Parser, bool]] = {
+    "listen": (_listen, True),
+    "certificate": (_readable_file, False),
+    "key": (_readable_file, False),
+    "url": (_page_url, False),
+}
+
+
+def _remote(c: _Collector, raw: Any) -> RemoteSettings | None:
+    before = len(c.problems)
+    fields = c.fields(raw, "remote", REMOTE_KEYS)
+    if ("certificate" in fields) != ("key" in fields) and len(c.problems) == before:
+        given, missing = ("certificate", "key") if "certificate" in fields else ("key", "certificate")
+        c.problems.append(f"remote.{missing}: missing; expected both certificate and key for HTTPS, "
+                          f"or neither (remote.{given} is set)")
+    if len(c.problems) > before:
+        return None
+    host, port = fields.pop("listen")
+    return RemoteSettings(host=host, port=port, **fields)
 
 
 def _show(value: Any) -> str:
@@ -494,6 +561,7 @@ def parse_config(text: str, source: str, system_zone: Callable[[], str]) -> Conf
     notifications = NotificationSettings(
         **c.fields(data.get("notifications", {}), "notifications", NOTIFICATION_KEYS)
     )
+    remote = _remote(c, data["remote"]) if "remote" in data else None
     if checkin.until <= checkin.time:
         c.bad("checkin.until", format_slot(checkin.until), f"a time after checkin.time ({format_slot(checkin.time)})")
 
@@ -528,7 +596,7 @@ def parse_config(text: str, source: str, system_zone: Callable[[], str]) -> Conf
     if c.problems:
         raise ConfigError(c.problems, source)
     return Config(medications=tuple(medications), checkin=checkin,
-                  notifications=notifications, source=source, **top)
+                  notifications=notifications, source=source, remote=remote, **top)
 
 
 def system_zone_name() -> str:

@@ -69,6 +69,7 @@ class Daemon:
         self._reload_requested = threading.Event()
         self.sleepwatch = SleepWatcher(self.refresh)
         self.morning = MorningCheckin(self, checkin_window_command)
+        self.page = None  # the phone page's server, when [remote] is configured
         self._clock_offset = time.time() - time.monotonic()
         self._data_version = 0
         self._zone_checked = time.monotonic()
@@ -113,8 +114,14 @@ class Daemon:
         self.scheduler.start()
         self.refresh(restarting=True)
         self.sleepwatch.start()
+        if self.config.remote is not None:
+            from reminderd.remote.server import start_page
+
+            self.page = start_page(self.config, self.store.path, self.now, lambda: self.config)
 
     def shutdown(self) -> None:
+        if self.page is not None:
+            self.page.stop()
         self.sleepwatch.stop()
         self.scheduler.shutdown(wait=False)
         self.notifier.stop()

@@ -88,6 +88,15 @@ def take(store: Store, config: Config, name: str | None, when: datetime, now: da
         return _take(store, config, med, _materialise(store, config, dose, now), when, now, force, via)
 
 
+def dose_answered_now(store: Store, config: Config, med: Medication, now: datetime) -> Dose | None:
+    """The dose a take or skip at `now` would answer (a row, or id 0 for a slot with no row
+    yet), or None when no dose of `med` can be answered now: the phone page's buttons."""
+    try:
+        return rules.resolve_slot(_candidates(store, config, med, now), med, now, config.timezone)
+    except DoseError:
+        return None
+
+
 def take_dose(store: Store, config: Config, dose_id: int, now: datetime, via: str,
               force: bool = False) -> Answer:
     """One known dose (a notification's, a row on the phone page), taken now."""
