@@ -255,7 +255,7 @@ def _summary(counts: Mapping[str, int], comparisons: Mapping[str, Comparison],
             why = (f"the {_nights(counts[MISSED])} after a missed dose come from {missed.episodes} "
                    f"separate {'episode' if missed.episodes == 1 else 'episodes'}, and bad nights come "
                    f"in runs, so they are too few to tell an effect from a run of bad nights; it needs "
-                   f"{'at least ' if missed.refused and 'too long' in missed.refused else ''}"
+                   f"{'at least ' if missed.episodes >= min_episodes else ''}"
                    f"{more} more separate {'episode' if more == 1 else 'episodes'}")
         return (f"Not enough to compare yet: {why}. Keep taking every dose as prescribed: the "
                 f"comparison can wait. " + CAVEAT)

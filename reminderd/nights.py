@@ -107,9 +107,15 @@ def label_nights(
     labelled: list[LabelledNight] = []
     unchecked: list[date] = []
     labels: dict[date, str | None] = {}
+    bedtimes: dict[date, datetime] = {}
+
+    def bedtime_on(day: date) -> datetime:  # each evening's instant once: it ends one window and starts the next
+        if day not in bedtimes:
+            bedtimes[day] = local_instant(day, bedtime, tz)
+        return bedtimes[day]
+
     for night in sorted(set(nights)):
-        start = local_instant(night - timedelta(days=1), bedtime, tz)
-        begins = local_instant(night, bedtime, tz)
+        start, begins = bedtime_on(night - timedelta(days=1)), bedtime_on(night)
         judged_at = local_instant(night + timedelta(days=1), checkin_time, tz)
         when = answered.get(night)
         if when is not None:

@@ -30,8 +30,8 @@ from dataclasses import dataclass
 from typing import Hashable, Sequence
 
 # Above this many positions, rotations are taken evenly spaced: the p-value's resolution
-# (1/720) is far below anything shown, and ten years of nights stay well under a second.
-MAX_ROTATIONS = 720
+# (1/360) is below anything shown, and ten years of nights cost a tenth of a second.
+MAX_ROTATIONS = 360
 
 
 @dataclass(frozen=True)
