@@ -29,6 +29,9 @@ DOSE_STATUSES = (PENDING, TAKEN, SKIPPED, MISSED)
 # What became of a dose that has fallen due. "not_recorded" is a pending dose nobody
 # answered; "missed" is one the daemon reminded about and then gave up on.
 ON_TIME, LATE, NOT_RECORDED = "on_time", "late", "not_recorded"
+# Adherence tells a dose taken more than the on-time window before it was due apart from
+# a late one (night labels still count it as not on time).
+EARLY = "early"
 FAILED_OUTCOMES = frozenset({SKIPPED, MISSED, NOT_RECORDED})
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -58,6 +61,8 @@ class DoseOutcome:
     due: datetime  # aware
     status: str  # one of DOSE_STATUSES
     taken_at: datetime | None = None  # aware; required when status is "taken"
+    # The on-time window of the prescription in force when it fell due; None: the caller's.
+    on_time_window: timedelta | None = None
 
     def __post_init__(self) -> None:
         if self.status not in DOSE_STATUSES:
@@ -114,7 +119,8 @@ def dose_outcome(
         return None
     if dose.status == TAKEN:
         assert dose.taken_at is not None  # guaranteed by DoseOutcome
-        return ON_TIME if abs(dose.taken_at - dose.due) <= on_time_window else LATE
+        window = on_time_window if dose.on_time_window is None else dose.on_time_window
+        return ON_TIME if abs(dose.taken_at - dose.due) <= window else LATE
     if dose.status == PENDING:
         return NOT_RECORDED
     return dose.status
@@ -125,24 +131,26 @@ def dose_outcome(
 
 @dataclass(frozen=True)
 class DoseCounts:
-    """Doses that fell due, and what became of them. taken = on_time + late."""
+    """Doses that fell due, and what became of them. taken = on_time + early + late."""
 
     due: int = 0
     taken: int = 0
     on_time: int = 0
-    late: int = 0  # taken, but further than the window from due (either side)
+    late: int = 0  # taken more than the on-time window after due
     skipped: int = 0
     missed: int = 0
     not_recorded: int = 0
+    early: int = 0  # taken more than the on-time window before due
 
     @classmethod
     def of(cls, outcomes: Iterable[str]) -> DoseCounts:
         c = Counter(outcomes)
         return cls(
             due=sum(c.values()),
-            taken=c[ON_TIME] + c[LATE],
+            taken=c[ON_TIME] + c[LATE] + c[EARLY],
             on_time=c[ON_TIME],
             late=c[LATE],
+            early=c[EARLY],
             skipped=c[SKIPPED],
             missed=c[MISSED],
             not_recorded=c[NOT_RECORDED],
@@ -161,6 +169,7 @@ class DoseCounts:
             "due": self.due,
             "taken": self.taken,
             "on_time": self.on_time,
+            "early": self.early,
             "late": self.late,
             "skipped": self.skipped,
             "missed": self.missed,
@@ -218,7 +227,7 @@ def adherence(
         raise AnalysisError(f"since {since} is after until {until}")
     _require_aware(now, "now")
     in_range = [d for d in doses if since <= d.local_date <= until]
-    due = [(d, o) for d in in_range if (o := dose_outcome(d, now, on_time_window)) is not None]
+    due = [(d, _early_or(o, d)) for d in in_range if (o := dose_outcome(d, now, on_time_window)) is not None]
 
     def counts_by(key: Any) -> dict[Any, DoseCounts]:
         groups: dict[Any, list[str]] = {}
@@ -230,7 +239,7 @@ def adherence(
     lateness = [
         (d.taken_at - d.due).total_seconds() / 60
         for d, o in due
-        if o in (ON_TIME, LATE) and d.taken_at is not None
+        if o in (ON_TIME, LATE, EARLY) and d.taken_at is not None
     ]
     today = now.astimezone(tz).date()
     current, longest, failed_days = _streaks(in_range, due, since, until, today)
@@ -246,6 +255,11 @@ def adherence(
         longest_streak=longest,
         days_with_missed_dose=failed_days,
     )
+
+
+def _early_or(outcome: str, dose: DoseOutcome) -> str:
+    """A dose outside the on-time window is early when it was taken before it was due."""
+    return EARLY if outcome == LATE and dose.taken_at is not None and dose.taken_at < dose.due else outcome
 
 
 def _streaks(

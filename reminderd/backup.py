@@ -2,32 +2,41 @@
 
 The file holds every row of every log table exactly as stored (UTC instants as text,
 ids included), one row a line, so that export -> import -> export gives the same bytes.
-It says what it is (`format`, `version`) and which schema its rows fit; a file that
-does not fit is refused with every problem found, before anything is written.
+It says what it is (`format`, `version`) and which schema its rows fit. Version 2 carries
+the prescription history; version-1 files (without it) are still imported.
+
+Nothing in a file is trusted: every field must be what the store itself would have
+written (aware UTC instants in the store's spelling, real dates, known statuses, "HH:MM"
+slots, finite numbers in range, ids unique and every reference pointing at a row of the
+file). A file that does not fit is refused whole, in one line naming the first row and
+field at fault, before anything is written.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
+import math
+from datetime import date, datetime, timezone
+from typing import Any, Callable
 
 from reminderd.errors import UsageError
-from reminderd.store import SCHEMA_VERSION, Store
+from reminderd.store import ANSWER_FIELDS, MAX_TABLETS, SCHEMA_VERSION, UNDOABLE, Store
 
 FORMAT = "reminderd-export"
-VERSION = 1
-MAX_PROBLEMS_SHOWN = 10
+VERSION = 2
+# The schema each export version's rows fit: version 1 had no prescription history.
+SCHEMA_OF_VERSION = {1: 3, 2: SCHEMA_VERSION}
+TABLES_OF_VERSION = {1: Store.LOG_TABLES[:4], 2: Store.LOG_TABLES}
 
 
 class ImportFileError(UsageError):
-    """An export file that cannot be restored; holds every problem found."""
+    """An export file that cannot be restored: one line with the first problem found."""
 
     def __init__(self, source: str, problems: list[str]) -> None:
         self.problems = problems
-        shown = "\n".join(f"  - {p}" for p in problems[:MAX_PROBLEMS_SHOWN])
-        more = len(problems) - MAX_PROBLEMS_SHOWN
-        shown += f"\n  - and {more} more" if more > 0 else ""
-        super().__init__(f"{source} cannot be imported; nothing was changed:\n{shown}")
+        more = len(problems) - 1
+        also = f" (and {more} more problem{'s' if more > 1 else ''})" if more > 0 else ""
+        super().__init__(f"{source} cannot be imported, nothing was changed: {problems[0]}{also}")
 
 
 def dump(store: Store) -> str:
@@ -43,32 +52,41 @@ def dump(store: Store) -> str:
 
 
 def load(text: str, store: Store, source: str) -> dict[str, list[dict[str, Any]]]:
-    """The rows of an export file, checked against the log's own tables: every column
-    present and nothing else, each value of its column's type, NOT NULL kept, ids
-    unique, every event's dose in the file. Raises ImportFileError naming each problem."""
+    """The rows of an export file, checked against the log's own tables (every column
+    present and nothing else, each value of its column's type, NOT NULL kept) and then
+    field by field as the store would have written them. Version-1 files get an empty
+    prescription history. Raises ImportFileError naming each problem."""
     try:
-        doc = json.loads(text)
+        doc = json.loads(text, parse_constant=_refuse_constant)
     except json.JSONDecodeError as err:
         raise ImportFileError(source, [f"not JSON: {err.msg} at line {err.lineno} column {err.colno}"]) from None
+    except ValueError as err:  # NaN or Infinity, which JSON itself does not have
+        raise ImportFileError(source, [f"not JSON: {err}"]) from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise ImportFileError(source, [f'not a reminderd export: expected an object with "format": "{FORMAT}"'])
+    version = doc.get("version")
+    if isinstance(version, bool) or version not in SCHEMA_OF_VERSION:
+        raise ImportFileError(source, [f"version: {json.dumps(version)} is not valid; expected "
+                                       f"{' or '.join(map(str, SCHEMA_OF_VERSION))}"])
     problems: list[str] = []
-    if doc.get("version") != VERSION:
-        problems.append(f"version: {doc.get('version')!r} is not valid; expected {VERSION}")
-    if doc.get("schema_version") != SCHEMA_VERSION:
-        problems.append(f"schema_version: {doc.get('schema_version')!r} is not valid; expected "
-                        f"{SCHEMA_VERSION}, the log schema of this reminderd")
-    unknown = set(doc) - {"format", "version", "schema_version", *Store.LOG_TABLES}
+    if doc.get("schema_version") != SCHEMA_OF_VERSION[version]:
+        problems.append(f"schema_version: {json.dumps(doc.get('schema_version'))} is not valid; expected "
+                        f"{SCHEMA_OF_VERSION[version]}, the log schema of export version {version}")
+    names = TABLES_OF_VERSION[version]
+    unknown = set(doc) - {"format", "version", "schema_version", *names}
     problems += [f"{key}: unknown key; expected only format, version, schema_version and "
-                 f"{', '.join(Store.LOG_TABLES)}" for key in sorted(unknown)]
-    tables = {table: _rows(doc, table, store.table_columns(table), problems) for table in Store.LOG_TABLES}
-    dose_ids = {row.get("id") for row in tables["doses"]}
-    for i, row in enumerate(tables["events"]):
-        if row.get("dose_id") is not None and row["dose_id"] not in dose_ids:
-            problems.append(f"events[{i}].dose_id: {row['dose_id']!r} is not the id of any dose in the file")
+                 f"{', '.join(names)}" for key in sorted(unknown)]
+    tables = {table: _rows(doc, table, store.table_columns(table), problems) if table in names else []
+              for table in Store.LOG_TABLES}
+    if not problems:  # the fields' meaning is checked once every field has its column's type
+        _check_meaning(tables, problems)
     if problems:
         raise ImportFileError(source, problems)
     return tables
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number")
 
 
 def _rows(doc: dict, table: str, columns: list[tuple[str, str, bool]],
@@ -102,13 +120,168 @@ def _rows(doc: dict, table: str, columns: list[tuple[str, str, bool]],
     return [row for row in rows if isinstance(row, dict)]
 
 
+SQLITE_INT = 2 ** 63 - 1
+
+
 def _value_problem(value: Any, kind: str, not_null: bool) -> str | None:
     """What is expected instead of `value` in a column of SQLite type `kind`, or None."""
     if value is None:
         return "a value (this column may not be empty)" if not_null else None
     is_int = isinstance(value, int) and not isinstance(value, bool)
     if kind == "INTEGER":
-        return None if is_int else "a whole number" + ("" if not_null else " or null")
+        ok = is_int and -SQLITE_INT <= value <= SQLITE_INT
+        return None if ok else "a whole number" + ("" if not_null else " or null")
     if kind in ("FLOAT", "REAL"):
-        return None if is_int or isinstance(value, float) else "a number" + ("" if not_null else " or null")
+        ok = (is_int and abs(value) <= SQLITE_INT) or (isinstance(value, float) and math.isfinite(value))
+        return None if ok else "a number" + ("" if not_null else " or null")
     return None if isinstance(value, str) else "text" + ("" if not_null else " or null")
+
+
+# --- what each field means ------------------------------------------------------------
+
+Check = Callable[[Any], "str | None"]  # the value -> what was expected, or None when it is good
+INSTANT = "an instant as reminderd writes it, UTC ISO 8601 like 2026-11-20T08:00:00+00:00"
+MAX_LATE_MINUTES = 366 * 24 * 60  # a dose answered more than a year from its due time is no record
+
+
+def _instant(value: Any) -> str | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return INSTANT
+    if parsed.tzinfo is None or parsed.utcoffset() != timezone.utc.utcoffset(None):
+        return INSTANT
+    return None if parsed.isoformat(timespec="seconds") == value and 1900 < parsed.year < 9000 else INSTANT
+
+
+def _required_instant(value: Any) -> str | None:
+    return INSTANT if value is None else _instant(value)
+
+
+def _day(value: Any) -> str | None:
+    try:
+        ok = date.fromisoformat(value).isoformat() == value
+    except ValueError:
+        ok = False
+    return None if ok and 1900 < int(value[:4]) < 9000 else "a real date YYYY-MM-DD"
+
+
+def _slot(value: Any) -> str | None:
+    import re
+
+    if re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value) or re.fullmatch(r"PRN [1-9]\d{0,3}", value):
+        return None
+    return 'a slot "HH:MM" (00:00 to 23:59) or "PRN n"'
+
+
+def _one_of(*allowed: str) -> Check:
+    return lambda v: None if v in allowed else "one of " + ", ".join(f'"{a}"' for a in allowed)
+
+
+def _in_range(low: float, high: float, what: str = "a whole number") -> Check:
+    return lambda v: None if v is None or low <= v <= high else f"{what} from {low:g} to {high:g}"
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None or value.strip() else "text that is not blank"
+
+
+def _positive_id(value: Any) -> str | None:
+    return None if value >= 1 else "a whole number of at least 1"
+
+
+def _json_object(value: Any) -> str | None:
+    if value is None:
+        return None
+    try:
+        parsed = json.loads(value, parse_constant=_refuse_constant)
+    except ValueError:
+        return "a JSON object as text, or null"
+    return None if isinstance(parsed, dict) else "a JSON object as text, or null"
+
+
+def _prescription(value: Any) -> str | None:
+    from reminderd.prescriptions import config_of
+
+    try:
+        config_of(value)
+    except ValueError as err:
+        return f"a prescription as reminderd writes it ({err})"
+    return None
+
+
+STATUSES = ("pending", "taken", "skipped", "missed")
+FIELD_CHECKS: dict[str, dict[str, Check]] = {
+    "doses": {
+        "id": _positive_id, "medication": _text, "local_date": _day, "slot": _slot, "dose": _text,
+        "due": _required_instant, "status": _one_of(*STATUSES), "taken_at": _instant,
+        "late_minutes": _in_range(-MAX_LATE_MINUTES, MAX_LATE_MINUTES),
+        "snoozed_until": _instant, "reminders_sent": _in_range(0, 100_000),
+        "last_reminded_at": _instant, "answered_at": _instant, "created_at": _instant,
+    },
+    "events": {"id": _positive_id, "at": _required_instant, "kind": _text, "source": _text, "detail": _json_object},
+    "checkins": {
+        "id": _positive_id, "night": _day, "severity": _in_range(0, 3), "frequency": _in_range(0, 4),
+        "woke": _in_range(0, 50), "answered_at": _required_instant, "via": _text, "updated_at": _required_instant,
+    },
+    "supply": {
+        "id": _positive_id, "medication": _text, "at": _required_instant, "kind": _one_of("start", "refill"),
+        "change": _in_range(-MAX_TABLETS, MAX_TABLETS, "a number of tablets"),
+    },
+    "prescriptions": {"id": _positive_id, "in_force_from": _required_instant, "prescription": _prescription},
+}
+
+
+def _check_meaning(tables: dict[str, list[dict[str, Any]]], problems: list[str]) -> None:
+    """Each field as the store writes it, then what rows say about each other."""
+    for table, checks in FIELD_CHECKS.items():
+        for i, row in enumerate(tables[table]):
+            for name, check in checks.items():
+                expected = check(row[name])
+                if expected:
+                    problems.append(f"{table}[{i}].{name}: {json.dumps(row[name])} is not valid; expected {expected}")
+    if problems:
+        return
+    _check_doses(tables["doses"], problems)
+    _check_events(tables["events"], {row["id"] for row in tables["doses"]}, problems)
+    nights: dict[str, int] = {}
+    for i, row in enumerate(tables["checkins"]):
+        if row["night"] in nights:
+            problems.append(f"checkins[{i}].night: {row['night']} already has a check-in "
+                            f"(checkins[{nights[row['night']]}]); expected one per night")
+        nights.setdefault(row["night"], i)
+
+
+def _check_doses(doses: list[dict[str, Any]], problems: list[str]) -> None:
+    seen: dict[tuple, int] = {}
+    for i, row in enumerate(doses):
+        key = (row["medication"], row["local_date"], row["slot"])
+        if key in seen:
+            problems.append(f"doses[{i}]: {' '.join(key)} is also doses[{seen[key]}]; expected one row a dose")
+        seen.setdefault(key, i)
+        if row["status"] == "taken" and row["taken_at"] is None:
+            problems.append(f"doses[{i}].taken_at: null is not valid; expected when a taken dose was taken")
+        if row["status"] != "taken" and row["taken_at"] is not None:
+            problems.append(f"doses[{i}].taken_at: {json.dumps(row['taken_at'])} is not valid; "
+                            f"expected null for a {row['status']} dose")
+
+
+def _check_events(events: list[dict[str, Any]], dose_ids: set[int], problems: list[str]) -> None:
+    event_ids = {row["id"] for row in events}
+    for i, row in enumerate(events):
+        if row["dose_id"] is not None and row["dose_id"] not in dose_ids:
+            problems.append(f"events[{i}].dose_id: {row['dose_id']!r} is not the id of any dose in the file")
+        detail = json.loads(row["detail"]) if row["detail"] else {}
+        if row["kind"] == "undone" and (detail.get("event") not in event_ids or row["dose_id"] is None):
+            problems.append(f"events[{i}].detail: an undoing names no event of the file; expected "
+                            '{"event": the id of the answer it undid}')
+        before = detail.get("before")
+        if row["kind"] in UNDOABLE and before is not None:
+            ok = isinstance(before, dict) and set(before) == set(ANSWER_FIELDS) and before["status"] in STATUSES \
+                and all(before[k] is None or isinstance(before[k], str) and _instant(before[k]) is None
+                        for k in ("taken_at", "snoozed_until", "answered_at"))
+            if not ok:
+                problems.append(f"events[{i}].detail: its earlier state (before) is not valid; expected "
+                                f"the fields {', '.join(ANSWER_FIELDS)} as a dose row has them")

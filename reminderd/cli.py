@@ -45,11 +45,27 @@ class App:
 
     @property
     def store(self):
+        """The log, with the prescription of the config recorded in it when it changed."""
         if self._store is None:
-            from reminderd.store import Store
-
-            self._store = Store.open(self.db_path, integrity_check=self.integrity_check)
+            self._store = self.open_store()
+            self.record_prescription()
         return self._store
+
+    def open_store(self):
+        from reminderd.store import Store
+
+        return Store.open(self.db_path, integrity_check=self.integrity_check)
+
+    def record_prescription(self) -> None:
+        """Every process that opens the log with a usable config keeps its history; a
+        command that needs no config (log, export) still works without one."""
+        from reminderd.prescriptions import canonical_of
+
+        try:
+            config = self.config
+        except ConfigError:
+            return
+        self._store.record_prescription(canonical_of(config), self.now())
 
 
 def handle_errors(command: Callable) -> Callable:
@@ -160,6 +176,9 @@ def run(app: App) -> None:
               "checkin", "--window"]
     daemon = Daemon(config, app.store, make_notifier(config.notifications.backend),
                     reload_config=lambda: load_config(app.config_path), checkin_window_command=window)
+    from reminderd.doctor import log_startup_problems
+
+    log_startup_problems(app.db_path, config.notifications.backend)
     sys.exit(daemon.run())
 
 
@@ -405,7 +424,7 @@ def _state(d, tz, now: datetime) -> str:
 @handle_errors
 def status(app: App) -> None:
     """Today's doses with their state, what is waiting, and the next dose."""
-    from reminderd.schedule import slots_between, slots_on
+    from reminderd.schedule import slots_between
     from reminderd.table import simple_table
 
     config, tz, now = app.config, app.config.timezone, app.now()
@@ -413,7 +432,7 @@ def status(app: App) -> None:
     recorded = app.store.doses_on_dates(today - timedelta(days=1), today)
     rows = {(d.medication, d.local_date, d.slot): d for d in recorded}
     table = []
-    for s in slots_on(config, today):
+    for s in _prescribed_slots(app, today):
         d = rows.get((s.medication, s.local_date, s.slot))
         state = _state(d, tz, now) if d else ("not recorded" if s.due <= now else "upcoming")
         table.append([s.slot, s.medication, s.dose, state])
@@ -437,6 +456,14 @@ def status(app: App) -> None:
     click.echo(_checkin_status_line(app, now))
 
 
+def _prescribed_slots(app: App, day: date) -> list:
+    """The day's slots by the prescription in force at each one's due time: a medication
+    added this afternoon has no morning dose to be "not recorded"."""
+    from reminderd.prescriptions import History
+
+    return History.of(app.store.prescription_rows(), app.config).slots_on(day)
+
+
 def _supply_lines(app: App, now: datetime) -> None:
     from reminderd import answers
     from reminderd.supply import needs_refill
@@ -458,11 +485,13 @@ LOG_COLUMNS = ["medication", "local_date", "slot", "dose", "due", "status", "tak
 @click.option("--until", metavar="DATE", help="Last local date, YYYY-MM-DD [default: today].")
 @click.option("--medication", help="Only this medication.")
 @click.option("--checkins", is_flag=True, help="List the morning check-ins (by night) instead of doses.")
+@click.option("--prescriptions", is_flag=True, help="List the prescription history: each prescription and "
+              "when it came into force.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
 @pass_app
 @handle_errors
 def log_command(app: App, since: str | None, until: str | None, medication: str | None, fmt: str,
-                checkins: bool = False) -> None:
+                checkins: bool = False, prescriptions: bool = False) -> None:
     """Every dose with its slot, due time, status, when it was taken and how.
 
     Times in csv and json are UTC (ISO 8601); the table shows local times.
@@ -470,10 +499,17 @@ def log_command(app: App, since: str | None, until: str | None, medication: str 
     \b
     reminderd log --since 2026-11-01 --format csv > doses.csv
     reminderd log --checkins --format csv > nights.csv
+    reminderd log --prescriptions
     """
     from reminderd import export
 
     tz = _display_zone(app)
+    if prescriptions:
+        if checkins or since or until or medication:
+            raise UsageError("--prescriptions lists the whole history; expected no --checkins, --since, "
+                             "--until or --medication with it")
+        click.echo(_render_prescriptions(app, fmt, tz), nl=False)
+        return
     today = app.now().astimezone(tz).date()
     last = parse_day(until, "--until") or today
     first = parse_day(since, "--since") or last - timedelta(days=30)
@@ -701,6 +737,33 @@ def _render_checkins(app: App, first: date, last: date, fmt: str, tz) -> str:
     return export.render(rows, CHECKIN_COLUMNS, fmt, tz)
 
 
+def _render_prescriptions(app: App, fmt: str, tz) -> str:
+    import json
+
+    from reminderd import export, prescriptions
+    from reminderd.store import iso
+
+    history = app.store.prescription_rows()
+    if fmt != "table":
+        rows = [{"in_force_from": iso(at), "prescription": json.loads(text) if fmt == "json" else text}
+                for at, text in history]
+        return export.render(rows, ["in_force_from", "prescription"], fmt, tz)
+    if not history:
+        return "no prescription recorded yet\n"
+    rows = []
+    for at, text in history:
+        config = prescriptions.config_of(text)
+        shown = local(at, tz, "%Y-%m-%d %H:%M")
+        first = True
+        for name, plan in prescriptions.describe(config):
+            rows.append([shown if first else "", name, plan])
+            first = False
+        rows.append(["", "", f"zone {config.timezone.key}; on time within {format_duration(config.on_time_window)}"])
+    from reminderd.table import simple_table
+
+    return simple_table(rows, ["in force from", "medication", "prescription"]) + "\n"
+
+
 # --- the report, export and import -----------------------------------------------------
 
 
@@ -770,8 +833,11 @@ def import_command(app: App, file: Path) -> None:
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
         raise UsageError(f"{file} cannot be read ({err.strerror if isinstance(err, OSError) else err})") from None
-    tables = backup.load(text, app.store, str(file))
-    app.store.restore(tables)
+    # Opened without recording the config's prescription: the file brings its own history.
+    store = app._store = app.open_store()
+    tables = backup.load(text, store, str(file))
+    store.restore(tables)
+    app.record_prescription()
     counts = ", ".join(f"{len(tables[t])} {t}" for t in tables)
     click.echo(f"Imported {file} into {app.db_path}: {counts}.")
 
@@ -788,6 +854,36 @@ def _write_out(text: str, output: Path | None, done: str) -> None:
     except OSError as err:
         raise ReminderdError(f"cannot write {output}: {err.strerror}") from None
     click.echo(done)
+
+
+@cli.command(name="doctor")
+@click.option("--notify", "send_test", is_flag=True, help="Also send a test notification.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@pass_app
+@handle_errors
+def doctor_command(app: App, send_test: bool, fmt: str) -> None:
+    """Check the whole chain: the first thing to run when something seems wrong.
+
+    The config, the log, the notification server, the systemd user service and its
+    environment, logind, the clock and the time zone; for each problem, what to do.
+    Exit 0 when there is no problem (warnings allowed), 1 otherwise.
+
+    \b
+    reminderd doctor
+    reminderd doctor --notify            also show a test notification
+    reminderd doctor --format json | jq '.[] | select(.status != "ok")'
+    """
+    import json
+
+    from reminderd import doctor
+
+    findings = doctor.run_checks(app.config_path, app.db_path, send_test=send_test)
+    if fmt == "json":
+        click.echo(json.dumps([f.as_dict() for f in findings], indent=2))
+    else:
+        click.echo(doctor.render_text(findings))
+    if any(f.status == doctor.PROBLEM for f in findings):
+        sys.exit(1)
 
 
 def main() -> None:

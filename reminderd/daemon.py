@@ -28,6 +28,7 @@ from reminderd.config import Config, Medication
 from reminderd.doses import Dose, GiveUp, Remind, Wait
 from reminderd.errors import DoseError, ReminderdError
 from reminderd.notify.base import DEFAULT, SKIP, SNOOZE, TAKEN, Notifier, Reminder
+from reminderd.prescriptions import canonical_of
 from reminderd.schedule import next_local_midnight, slots_between
 from reminderd.store import Store
 from reminderd import systemd
@@ -172,6 +173,7 @@ class Daemon:
         else:
             with self._lock:
                 self.config = config
+                self.store.record_prescription(canonical_of(config), self.now())
                 log.info("config reloaded: %d medication(s)", len(config.medications))
                 self.refresh()
         systemd.notify("READY=1", f"STATUS={self.status_line()}")

@@ -11,7 +11,8 @@ and a bad night could have made it forgotten.
 Each dose is judged as it stood at the night's check-in (the moment answered, or the
 check-in time if answered later or not at all), from its recorded `taken_at`:
 
-- *on time*: taken before bedtime, within `on_time_window` of its due time;
+- *on time*: taken before bedtime, within the on-time window of its due time (the
+  prescription's in force then);
 - *early*: taken before bedtime, more than `on_time_window` before its due time;
 - *late*: taken more than `on_time_window` after due, or during the night;
 - *missed*: not taken by the check-in (skipped, given up on, never answered, or taken
@@ -33,10 +34,9 @@ from datetime import date, datetime, time, timedelta
 from typing import Iterable, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
-from reminderd.analysis import LATE, MISSED, ON_TIME, TAKEN, AnalysisError, DoseOutcome, NightCheckin
+from reminderd.analysis import EARLY, LATE, MISSED, ON_TIME, TAKEN, AnalysisError, DoseOutcome, NightCheckin
 from reminderd.schedule import local_instant
 
-EARLY = "early"
 NIGHT_LABELS = (ON_TIME, EARLY, LATE, MISSED)
 # The worst label of a night's doses is the night's.
 _RANK = {ON_TIME: 0, EARLY: 1, LATE: 2, MISSED: 3}
@@ -65,9 +65,12 @@ class NightLabels:
 def judge_dose(dose: DoseOutcome, begins: datetime, judged_at: datetime,
                on_time_window: timedelta) -> str:
     """on_time / early / late / missed for the night that begins at `begins`, as the dose
-    stood at `judged_at`."""
+    stood at `judged_at`; by the dose's own on-time window (the prescription's then) if it
+    has one."""
     if dose.status != TAKEN or dose.taken_at is None or dose.taken_at > judged_at:
         return MISSED
+    if dose.on_time_window is not None:
+        on_time_window = dose.on_time_window
     if dose.taken_at >= begins or dose.taken_at - dose.due > on_time_window:
         return LATE
     if dose.due - dose.taken_at > on_time_window:

@@ -15,7 +15,7 @@ import math
 import textwrap
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from html import escape
 from typing import Any, Iterable, Sequence
 from zoneinfo import ZoneInfo
@@ -35,7 +35,8 @@ from reminderd.analysis import (
 from reminderd.config import Config, format_slot
 from reminderd.effect import COMPARED, effect
 from reminderd.nights import EARLY, NightLabels, label_nights
-from reminderd.schedule import local_instant, slots_on
+from reminderd.prescriptions import History
+from reminderd.schedule import local_instant
 from reminderd.store import Store
 
 LABEL_NAMES = {ON_TIME: "every dose on time", EARLY: "some early", LATE: "some late", MISSED: "some missed"}
@@ -79,13 +80,19 @@ def build(store: Store, config: Config, since: date, until: date, now: datetime)
     first = since - timedelta(days=2)
     last = until + timedelta(days=1)
     rows = store.dose_outcome_rows(first, last)
-    prn_names = sorted(m.name for m in config.medications if m.as_needed)
-    # An as-needed dose has a "PRN n" slot; the name check also catches the rows of a
-    # medicine that became as-needed later.
-    is_prn = [r[2].startswith("PRN ") or r[0] in prn_names for r in rows]
-    scheduled = [DoseOutcome(*r) for r, prn in zip(rows, is_prn) if not prn]
-    log_begins = store.first_logged_date()
-    scheduled += _not_recorded(config, rows, max(first, log_begins or last + timedelta(days=1)), last, now)
+    history = History.of(store.prescription_rows(), config)
+    # The as-needed medicines prescribed at some time in the period, not those of today.
+    prn_names = sorted({m.name for c in history.between(local_instant(since, time(0, 0), tz),
+                                                        local_instant(until + timedelta(days=1), time(0, 0), tz))
+                        for m in c.medications if m.as_needed})
+    # An as-needed dose has a "PRN n" slot; the prescription of its time also catches the
+    # rows of a medicine that was as-needed then.
+    is_prn = [r[2].startswith("PRN ") or _as_needed_at(history, r[0], r[3]) for r in rows]
+    # Each dose is judged by the on-time window of the prescription in force when it fell due.
+    scheduled = [DoseOutcome(*r, on_time_window=history.at(r[3]).on_time_window)
+                 for r, prn in zip(rows, is_prn) if not prn]
+    log_begins = store.log_begins(tz)
+    scheduled += _not_recorded(history, rows, max(first, log_begins or last + timedelta(days=1)), last, now)
     stored = store.checkins_between(since, until)
     checkins = [NightCheckin(c.night, c.severity, c.frequency, c.woke) for c in stored]
     answered = {c.night: c.answered_at for c in stored}
@@ -110,28 +117,37 @@ def build(store: Store, config: Config, since: date, until: date, now: datetime)
                   _as_needed(taken_prn, prn_names), (until - since).days + 1, format_slot(config.checkin.bedtime))
 
 
-def _not_recorded(config: Config, rows: Sequence[Row], first: date, last: date,
-                  now: datetime) -> list[DoseOutcome]:
-    """Slots of the schedule that fell due with no row in the log, as unanswered doses.
+def _as_needed_at(history: History, medication: str, due: datetime) -> bool:
+    med = history.at(due).medication(medication)
+    return med is not None and med.as_needed
 
-    Which slots a day should have comes cheaply from the prescription in force (the same
-    few sets of slots, day after day); the day is expanded into due instants only when
-    one of them has no row."""
+
+def _not_recorded(history: History, rows: Sequence[Row], first: date, last: date,
+                  now: datetime) -> list[DoseOutcome]:
+    """Slots of the prescription in force that fell due with no row in the log, as
+    unanswered doses.
+
+    Which slots a day should have comes cheaply from the prescription in force all day
+    (the same few sets of slots, day after day); the day is expanded into due instants
+    only when one of them has no row, or slot by slot when the prescription changed that day."""
     have: dict[date, set[tuple[str, str]]] = {}
     for medication, day, slot, *_ in rows:
         have.setdefault(day, set()).add((medication, slot))
     slot_sets: dict[tuple, frozenset[tuple[str, str]]] = {}
     missing = []
     for day in date_range(first, last) if first <= last else []:
-        plan = tuple((m.name, step.times) for m in config.medications if (step := m.step_on(day)) is not None)
-        expected = slot_sets.get(plan)
-        if expected is None:
-            expected = slot_sets[plan] = frozenset((name, format_slot(t)) for name, times in plan for t in times)
         recorded = have.get(day, set())
-        if expected <= recorded:
-            continue
-        missing += [DoseOutcome(s.medication, s.local_date, s.slot, s.due, "pending")
-                    for s in slots_on(config, day) if s.due < now and (s.medication, s.slot) not in recorded]
+        config = history.whole_day(day)
+        if config is not None:
+            plan = tuple((m.name, step.times) for m in config.medications if (step := m.step_on(day)) is not None)
+            expected = slot_sets.get(plan)
+            if expected is None:
+                expected = slot_sets[plan] = frozenset((name, format_slot(t)) for name, times in plan for t in times)
+            if expected <= recorded:
+                continue
+        missing += [DoseOutcome(s.medication, s.local_date, s.slot, s.due, "pending",
+                                on_time_window=history.at(s.due).on_time_window)
+                    for s in history.slots_on(day) if s.due < now and (s.medication, s.slot) not in recorded]
     return missing
 
 
@@ -175,11 +191,11 @@ def _signed(x: float) -> str:
     return "0.0" if text in ("+0.0", "-0.0") else text.replace("-", "\u2212")
 
 
-COUNT_HEADERS = ["due", "taken", "on time", "late", "skipped", "missed", "not recorded", "taken %", "on time %"]
+COUNT_HEADERS = ["due", "taken", "on time", "early", "late", "skipped", "missed", "not recorded", "taken %", "on time %"]
 
 
 def _count_cells(c: DoseCounts) -> list[Any]:
-    return [c.due, c.taken, c.on_time, c.late, c.skipped, c.missed, c.not_recorded,
+    return [c.due, c.taken, c.on_time, c.early, c.late, c.skipped, c.missed, c.not_recorded,
             _percent(c.taken_share), _percent(c.on_time_share)]
 
 

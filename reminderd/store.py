@@ -3,6 +3,7 @@
 - `doses`: one row per (medication, local date, slot), created idempotently.
 - `events`: append-only; every reminder sent, answer and correction, with time and source.
 - `checkins`: one row per night (the date of its evening); a later answer replaces it.
+- `prescriptions`: each prescription (canonical JSON) with the UTC instant it came into force.
 - `meta`: marks the file as reminderd's, so a foreign database is never written to.
 - the schema version is SQLite's `user_version`; migrations run in order at open.
 
@@ -16,11 +17,12 @@ which keeps `reminderd take` quick on an up-to-date log.
 from __future__ import annotations
 
 import json
+import math
 import os
 import sqlite3
 import threading
 from contextlib import contextmanager
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timezone, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
@@ -42,6 +44,7 @@ DOSE_FIELDS = (
 )
 # What an answer changes on a dose row, and so what an undo restores.
 ANSWER_FIELDS = ("status", "taken_at", "via", "late_minutes", "snoozed_until", "reason", "answered_at")
+MAX_TABLETS = 1_000_000  # more than anyone keeps: a typo, or a value that would break the counts
 UNDOABLE = ("taken", "skipped", "snoozed", "corrected")
 _INSTANTS = ("due", "taken_at", "snoozed_until", "last_reminded_at", "answered_at")
 
@@ -109,8 +112,19 @@ def _migrate_3(db: Any) -> None:
     db["supply"].create_index(["medication", "at"])
 
 
+def _migrate_4(db: Any) -> None:
+    """The prescription history: each prescription (canonical JSON) from the instant it
+    came into force, so that the past is judged by what was prescribed then."""
+    db["prescriptions"].create(
+        {"id": int, "in_force_from": str, "prescription": str},
+        pk="id",
+        not_null={"in_force_from", "prescription"},
+    )
+    db["prescriptions"].create_index(["in_force_from"])
+
+
 # Each entry upgrades the schema by one version; never edit one that has shipped.
-MIGRATIONS = [_migrate_1, _migrate_2, _migrate_3]
+MIGRATIONS = [_migrate_1, _migrate_2, _migrate_3, _migrate_4]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -147,7 +161,12 @@ class Store:
         checked; `integrity_check` also reads every page (PRAGMA quick_check), which the
         daemon does at start and a quick CLI command skips: it grows with the log."""
         path = Path(path)
-        _prepare_private_file(path)
+        _check_writable(path)
+        try:
+            _prepare_private_file(path)
+        except OSError as err:  # a folder that cannot be made: a file in the way, no permission
+            raise StoreError(f"{path} cannot be used as the dose log: {err.strerror} ({err.filename}); "
+                             "nothing was changed. Pass another file with --db") from None
         try:
             conn = sqlite3.connect(
                 path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
@@ -156,6 +175,8 @@ class Store:
             store._check_and_migrate(integrity_check)
             _make_private(path)
         except sqlite3.DatabaseError as err:
+            if "readonly" in str(err):
+                raise StoreError(f"{path} is read-only ({err}); {READ_ONLY_HINT}") from None
             raise StoreError(
                 f"{path} cannot be used as the dose log ({err}); it was left untouched. "
                 "Move it aside or pass another file with --db"
@@ -331,6 +352,10 @@ class Store:
     # --- supply --------------------------------------------------------------------
 
     def add_supply(self, medication: str, change: float, kind: str, at: datetime, note: str | None = None) -> None:
+        # The last guard: infinity or NaN in the log would break every later count.
+        if not (isinstance(change, (int, float)) and math.isfinite(change) and abs(change) <= MAX_TABLETS):
+            raise UsageError(f"{change!r} tablets is not valid; expected a number from {-MAX_TABLETS:g} "
+                             f"to {MAX_TABLETS:g}")
         with self.write():
             self.conn.execute("INSERT INTO supply (medication, at, change, kind, note) VALUES (?, ?, ?, ?, ?)",
                               (medication, iso(at), change, kind, note))
@@ -428,18 +453,42 @@ class Store:
             )
             return [_row_to_checkin(row) for row in cursor]
 
+    # --- the prescription history -----------------------------------------------
+
+    def record_prescription(self, text: str, now: datetime) -> bool:
+        """Record a prescription (canonical JSON) as in force from `now`, unless it is the
+        one recorded last. Returns whether it was recorded."""
+        with self.write():
+            last = self.conn.execute(
+                "SELECT prescription FROM prescriptions ORDER BY in_force_from DESC, id DESC LIMIT 1").fetchone()
+            if last is not None and last[0] == text:
+                return False
+            self.conn.execute("INSERT INTO prescriptions (in_force_from, prescription) VALUES (?, ?)",
+                              (iso(now), text))
+            return True
+
+    def prescription_rows(self) -> list[tuple[datetime, str]]:
+        """(instant it came into force, canonical JSON) of every recorded prescription, oldest first."""
+        with self._lock:
+            rows = self.conn.execute(
+                "SELECT in_force_from, prescription FROM prescriptions ORDER BY in_force_from, id").fetchall()
+        return [(from_iso(at), text) for at, text in rows]
+
     # --- the whole log: where it begins, export and import -----------------------
 
     # Every table that holds the user's records, parents first (events point at doses).
-    LOG_TABLES = ("doses", "events", "checkins", "supply")
+    LOG_TABLES = ("doses", "events", "checkins", "supply", "prescriptions")
 
-    def first_logged_date(self) -> date | None:
-        """The first local date with a dose row or a check-in: where the log begins."""
+    def log_begins(self, tz: tzinfo) -> date | None:
+        """Where the log begins: the local date of the first prescription recorded or the
+        first dose row written, whichever came first. By when rows were written, not the
+        dates they are about: a back-filled check-in or an edit of an old date never
+        moves it."""
         with self._lock:
             first = self.conn.execute(
-                "SELECT min(day) FROM (SELECT min(local_date) AS day FROM doses"
-                " UNION ALL SELECT min(night) FROM checkins)").fetchone()[0]
-        return None if first is None else date.fromisoformat(first)
+                "SELECT min(at) FROM (SELECT min(in_force_from) AS at FROM prescriptions"
+                " UNION ALL SELECT min(created_at) FROM doses)").fetchone()[0]
+        return None if first is None else from_iso(first).astimezone(tz).date()
 
     def table_columns(self, table: str) -> list[tuple[str, str, bool]]:
         """(name, declared type, NOT NULL) of each column of a log table, in table order."""
@@ -463,12 +512,16 @@ class Store:
     def restore(self, tables: dict[str, list[dict[str, Any]]]) -> None:
         """Put exported rows back, ids and all, into an empty log: all of it or nothing.
 
-        Refused (UsageError) when the log already holds a record: merging two logs could
-        make two rows of one dose. The check is inside the write transaction, so a
+        Refused (UsageError) when the log already holds a dose, event, check-in or supply
+        row: merging two logs could make two rows of one dose. The check is inside the write transaction, so a
         daemon writing meanwhile cannot slip a row in between.
         """
         with self.write():
-            held = {t: n for t, n in self.row_counts().items() if n}
+            # Prescriptions recorded by the command that opened this new log are no record
+            # of the past: a file that brings its own history replaces them.
+            held = {t: n for t, n in self.row_counts().items() if n and t != "prescriptions"}
+            if not held and tables.get("prescriptions"):
+                self.conn.execute("DELETE FROM prescriptions")
             if held:
                 counts = ", ".join(f"{n} {t}" for t, n in held.items())
                 raise UsageError(f"{self.path} is not empty (it holds {counts}); import restores only "
@@ -535,6 +588,24 @@ def _dose_to_row(dose: Dose) -> dict[str, Any]:
         values[key] = iso(values[key])
     values["local_date"] = dose.local_date.isoformat()
     return values
+
+
+READ_ONLY_HINT = ("reminderd writes every answer to the dose log, so it must be writable. Nothing was "
+                  "changed; make it writable or pass another file with --db")
+
+
+def _check_writable(path: Path) -> None:
+    """Say what is wrong with a path that cannot be the log, before SQLite says something
+    vaguer ("unable to open database file", or a read-only file taken for a damaged one)."""
+    if path.is_dir():
+        raise StoreError(f"{path} is a folder; expected the dose log's file. Pass another file with --db")
+    if path.exists() and not os.access(path, os.W_OK):
+        raise StoreError(f"{path} is read-only; {READ_ONLY_HINT}")
+    folder = path.parent
+    if folder.is_dir() and not os.access(folder, os.W_OK):
+        raise StoreError(f"the folder {folder} is read-only; SQLite writes its -wal and -shm files beside "
+                         f"the log {path.name}, so it must be writable. Nothing was changed; pass another "
+                         "file with --db")
 
 
 def _prepare_private_file(path: Path) -> None:

@@ -93,14 +93,16 @@ def test_adherence_counts(pattern, slots, now_day, now_slot, expected):
 
 @pytest.mark.parametrize(
     "minutes, outcome",
-    [(0, "on_time"), (60, "on_time"), (61, "late"), (-60, "on_time"), (-61, "late")],
+    [(0, "on_time"), (60, "on_time"), (61, "late"), (-60, "on_time"), (-61, "early")],
     ids=["exact", "+60 min", "+61 min", "-60 min", "-61 min"],
 )
 def test_on_time_window_is_inclusive_both_sides(minutes, outcome):
+    """A dose taken more than the window before it was due is early, not late."""
     now = at(MONDAY, "23:00")
     result = adherence([dose(MONDAY, "12:00", late=minutes)], MONDAY, MONDAY, now, tz=LONDON)
-    expected = (1, 0) if outcome == "on_time" else (0, 1)
-    assert (result.total.on_time, result.total.late) == expected
+    counts = {"on_time": result.total.on_time, "early": result.total.early, "late": result.total.late}
+    assert counts == {k: int(k == outcome) for k in counts}
+    assert result.total.taken == 1
 
 
 def test_breakdown_by_medication_slot_and_weekday():

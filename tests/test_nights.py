@@ -151,3 +151,13 @@ def test_windows_tile_a_year_of_nights_on_the_wall_clock():
     assert all(end == next_start for (_, end), (next_start, _) in zip(windows, windows[1:]))
     lengths = Counter(end - start for start, end in windows)
     assert lengths == {timedelta(hours=24): 364, timedelta(hours=23): 1, timedelta(hours=25): 1}
+
+
+def test_a_dose_is_judged_by_the_on_time_window_of_its_prescription():
+    due = at(FRIDAY, "14:00")
+    wide = DoseOutcome("gabapentin", FRIDAY, "14:00", due, "taken", due + timedelta(minutes=90),
+                       on_time_window=timedelta(hours=2))
+    assert label([wide]) == "on_time"
+    assert label([wide], on_time_window=timedelta(hours=2)) == "on_time"
+    narrow = DoseOutcome("gabapentin", FRIDAY, "14:00", due, "taken", due + timedelta(minutes=90))
+    assert label([narrow]) == "late"

@@ -26,6 +26,7 @@ import pytest
 from reminderd import doses as rules
 from reminderd.checkin import Checkin
 from reminderd.config import load_config
+from reminderd.prescriptions import canonical_of
 from reminderd.schedule import Slot, local_instant
 from reminderd.store import Store
 from tests.conftest import Cli, config_text
@@ -48,6 +49,8 @@ def write_log(cli: Cli, first: date, days: list[str], severity: dict[int, int],
     med = config.medication(medication)
     store = Store.open(cli.db)
     now = datetime(2026, 11, 30, tzinfo=UTC)
+    # As the daemon does when it first opens the log: the prescription, from the first day.
+    store.record_prescription(canonical_of(config), local_instant(first, time(0, 0), config.timezone))
     for i, marks in enumerate(days):
         day = first + timedelta(days=i)
         for slot, mark in zip(SLOTS, marks):
@@ -166,9 +169,9 @@ def test_text_report_sections(ten_days: Cli) -> None:
                     "MISSED DOSES AND THE NEXT NIGHT"):
         assert heading in lines
     row = next(line for line in lines if line.startswith("all doses"))
-    assert row.split() == ["all", "doses", "30", "26", "24", "2", "1", "1", "2", "87%", "80%"]
+    assert row.split() == ["all", "doses", "30", "26", "24", "0", "2", "1", "1", "2", "87%", "80%"]
     slot = next(line for line in lines if line.startswith("22:00"))
-    assert slot.split()[1:8] == ["10", "7", "7", "0", "0", "1", "2"]
+    assert slot.split()[1:9] == ["10", "7", "7", "0", "0", "0", "1", "2"]
     assert "Median lateness: +5 min (taken doses; early is negative)" in lines
     assert "Streak of days with every dose taken: 2 days now; longest 3 days" in lines
     assert "Days with a missed, skipped or unrecorded dose: 4" in lines
@@ -234,7 +237,7 @@ def test_export_import_export_is_byte_identical(ten_days: Cli, tmp_path: Path) -
     assert out.stdout == f"Exported the log to {first}.\n"
     assert first.stat().st_mode & 0o077 == 0  # health data: the user's alone
     exported = json.loads(first.read_text())
-    assert (exported["format"], exported["version"]) == ("reminderd-export", 1)
+    assert (exported["format"], exported["version"]) == ("reminderd-export", 2)
     assert [len(exported[t]) for t in ("doses", "checkins", "supply")] == [33, 9, 2] and exported["events"]
     assert exported["supply"][0]["change"] == 90.0
 
@@ -270,17 +273,17 @@ def corrupt(text: str, change) -> str:
 
 
 @pytest.mark.parametrize("damage, message", [
-    (lambda text: text[: len(text) // 2], "  - not JSON: "),
-    (lambda text: "[1, 2]", '  - not a reminderd export: expected an object with "format": "reminderd-export"'),
+    (lambda text: text[: len(text) // 2], ": not JSON: "),
+    (lambda text: "[1, 2]", ': not a reminderd export: expected an object with "format": "reminderd-export"'),
     (lambda text: corrupt(text, lambda d: d["checkins"][0].update(severity="high")),
-     '  - checkins[0].severity: "high" is not valid; expected a whole number\n'),
-    (lambda text: corrupt(text, lambda d: d["doses"][2].pop("due")), "  - doses[2]: missing due\n"),
+     'checkins[0].severity: "high" is not valid; expected a whole number\n'),
+    (lambda text: corrupt(text, lambda d: d["doses"][2].pop("due")), "doses[2]: missing due\n"),
     (lambda text: corrupt(text, lambda d: d["events"][0].update(dose_id=999)),
-     "  - events[0].dose_id: 999 is not the id of any dose in the file\n"),
-    (lambda text: corrupt(text, lambda d: d["doses"][1].update(id=1)), "  - doses[1].id: 1 is used twice"),
-    (lambda text: corrupt(text, lambda d: d.update(version=9)), "  - version: 9 is not valid; expected 1\n"),
+     "events[0].dose_id: 999 is not the id of any dose in the file\n"),
+    (lambda text: corrupt(text, lambda d: d["doses"][1].update(id=1)), "doses[1].id: 1 is used twice"),
+    (lambda text: corrupt(text, lambda d: d.update(version=9)), "version: 9 is not valid; expected 1 or 2\n"),
     (lambda text: corrupt(text, lambda d: d["doses"][0].update(status=None)),
-     "  - doses[0].status: null is not valid; expected a value (this column may not be empty)\n"),
+     "doses[0].status: null is not valid; expected a value (this column may not be empty)\n"),
 ], ids=["truncated", "not an export", "bad type", "missing column", "unknown dose", "duplicate id",
         "version", "null"])
 def test_a_damaged_import_file_is_refused_with_what_is_wrong(ten_days: Cli, tmp_path: Path, damage, message: str) -> None:
@@ -290,11 +293,12 @@ def test_a_damaged_import_file_is_refused_with_what_is_wrong(ten_days: Cli, tmp_
     fresh = tmp_path / "fresh.db"
     out = ten_days("--db", str(fresh), "import", str(backup))
     assert out.returncode == 2
-    assert out.stderr.startswith(f"reminderd: {backup} cannot be imported; nothing was changed:\n")
+    assert out.stderr.startswith(f"reminderd: {backup} cannot be imported, nothing was changed: ")
+    assert out.stderr.count("\n") == 1  # one line
     assert message in out.stderr
     conn = sqlite3.connect(fresh)
     assert [conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-            for t in ("doses", "events", "checkins", "supply")] == [0, 0, 0, 0]
+            for t in ("doses", "events", "checkins", "supply", "prescriptions")] == [0, 0, 0, 0, 0]
     conn.close()
 
 

@@ -1,0 +1,449 @@
+"""`reminderd doctor`: a check of the whole chain, from the config to the screen.
+
+Each check is one small function that looks at one part (the config, the log, the
+notification server, the systemd user service, logind and the screen saver, the clock,
+the time zone) and returns `Finding`s: what was found, and for a problem, what is wrong
+in plain words and what to do about it. Looking is kept apart from judging where the
+judging has rules (`judge_*`), so the rules are tested with plain values.
+
+Nothing here writes: the log is opened read-only, and a notification is sent only when
+asked (`--notify`). The daemon runs the cheap checks at start and logs what is wrong.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import stat
+import subprocess
+import threading
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Callable, Mapping
+
+OK, WARNING, PROBLEM = "ok", "warning", "problem"
+DBUS_TIMEOUT_S = 3.0
+SUBPROCESS_TIMEOUT_S = 10.0
+IMPORT_ENVIRONMENT = "systemctl --user import-environment DISPLAY WAYLAND_DISPLAY DBUS_SESSION_BUS_ADDRESS"
+SCREEN_SAVERS = ("org.freedesktop.ScreenSaver", "org.gnome.ScreenSaver", "org.mate.ScreenSaver",
+                 "org.cinnamon.ScreenSaver", "org.xfce.ScreenSaver")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What one check found. `problem` and `fix` are set for a warning or a problem."""
+
+    check: str
+    status: str  # OK, WARNING (works, but less well) or PROBLEM (reminders may not reach you)
+    found: str
+    problem: str = ""
+    fix: str = ""
+
+    def as_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+
+def ok(check: str, found: str) -> Finding:
+    return Finding(check, OK, found)
+
+
+# --- the config ----------------------------------------------------------------------------
+
+
+def check_config(path: Path, load: Callable | None = None):
+    """(Finding, Config or None). A missing file is a warning: the daemon then runs the example."""
+    from reminderd.config import load_config
+    from reminderd.errors import ConfigError
+
+    if not path.exists():
+        return Finding("config", WARNING, f"no config file at {path}",
+                       "The daemon would remind of the example config's medication, not yours.",
+                       "Write yours with: reminderd init"), None
+    try:
+        config = (load or load_config)(path)
+    except ConfigError as err:
+        return Finding("config", PROBLEM, f"{path} cannot be used",
+                       "The daemon will not start with this config (a running one keeps the previous "
+                       "config):\n" + "\n".join(f"- {p}" for p in err.problems),
+                       f"Correct the settings named above, then check again with: reminderd check-config {path}"), None
+    meds = ", ".join(m.name for m in config.medications)
+    return ok("config", f"{path}: {len(config.medications)} medication(s) ({meds})"), config
+
+
+# --- the log ---------------------------------------------------------------------------------
+
+
+def judge_log_modes(folder_mode: int, file_modes: Mapping[str, int]) -> list[str]:
+    """What is wrong with the log's permissions: the folder 0700, the files 0600 or tighter."""
+    wrong = []
+    if folder_mode & 0o077:
+        wrong.append(f"its folder is {oct(folder_mode)[2:]} (others can look in; expected 700)")
+    for name, mode in file_modes.items():
+        if mode & 0o077:
+            wrong.append(f"{name} is {oct(mode)[2:]} (others can read it; expected 600)")
+    return wrong
+
+
+def check_log_permissions(path: Path) -> Finding:
+    folder_mode = stat.S_IMODE(path.parent.stat().st_mode)
+    files = {p.name: stat.S_IMODE(p.stat().st_mode)
+             for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")) if p.exists()}
+    wrong = judge_log_modes(folder_mode, files)
+    if wrong:
+        return Finding("log permissions", PROBLEM, "; ".join(wrong),
+                       "The dose log is health data and other users of this machine can read it.",
+                       f"chmod 700 {path.parent} && chmod 600 {path}*")
+    return ok("log permissions", "folder 700, files 600")
+
+
+def check_log(path: Path) -> list[Finding]:
+    """Integrity (quick_check), whose file it is, its schema version; opened read-only."""
+    from reminderd.store import APP, SCHEMA_VERSION
+
+    if not path.exists():
+        return [Finding("log", WARNING, f"no dose log at {path} yet",
+                        "Nothing has been recorded yet.",
+                        "It is created when the daemon first starts: reminderd run (or install-service)")]
+    findings = [check_log_permissions(path)]
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
+    except sqlite3.Error as err:
+        return [Finding("log", PROBLEM, f"{path} cannot be opened ({err})",
+                        "Nothing can be recorded.", "Check the file's owner and permissions")] + findings
+    try:
+        check = "; ".join(r[0] for r in conn.execute("PRAGMA quick_check(5)"))
+        if check != "ok":
+            return [Finding("log", PROBLEM, f"{path} is damaged (quick_check: {check})",
+                            "The daemon refuses to use a damaged log, so nothing is reminded or recorded.",
+                            f"Stop the daemon, keep a copy, then try: sqlite3 {path} '.recover' | sqlite3 recovered.db "
+                            "and start with --db recovered.db (or move the file aside to start a new log)")] + findings
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        app = conn.execute("SELECT value FROM meta WHERE key='app'").fetchone() if "meta" in tables else None
+    except sqlite3.DatabaseError as err:
+        return [Finding("log", PROBLEM, f"{path} cannot be read as a database ({err})",
+                        "The daemon refuses to use it, so nothing is reminded or recorded.",
+                        "Move it aside (keep it) and start again, or pass another file with --db")] + findings
+    finally:
+        conn.close()
+    if tables and (app is None or app[0] != APP):
+        return [Finding("log", PROBLEM, f"{path} is an SQLite database reminderd did not make",
+                        "reminderd will not write to it.", "Pass another file with --db")] + findings
+    if version > SCHEMA_VERSION:
+        return [Finding("log", PROBLEM, f"schema version {version}, newer than this reminderd ({SCHEMA_VERSION})",
+                        "A newer reminderd wrote this log; this one cannot use it.", "Upgrade reminderd")] + findings
+    if version < SCHEMA_VERSION:
+        return [Finding("log", OK, f"{path}: intact, schema version {version}; the daemon upgrades it to "
+                        f"{SCHEMA_VERSION} when it starts")] + findings
+    return [ok("log", f"{path}: intact, schema version {version}")] + findings
+
+
+# --- D-Bus -----------------------------------------------------------------------------------
+
+
+def _dbus_calls(bus: str, messages: list) -> list[tuple]:
+    """Send method calls on one new connection to `bus` ("SESSION", "SYSTEM" or an
+    address) and return their unwrapped replies; raises on any failure."""
+    from jeepney.io.blocking import open_dbus_connection
+    from jeepney.wrappers import unwrap_msg
+
+    with open_dbus_connection(bus=bus) as conn:
+        return [unwrap_msg(conn.send_and_get_reply(msg, timeout=DBUS_TIMEOUT_S)) for msg in messages]
+
+
+def _has_owner(bus: str, names: tuple[str, ...]) -> list[bool]:
+    from jeepney import message_bus
+
+    return [bool(r[0]) for r in _dbus_calls(bus, [message_bus.NameHasOwner(n) for n in names])]
+
+
+# --- the notification server --------------------------------------------------------------
+
+
+def judge_notification_server(info: tuple, capabilities: list[str], backend: str) -> Finding:
+    """Name, vendor, version; whether it shows buttons and keeps notifications."""
+    name, vendor, version = info[0], info[1], info[2]
+    actions = "actions" in capabilities
+    persistence = "persistence" in capabilities
+    found = (f"{name} {version} by {vendor}: {'shows buttons' if actions else 'NO buttons'}, "
+             f"{'keeps notifications until dismissed' if persistence else 'no persistence (reminders are repeated instead)'}")
+    if backend in ("log", "plyer"):
+        return Finding("notifications", WARNING, found + f"; but the config says backend = \"{backend}\"",
+                       "Reminders do not use this server's buttons.",
+                       'Set backend = "auto" under [notifications] in the config')
+    if not actions:
+        return Finding("notifications", WARNING, found,
+                       "Reminders appear without Taken / Snooze / Skip buttons; the text says how to answer.",
+                       "Answer from a terminal (reminderd take, skip, snooze), or use a server with actions "
+                       "(dunst, GNOME Shell, KDE Plasma, xfce4-notifyd, mako)")
+    return ok("notifications", found)
+
+
+def check_notifications(backend: str = "auto", send_test: bool = False, bus: str = "SESSION") -> Finding:
+    from jeepney import message_bus, new_method_call
+    from jeepney.io.blocking import open_dbus_connection
+    from jeepney.wrappers import unwrap_msg
+
+    from reminderd.notify.dbus import NOTIFICATIONS, SERVER
+
+    if bus == "SESSION" and not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
+        return Finding("notifications", PROBLEM, "no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set)",
+                       "No desktop notification can be shown from here.",
+                       "Run it inside your desktop session; for the service: " + IMPORT_ENVIRONMENT)
+    try:
+        conn = open_dbus_connection(bus=bus)
+    except Exception as err:  # jeepney raises KeyError, ValueError, OSError… for a bus it cannot reach
+        return Finding("notifications", PROBLEM, f"cannot reach the D-Bus session bus ({err!r})",
+                       "No desktop notification can be shown from here.",
+                       "Run it inside your desktop session; for the service: " + IMPORT_ENVIRONMENT)
+    try:
+        with conn:
+            def call(msg) -> tuple:
+                return unwrap_msg(conn.send_and_get_reply(msg, timeout=DBUS_TIMEOUT_S))
+
+            if not call(message_bus.NameHasOwner(SERVER))[0]:
+                return Finding("notifications", PROBLEM, "no notification server on the session bus",
+                               "Reminders cannot be shown on screen; the daemon would only write them to its log.",
+                               "Start a notification server (your desktop's, or dunst or mako), or log in to a "
+                               "desktop session")
+            capabilities = list(call(new_method_call(NOTIFICATIONS, "GetCapabilities"))[0])
+            try:
+                info = call(new_method_call(NOTIFICATIONS, "GetServerInformation"))
+            except Exception:  # optional in practice: some small servers lack it
+                info = ("an unnamed server", "an unknown vendor", "(version unknown)")
+            sent = call(new_method_call(NOTIFICATIONS, "Notify", "susssasa{sv}i", (
+                "reminderd", 0, "", "reminderd doctor",
+                "A test notification: if you can read this, reminders reach your screen.", [],
+                {"urgency": ("y", 1)}, -1)))[0] if send_test else None
+    except Exception as err:  # DBusErrorResponse, a time-out, the bus closing
+        return Finding("notifications", PROBLEM, f"the notification server does not answer ({err!r})",
+                       "Reminders may not be shown on screen.",
+                       "Restart your notification server, or log out and in again")
+    finding = judge_notification_server(info, capabilities, backend)
+    if sent is not None:
+        finding = Finding(finding.check, finding.status, finding.found + f"; test notification sent (id {sent})",
+                          finding.problem, finding.fix)
+    return finding
+
+
+# --- the systemd user service ------------------------------------------------------------
+
+
+def _systemctl(*args: str) -> subprocess.CompletedProcess | None:
+    if not shutil.which("systemctl"):
+        return None
+    try:
+        return subprocess.run(["systemctl", "--user", *args], capture_output=True, text=True,
+                              timeout=SUBPROCESS_TIMEOUT_S, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+
+
+def parse_properties(text: str) -> dict[str, str]:
+    """`KEY=value` lines (systemctl show, show-environment) into a dict."""
+    pairs = (line.partition("=") for line in text.splitlines() if "=" in line)
+    return {key: value for key, _, value in pairs}
+
+
+def judge_session_environment(env: Mapping[str, str], whose: str) -> Finding:
+    """A reminder needs a display and the session bus in the environment it runs in."""
+    missing = []
+    if not env.get("DISPLAY") and not env.get("WAYLAND_DISPLAY"):
+        missing.append("DISPLAY or WAYLAND_DISPLAY")
+    if not env.get("DBUS_SESSION_BUS_ADDRESS"):
+        missing.append("DBUS_SESSION_BUS_ADDRESS")
+    if missing:
+        return Finding("service environment", PROBLEM, f"{whose} has no {' and no '.join(missing)}",
+                       "The daemon started by systemd cannot reach your desktop, so reminders never appear.",
+                       f"Run once in your desktop session: {IMPORT_ENVIRONMENT} (or dbus-update-activation-"
+                       "environment --systemd --all in your session start-up), then: systemctl --user restart reminderd")
+    shown = ", ".join(f"{k}={env[k]}" for k in ("DISPLAY", "WAYLAND_DISPLAY") if env.get(k))
+    return ok("service environment", f"{whose} has {shown} and a session bus")
+
+
+def judge_service(props: Mapping[str, str]) -> Finding:
+    load, enabled, active = props.get("LoadState", ""), props.get("UnitFileState", ""), props.get("ActiveState", "")
+    found = f"reminderd.service: {load or '?'}, {enabled or '?'}, {active or '?'}"
+    if load != "loaded":
+        return Finding("service", PROBLEM, "reminderd.service is not installed",
+                       "Nothing starts the daemon when you log in.", "Install it with: reminderd install-service")
+    if enabled not in ("enabled", "enabled-runtime", "linked", "linked-runtime", "static"):
+        return Finding("service", PROBLEM, found, "The daemon will not start at your next login.",
+                       "systemctl --user enable --now reminderd")
+    if active != "active":
+        return Finding("service", PROBLEM, found, "The daemon is not running now: no dose is reminded.",
+                       "systemctl --user start reminderd; if it stops again: journalctl --user -u reminderd")
+    return ok("service", found)
+
+
+def check_service() -> list[Finding]:
+    env = _systemctl("show-environment")
+    if env is None or env.returncode != 0:
+        why = "systemctl is not installed" if env is None else (env.stderr.strip().splitlines() or ["?"])[-1]
+        return [Finding("service", WARNING, f"no systemd user manager here ({why})",
+                        "reminderd cannot run as a systemd user service in this session; it runs only while "
+                        "something else keeps `reminderd run` going.",
+                        "Start `reminderd run` from your desktop session's autostart, or log in to a session with "
+                        "systemd --user")]
+    shown = _systemctl("show", "reminderd.service", "-p", "LoadState", "-p", "UnitFileState", "-p", "ActiveState")
+    props = parse_properties(shown.stdout) if shown is not None and shown.returncode == 0 else {}
+    return [judge_service(props), judge_session_environment(parse_properties(env.stdout), "the systemd user manager")]
+
+
+# --- logind, the screen saver ------------------------------------------------------------
+
+
+def check_logind(bus: str = "SYSTEM") -> Finding:
+    try:
+        (present,) = _has_owner(bus, ("org.freedesktop.login1",))
+    except Exception as err:
+        present, why = False, f"no system bus ({err!r})"
+    else:
+        why = "org.freedesktop.login1 is not on the system bus"
+    if present:
+        return ok("logind", "org.freedesktop.login1 answers: a resume from suspend is heard at once")
+    return Finding("logind", WARNING, why,
+                   "A resume from suspend is not announced; the daemon notices it by the clock within seconds.",
+                   "Nothing to do unless reminders come late after a suspend")
+
+
+def check_screen_saver(bus: str = "SESSION") -> Finding:
+    try:
+        present = [name for name, has in zip(SCREEN_SAVERS, _has_owner(bus, SCREEN_SAVERS)) if has]
+    except Exception as err:
+        return Finding("screen saver", WARNING, f"cannot ask the session bus ({err!r})",
+                       "Whether the screen is locked cannot be told.", "Run doctor inside your desktop session")
+    if present:
+        return ok("screen saver", "interface found: " + ", ".join(present))
+    return ok("screen saver", "no screen-saver interface on the session bus (reminders do not depend on one)")
+
+
+# --- the clock and the time zone -----------------------------------------------------------
+
+
+def judge_clock(synchronised: bool | None, why: str = "") -> Finding:
+    if synchronised is None:
+        return Finding("clock", WARNING, f"whether the clock is synchronised cannot be told ({why})",
+                       "A clock that drifts makes reminders early or late.",
+                       "Check it with: timedatectl (NTPSynchronized should be yes)")
+    if not synchronised:
+        return Finding("clock", PROBLEM, "the clock is not synchronised (NTPSynchronized=no)",
+                       "Reminders and the times in the log follow this clock; it may be wrong.",
+                       "Turn synchronisation on: timedatectl set-ntp true (then check with: timedatectl)")
+    return ok("clock", "synchronised (NTPSynchronized=yes)")
+
+
+def check_clock(bus: str = "SYSTEM") -> Finding:
+    """timedated's NTPSynchronized, over D-Bus; `timedatectl show` when that fails."""
+    from jeepney import DBusAddress, Properties
+
+    address = DBusAddress("/org/freedesktop/timedate1", bus_name="org.freedesktop.timedate1",
+                          interface="org.freedesktop.timedate1")
+    try:
+        ((_signature, value),) = _dbus_calls(bus, [Properties(address).get("NTPSynchronized")])
+        return judge_clock(bool(value))
+    except Exception as err:
+        why = f"timedated did not answer: {err!r}"
+    shown = shutil.which("timedatectl") and subprocess.run(
+        ["timedatectl", "show", "-p", "NTPSynchronized", "--value"], capture_output=True, text=True,
+        timeout=SUBPROCESS_TIMEOUT_S, stdin=subprocess.DEVNULL)
+    if shown and shown.returncode == 0 and shown.stdout.strip() in ("yes", "no"):
+        return judge_clock(shown.stdout.strip() == "yes")
+    return judge_clock(None, why)
+
+
+def judge_zone(config_zone: str | None, from_system: bool, machine_zone: str) -> Finding:
+    if config_zone is None:
+        return ok("time zone", f"{machine_zone} (the machine's)")
+    if from_system:
+        return ok("time zone", f"{config_zone} (the machine's; reminders follow it when you travel)")
+    if config_zone != machine_zone:
+        return Finding("time zone", WARNING, f"the config says {config_zone}, the machine {machine_zone}",
+                       f"Reminders follow {config_zone}, not the clock on your screen.",
+                       "If you moved, remove `timezone` from the config (then the machine's zone is used) "
+                       "or set it to where you are")
+    return ok("time zone", f"{config_zone} (the config's and the machine's)")
+
+
+# --- all of them -----------------------------------------------------------------------------
+
+
+def run_checks(config_path: Path, db_path: Path, send_test: bool = False) -> list[Finding]:
+    """Every check, in the order a reminder travels."""
+    from reminderd.config import system_zone_name
+
+    config_finding, config = check_config(config_path)
+    findings = [config_finding]
+    findings += check_log(db_path)
+    backend = config.notifications.backend if config is not None else "auto"
+    findings.append(check_notifications(backend, send_test))
+    findings += check_service()
+    findings.append(check_logind())
+    findings.append(check_screen_saver())
+    findings.append(check_clock())
+    machine = system_zone_name()
+    findings.append(judge_zone(config.timezone.key if config else None,
+                               config.zone_from_system if config else True, machine))
+    findings += check_push(config)
+    return findings
+
+
+def check_push(config) -> list[Finding]:
+    """Push and contact URLs: not part of this reminderd's config yet."""
+    if config is None or getattr(config, "push", None) is None:
+        return [ok("push", "no push or contact URLs configured")]
+    return []
+
+
+def startup_checks(db_path: Path, env: Mapping[str, str], backend: str) -> list[Finding]:
+    """The cheap checks the daemon runs at start (no subprocess, short D-Bus calls);
+    the config and the log's integrity it has already checked itself."""
+    findings = [check_log_permissions(db_path), judge_session_environment(env, "the daemon's environment")]
+    if backend in ("auto", "dbus"):
+        findings.append(check_notifications(backend))
+    findings.append(check_clock())
+    return [f for f in findings if f.status != OK]
+
+
+def log_startup_problems(db_path: Path, backend: str) -> threading.Thread:
+    """Run the start-up checks on a thread of their own (a slow bus never delays the
+    first reminder) and log each warning and problem with what to do."""
+    import logging
+
+    log = logging.getLogger("reminderd")
+
+    def run() -> None:
+        try:
+            findings = startup_checks(db_path, dict(os.environ), backend)
+        except Exception:  # a self-check that fails must not stop the daemon
+            log.exception("doctor: the start-up self-check failed")
+            return
+        for f in findings:
+            log.warning("doctor: %s %s: %s. %s What to do: %s", f.status, f.check, f.found,
+                        " ".join(f.problem.splitlines()), f.fix)
+        if findings:
+            log.warning("doctor: run `reminderd doctor` for the whole check")
+
+    thread = threading.Thread(target=run, name="doctor", daemon=True)
+    thread.start()
+    return thread
+
+
+def render_text(findings: list[Finding]) -> str:
+    mark = {OK: "ok     ", WARNING: "WARNING", PROBLEM: "PROBLEM"}
+    lines = []
+    for f in findings:
+        lines.append(f"{mark[f.status]} {f.check}: {f.found}")
+        if f.status != OK:
+            lines += [f"        {line}" for line in f.problem.splitlines()]
+            lines.append(f"        What to do: {f.fix}")
+    problems = [f for f in findings if f.status == PROBLEM]
+    warnings = [f for f in findings if f.status == WARNING]
+    if problems:
+        lines.append(f"\n{len(problems)} problem(s): " + ", ".join(f.check for f in problems))
+    elif warnings:
+        lines.append(f"\nNo problem; {len(warnings)} warning(s): " + ", ".join(f.check for f in warnings))
+    else:
+        lines.append("\nAll well.")
+    return "\n".join(lines)
