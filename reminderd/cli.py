@@ -8,9 +8,8 @@ from __future__ import annotations
 import functools
 import os
 import sqlite3
-import re
 import sys
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable
 
@@ -19,23 +18,30 @@ import click
 from reminderd import paths
 from reminderd.config import Config, format_duration, load_config
 from reminderd.errors import ConfigError, ReminderdError, UsageError
+from reminderd.typed import WHEN_HELP, TypedTime
 
 UTC = timezone.utc
-WHEN_HELP = 'a time today "HH:MM" or a date and time "YYYY-MM-DD HH:MM"'
 
 
 class App:
     """What every command needs, found once: config and log paths, the clock."""
 
-    def __init__(self, config_option: str | None, db_option: str | None) -> None:
+    def __init__(self, config_option: str | None, db_option: str | None,
+                 clock: Callable[[], datetime] | None = None) -> None:
         self.config_path = paths.config_path(config_option)
         self.db_path = paths.db_path(db_option)
         self._config: Config | None = None
         self._store = None
+        self._clock = clock  # given only by tests that run a command in-process at a chosen time
         self.integrity_check = False  # the daemon reads every page of the log at start
 
     def now(self) -> datetime:
-        return datetime.now(UTC)
+        return self._clock() if self._clock is not None else datetime.now(UTC)
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
 
     @property
     def config(self) -> Config:
@@ -103,7 +109,10 @@ def cli(ctx: click.Context, config_option: str | None, db_option: str | None) ->
     reminderd take           confirm the dose due now
     reminderd log --format csv > doses.csv
     """
-    ctx.obj = App(config_option, db_option)
+    # A caller in the same process (click's test runner) may hand in {"now": callable}.
+    settings = ctx.obj if isinstance(ctx.obj, dict) else {}
+    ctx.obj = App(config_option, db_option, clock=settings.get("now"))
+    ctx.call_on_close(ctx.obj.close)
 
 
 pass_app = click.make_pass_decorator(App)
@@ -112,31 +121,25 @@ pass_app = click.make_pass_decorator(App)
 # --- parsing arguments -----------------------------------------------------------------
 
 
-def parse_when(text: str | None, app: App) -> datetime:
-    """--at: "07:55" (today, local) or "2026-11-20 22:10"; None means now."""
-    from reminderd.schedule import local_instant
+def parse_when(text: str | None, app: App, name: str = "--at", day: date | None = None) -> TypedTime:
+    """--at, --taken-at: read as the person meant it (reminderd.typed); None means now."""
+    from reminderd import typed
 
     if text is None:
-        return app.now()
-    tz = app.config.timezone
-    text = text.strip()
-    m = re.fullmatch(r"(\d{4}-\d{2}-\d{2})[ T](\d{1,2}):(\d{2})", text) or re.fullmatch(r"()(\d{1,2}):(\d{2})", text)
-    try:
-        if not m:
-            raise ValueError
-        day = date.fromisoformat(m[1]) if m[1] else app.now().astimezone(tz).date()
-        return local_instant(day, time(int(m[2]), int(m[3])), tz)
-    except ValueError:
-        raise UsageError(f"--at {text!r} is not valid; expected {WHEN_HELP}") from None
+        return TypedTime(app.now())
+    return typed.parse_when(text, app.now(), app.config.timezone, name, day)
 
 
 def parse_day(text: str | None, name: str) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise UsageError(f"{name} {text!r} is not valid; expected a date YYYY-MM-DD") from None
+    from reminderd import typed
+
+    return None if text is None else typed.parse_day(text, name)
+
+
+def say_note(when: TypedTime) -> None:
+    """Say back how a typed time was read, when that is not the obvious reading."""
+    if when.note:
+        click.echo(f"Note: {when.note}.")
 
 
 def local(instant: datetime | None, tz, fmt: str = "%H:%M") -> str:
@@ -283,14 +286,16 @@ def take(app: App, medication: str | None, at: str | None, force: bool) -> None:
     reminderd take gabapentin --at 07:55
     reminderd take gabapentin --at "2026-11-20 22:10"
     """
-    from reminderd import answers
+    from reminderd import services
 
-    answer = answers.take(app.store, app.config, medication, parse_when(at, app), app.now(), force)
+    when = parse_when(at, app)
+    answer = services.take(app.store, app.config, medication, when.instant, app.now(), force)
     d, tz = answer.dose, app.config.timezone
     late = d.late_minutes or 0
     timing = "on time" if abs(late) < 1 else (f"{late} min late" if late > 0 else f"{-late} min early")
     click.echo(f"Recorded: {d.medication} {d.dose}, {d.slot} dose of {d.local_date}, taken at "
                f"{local(d.taken_at, tz)} ({timing}).")
+    say_note(when)
     if answer.advice:
         click.echo(f"Note: the next dose is near. {answer.advice}")
 
@@ -307,10 +312,12 @@ def skip(app: App, medication: str | None, at: str | None, reason: str | None) -
     \b
     reminderd skip gabapentin --reason "nausea"
     """
-    from reminderd import answers
+    from reminderd import services
 
-    d = answers.skip(app.store, app.config, medication, parse_when(at, app), app.now(), reason).dose
+    when = parse_when(at, app)
+    d = services.skip(app.store, app.config, medication, when.instant, app.now(), reason).dose
     click.echo(f"Recorded: {d.medication} {d.slot} dose of {d.local_date} skipped.")
+    say_note(when)
 
 
 @cli.command()
@@ -324,7 +331,7 @@ def snooze(app: App, medication: str | None, length: str | None) -> None:
     \b
     reminderd snooze --for 20m
     """
-    from reminderd import answers
+    from reminderd import services
     from reminderd.config import _Bad, parse_duration
 
     delta = None
@@ -333,7 +340,7 @@ def snooze(app: App, medication: str | None, length: str | None) -> None:
             delta = parse_duration(length)
         except _Bad as bad:
             raise UsageError(f"--for {length!r} is not valid; expected {bad.expected}") from None
-    d = answers.snooze(app.store, app.config, medication, delta, app.now()).dose
+    d = services.snooze(app.store, app.config, medication, delta, app.now()).dose
     click.echo(f"Snoozed: {d.medication} {d.slot} dose, reminding again at "
                f"{local(d.snoozed_until, app.config.timezone)}.")
 
@@ -348,16 +355,18 @@ def undo(app: App, yes: bool) -> None:
     It is shown first and asked about; the answer and its undoing both stay in the log.
     Run it again to undo the answer before.
     """
-    from reminderd import answers
+    from reminderd import services
 
-    event, dose = answers.last_answer(app.store)
-    click.echo(f"Last answer: {answers.describe_event(event, dose, app.config)}")
+    event, dose = services.last_answer(app.store)
+    click.echo(f"Last answer: {services.describe_event(event, dose, app.config)}")
     if not yes and not click.confirm("Undo it?", default=False):
         click.echo("Nothing changed.")
         return
-    done = answers.undo(app.store, app.config, event["id"], app.now())
-    click.echo(f"Undone: the {done.dose.slot} dose of {done.dose.medication} on {done.dose.local_date} "
-               f"is {done.dose.status} again.")
+    done = services.undo(app.store, app.config, event["id"], app.now())
+    d = done.dose
+    reason = f" ({d.reason})" if d.status == "missed" and d.reason else ""
+    click.echo(f"Undone: the {d.slot} dose of {d.medication} on {d.local_date} is {d.status}{reason}"
+               + (f"; {done.note}." if done.note else " again."))
 
 
 @cli.command()
@@ -365,7 +374,7 @@ def undo(app: App, yes: bool) -> None:
 @click.option("--date", "day", metavar="DATE", required=True, help="The dose's local date, YYYY-MM-DD.")
 @click.option("--slot", required=True, help='The dose\'s slot, "HH:MM".')
 @click.option("--status", type=click.Choice(["taken", "skipped", "missed", "pending"]), help="The corrected status.")
-@click.option("--taken-at", metavar="WHEN", help=f"The corrected time it was taken: {WHEN_HELP}.")
+@click.option("--taken-at", metavar="WHEN", help='The corrected time it was taken: "HH:MM" on --date, or "YYYY-MM-DD HH:MM".')
 @click.option("--reason", help="Why (kept in the log).")
 @pass_app
 @handle_errors
@@ -377,46 +386,38 @@ def edit(app: App, medication: str | None, day: str, slot: str, status: str | No
     reminderd edit gabapentin --date 2026-11-20 --slot 22:00 --status taken --taken-at "2026-11-20 22:40"
     reminderd edit --date 2026-11-21 --slot 08:00 --status missed
     """
-    from reminderd import answers
+    from reminderd import services
 
-    when = parse_when(taken_at, app) if taken_at else None
-    d = answers.edit(app.store, app.config, medication, parse_day(day, "--date"), answers.parse_slot(slot),
-                     app.now(), status, when, reason)
+    on = parse_day(day, "--date")
+    when = parse_when(taken_at, app, "--taken-at", on) if taken_at else None
+    d = services.edit(app.store, app.config, medication, on, services.parse_slot(slot),
+                     app.now(), status, when and when.instant, reason)
     taken = f", taken at {local(d.taken_at, app.config.timezone, '%Y-%m-%d %H:%M')}" if d.taken_at else ""
     click.echo(f"Corrected: {d.medication} {d.slot} dose of {d.local_date} is {d.status}{taken}.")
+    if when:
+        say_note(when)
 
 
 @cli.command()
 @click.argument("medication")
-@click.argument("tablets", type=float)
+@click.argument("tablets")
 @pass_app
 @handle_errors
-def refill(app: App, medication: str, tablets: float) -> None:
+def refill(app: App, medication: str, tablets: str) -> None:
     """Record a refill: TABLETS more of MEDICATION on hand.
 
     \b
     reminderd refill gabapentin 90
     """
-    from reminderd import answers
+    from reminderd import services
 
-    supply = answers.refill(app.store, app.config, medication, tablets, app.now())
+    from reminderd.typed import parse_tablets
+
+    supply = services.refill(app.store, app.config, medication, parse_tablets(tablets), app.now())
     click.echo(f"Refilled: {supply.medication} now {supply.text}.")
 
 
 # --- reading the log -------------------------------------------------------------------
-
-
-def _state(d, tz, now: datetime) -> str:
-    if d.status == "taken":
-        late = d.late_minutes or 0
-        return f"taken {local(d.taken_at, tz)}" + (f" ({late:+d} min)" if abs(late) >= 1 else "")
-    if d.status == "pending":
-        if d.snoozed_until and d.snoozed_until > now:
-            return f"snoozed until {local(d.snoozed_until, tz)}"
-        if d.due <= now:
-            return f"DUE (reminded {d.reminders_sent}x)" if d.reminders_sent else "DUE"
-        return "upcoming"
-    return d.status + (f" ({d.reason})" if d.reason else "")
 
 
 @cli.command()
@@ -427,24 +428,24 @@ def status(app: App) -> None:
     from reminderd.schedule import slots_between
     from reminderd.table import simple_table
 
+    from reminderd.doses import next_unanswered, state_text
+
     config, tz, now = app.config, app.config.timezone, app.now()
     today = now.astimezone(tz).date()
-    recorded = app.store.doses_on_dates(today - timedelta(days=1), today)
+    recorded = app.store.doses_on_dates(today - timedelta(days=1), today + timedelta(days=2))
     rows = {(d.medication, d.local_date, d.slot): d for d in recorded}
     table = []
     for s in _prescribed_slots(app, today):
         d = rows.get((s.medication, s.local_date, s.slot))
-        state = _state(d, tz, now) if d else ("not recorded" if s.due <= now else "upcoming")
-        table.append([s.slot, s.medication, s.dose, state])
+        table.append([s.slot, s.medication, s.dose, state_text(d, s.due, config.medication(s.medication), now, tz)])
     click.echo(f"Today, {today:%A %d %B %Y} ({tz.key}):")
     click.echo(simple_table(table, ["slot", "medication", "dose", "state"]) if table else "no doses today")
     for d in recorded:
-        if d.open and d.due <= now:
+        if d.open and d.due <= now and d.local_date <= today:
             click.echo(f"Waiting for an answer: {d.medication} {d.slot} dose of {d.local_date} "
                        f"(due {local(d.due, tz, '%a %H:%M')}); answer with: reminderd take {d.medication}")
-    upcoming = slots_between(config, now, now + timedelta(days=2))
-    if upcoming:
-        s = upcoming[0]
+    s = next_unanswered(slots_between(config, now, now + timedelta(days=2)), recorded, now)
+    if s is not None:
         click.echo(f"Next dose: {s.medication} {s.dose} at {local(s.due, tz, '%a %H:%M')}.")
     for med in config.medications:
         if med.as_needed:
@@ -465,12 +466,12 @@ def _prescribed_slots(app: App, day: date) -> list:
 
 
 def _supply_lines(app: App, now: datetime) -> None:
-    from reminderd import answers
+    from reminderd import services
     from reminderd.supply import needs_refill
 
-    answers.start_supply_counts(app.store, app.config, now)
+    services.start_supply_counts(app.store, app.config, now)
     for med in app.config.medications:
-        supply = answers.supply_of(app.store, app.config, med, now)
+        supply = services.supply_of(app.store, app.config, med, now)
         if supply is not None:
             warn = " - time to refill" if needs_refill(med, supply) else ""
             click.echo(f"Supply: {med.name} {supply.text}{warn}.")
@@ -520,8 +521,25 @@ def log_command(app: App, since: str | None, until: str | None, medication: str 
             raise UsageError("--medication does not apply to --checkins; a check-in is about a night, not a medication")
         click.echo(_render_checkins(app, first, last, fmt, tz), nl=False)
         return
+    if medication is not None:
+        medication = _logged_medication(app, medication)
     rows = export.dose_rows(app.store, first, last, medication)
     click.echo(export.render(rows, LOG_COLUMNS, fmt, tz), nl=False)
+
+
+def _logged_medication(app: App, name: str) -> str:
+    """A medication named on the command line, in any case, as the log spells it; an
+    unknown name is refused with the known ones (in the log or the config)."""
+    known = app.store.medication_names()
+    try:
+        known += [m.name for m in app.config.medications if m.name not in known]
+    except ConfigError:
+        pass  # the log alone is enough to read it
+    for candidate in known:
+        if candidate.casefold() == name.casefold():
+            return candidate
+    raise UsageError(f"no medication called {name!r} in the log or the config; expected one of: "
+                     f"{', '.join(sorted(known, key=str.casefold)) or 'none yet'}")
 
 
 def _display_zone(app: App):
@@ -586,6 +604,35 @@ def init(app: App) -> None:
     click.echo(f"Wrote {target}. Edit it, then check it with: reminderd check-config")
 
 
+# --- the page for the phone ------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--revoke", is_flag=True, help="Unpair every phone: every link and paired browser stops working.")
+@pass_app
+@handle_errors
+def pair(app: App, revoke: bool) -> None:
+    """Pair a phone with the page for answering doses: prints its link and a QR code.
+
+    The page is served by the daemon when the config has `[remote] listen`. Only a hash
+    of the link's token is kept; run `reminderd pair` again for each phone.
+
+    \b
+    reminderd pair
+    reminderd pair --revoke
+    """
+    from reminderd.remote import pairing
+
+    if revoke:
+        count = pairing.revoke(app.db_path)
+        click.echo(f"Unpaired: {count} pairing(s) forgotten; every link and paired phone is refused from now on.")
+        return
+    link = pairing.pairing_link(app.config, app.db_path)
+    click.echo(f"Open this on the phone (or scan the code); keep it private, it lets anyone who has it answer doses:\n"
+               f"{link}\n")
+    pairing.print_qr(link, click.get_text_stream("stdout"))
+
+
 # --- the morning check-in --------------------------------------------------------------
 
 CHECKIN_FLAGS = {"severity": "--severity", "frequency": "--frequency", "woke": "--woke", "note": "--note"}
@@ -637,8 +684,7 @@ def checkin_command(app: App, night: str | None, severity: str | None, frequency
         answers = _ask_checkin(day, app.store.checkin(day), tz)
     else:
         answers = {"severity": severity, **given}
-    entry = core.make_checkin(day, **answers, now=now, tz=tz, via="cli", names=CHECKIN_FLAGS)
-    _record_checkin(app, entry, now, "cli")
+    _record_checkin(app, day, answers, now, "cli", CHECKIN_FLAGS)
 
 
 def _ask_checkin(day: date, previous, tz) -> dict:
@@ -689,9 +735,8 @@ def _checkin_in_window(app: App, day: date) -> None:
     saved: list = []
 
     def save(severity, frequency, woke, note) -> None:
-        now = app.now()
-        entry = core.make_checkin(day, severity, frequency, woke, note, now=now, tz=tz, via="window")
-        saved.append(_record_checkin(app, entry, now, "window"))
+        answers = {"severity": severity, "frequency": frequency, "woke": woke, "note": note}
+        saved.append(_record_checkin(app, day, answers, app.now(), "window"))
 
     if not open_checkin_window(day, save, app.store.checkin(day)):
         hint = "" if day == core.last_night(app.now(), tz) else f" --night {day}"
@@ -701,10 +746,12 @@ def _checkin_in_window(app: App, day: date) -> None:
         click.echo(f"Nothing recorded: the check-in window for the night of {day} was closed without saving.")
 
 
-def _record_checkin(app: App, entry, now: datetime, source: str):
+def _record_checkin(app: App, day: date, answers: dict, now: datetime, via: str, names: dict | None = None):
     from reminderd import checkin as core
+    from reminderd import services
 
-    previous = app.store.save_checkin(entry, now, source)
+    saved = services.checkin(app.store, app.config, day, **answers, now=now, via=via, names=names)
+    entry, previous = saved.entry, saved.replaced
     click.echo(f"Recorded the check-in for the night of {entry.night:%A %d %B %Y}: {core.describe(entry)}.")
     if previous is not None:
         when = local(previous.answered_at, app.config.timezone, "%Y-%m-%d %H:%M")
@@ -884,6 +931,20 @@ def doctor_command(app: App, send_test: bool, fmt: str) -> None:
         click.echo(doctor.render_text(findings))
     if any(f.status == doctor.PROBLEM for f in findings):
         sys.exit(1)
+
+
+@cli.command(name="man", hidden=True)
+def man_command() -> None:
+    """Print the manual page reminderd(1), made from this help: reminderd man > reminderd.1"""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from reminderd import manpage
+
+    try:
+        release = version("reminderd")
+    except PackageNotFoundError:  # run from a source tree that is not installed
+        release = "unknown"
+    click.echo(manpage.render(cli, "reminderd", release), nl=False)
 
 
 def main() -> None:

@@ -8,6 +8,7 @@ was expected, so a user fixes the file in one go.
 
 from __future__ import annotations
 
+import math
 import re
 import sys
 from dataclasses import dataclass
@@ -105,6 +106,21 @@ class NotificationSettings:
 
 
 @dataclass(frozen=True)
+class RemoteSettings:
+    """The opt-in page for the phone (`[remote]`); absent means no socket at all."""
+
+    host: str  # as written: an IP address, a host name, or "0.0.0.0" for every interface
+    port: int
+    certificate: Path | None = None  # both or neither: HTTPS
+    key: Path | None = None
+    url: str | None = None  # the address the phone uses, when `listen` does not say it
+
+    @property
+    def https(self) -> bool:
+        return self.certificate is not None
+
+
+@dataclass(frozen=True)
 class Config:
     timezone: ZoneInfo
     medications: tuple[Medication, ...]
@@ -117,6 +133,7 @@ class Config:
     # True when the file names no zone and the machine's is used: the daemon then
     # follows a change of the machine's zone.
     zone_from_system: bool = False
+    remote: RemoteSettings | None = None
 
     def medication(self, name: str) -> Medication | None:
         for med in self.medications:
@@ -136,6 +153,9 @@ class _Bad(Exception):
 
 _DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 _DURATION_EXPECTED = 'a duration like "90s", "15m", "3h" or "1h30m", longer than zero'
+# Every duration is added to a due time; a week is more than any reminder rule needs, and
+# far from overflowing a date.
+MAX_DURATION = timedelta(days=7)
 _TIME = re.compile(r"^(\d{2}):(\d{2})$")
 _TIME_EXPECTED = 'a time "HH:MM" from "00:00" to "23:59"'
 
@@ -148,10 +168,12 @@ def parse_duration(value: Any) -> timedelta:
     hours, minutes, seconds = (int(g or 0) for g in match.groups())
     try:
         result = timedelta(hours=hours, minutes=minutes, seconds=seconds)
-    except OverflowError:  # "99999999999h": a bad value, not a crash
-        raise _Bad(_DURATION_EXPECTED) from None
+    except OverflowError:  # "99999999999999h": a bad value, not a crash
+        raise _Bad(f'a duration of at most 7 days ("{format_duration(MAX_DURATION)}")') from None
     if result <= timedelta(0):
         raise _Bad(_DURATION_EXPECTED)
+    if result > MAX_DURATION:
+        raise _Bad(f'a duration of at most 7 days ("{format_duration(MAX_DURATION)}")')
     return result
 
 
@@ -222,34 +244,49 @@ def _zone(value: Any) -> ZoneInfo:
         raise _Bad('an IANA time zone name such as "Europe/London"') from None
 
 
+FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(2999, 12, 31)  # as reminderd.typed: no overflow near year 1 or 9999
+
+
 def _date(value: Any) -> date:
     # TOML has date literals (from = 2026-11-01); a quoted "2026-11-01" is accepted too.
+    day = None
     if isinstance(value, date) and not isinstance(value, datetime):
-        return value
-    if isinstance(value, str):
+        day = value
+    elif isinstance(value, str) and len(value) == 10:
         try:
-            return date.fromisoformat(value)
+            day = date.fromisoformat(value)
         except ValueError:
             pass
-    raise _Bad("a date YYYY-MM-DD")
+    if day is None or not FIRST_DAY <= day <= LAST_DAY:
+        raise _Bad(f"a date YYYY-MM-DD from {FIRST_DAY} to {LAST_DAY}")
+    return day
 
 
 def _positive_int(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise _Bad("a whole number of at least 1")
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 1000:
+        raise _Bad("a whole number from 1 to 1000")
     return value
 
 
-def _tablets(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-        raise _Bad("a number of tablets, 0 or more")
+def _number(value: Any) -> float | None:
+    """A finite TOML number (TOML allows inf and nan, which no count can be)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return None
     return float(value)
+
+
+def _tablets(value: Any) -> float:
+    number = _number(value)
+    if number is None or not 0 <= number <= 100_000:
+        raise _Bad("a number of tablets from 0 to 100000")
+    return number
 
 
 def _per_dose(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-        raise _Bad("a number of tablets per dose, more than 0 (e.g. 1 or 0.5)")
-    return float(value)
+    number = _number(value)
+    if number is None or not 0.01 <= number <= 100:
+        raise _Bad("a number of tablets per dose from 0.01 to 100 (e.g. 1 or 0.5)")
+    return number
 
 
 Parser = Callable[[Any], Any]
@@ -261,7 +298,7 @@ TOP_KEYS: dict[str, tuple[Parser, bool]] = {
     "near_next_dose": (parse_duration, False),
     "missed_dose_advice": (_text, False),
 }
-TABLES = ("medication", "checkin", "notifications")
+TABLES = ("medication", "checkin", "notifications", "remote")
 MEDICATION_KEYS: dict[str, tuple[Parser, bool]] = {
     "name": (_name, True),
     # dose and times are required unless schedule steps or as_needed say otherwise
@@ -297,6 +334,57 @@ NOTIFICATION_KEYS: dict[str, tuple[Parser, bool]] = {
     "backend": (_backend, False),
     "private": (_bool, False),
 }
+
+
+
+def _listen(value: Any) -> tuple[str, int]:
+    # "host:port"; an IPv6 address in brackets, "[::1]:8765", as in a URL.
+    expected = 'an address and port "host:port", e.g. "127.0.0.1:8765", "0.0.0.0:8765" or "[::1]:8765"'
+    if not isinstance(value, str):
+        raise _Bad(expected)
+    m = re.fullmatch(r"\[([0-9A-Fa-f:.]+)\]:(\d{1,5})|([A-Za-z0-9.-]{1,253}):(\d{1,5})", value.strip())
+    if not m:
+        raise _Bad(expected)
+    host, port = (m[1], int(m[2])) if m[1] else (m[3], int(m[4]))
+    if not 1 <= port <= 65535:
+        raise _Bad(expected + " with a port from 1 to 65535")
+    return host, port
+
+
+def _readable_file(value: Any) -> Path:
+    if not isinstance(value, str) or not value.strip():
+        raise _Bad("the path of a PEM file")
+    path = Path(value.strip()).expanduser()
+    if not path.is_file():
+        raise _Bad("the path of an existing PEM file")
+    return path
+
+
+def _page_url(value: Any) -> str:
+    if not isinstance(value, str) or not re.fullmatch(r"https?://[A-Za-z0-9.:\[\]-]+(:\d{1,5})?/?", value.strip()):
+        raise _Bad('the address the phone opens, e.g. "https://desktop.tailnet.ts.net:8765"')
+    return value.strip().rstrip("/") + "/"
+
+
+REMOTE_KEYS: dict[str, tuple[Parser, bool]] = {
+    "listen": (_listen, True),
+    "certificate": (_readable_file, False),
+    "key": (_readable_file, False),
+    "url": (_page_url, False),
+}
+
+
+def _remote(c: _Collector, raw: Any) -> RemoteSettings | None:
+    before = len(c.problems)
+    fields = c.fields(raw, "remote", REMOTE_KEYS)
+    if ("certificate" in fields) != ("key" in fields) and len(c.problems) == before:
+        given, missing = ("certificate", "key") if "certificate" in fields else ("key", "certificate")
+        c.problems.append(f"remote.{missing}: missing; expected both certificate and key for HTTPS, "
+                          f"or neither (remote.{given} is set)")
+    if len(c.problems) > before:
+        return None
+    host, port = fields.pop("listen")
+    return RemoteSettings(host=host, port=port, **fields)
 
 
 def _show(value: Any) -> str:
@@ -460,6 +548,7 @@ def parse_config(text: str, source: str, system_zone: Callable[[], str]) -> Conf
     notifications = NotificationSettings(
         **c.fields(data.get("notifications", {}), "notifications", NOTIFICATION_KEYS)
     )
+    remote = _remote(c, data["remote"]) if "remote" in data else None
     if checkin.until <= checkin.time:
         c.bad("checkin.until", format_slot(checkin.until), f"a time after checkin.time ({format_slot(checkin.time)})")
     elif checkin.bedtime <= checkin.until:
@@ -508,7 +597,7 @@ def parse_config(text: str, source: str, system_zone: Callable[[], str]) -> Conf
     if c.problems:
         raise ConfigError(c.problems, source)
     return Config(medications=tuple(medications), checkin=checkin,
-                  notifications=notifications, source=source, **top)
+                  notifications=notifications, source=source, remote=remote, **top)
 
 
 def system_zone_name() -> str:

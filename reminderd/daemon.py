@@ -26,7 +26,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from reminderd import doses as rules
 from reminderd.config import Config, Medication
 from reminderd.doses import Dose, GiveUp, Remind, Wait
-from reminderd.errors import DoseError, ReminderdError
+from reminderd.errors import AlreadyTakenError, DoseError, ReminderdError, TooCloseError
 from reminderd.notify.base import DEFAULT, SKIP, SNOOZE, TAKEN, Notifier, Reminder
 from reminderd.prescriptions import canonical_of
 from reminderd.schedule import next_local_midnight, slots_between
@@ -42,9 +42,6 @@ WATCH_S = 2.0  # how often the main thread looks for clock jumps and CLI writes
 JUMP_S = 5.0  # a wall-clock jump larger than this is a suspend or a clock change
 ZONE_CHECK_S = 30.0  # how often the machine's time zone is looked at (config without one)
 TAKEN_ANYWAY = "taken-anyway"  # the button on the minimum-gap warning
-# A missed-dose notice for a dose given up long ago (the daemon was stopped for days)
-# would only be noise; it is logged instead.
-LATE_NOTICE_LIMIT = timedelta(hours=12)
 
 
 def utc_now() -> datetime:
@@ -71,6 +68,7 @@ class Daemon:
         self._reload_requested = threading.Event()
         self.sleepwatch = SleepWatcher(self.refresh)
         self.morning = MorningCheckin(self, checkin_window_command)
+        self.page = None  # the phone page's server, when [remote] is configured
         self._clock_offset = time.time() - time.monotonic()
         self._data_version = 0
         self._zone_checked = time.monotonic()
@@ -108,8 +106,14 @@ class Daemon:
         self.scheduler.start()
         self.refresh(restarting=True)
         self.sleepwatch.start()
+        if self.config.remote is not None:
+            from reminderd.remote.server import start_page
+
+            self.page = start_page(self.config, self.store.path, self.now, lambda: self.config)
 
     def shutdown(self) -> None:
+        if self.page is not None:
+            self.page.stop()
         self.sleepwatch.stop()
         self.scheduler.shutdown(wait=False)
         self.notifier.stop()
@@ -249,9 +253,7 @@ class Daemon:
                     # that did not happen.
                     self._unschedule(dose_id)
                     return
-                decision = rules.decide(dose, med, now)
-                if isinstance(decision, Wait) and restarting and dose.reminders_sent and now >= dose.due:
-                    decision = Remind(number=dose.reminders_sent + 1, last=False)
+                decision = rules.decide(dose, med, now, restarting=restarting)
                 first_reminder = isinstance(decision, Remind) and decision.number == 1
                 if isinstance(decision, Remind):
                     dose = rules.reminded(dose, now)
@@ -264,13 +266,11 @@ class Daemon:
                                 f", {late} min late" if late > 0 else "", " (last reminder)" if decision.last else "")
                     decision = rules.decide(dose, med, now)
                 elif isinstance(decision, GiveUp):
-                    late_by = now - rules.give_up_at(dose, med)
-                    reason = "not answered" if late_by < timedelta(minutes=2) else "not running"
-                    never_reminded = dose.reminders_sent == 0
-                    dose = rules.give_up(dose, now, reason)
-                    self.store.save_dose(dose, "missed", "daemon", now, {"reason": reason})
-                    log.warning("missed: %s %s dose of %s (%s)", med.name, dose.slot, dose.local_date, reason)
-                    if late_by < LATE_NOTICE_LIMIT and (reason == "not answered" or never_reminded):
+                    missed = rules.give_up_now(dose, med, now)
+                    dose = missed.dose
+                    self.store.save_dose(dose, "missed", "daemon", now, {"reason": dose.reason})
+                    log.warning("missed: %s %s dose of %s (%s)", med.name, dose.slot, dose.local_date, dose.reason)
+                    if missed.tell:
                         title, body = rules.missed_text(dose, med, self.config, self.config.notifications.private)
                         show = Reminder(key=_key(dose), title=title, body=body, urgency="normal",
                                         resident=False, cli_hint="")
@@ -333,63 +333,55 @@ class Daemon:
             log.exception("answer %s for dose %d failed", action, dose_id)
 
     def _answer(self, dose_id: int, action: str) -> None:
-        warn: Reminder | None = None
-        with self.store.write():
-            dose = self.store.dose(dose_id)
-            if dose is None:
-                return
-            med = self.medication_of(dose)
-            if med is None:
-                return
-            now = self.now()
+        """A button, answered through the same services as the CLI."""
+        from reminderd import services
+
+        now, tz = self.now(), self.config.timezone
+        try:
             if action in (TAKEN, DEFAULT, TAKEN_ANYWAY):
-                if dose.status == rules.TAKEN:
-                    log.info("%s %s dose already taken; the second Taken is the same dose", med.name, dose.slot)
-                    return
-                nearby = self.store.taken_doses(med.name, now - med.min_gap, now + med.min_gap)
-                try:
-                    new = rules.take(dose, med, now, now, "notification", nearby,
-                                     force=action == TAKEN_ANYWAY, tz=self.config.timezone)
-                except DoseError as err:
-                    if dose.status == rules.TAKEN:
-                        raise
-                    private = self.config.notifications.private
-                    warn = Reminder(
-                        key=_key(dose), title="Taken again?" if private else f"Take {med.name} now?",
-                        body="Doses would be closer than the minimum gap." if private else f"Careful: {err}.",
-                        actions=((TAKEN_ANYWAY, "Taken anyway"), (SKIP, "Skip")), urgency="critical",
-                        cli_hint="Record it with: reminderd take --force" if private
-                        else f"Record it with: reminderd take {med.name} --force",
-                    )
-                else:
-                    self.store.save_dose(new, "taken", "notification", now, {"action": action})
-                    log.warning("taken: %s %s dose of %s at %s via notification", med.name, new.slot,
-                                new.local_date, now.astimezone(self.config.timezone).strftime("%H:%M"))
-                    dose = new
+                dose = services.take_dose(self.store, self.config, dose_id, now, "notification",
+                                          force=action == TAKEN_ANYWAY).dose
+                log.warning("taken: %s %s dose of %s at %s via notification", dose.medication, dose.slot,
+                            dose.local_date, now.astimezone(tz).strftime("%H:%M"))
             elif action == SNOOZE:
-                dose = rules.snooze(dose, med, now, tz=self.config.timezone)
-                self.store.save_dose(dose, "snoozed", "notification", now, {"until": dose.snoozed_until.isoformat()})
-                log.warning("snoozed: %s %s dose until %s", med.name, dose.slot,
-                            dose.snoozed_until.astimezone(self.config.timezone).strftime("%H:%M"))
+                dose = services.snooze_dose(self.store, self.config, dose_id, now, "notification").dose
+                log.warning("snoozed: %s %s dose until %s", dose.medication, dose.slot,
+                            dose.snoozed_until.astimezone(tz).strftime("%H:%M"))
             elif action == SKIP:
-                dose = rules.skip(dose, now, "notification", "skipped from the notification")
-                self.store.save_dose(dose, "skipped", "notification", now)
-                log.warning("skipped: %s %s dose of %s via notification", med.name, dose.slot, dose.local_date)
+                dose = services.skip_dose(self.store, self.config, dose_id, now, "notification",
+                                          "skipped from the notification").dose
+                log.warning("skipped: %s %s dose of %s via notification", dose.medication, dose.slot, dose.local_date)
             else:
                 return
-        if warn is not None:
-            self.notifier.show(warn)
+        except AlreadyTakenError:
+            log.info("dose %d already taken; the second Taken is the same dose", dose_id)
+            return
+        except TooCloseError as err:
+            self.notifier.show(self._too_close(dose_id, err))
             return
         self.notifier.close(_key(dose))
         self.tick(dose_id)
 
+    def _too_close(self, dose_id: int, err: TooCloseError) -> Reminder:
+        """The minimum-gap warning: asks again instead of recording."""
+        dose = self.store.dose(dose_id)
+        name = dose.medication if dose is not None else "it"
+        private = self.config.notifications.private
+        return Reminder(
+            key=f"dose:{dose_id}", title="Taken again?" if private else f"Take {name} now?",
+            body="Doses would be closer than the minimum gap." if private else f"Careful: {err}.",
+            actions=((TAKEN_ANYWAY, "Taken anyway"), (SKIP, "Skip")), urgency="critical",
+            cli_hint="Record it with: reminderd take --force" if private
+            else f"Record it with: reminderd take {name} --force",
+        )
+
     def _warn_supply(self, med: Medication, now: datetime) -> None:
         """Once a local day, with the first reminder of a dose, say that tablets run low."""
-        from reminderd import answers
+        from reminderd import services
         from reminderd.supply import needs_refill
 
-        answers.start_supply_counts(self.store, self.config, now)
-        supply = answers.supply_of(self.store, self.config, med, now)
+        services.start_supply_counts(self.store, self.config, now)
+        supply = services.supply_of(self.store, self.config, med, now)
         if supply is None or not needs_refill(med, supply):
             return
         today = now.astimezone(self.config.timezone).date().isoformat()

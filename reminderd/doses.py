@@ -17,9 +17,16 @@ from datetime import date, datetime, timedelta, timezone, tzinfo
 from typing import Sequence
 
 from reminderd.config import Config, Medication, format_duration
-from reminderd.errors import DoseError
+from reminderd.errors import AlreadyTakenError, DoseError, TooCloseError
 
 PENDING, TAKEN, SKIPPED, MISSED = "pending", "taken", "skipped", "missed"
+# Why a dose was given up: its reminders went unanswered, or no daemon was there to send them.
+NOT_ANSWERED, NOT_RUNNING = "not answered", "not running"
+# A give-up this long after the limit means the daemon was not running at the limit.
+NOT_RUNNING_AFTER = timedelta(minutes=2)
+# A missed-dose notice for a dose given up long ago (the daemon was stopped for days)
+# would only be noise; it is logged instead.
+LATE_NOTICE_LIMIT = timedelta(hours=12)
 STATUSES = (PENDING, TAKEN, SKIPPED, MISSED)
 ANSWERED = (TAKEN, SKIPPED)
 UTC = timezone.utc
@@ -97,12 +104,13 @@ def next_reminder_at(dose: Dose, med: Medication) -> datetime:
     return dose.last_reminded_at + med.remind_every
 
 
-def decide(dose: Dose, med: Medication, now: datetime) -> Decision:
+def decide(dose: Dose, med: Medication, now: datetime, restarting: bool = False) -> Decision:
     """The one place that says whether a dose is reminded, given up, or left to wait.
 
     A reminder is owed only when `now` has reached `next_reminder_at`, which moves on with
     every reminder sent: asking twice at one moment (a restart, a clock jump, two timers)
-    gives one reminder, never two.
+    gives one reminder, never two. `restarting`: the daemon's notifications died with
+    its last run, so a dose that was being reminded is reminded again at once.
     """
     if not dose.open:
         return Done()
@@ -111,7 +119,7 @@ def decide(dose: Dose, med: Medication, now: datetime) -> Decision:
         # The daemon then tells the user that the dose is now counted as missed.
         return GiveUp()
     owed = next_reminder_at(dose, med)
-    if now < owed:
+    if now < owed and not (restarting and dose.reminders_sent and now >= dose.due):
         return Wait(min(owed, limit))
     is_last = now + med.remind_every >= limit
     return Remind(number=dose.reminders_sent + 1, last=is_last)
@@ -123,6 +131,22 @@ def reminded(dose: Dose, now: datetime) -> Dose:
 
 def give_up(dose: Dose, now: datetime, reason: str) -> Dose:
     return replace(dose, status=MISSED, reason=reason, answered_at=None)
+
+
+@dataclass(frozen=True)
+class Missed:
+    dose: Dose  # given up, with its reason
+    tell: bool  # whether the person is shown the missed-dose notice
+
+
+def give_up_now(dose: Dose, med: Medication, now: datetime) -> Missed:
+    """Give up a dose past its limit: "not answered" when the daemon was there to remind
+    it until the limit, "not running" when it comes to it later. The notice is shown for
+    an unanswered dose, or one never reminded, unless it was given up long ago."""
+    late_by = now - give_up_at(dose, med)
+    reason = NOT_ANSWERED if late_by < NOT_RUNNING_AFTER else NOT_RUNNING
+    tell = late_by < LATE_NOTICE_LIMIT and (reason == NOT_ANSWERED or dose.reminders_sent == 0)
+    return Missed(give_up(dose, now, reason), tell)
 
 
 def lateness_minutes(dose: Dose, taken_at: datetime) -> int:
@@ -146,7 +170,7 @@ def take(
     or (unless `force`) when it would put two doses closer than `min_gap`.
     """
     if dose.status == TAKEN:
-        raise DoseError(
+        raise AlreadyTakenError(
             f"the {dose.slot} dose of {dose.medication} on {dose.local_date} was already "
             f"taken at {_clock(dose.taken_at, tz)}; it is recorded once"
         )
@@ -157,7 +181,7 @@ def take(
                 continue
             gap = abs(other.taken_at - taken_at)
             if gap < med.min_gap:
-                raise DoseError(
+                raise TooCloseError(
                     f"{dose.medication} was {'last' if other.taken_at <= taken_at else 'also'} taken "
                     f"{format_duration(gap)} {'before' if other.taken_at <= taken_at else 'after'} that "
                     f"(the {other.slot} dose of {other.local_date}); doses should be at "
@@ -213,6 +237,76 @@ def _clock(instant: datetime | None, tz: tzinfo) -> str:
     if instant is None:
         return "an unknown time"
     return instant.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+
+
+# --- undoing an answer ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Undone:
+    dose: Dose  # as it is after the undo
+    note: str | None = None  # said to the person when the undo is more than a restore
+
+
+def undo_answer(before: Dose, med: Medication | None, now: datetime,
+                overtaken: tuple[datetime, str] | None = None, tz: tzinfo = UTC) -> Undone:
+    """The dose after undoing an answer, given its state `before` that answer.
+
+    `overtaken` is when and why the daemon gave the dose up after that answer. A dose
+    revived as pending after its limit would only be given up again, with the reason
+    "not running" (wrongly): it is missed now, for the reason it was given up (or "not
+    answered", as its reminders stopped because of the answer being undone).
+    """
+    if med is not None and med.as_needed and before.status == PENDING:
+        # An as-needed dose is never waiting to be reminded: undone, it is void.
+        return Undone(replace(before, status=SKIPPED, reason="undone: recorded by mistake"))
+    note = None
+    if overtaken is not None:
+        note = f"after that answer the daemon counted it as missed at {_clock(overtaken[0], tz)}"
+    if before.status == PENDING and med is not None and now >= give_up_at(before, med):
+        reason = overtaken[1] if overtaken else NOT_ANSWERED
+        before = replace(before, status=MISSED, reason=reason, snoozed_until=None, answered_at=None)
+        note = note or f"its time to be answered ended at {_clock(give_up_at(before, med), tz)}"
+    return Undone(before, note)
+
+
+# --- what `status` says about a slot ---------------------------------------------------
+
+
+def state_text(dose: Dose | None, due: datetime, med: Medication | None, now: datetime, tz: tzinfo) -> str:
+    """A slot's state for `status`. A slot with no row was never seen by a running
+    daemon: still in its window it is due (and `take` records it); past the window the
+    daemon will close it as missed (not running) when it next starts."""
+    if dose is None:
+        if due > now:
+            return "upcoming"
+        if med is None or now < due + med.give_up_after:
+            return "DUE (daemon not running)"
+        return "not recorded (daemon not running)"
+    if dose.status == TAKEN:
+        late = dose.late_minutes or 0
+        return f"taken {_hm(dose.taken_at, tz)}" + (f" ({late:+d} min)" if abs(late) >= 1 else "")
+    if dose.status == PENDING:
+        if dose.snoozed_until and dose.snoozed_until > now:
+            return f"snoozed until {_hm(dose.snoozed_until, tz)}"
+        if dose.due <= now:
+            return f"DUE (reminded {dose.reminders_sent}x)" if dose.reminders_sent else "DUE"
+        return "upcoming"
+    return dose.status + (f" ({dose.reason})" if dose.reason else "")
+
+
+def next_unanswered(slots: Sequence, doses: Sequence[Dose], now: datetime):
+    """The first slot due after `now` whose dose is not answered yet (one taken early is
+    not "next"), or None. `slots` are schedule.Slot, by due time."""
+    answered = {(d.medication, d.local_date, d.slot) for d in doses if d.answered}
+    for slot in slots:
+        if slot.due > now and (slot.medication, slot.local_date, slot.slot) not in answered:
+            return slot
+    return None
+
+
+def _hm(instant: datetime | None, tz: tzinfo) -> str:
+    return "" if instant is None else instant.astimezone(tz).strftime("%H:%M")
 
 
 # --- which dose does "take it now" mean? -----------------------------------------------

@@ -32,3 +32,11 @@ class DoseError(UsageError):
 
 class StoreError(ReminderdError):
     """The database cannot be used safely (damaged, foreign, newer than this program)."""
+
+
+class AlreadyTakenError(DoseError):
+    """A second Taken for a dose already taken: it is the same dose, recorded once."""
+
+
+class TooCloseError(DoseError):
+    """A Taken that would put two doses closer than the medication's minimum gap."""

@@ -14,6 +14,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from reminderd import checkin as core
+from reminderd import services
 from reminderd.notify.base import DEFAULT, Reminder
 
 if TYPE_CHECKING:
@@ -73,9 +74,8 @@ class MorningCheckin:
         if action.startswith(SEVERITY_ACTION) and action[len(SEVERITY_ACTION):].isdigit():
             with d._lock:
                 now = d.now()
-                entry = core.make_checkin(night, int(action[len(SEVERITY_ACTION):]), now=now,
-                                          tz=d.config.timezone, via="notification")
-                d.store.save_checkin(entry, now, "notification")
+                entry = services.checkin(d.store, d.config, night, int(action[len(SEVERITY_ACTION):]), now=now,
+                                         via="notification").entry
                 log.warning("check-in: night of %s recorded from the notification: %s", night, core.describe(entry))
             d.notifier.close(key(night))
             self.tick()

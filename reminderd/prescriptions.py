@@ -122,6 +122,21 @@ class History:
         """The prescription in force at an instant (before the first record: the first)."""
         return self.records[max(bisect_right(self._starts, instant) - 1, 0)].config
 
+    def indexes_at(self, instants: Iterable[datetime]) -> list[int]:
+        """The index of the record in force at each instant: `at` for many instants, in one
+        sweep when they come in time order (as the log's rows do)."""
+        if len(self.records) == 1:
+            return [0 for _ in instants]
+        out, k, last = [], 0, None
+        for instant in instants:
+            if last is not None and instant < last:
+                k = 0  # out of order: start the sweep again
+            while k + 1 < len(self._starts) and self._starts[k + 1] <= instant:
+                k += 1
+            out.append(k)
+            last = instant
+        return out
+
     def between(self, start: datetime, end: datetime) -> list[Config]:
         """Every prescription in force at some instant of [start, end)."""
         first = max(bisect_right(self._starts, start) - 1, 0)

@@ -87,10 +87,12 @@ def build(store: Store, config: Config, since: date, until: date, now: datetime)
                         for m in c.medications if m.as_needed})
     # An as-needed dose has a "PRN n" slot; the prescription of its time also catches the
     # rows of a medicine that was as-needed then.
-    is_prn = [r[2].startswith("PRN ") or _as_needed_at(history, r[0], r[3]) for r in rows]
+    in_force = history.indexes_at(r[3] for r in rows)
+    prn_then = [frozenset(m.name for m in r.config.medications if m.as_needed) for r in history.records]
+    is_prn = [r[2].startswith("PRN ") or r[0] in prn_then[k] for r, k in zip(rows, in_force)]
     # Each dose is judged by the on-time window of the prescription in force when it fell due.
-    scheduled = [DoseOutcome(*r, on_time_window=history.at(r[3]).on_time_window)
-                 for r, prn in zip(rows, is_prn) if not prn]
+    windows = [r.config.on_time_window for r in history.records]
+    scheduled = [DoseOutcome(*r, on_time_window=windows[k]) for r, k, prn in zip(rows, in_force, is_prn) if not prn]
     log_begins = store.log_begins(tz)
     scheduled += _not_recorded(history, rows, max(first, log_begins or last + timedelta(days=1)), last, now)
     stored = store.checkins_between(since, until)
@@ -115,11 +117,6 @@ def build(store: Store, config: Config, since: date, until: date, now: datetime)
     taken_prn = [r for r, prn in zip(rows, is_prn) if prn and since <= r[1] <= until and r[4] == "taken"]
     return Report(since, until, now, tz, log_begins, analysis, labelled, days,
                   _as_needed(taken_prn, prn_names), (until - since).days + 1, format_slot(config.checkin.bedtime))
-
-
-def _as_needed_at(history: History, medication: str, due: datetime) -> bool:
-    med = history.at(due).medication(medication)
-    return med is not None and med.as_needed
 
 
 def _not_recorded(history: History, rows: Sequence[Row], first: date, last: date,

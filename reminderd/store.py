@@ -297,6 +297,11 @@ class Store:
             params.append(medication)
         return self._doses(where, params)
 
+    def medication_names(self) -> list[str]:
+        """Every medication the log has a dose of."""
+        with self._lock:
+            return [name for (name,) in self.conn.execute("SELECT DISTINCT medication FROM doses ORDER BY medication")]
+
     def open_doses(self) -> list[Dose]:
         return self._doses("status = ?", (PENDING,))
 
@@ -369,8 +374,10 @@ class Store:
                 "SELECT min(at), sum(change) FROM supply WHERE medication = ?", (medication,)).fetchone()
             if start[0] is None:
                 return None
+            # By when the take was recorded: `take --at 07:55` typed at 08:05, the first
+            # command after `supply` was set, still counts.
             taken = self.conn.execute(
-                "SELECT count(*) FROM doses WHERE medication = ? AND status = ? AND taken_at >= ?",
+                "SELECT count(*) FROM doses WHERE medication = ? AND status = ? AND coalesce(answered_at, taken_at) >= ?",
                 (medication, TAKEN, start[0])).fetchone()[0]
         return from_iso(start[0]), start[1], taken
 

@@ -1,5 +1,10 @@
-"""Shared fixtures: a config file, a real SQLite log in a temporary folder, and the CLI
-run as a real process (under libfaketime when a test needs a particular `now`)."""
+"""Shared fixtures: a config file, a real SQLite log in a temporary folder, and the CLI,
+run in-process through click's runner (handed `now` when a test needs a particular one),
+or as a real process where one is needed: the daemon, the desktop, a shared fake clock.
+
+Tests come in two tiers: `pytest -m "not system"` runs the in-process ones in well under a
+minute; the `system` marker is on every test that starts a real process, bus, dunst, Xvfb,
+faketime, browser or server (tests using the fixtures that start those get it here)."""
 
 from __future__ import annotations
 
@@ -7,8 +12,10 @@ import os
 import sqlite3
 import subprocess
 import sys
+import time
+import traceback
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -51,11 +58,26 @@ def config_text(timezone: str = "Europe/London", times: str = '["08:00", "14:00"
                               give_up_after=give_up_after, min_gap=min_gap, snooze=snooze) + extra
 
 
+# Commands that need a process of their own: the daemon, a notification server, systemctl.
+NEEDS_A_PROCESS = frozenset({"run", "notify-test", "install-service"})
+# What `env()` changes in a child's environment, applied in-process by click's runner.
+CHILD_VARS = ("REMINDERD_CONFIG", "REMINDERD_DB", "XDG_RUNTIME_DIR", "PYTHONUNBUFFERED", "DBUS_SESSION_BUS_ADDRESS",
+              "DISPLAY", "WAYLAND_DISPLAY", "NOTIFY_SOCKET", "DBUS_SYSTEM_BUS_ADDRESS")
+
+
+def running_clock(start: datetime):
+    """`now` for an in-process command: starts at `start` and runs on, as libfaketime's does."""
+    began = time.monotonic()
+    return lambda: start + timedelta(seconds=time.monotonic() - began)
+
+
 @dataclass
 class Cli:
-    """`reminderd …` as a subprocess with its own config, log and runtime folder.
-
-    With `clock` set, every process it starts shares that movable fake wall clock."""
+    """`reminderd …` with its own config, log and runtime folder: in-process through click's
+    runner, or as a real process for the commands in NEEDS_A_PROCESS and whenever `clock`
+    is set (every process it starts then shares that movable fake wall clock, and tests
+    may call it from several threads). Either way the result has returncode, stdout and
+    stderr, and a crash shows its traceback on stderr with exit 1, as Python's would."""
 
     home: Path
     clock: FakeClock | None = None
@@ -84,8 +106,40 @@ class Cli:
 
     def __call__(self, *args: str, at: str | None = None, input: str | None = None,
                  timeout: float = 30) -> subprocess.CompletedProcess:
+        if self.clock is not None or NEEDS_A_PROCESS.intersection(args):
+            return self.process(*args, at=at, input=input, timeout=timeout)
+        return self.in_process(*args, at=at, input=input)
+
+    def process(self, *args: str, at: str | None = None, input: str | None = None,
+                timeout: float = 30) -> subprocess.CompletedProcess:
+        """`python -m reminderd …` as a real process."""
         return subprocess.run([sys.executable, "-m", "reminderd", *args], env=self.env(at),
                               input=input, capture_output=True, text=True, timeout=timeout)
+
+    def in_process(self, *args: str, at: str | None = None, input: str | None = None) -> subprocess.CompletedProcess:
+        """The same command through click's runner, with the child's environment and `now`."""
+        from click.testing import CliRunner
+
+        from reminderd.cli import cli as command
+
+        env = self.env()
+        obj = {} if at is None else {"now": running_clock(datetime.fromisoformat(at).replace(tzinfo=UTC))}
+        result = CliRunner().invoke(command, list(args), input=input, obj=obj, prog_name="reminderd",
+                                    env={var: env.get(var) for var in CHILD_VARS})
+        stderr = result.stderr
+        if result.exception is not None and not isinstance(result.exception, SystemExit):
+            stderr += "".join(traceback.format_exception(result.exception))
+        return subprocess.CompletedProcess(["reminderd", *args], result.exit_code, result.stdout, stderr)
+
+
+# Fixtures that start real processes: a test using any of them is a system test.
+SYSTEM_FIXTURES = frozenset({"desktop", "module_desktop", "daemon", "clocked", "display"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if SYSTEM_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.system)
 
 
 @pytest.fixture

@@ -429,6 +429,7 @@ def spawn(cli: Cli, *args: str, at: str) -> pexpect.spawn:
     return child
 
 
+@pytest.mark.system
 def test_terminal_checkin_asks_again_until_each_answer_is_valid(cli: Cli) -> None:
     child = spawn(cli, at="2026-11-28 08:40:00")
     child.expect_exact("Check-in for the night of Friday 27 November 2026.")
@@ -463,6 +464,7 @@ def test_terminal_checkin_asks_again_until_each_answer_is_valid(cli: Cli) -> Non
                                    "via": "cli"}]
 
 
+@pytest.mark.system
 def test_terminal_checkin_of_a_quiet_night_skips_the_counts_and_shows_the_earlier_answer(cli: Cli) -> None:
     assert cli("checkin", "--severity", "1", at="2026-11-28 08:35:00").returncode == 0
     child = spawn(cli, at="2026-11-28 08:40:00")
@@ -481,6 +483,7 @@ def test_terminal_checkin_of_a_quiet_night_skips_the_counts_and_shows_the_earlie
     assert (entry["severity"], entry["frequency"], entry["woke"], entry["note"]) == (0, 0, 0, None)
 
 
+@pytest.mark.system
 def test_terminal_checkin_abandoned_records_nothing(cli: Cli) -> None:
     child = spawn(cli, at="2026-11-28 08:40:00")
     child.expect_exact("Severity 0-3: ")
@@ -615,6 +618,7 @@ def test_window_cancelled_records_nothing(cli: Cli, display: str) -> None:
     assert checkins_json(cli) == []
 
 
+@pytest.mark.system
 @pytest.mark.parametrize("display_value", [None, ":" + "4095"], ids=["no-display", "display-not-there"])
 def test_window_without_a_display_says_to_use_the_terminal(cli: Cli, display_value: str | None) -> None:
     env = cli.env(at="2026-11-28 08:40:00") | ({"DISPLAY": display_value} if display_value else {})

@@ -22,6 +22,8 @@ UTC = timezone.utc
 START = datetime(2026, 3, 29, 0, 59, 50, tzinfo=UTC)  # 10 s before UK clocks go forward
 REPLY_TIMEOUT = 10.0
 
+pytestmark = pytest.mark.system  # real child processes under libfaketime
+
 # The child answers one JSON line per command line; it never uses time.sleep
 # except when asked to.
 CHILD = r"""

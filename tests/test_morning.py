@@ -4,7 +4,6 @@ Xvfb on a private bus), the daemon's clock set with libfaketime. November: Londo
 from __future__ import annotations
 
 import subprocess
-import time
 
 import pytest
 
@@ -13,6 +12,8 @@ from tests.daemon_process import DaemonProcess
 from tests.desktop import Desktop, wait_for
 from tests.fakeclock import FakeClock
 from tests.conftest import at, rows
+
+pytestmark = pytest.mark.system  # real processes: the daemon, a bus, dunst, libfaketime
 
 QUESTION = "How were your spasms last night?"
 CHECKIN = '\n[checkin]\ntime = "08:30"\nremind_every = "{every}"\nuntil = "{until}"\n'
@@ -41,7 +42,7 @@ def asked(desktop: Desktop) -> list[dict]:
 
 
 def test_one_click_answer_is_stored_for_last_night_and_asking_stops(morning, desktop: Desktop, cli: Cli) -> None:
-    d = morning()
+    d = morning(until="21:00")
     wait_for(lambda: asked(desktop), timeout=15, what="the check-in question at 08:30")
     keys = {item.key for item in desktop.menu()}
     assert keys == {"default", "severity-0", "severity-1", "severity-2", "severity-3", "full"}
@@ -50,7 +51,9 @@ def test_one_click_answer_is_stored_for_last_night_and_asking_stops(morning, des
     assert rows(cli, "SELECT night, severity, via FROM checkins") == [("2026-11-27", 2, "notification")]
     wait_for(lambda: desktop.displayed() == 0, what="the question closed")
     count = len(asked(desktop))
-    time.sleep(9)  # two re-ask intervals
+    # Still in the asking window: the 20:00 dose's reminder comes after any re-ask would.
+    cli.clock.set(at("2026-11-28 19:59:57"))
+    d.wait_for(r"reminder 1: gabapentin 300 mg, 20:00 dose of 2026-11-28")
     assert len(asked(desktop)) == count
     assert d.count(r"check-in: night of 2026-11-27 recorded from the notification") == 1
 
@@ -58,10 +61,12 @@ def test_one_click_answer_is_stored_for_last_night_and_asking_stops(morning, des
 def test_unanswered_question_is_asked_again_until_the_end_of_the_morning(morning, desktop: Desktop, cli: Cli) -> None:
     d = morning(every="3s", until="08:31", clock="2026-11-28 08:30:40")
     wait_for(lambda: len(asked(desktop)) >= 3, timeout=20, what="three asks")
+    cli.clock.set(at("2026-11-28 08:30:57"))  # up to `until`, instead of waiting it out
     d.wait_for(r"check-in: the night of 2026-11-27 was not answered", timeout=30)
     wait_for(lambda: desktop.displayed() == 0, what="the question withdrawn at `until`")
     n = len(asked(desktop))
-    time.sleep(5)
+    cli.clock.set(at("2026-11-28 19:59:57"))  # the 20:00 dose's reminder comes after any re-ask would
+    d.wait_for(r"reminder 1: gabapentin 300 mg, 20:00 dose of 2026-11-28")
     assert len(asked(desktop)) == n
     assert rows(cli, "SELECT count(*) FROM checkins") == [(0,)]
     late = cli("checkin", "--severity", "1", "--frequency", "2")  # it can still be filled in

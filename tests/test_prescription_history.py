@@ -8,6 +8,7 @@ CLI over a real SQLite log, with an explicit `now` (in-process) or a fake clock 
 from __future__ import annotations
 
 import json
+import signal
 from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
@@ -266,3 +267,30 @@ def test_log_prescriptions_takes_no_period(changed: Cli) -> None:
     assert (out.returncode, out.stdout) == (2, "")
     assert out.stderr == ("reminderd: --prescriptions lists the whole history; expected no --checkins, "
                           "--since, --until or --medication with it\n")
+
+
+# --------------------------------------------------------------------------- the daemon
+
+
+@pytest.mark.system
+def test_the_daemon_records_the_prescription_at_start_and_on_reload(cli: Cli, tmp_path) -> None:
+    from tests.conftest import config_text
+    from tests.daemon_process import DaemonProcess
+    from tests.fakeclock import FakeClock
+
+    cli.clock = FakeClock(tmp_path / "clock", utc("2026-11-28 09:00"))
+    d = DaemonProcess(cli)
+    try:
+        d.wait_for(r"dose\(s\) scheduled")
+        [(first,)] = rows(cli, "SELECT in_force_from FROM prescriptions")
+        assert first.startswith("2026-11-28T09:00")
+        cli.clock.set(utc("2026-11-28 12:00"))
+        cli.config.write_text(config_text(times='["08:00", "20:00"]'))
+        d.proc.send_signal(signal.SIGHUP)
+        d.wait_for(r"config reloaded")
+        recorded = rows(cli, "SELECT in_force_from, json_extract(prescription, '$.medications[0].times')"
+                             " FROM prescriptions ORDER BY id")
+        assert len(recorded) == 2 and recorded[1][0].startswith("2026-11-28T12:00")
+        assert json.loads(recorded[1][1]) == ["08:00", "20:00"]
+    finally:
+        d.stop()

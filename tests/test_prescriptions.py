@@ -119,15 +119,15 @@ BASE = 'timezone = "UTC"\n[[medication]]\nname = "gabapentin"\n'
         ('until = 2026-11-03\ndose = "300 mg"\n[[medication.schedule]]\nfrom = 2026-11-04\ntimes = ["08:00"]\n',
          ['medication[0].until: "2026-11-03" is not valid; expected a date on or after the last step\'s from (2026-11-04)']),
         ('dose = "1"\ntimes = ["08:00"]\nsupply = -5\n',
-         ["medication[0].supply: -5 is not valid; expected a number of tablets, 0 or more"]),
+         ["medication[0].supply: -5 is not valid; expected a number of tablets from 0 to 100000"]),
         ('dose = "1"\ntimes = ["08:00"]\nper_dose = 0\n',
-         ["medication[0].per_dose: 0 is not valid; expected a number of tablets per dose, more than 0 (e.g. 1 or 0.5)"]),
+         ["medication[0].per_dose: 0 is not valid; expected a number of tablets per dose from 0.01 to 100 (e.g. 1 or 0.5)"]),
         ('dose = "1"\ntimes = ["08:00"]\n[[medication.schedule]]\nfrom = 2026-11-04\ntimes = ["08:00"]\n',
          ["medication[0].times: not allowed beside [[medication.schedule]] steps; expected the times inside each step"]),
         ('[[medication.schedule]]\nfrom = 2026-11-04\ntimes = ["08:00"]\n',
          ["medication[0].schedule[0].dose: missing; give a dose here or for the whole medication"]),
         ('dose = "1"\n[[medication.schedule]]\nfrom = "soon"\ntimes = ["08:00"]\n',
-         ['medication[0].schedule[0].from: "soon" is not valid; expected a date YYYY-MM-DD']),
+         ['medication[0].schedule[0].from: "soon" is not valid; expected a date YYYY-MM-DD from 1970-01-01 to 2999-12-31']),
         ('dose = "1"\n[[medication.schedule]]\nfrom = 2026-11-04\ntimes = ["08:00", "10:00"]\n',
          ['medication[0].min_gap: "4h (the default)" is not valid; expected at most 2h, the time between '
           "its slots 08:00 and 10:00 in medication[0].schedule[0]"]),
@@ -136,7 +136,7 @@ BASE = 'timezone = "UTC"\n[[medication]]\nname = "gabapentin"\n'
         ('dose = "1"\ntimes = ["08:00"]\nmax_per_day = 2\n',
          ["medication[0].max_per_day: only for as-needed medicines; expected as_needed = true beside it"]),
         ('dose = "1"\nas_needed = true\nmax_per_day = 0\n',
-         ["medication[0].max_per_day: 0 is not valid; expected a whole number of at least 1"]),
+         ["medication[0].max_per_day: 0 is not valid; expected a whole number from 1 to 1000"]),
     ],
     ids=["overlapping-steps", "steps-out-of-order", "from-after-until", "negative-supply", "zero-per-dose",
          "times-beside-steps", "step-without-dose", "bad-from", "step-gap-too-short", "as-needed-with-times",
@@ -202,10 +202,14 @@ def test_undo_walks_back_and_keeps_every_answer_in_events(cli: Cli) -> None:
     assert cli("take", at="2026-11-28 08:01:00").returncode == 0
     assert cli("skip", at="2026-11-28 14:00:00").returncode == 0
     assert cli("undo", "--yes", at="2026-11-28 14:01:00").returncode == 0
-    assert cli("undo", "--yes", at="2026-11-28 14:02:00").returncode == 0
+    undone = cli("undo", "--yes", at="2026-11-28 14:02:00")
+    assert undone.returncode == 0
+    # The 08:00 dose's window ended at 11:00: undone, it is missed, not revived to be given up again.
+    assert undone.stdout.splitlines()[1] == ("Undone: the 08:00 dose of gabapentin on 2026-11-28 is missed "
+                                             "(not answered); its time to be answered ended at 2026-11-28 11:00.")
     nothing = cli("undo", "--yes", at="2026-11-28 14:03:00")
     assert nothing.returncode == 2 and nothing.stderr == "reminderd: there is no answer to undo\n"
-    assert [r["status"] for r in log_rows(cli)] == ["pending", "pending"]
+    assert [r["status"] for r in log_rows(cli)] == ["missed", "pending"]
     conn = sqlite3.connect(cli.db)
     kinds = [k for (k,) in conn.execute("SELECT kind FROM events ORDER BY id")]
     assert kinds == ["taken", "skipped", "undone", "undone"]
@@ -213,7 +217,7 @@ def test_undo_walks_back_and_keeps_every_answer_in_events(cli: Cli) -> None:
     assert declined.returncode == 0
     asked = cli("undo", at="2026-11-28 14:06:00", input="n\n")
     assert "Nothing changed." in asked.stdout
-    assert [r["status"] for r in log_rows(cli)] == ["pending", "taken"]
+    assert [r["status"] for r in log_rows(cli)] == ["missed", "taken"]
 
 
 def test_edit_corrects_a_dose_and_keeps_what_it_was(cli: Cli) -> None:
@@ -244,6 +248,7 @@ def test_changing_the_prescription_keeps_past_doses(cli: Cli) -> None:
     assert rows == {"08:00": "300 mg", "14:00": "600 mg"}
 
 
+@pytest.mark.system
 def test_refill_warning_from_the_daemon_once_a_day(cli: Cli, tmp_path) -> None:
     cli.clock = FakeClock(tmp_path / "clock", datetime(2026, 11, 28, 7, 59, 58, tzinfo=UTC))
     cli.config.write_text(config_text(remind_every="1h", min_gap="1h")
@@ -268,6 +273,7 @@ def test_refill_warning_from_the_daemon_once_a_day(cli: Cli, tmp_path) -> None:
         d.stop()
 
 
+@pytest.mark.system
 def test_reload_drops_slots_the_new_config_no_longer_has(cli: Cli, tmp_path) -> None:
     cli.clock = FakeClock(tmp_path / "clock", datetime(2026, 11, 28, 9, 0, tzinfo=UTC))
     d = DaemonProcess(cli)

@@ -378,6 +378,7 @@ def png_rows(path: Path, rows: int) -> tuple[int, int, list[bytes]]:
     return width, height, out
 
 
+@pytest.mark.system
 def test_html_report_renders_in_headless_chromium(cli: Cli, tmp_path: Path) -> None:
     # A name with markup in it must come out as text.
     cli.config.write_text(config_text(extra=PRN).replace('name = "gabapentin"', 'name = "gaba <b>&</b>"'))

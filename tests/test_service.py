@@ -10,9 +10,13 @@ import sys
 from pathlib import Path
 
 
+import pytest
+
 from tests.conftest import Cli, config_text
 from tests.daemon_process import DaemonProcess
 from tests.conftest import at
+
+pytestmark = pytest.mark.system  # real processes: the daemon, a bus, dunst, libfaketime
 
 
 def test_installed_unit_passes_systemd_analyze_verify(cli: Cli, tmp_path: Path) -> None:
@@ -26,7 +30,13 @@ def test_installed_unit_passes_systemd_analyze_verify(cli: Cli, tmp_path: Path) 
     for line in ("Type=notify", "Restart=on-failure", "PartOf=graphical-session.target",
                  "After=graphical-session.target", "WantedBy=graphical-session.target", "WatchdogSec=60"):
         assert line in text.splitlines()
-    verify = subprocess.run(["systemd-analyze", "--user", "verify", "--man=no", str(unit)], env=env,
+    # Documentation=man:reminderd(1) is checked too, with the page where install.sh puts it.
+    manual = tmp_path / ".local" / "share" / "man" / "man1"
+    manual.mkdir(parents=True)
+    (manual / "reminderd.1").write_text(cli("man").stdout)
+    (tmp_path / ".local" / "bin").mkdir()
+    verify_env = env | {"HOME": str(tmp_path), "PATH": f"{tmp_path}/.local/bin:/usr/bin:/bin"}
+    verify = subprocess.run(["systemd-analyze", "--user", "verify", str(unit)], env=verify_env,
                             capture_output=True, text=True, timeout=60)
     assert verify.returncode == 0 and verify.stderr == "", verify.stderr
     # Where systemctl cannot reach a user manager, the commands are printed instead.
@@ -61,6 +71,7 @@ class NotifySocket:
 def test_ready_status_watchdog_and_reload(clocked: Cli, tmp_path: Path) -> None:
     notify = NotifySocket(tmp_path / "notify.sock")
     env = clocked.env() | {"NOTIFY_SOCKET": str(notify.path), "WATCHDOG_USEC": "3000000"}
+    clocked.clock.set(at("2026-11-28 07:50:00"))  # the next dose stays 08:00 however slowly it starts
     d = DaemonProcess(clocked, env=env)
     try:
         ready = notify.wait_for("READY=1")
@@ -81,7 +92,8 @@ def test_reload_with_a_good_config_takes_effect_for_the_future(clocked: Cli, dae
     clocked.config.write_text(config_text(times='["08:00", "09:00:00"]'.replace(":00:00", ":01"), min_gap="1m"))
     d.proc.send_signal(signal.SIGHUP)
     d.wait_for(r"config reloaded: 1 medication")
-    d.wait_for(r"reminder 1: gabapentin 300 mg, 09:01 dose of 2026-11-28", timeout=90)
+    clocked.clock.set(at("2026-11-28 09:00:57"))  # up to the new slot, instead of waiting a real minute
+    d.wait_for(r"reminder 1: gabapentin 300 mg, 09:01 dose of 2026-11-28", timeout=20)
 
 
 def test_reload_with_a_bad_config_keeps_the_old_one(clocked: Cli, daemon) -> None:

@@ -165,6 +165,7 @@ print("done")
 """
 
 
+@pytest.mark.system
 def test_two_processes_writing_at_once_never_fail(tmp_path: Path) -> None:
     path = tmp_path / "reminderd.db"
     Store.open(path).close()

@@ -6,16 +6,18 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import date, datetime, time as dtime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from tests.conftest import Cli, config_text
 from tests.daemon_process import DaemonProcess
 from tests.fakeclock import FakeClock
-from tests.conftest import at, rows
+from tests.conftest import UTC, at, rows
+
+pytestmark = pytest.mark.system  # real processes: the daemon, a bus, dunst, libfaketime
 
 
 @pytest.mark.parametrize(
@@ -47,9 +49,14 @@ def test_dst_slot_is_reminded_once(cli: Cli, tmp_path, zone, day, slot, due_utc,
         assert took.returncode == 0, took.stderr
         assert f"{slot} dose of {day}" in took.stdout and "(on time)" in took.stdout
         if repeat_utc:
-            cli.clock.set(at(repeat_utc) - timedelta(seconds=3))
-            time.sleep(8)  # past the second wall-clock 01:30 and two reminder intervals
-        assert d.count(r"reminder \d+: gabapentin") == 1
+            jumps = d.count(r"the clock jumped by")
+            cli.clock.set(at(repeat_utc) - timedelta(seconds=3))  # the wall clock shows the slot again
+            d.wait_for(r"the clock jumped by", count=jumps + 1)
+        # The 12:00 dose's reminder comes after any the slot could still get.
+        noon = datetime.combine(date.fromisoformat(day), dtime(12), ZoneInfo(zone)).astimezone(UTC)
+        cli.clock.set(noon - timedelta(seconds=3))
+        d.wait_for(rf"reminder 1: gabapentin 300 mg, 12:00 dose of {day}", timeout=15)
+        assert d.count(rf"reminder \d+: gabapentin 300 mg, {slot} dose") == 1
         assert rows(cli, f"SELECT count(*) FROM doses WHERE local_date = '{day}' AND slot = '{slot}'") == [(1,)]
     finally:
         d.stop()

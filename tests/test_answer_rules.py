@@ -1,0 +1,127 @@
+"""The rules that used to live in the daemon and the CLI, now in the core, with plain
+values and an explicit `now`: re-reminding after a restart, why a dose was given up and
+whether the person is told, undoing an answer the daemon overtook, and what `status`
+says of a slot."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from reminderd.doses import (
+    MISSED,
+    PENDING,
+    SKIPPED,
+    TAKEN,
+    Dose,
+    Remind,
+    Wait,
+    decide,
+    give_up_now,
+    next_unanswered,
+    state_text,
+    undo_answer,
+)
+from reminderd.config import Medication
+from reminderd.schedule import Slot
+from tests.test_doses import DAY, DUE, LIMIT, LONDON, MED, at, dose
+
+PRN = Medication(name="ibuprofen", dose="200 mg", as_needed=True)
+
+
+@pytest.mark.parametrize(
+    "state, now, restarting, expected",
+    [
+        ({"reminders_sent": 2, "last_reminded_at": at(8, 15)}, at(8, 20), True, Remind(3, last=False)),
+        ({"reminders_sent": 2, "last_reminded_at": at(8, 15)}, at(8, 20), False, Wait(at(8, 30))),
+        ({}, at(7, 50), True, Wait(DUE)),  # never reminded, not due yet: nothing died with the last run
+        ({"reminders_sent": 11, "last_reminded_at": at(10, 40)}, at(10, 50), True, Remind(12, last=True)),
+    ],
+    ids=["restart-reminds-at-once", "no-restart-waits", "restart-before-due-waits", "restart-near-limit-is-last"],
+)
+def test_decide_after_a_restart(state, now, restarting, expected):
+    assert decide(dose(**state), MED, now, restarting=restarting) == expected
+
+
+@pytest.mark.parametrize(
+    "state, now, reason, tell",
+    [
+        ({"reminders_sent": 12}, LIMIT, "not answered", True),
+        ({"reminders_sent": 12}, LIMIT + timedelta(seconds=119), "not answered", True),
+        ({"reminders_sent": 12}, LIMIT + timedelta(minutes=2), "not running", False),
+        ({}, LIMIT + timedelta(hours=1), "not running", True),  # never reminded: the person never heard of it
+        ({}, LIMIT + timedelta(hours=12), "not running", False),  # long ago: only logged
+        ({}, LIMIT + timedelta(hours=11, minutes=59), "not running", True),
+    ],
+    ids=["at-the-limit", "just-under-threshold", "threshold", "never-reminded", "late-notice-limit",
+         "under-late-notice-limit"],
+)
+def test_give_up_now(state, now, reason, tell):
+    missed = give_up_now(dose(**state), MED, now)
+    assert (missed.dose.status, missed.dose.reason, missed.tell) == (MISSED, reason, tell)
+
+
+@pytest.mark.parametrize(
+    "before, now, overtaken, status, reason, note",
+    [
+        # undone inside the window: simply as before, reminded again
+        (dose(), at(9), None, PENDING, None, None),
+        # undone after the window: missed because unanswered, not revived to be given up "not running"
+        (dose(), at(14), None, MISSED, "not answered", "its time to be answered ended at 2026-03-02 11:00"),
+        # a snooze overtaken by the daemon's give-up: it stays missed, for the daemon's reason
+        (dose(reminders_sent=3), at(11, 30), (LIMIT, "not answered"), MISSED, "not answered",
+         "after that answer the daemon counted it as missed at 2026-03-02 11:00"),
+        # an answer that was itself an edit back to pending; undone, it is taken again
+        (dose(status=TAKEN, taken_at=at(8, 5)), at(12), (LIMIT, "not answered"), TAKEN, None,
+         "after that answer the daemon counted it as missed at 2026-03-02 11:00"),
+        # a late take of a missed dose, undone: missed as it was, with its reason
+        (dose(status=MISSED, reason="not running"), at(12), None, MISSED, "not running", None),
+    ],
+    ids=["inside-window", "after-window", "overtaken-snooze", "overtaken-edit", "late-take-undone"],
+)
+def test_undo_answer(before, now, overtaken, status, reason, note):
+    done = undo_answer(before, MED, now, overtaken, LONDON)
+    assert (done.dose.status, done.dose.reason, done.note) == (status, reason, note)
+    if status == MISSED:
+        assert done.dose.snoozed_until is None and done.dose.answered_at is None
+
+
+def test_undo_of_an_as_needed_take_voids_it():
+    before = Dose(id=5, medication="ibuprofen", local_date=DAY, slot="PRN 1", dose="200 mg", due=at(9))
+    done = undo_answer(before, PRN, at(9, 5), None, LONDON)
+    assert (done.dose.status, done.dose.reason) == (SKIPPED, "undone: recorded by mistake")
+
+
+@pytest.mark.parametrize(
+    "row, due, now, expected",
+    [
+        (None, at(14), at(13), "upcoming"),
+        (None, at(14), at(15), "DUE (daemon not running)"),
+        (None, at(8), at(11), "not recorded (daemon not running)"),
+        (dose(status=TAKEN, taken_at=at(8, 3), late_minutes=3), DUE, at(9), "taken 08:03 (+3 min)"),
+        (dose(status=TAKEN, taken_at=at(8), late_minutes=0), DUE, at(9), "taken 08:00"),
+        (dose(snoozed_until=at(8, 20), reminders_sent=1), DUE, at(8, 10), "snoozed until 08:20"),
+        (dose(reminders_sent=2), DUE, at(8, 20), "DUE (reminded 2x)"),
+        (dose(), DUE, at(8), "DUE"),
+        (dose(), DUE, at(7), "upcoming"),
+        (dose(status=MISSED, reason="not answered"), DUE, at(12), "missed (not answered)"),
+        (dose(status=SKIPPED), DUE, at(12), "skipped"),
+    ],
+    ids=["no-row-upcoming", "no-row-in-window", "no-row-past-window", "taken-late", "taken-on-time", "snoozed",
+         "reminded", "due", "row-upcoming", "missed", "skipped"],
+)
+def test_state_text(row, due, now, expected):
+    assert state_text(row, due, MED, now, LONDON) == expected
+
+
+def slot(hour: int) -> Slot:
+    return Slot(at(hour), "gabapentin", DAY, f"{hour:02d}:00", "300 mg")
+
+
+def test_next_unanswered_skips_a_dose_taken_early():
+    slots = [slot(8), slot(14), slot(22)]
+    taken_early = dose("14:00", status=TAKEN, taken_at=at(13))
+    assert next_unanswered(slots, [taken_early], at(13, 30)) == slot(22)
+    assert next_unanswered(slots, [dose("14:00", reminders_sent=0)], at(13, 30)) == slot(14)
+    assert next_unanswered(slots, [], at(23)) is None

@@ -1,0 +1,146 @@
+"""The daemon in-process, driven by an explicit clock: its timers are run by the test at
+the instants they were set for, so hours of reminders take milliseconds. The log is a
+real SQLite file and reminders go through the real log backend; the daemon as a real
+process under libfaketime is tested in test_daemon.py.
+
+Times are in November, when Europe/London is on UTC."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from reminderd import answers
+from reminderd.config import Config, parse_config
+from reminderd.daemon import Daemon
+from reminderd.notify import make_notifier
+from reminderd.store import Store
+from tests.conftest import at, config_text
+
+SLOT = "local_date = '2026-11-28' AND slot = '08:00'"
+
+
+class DrivenDaemon:
+    """A Daemon whose clock is `self.clock`; `advance_to` fires its due timers in order."""
+
+    def __init__(self, config: Config, store: Store, start: datetime) -> None:
+        self.clock = start
+        self.store = store
+        self.daemon = Daemon(config, store, make_notifier("log"), now=lambda: self.clock)
+        # Paused: the scheduler keeps the timers, and the test fires them.
+        self.daemon.scheduler.start(paused=True)
+        self.daemon.notifier.start(self.daemon.on_answer)
+        self.daemon.refresh(restarting=True)
+
+    def advance_to(self, instant: datetime) -> None:
+        while True:
+            due = [j for j in self.daemon.scheduler.get_jobs() if j.next_run_time and j.next_run_time <= instant]
+            if not due:
+                break
+            job = min(due, key=lambda j: j.next_run_time)
+            fired_at = job.next_run_time
+            self.clock = max(self.clock, fired_at)
+            job.func(*job.args, **job.kwargs)
+            again = self.daemon.scheduler.get_job(job.id)
+            if again is not None and again.next_run_time == fired_at:
+                again.remove()  # a date timer that was not set again has fired for good
+        self.clock = instant
+
+    def answered_elsewhere(self) -> None:
+        """What the watch loop does when the CLI has written: look at every dose again."""
+        self.daemon.refresh()
+
+    def close(self) -> None:
+        if self.daemon.scheduler.running:
+            self.daemon.scheduler.shutdown(wait=False)
+            self.daemon.notifier.stop()
+
+
+@pytest.fixture
+def drive(store: Store):
+    started: list[DrivenDaemon] = []
+
+    def start(start: str, **settings: str) -> DrivenDaemon:
+        config = parse_config(config_text(**settings), "test.toml", lambda: "UTC")
+        d = DrivenDaemon(config, store, at(start))
+        started.append(d)
+        return d
+
+    yield start
+    for d in started:
+        d.close()
+
+
+def reminders(caplog, slot: str = "08:00") -> list[str]:
+    return [r.getMessage() for r in caplog.records
+            if r.getMessage().startswith("reminder ") and f", {slot} dose" in r.getMessage()]
+
+
+def dose_row(store: Store, where: str = SLOT) -> tuple:
+    return store.conn.execute(f"SELECT status, reason, reminders_sent, via FROM doses WHERE {where}").fetchone()
+
+
+def test_reminded_every_interval_then_missed_with_a_last_reminder(drive, store: Store, caplog) -> None:
+    caplog.set_level(logging.INFO, logger="reminderd")
+    d = drive("2026-11-28 07:59:00", remind_every="15m", give_up_after="1h")
+    d.advance_to(at("2026-11-28 09:30:00"))
+    assert reminders(caplog) == [
+        "reminder 1: gabapentin 300 mg, 08:00 dose of 2026-11-28",
+        "reminder 2: gabapentin 300 mg, 08:00 dose of 2026-11-28, 15 min late",
+        "reminder 3: gabapentin 300 mg, 08:00 dose of 2026-11-28, 30 min late",
+        "reminder 4: gabapentin 300 mg, 08:00 dose of 2026-11-28, 45 min late (last reminder)",
+    ]
+    assert dose_row(store) == ("missed", "not answered", 4, None)
+    assert any("REMINDER Missed: gabapentin 300 mg" in r.getMessage() for r in caplog.records)
+
+
+def test_a_dose_taken_from_the_cli_is_never_reminded_again(drive, store: Store, caplog) -> None:
+    caplog.set_level(logging.INFO, logger="reminderd")
+    d = drive("2026-11-28 07:59:00", remind_every="15m", give_up_after="3h")
+    d.advance_to(at("2026-11-28 08:20:00"))
+    assert len(reminders(caplog)) == 2
+    config = d.daemon.config
+    answers.take(store, config, None, at("2026-11-28 08:20:00"), at("2026-11-28 08:20:00"), False)
+    d.answered_elsewhere()
+    d.advance_to(at("2026-11-28 13:00:00"))
+    assert len(reminders(caplog)) == 2
+    assert dose_row(store) == ("taken", None, 2, "cli")
+
+
+def test_a_button_answer_is_recorded_and_stops_the_reminders(drive, store: Store, caplog) -> None:
+    caplog.set_level(logging.INFO, logger="reminderd")
+    d = drive("2026-11-28 07:59:00", remind_every="15m", give_up_after="3h")
+    d.advance_to(at("2026-11-28 08:01:00"))
+    (dose_id,) = store.conn.execute(f"SELECT id FROM doses WHERE {SLOT}").fetchone()
+    d.daemon.on_answer(f"dose:{dose_id}", "taken")
+    d.advance_to(at("2026-11-28 13:00:00"))
+    assert len(reminders(caplog)) == 1
+    assert dose_row(store) == ("taken", None, 1, "notification")
+
+
+def test_a_dose_whose_window_passed_while_stopped_is_missed_not_running(drive, store: Store, caplog) -> None:
+    caplog.set_level(logging.INFO, logger="reminderd")
+    first = drive("2026-11-28 07:00:00", remind_every="15m", give_up_after="3h")
+    first.close()
+    drive("2026-11-28 11:30:00", remind_every="15m", give_up_after="3h")
+    assert dose_row(store) == ("missed", "not running", 0, None)
+    assert reminders(caplog) == []
+
+
+@pytest.mark.parametrize("start, status", [
+    ("2026-11-28 07:50:00", "next: gabapentin 08:00 (Sat 08:00)"),
+    ("2026-11-28 08:00:30", "next: gabapentin 14:00 (Sat 14:00)"),
+    ("2026-11-28 22:30:00", "next: gabapentin 08:00 (Sun 08:00)"),
+], ids=["before-the-dose", "just-after-it", "after-the-last"])
+def test_status_line_names_the_next_dose_at_its_now(drive, start: str, status: str) -> None:
+    assert drive(start).daemon.status_line() == status
+
+
+def test_the_rollover_at_midnight_schedules_the_day_after(drive, store: Store) -> None:
+    d = drive("2026-11-28 21:00:00")
+    assert store.conn.execute("SELECT max(local_date) FROM doses").fetchone() == ("2026-11-29",)
+    d.advance_to(at("2026-11-29 00:00:05"))
+    assert store.conn.execute("SELECT max(local_date) FROM doses").fetchone() == ("2026-11-30",)
