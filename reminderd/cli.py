@@ -641,6 +641,10 @@ def check_config(app: App, path: Path | None) -> None:
     c = config.checkin
     click.echo(f"morning check-in at {c.time:%H:%M} (asked until {c.until:%H:%M}); "
                f"notifications: {config.notifications.backend}")
+    click.echo(f"a night begins at bedtime {c.bedtime:%H:%M} and is judged by the doses due in the 24 h before it")
+    if c.night_window is not None:
+        click.echo("note: checkin.night_window is no longer used (nights are judged from checkin.bedtime); "
+                   "it can be removed")
 
 
 @cli.command()
@@ -873,8 +877,9 @@ def _render_prescriptions(app: App, fmt: str, tz) -> str:
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "html"]), default="text", show_default=True)
 @click.option("--output", metavar="FILE", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the report to FILE instead of the terminal.")
-@click.option("--seed", type=click.IntRange(0), help="Seed of the bootstrap and the permutation test "
-              "[default: a fixed one, so the same log gives the same report].")
+# --seed chose the random draws of an earlier test; the report now draws nothing at random,
+# so it is accepted (old scripts keep working) and ignored.
+@click.option("--seed", type=click.IntRange(0), hidden=True)
 @pass_app
 @handle_errors
 def report_command(app: App, since: str | None, until: str | None, fmt: str, output: Path | None,
@@ -893,7 +898,7 @@ def report_command(app: App, since: str | None, until: str | None, fmt: str, out
     first = parse_day(since, "--since") or last - timedelta(days=29)
     if first > last:
         raise UsageError(f"--since {first} is after --until {last}; expected since <= until")
-    built = report.build(app.store, config, first, last, now, **({} if seed is None else {"seed": seed}))
+    built = report.build(app.store, config, first, last, now)
     _write_out(report.render(built, fmt), output, f"Wrote the report to {output}.")
 
 

@@ -91,7 +91,12 @@ class CheckinSettings:
     time: _clock = _clock(8, 30)
     remind_every: timedelta = timedelta(minutes=30)
     until: _clock = _clock(12, 0)
-    night_window: timedelta = timedelta(hours=24)
+    # A night begins at bedtime (on the evening's date) and is judged by the doses due in
+    # the 24 h before it (reminderd.nights).
+    bedtime: _clock = _clock(23, 0)
+    # No longer used (nights are judged from bedtime); still read so old files load.
+    # None when the file does not set it.
+    night_window: timedelta | None = None
 
 
 @dataclass(frozen=True)
@@ -281,8 +286,8 @@ def _tablets(value: Any) -> float:
 
 def _per_dose(value: Any) -> float:
     number = _number(value)
-    if number is None or not 0 < number <= 100:
-        raise _Bad("a number of tablets per dose, more than 0 and at most 100 (e.g. 1 or 0.5)")
+    if number is None or not 0.01 <= number <= 100:
+        raise _Bad("a number of tablets per dose from 0.01 to 100 (e.g. 1 or 0.5)")
     return number
 
 
@@ -342,6 +347,7 @@ CHECKIN_KEYS: dict[str, tuple[Parser, bool]] = {
     "time": (parse_time, False),
     "remind_every": (parse_duration, False),
     "until": (parse_time, False),
+    "bedtime": (parse_time, False),
     "night_window": (parse_duration, False),
 }
 NOTIFICATION_KEYS: dict[str, tuple[Parser, bool]] = {
@@ -557,13 +563,17 @@ def parse_config(text: str, source: str, system_zone: Callable[[], str]) -> Conf
 
     c = _Collector()
     top = c.fields({k: v for k, v in data.items() if k not in TABLES}, "", TOP_KEYS)
-    checkin = CheckinSettings(**c.fields(data.get("checkin", {}), "checkin", CHECKIN_KEYS))
+    checkin_fields = c.fields(data.get("checkin", {}), "checkin", CHECKIN_KEYS)
+    checkin = CheckinSettings(**checkin_fields)
     notifications = NotificationSettings(
         **c.fields(data.get("notifications", {}), "notifications", NOTIFICATION_KEYS)
     )
     remote = _remote(c, data["remote"]) if "remote" in data else None
     if checkin.until <= checkin.time:
         c.bad("checkin.until", format_slot(checkin.until), f"a time after checkin.time ({format_slot(checkin.time)})")
+    elif checkin.bedtime <= checkin.until:
+        c.bad("checkin.bedtime", format_slot(checkin.bedtime),
+              f"an evening time after checkin.until ({format_slot(checkin.until)}), on the same day")
 
     raw_meds = data.get("medication")
     medications: list[Medication] = []
@@ -586,6 +596,17 @@ def parse_config(text: str, source: str, system_zone: Callable[[], str]) -> Conf
                 )
             seen[key] = i
             medications.append(med)
+    if "bedtime" in checkin_fields and checkin.until < checkin.bedtime:
+        # A slot at or after bedtime would be due after the night began, so its dose could
+        # never label the night it is taken before; only checked when bedtime is written,
+        # so files written before it existed keep loading.
+        after = sorted({(t, m.name) for m in medications for step_times in
+                        (m.times, *(s.times for s in m.steps)) for t in step_times if t >= checkin.bedtime})
+        if after:
+            t, name = after[-1]
+            c.bad("checkin.bedtime", format_slot(checkin.bedtime),
+                  f"a time after every slot ({name} is due at {format_slot(t)}), so the evening's "
+                  "doses are due before the night begins")
 
     if "timezone" not in top and "timezone" not in data:
         top["zone_from_system"] = True

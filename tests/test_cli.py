@@ -38,6 +38,17 @@ def test_check_config_prints_ok_and_the_schedule(cli: Cli) -> None:
     ]
 
 
+def test_check_config_names_the_bedtime_and_notes_an_unused_night_window(cli: Cli) -> None:
+    out = cli("check-config")
+    assert "a night begins at bedtime 23:00 and is judged by the doses due in the 24 h before it" in out.stdout
+    assert "night_window" not in out.stdout
+    cli.config.write_text(config_text() + '\n[checkin]\nnight_window = "24h"\n')
+    out = cli("check-config")
+    assert out.returncode == 0, out.stderr
+    assert ("note: checkin.night_window is no longer used (nights are judged from checkin.bedtime); "
+            "it can be removed") in out.stdout.splitlines()
+
+
 def test_check_config_reports_every_problem_with_exit_2(cli: Cli) -> None:
     cli.config.write_text(config_text(times='["08:00", "25:00"]', remind_every="0m", timezone="Mars/Olympus"))
     out = cli("check-config", str(cli.config))
