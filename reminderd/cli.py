@@ -181,7 +181,7 @@ def run(app: App) -> None:
                     reload_config=lambda: load_config(app.config_path), checkin_window_command=window)
     from reminderd.doctor import log_startup_problems
 
-    log_startup_problems(app.db_path, config.notifications.backend)
+    daemon.after_start = lambda: log_startup_problems(app.db_path, config.notifications.backend)
     sys.exit(daemon.run())
 
 
@@ -273,29 +273,86 @@ def notify_test(app: App, backend: str | None, timeout: int) -> None:
 @click.argument("medication", required=False)
 @click.option("--at", "at", metavar="WHEN", help=f"When it was taken: {WHEN_HELP} [default: now].")
 @click.option("--force", is_flag=True, help="Record it even if it is closer than min_gap to another dose.")
+@click.option("--all", "take_all", is_flag=True, help="Every dose due now (several due together).")
 @pass_app
 @handle_errors
-def take(app: App, medication: str | None, at: str | None, force: bool) -> None:
+def take(app: App, medication: str | None, at: str | None, force: bool, take_all: bool) -> None:
     """Confirm that a dose was taken.
 
     Records the unanswered dose nearest WHEN (early, on time, late, or one already
-    counted as missed). MEDICATION may be left out when only one is configured.
+    counted as missed). MEDICATION may be left out when only one is configured, or
+    when only one medication has a dose due now; with several due, it asks which
+    (or --all takes them all).
 
     \b
     reminderd take
+    reminderd take --all
     reminderd take gabapentin --at 07:55
     reminderd take gabapentin --at "2026-11-20 22:10"
     """
     from reminderd import services
 
+    if medication is not None and take_all:
+        raise UsageError("name a medication or use --all, not both")
     when = parse_when(at, app)
-    answer = services.take(app.store, app.config, medication, when.instant, app.now(), force)
+    names = [medication] if medication is not None else _which_due(app, when.instant, take_all)
+    with app.store.write():  # several doses: all recorded, or none
+        taken = [services.take(app.store, app.config, name, when.instant, app.now(), force) for name in names]
+    for i, answer in enumerate(taken):
+        _echo_taken(app, answer, when if i == 0 else None)
+
+
+def _which_due(app: App, when: datetime, take_all: bool) -> list[str | None]:
+    """A bare `take`: the medication whose dose is due, or ask which of several."""
+    from reminderd.grouping import due_now
+
+    scheduled = [m for m in app.config.medications if not m.as_needed]
+    if len(scheduled) <= 1 and not take_all:
+        return [None]
+    due = due_now(_doses_around(app, when), {m.name: m for m in scheduled}, when, app.config.group_within)
+    if not due:
+        if take_all:
+            raise UsageError("no dose is due now; nothing to take")
+        return [None]  # services.take says what to name
+    if len(due) == 1 or take_all:
+        return [d.medication for d in due]
+    listing = "; ".join(f"{i}) {d.medication} {d.dose} ({d.slot})" for i, d in enumerate(due, 1))
+    if not sys.stdin.isatty():
+        raise UsageError(f"{len(due)} doses are due now: {listing}; name one, or use --all")
+    click.echo(f"{len(due)} doses are due now:")
+    for i, d in enumerate(due, 1):
+        click.echo(f"  {i}) {d.medication} {d.dose} ({d.slot})")
+    choice = click.prompt("Which did you take? (a number, or 'all')", type=str).strip().lower()
+    if choice == "all":
+        return [d.medication for d in due]
+    if choice.isdigit() and 1 <= int(choice) <= len(due):
+        return [due[int(choice) - 1].medication]
+    raise UsageError(f"{choice!r} is not one of 1 to {len(due)} or 'all'; nothing was recorded")
+
+
+def _doses_around(app: App, when: datetime) -> list:
+    """The doses that may be due at `when`: rows, and slots with no row yet (the daemon
+    was not running) as doses with id 0."""
+    from reminderd.doses import Dose
+    from reminderd.schedule import slots_between
+
+    config = app.config
+    start = when - max((m.give_up_after for m in config.medications), default=timedelta(0))
+    end = when + config.group_within + timedelta(seconds=1)
+    found = app.store.doses_between(start, end)
+    have = {(d.medication, d.local_date, d.slot) for d in found}
+    return found + [Dose(id=0, medication=s.medication, local_date=s.local_date, slot=s.slot, dose=s.dose, due=s.due)
+                    for s in slots_between(config, start, end) if (s.medication, s.local_date, s.slot) not in have]
+
+
+def _echo_taken(app: App, answer, when) -> None:
     d, tz = answer.dose, app.config.timezone
     late = d.late_minutes or 0
     timing = "on time" if abs(late) < 1 else (f"{late} min late" if late > 0 else f"{-late} min early")
     click.echo(f"Recorded: {d.medication} {d.dose}, {d.slot} dose of {d.local_date}, taken at "
                f"{local(d.taken_at, tz)} ({timing}).")
-    say_note(when)
+    if when is not None:  # how --at was read, said once
+        say_note(when)
     if answer.advice:
         click.echo(f"Note: the next dose is near. {answer.advice}")
 
@@ -584,6 +641,10 @@ def check_config(app: App, path: Path | None) -> None:
     c = config.checkin
     click.echo(f"morning check-in at {c.time:%H:%M} (asked until {c.until:%H:%M}); "
                f"notifications: {config.notifications.backend}")
+    click.echo(f"a night begins at bedtime {c.bedtime:%H:%M} and is judged by the doses due in the 24 h before it")
+    if c.night_window is not None:
+        click.echo("note: checkin.night_window is no longer used (nights are judged from checkin.bedtime); "
+                   "it can be removed")
 
 
 @cli.command()
@@ -816,8 +877,9 @@ def _render_prescriptions(app: App, fmt: str, tz) -> str:
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "html"]), default="text", show_default=True)
 @click.option("--output", metavar="FILE", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the report to FILE instead of the terminal.")
-@click.option("--seed", type=click.IntRange(0), help="Seed of the bootstrap and the permutation test "
-              "[default: a fixed one, so the same log gives the same report].")
+# --seed chose the random draws of an earlier test; the report now draws nothing at random,
+# so it is accepted (old scripts keep working) and ignored.
+@click.option("--seed", type=click.IntRange(0), hidden=True)
 @pass_app
 @handle_errors
 def report_command(app: App, since: str | None, until: str | None, fmt: str, output: Path | None,
@@ -836,7 +898,7 @@ def report_command(app: App, since: str | None, until: str | None, fmt: str, out
     first = parse_day(since, "--since") or last - timedelta(days=29)
     if first > last:
         raise UsageError(f"--since {first} is after --until {last}; expected since <= until")
-    built = report.build(app.store, config, first, last, now, **({} if seed is None else {"seed": seed}))
+    built = report.build(app.store, config, first, last, now)
     _write_out(report.render(built, fmt), output, f"Wrote the report to {output}.")
 
 

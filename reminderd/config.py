@@ -91,7 +91,12 @@ class CheckinSettings:
     time: _clock = _clock(8, 30)
     remind_every: timedelta = timedelta(minutes=30)
     until: _clock = _clock(12, 0)
-    night_window: timedelta = timedelta(hours=24)
+    # A night begins at bedtime (on the evening's date) and is judged by the doses due in
+    # the 24 h before it (reminderd.nights).
+    bedtime: _clock = _clock(23, 0)
+    # No longer used (nights are judged from bedtime); still read so old files load.
+    # None when the file does not set it.
+    night_window: timedelta | None = None
 
 
 @dataclass(frozen=True)
@@ -124,6 +129,8 @@ class Config:
     on_time_window: timedelta = timedelta(hours=1)
     near_next_dose: timedelta = timedelta(hours=2)
     missed_dose_advice: str = DEFAULT_ADVICE
+    # Doses of different medications due within this of each other share one reminder.
+    group_within: timedelta = timedelta(minutes=5)
     source: str = "config"
     # True when the file names no zone and the machine's is used: the daemon then
     # follows a change of the machine's zone.
@@ -279,19 +286,37 @@ def _tablets(value: Any) -> float:
 
 def _per_dose(value: Any) -> float:
     number = _number(value)
-    if number is None or not 0 < number <= 100:
-        raise _Bad("a number of tablets per dose, more than 0 and at most 100 (e.g. 1 or 0.5)")
+    if number is None or not 0.01 <= number <= 100:
+        raise _Bad("a number of tablets per dose from 0.01 to 100 (e.g. 1 or 0.5)")
     return number
 
 
 Parser = Callable[[Any], Any]
 
 # (key, parser, required). Defaults live on the dataclasses, so there is one place for them.
+GROUP_WITHIN_MAX = timedelta(hours=1)
+
+
+def _group_window(value: Any) -> timedelta:
+    """group_within: "0s" groups only doses due at the same instant; at most an hour."""
+    expected = 'a duration from "0s" to "1h", like "5m"'
+    if value in ("0s", "0m", "0h"):
+        return timedelta(0)
+    try:
+        result = parse_duration(value)
+    except _Bad:
+        raise _Bad(expected) from None
+    if result > GROUP_WITHIN_MAX:
+        raise _Bad(expected)
+    return result
+
+
 TOP_KEYS: dict[str, tuple[Parser, bool]] = {
     "timezone": (_zone, False),
     "on_time_window": (parse_duration, False),
     "near_next_dose": (parse_duration, False),
     "missed_dose_advice": (_text, False),
+    "group_within": (_group_window, False),
 }
 TABLES = ("medication", "checkin", "notifications", "remote")
 MEDICATION_KEYS: dict[str, tuple[Parser, bool]] = {
@@ -322,6 +347,7 @@ CHECKIN_KEYS: dict[str, tuple[Parser, bool]] = {
     "time": (parse_time, False),
     "remind_every": (parse_duration, False),
     "until": (parse_time, False),
+    "bedtime": (parse_time, False),
     "night_window": (parse_duration, False),
 }
 NOTIFICATION_KEYS: dict[str, tuple[Parser, bool]] = {
@@ -537,13 +563,17 @@ def parse_config(text: str, source: str, system_zone: Callable[[], str]) -> Conf
 
     c = _Collector()
     top = c.fields({k: v for k, v in data.items() if k not in TABLES}, "", TOP_KEYS)
-    checkin = CheckinSettings(**c.fields(data.get("checkin", {}), "checkin", CHECKIN_KEYS))
+    checkin_fields = c.fields(data.get("checkin", {}), "checkin", CHECKIN_KEYS)
+    checkin = CheckinSettings(**checkin_fields)
     notifications = NotificationSettings(
         **c.fields(data.get("notifications", {}), "notifications", NOTIFICATION_KEYS)
     )
     remote = _remote(c, data["remote"]) if "remote" in data else None
     if checkin.until <= checkin.time:
         c.bad("checkin.until", format_slot(checkin.until), f"a time after checkin.time ({format_slot(checkin.time)})")
+    elif checkin.bedtime <= checkin.until:
+        c.bad("checkin.bedtime", format_slot(checkin.bedtime),
+              f"an evening time after checkin.until ({format_slot(checkin.until)}), on the same day")
 
     raw_meds = data.get("medication")
     medications: list[Medication] = []
@@ -566,6 +596,17 @@ def parse_config(text: str, source: str, system_zone: Callable[[], str]) -> Conf
                 )
             seen[key] = i
             medications.append(med)
+    if "bedtime" in checkin_fields and checkin.until < checkin.bedtime:
+        # A slot at or after bedtime would be due after the night began, so its dose could
+        # never label the night it is taken before; only checked when bedtime is written,
+        # so files written before it existed keep loading.
+        after = sorted({(t, m.name) for m in medications for step_times in
+                        (m.times, *(s.times for s in m.steps)) for t in step_times if t >= checkin.bedtime})
+        if after:
+            t, name = after[-1]
+            c.bad("checkin.bedtime", format_slot(checkin.bedtime),
+                  f"a time after every slot ({name} is due at {format_slot(t)}), so the evening's "
+                  "doses are due before the night begins")
 
     if "timezone" not in top and "timezone" not in data:
         top["zone_from_system"] = True
