@@ -290,3 +290,20 @@ def test_first_reminder_is_pushed_while_the_screen_is_locked(clocked: Cli, daemo
         assert away.screen_locked() is False
         mp.setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
         assert away.screen_locked() is False  # no bus: not known to be away
+
+
+def test_an_idle_session_counts_as_away(tmp_path) -> None:
+    from reminderd import away
+    from tests.screensaver import IdleSession
+
+    logind = IdleSession(tmp_path / "system-bus")
+    try:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("DBUS_SYSTEM_BUS_ADDRESS", logind.address)
+            mp.setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")  # no screen saver
+            assert away.session_idle() is True and away.is_away() is True
+            logind.idle = False
+            assert away.session_idle() is False and away.is_away() is False
+            assert logind.asked == 4
+    finally:
+        logind.stop()
