@@ -307,3 +307,18 @@ def test_an_idle_session_counts_as_away(tmp_path) -> None:
             assert logind.asked == 4
     finally:
         logind.stop()
+
+
+def test_doses_due_together_are_pushed_as_one_message(clocked: Cli, daemon, http) -> None:
+    write_config(clocked, baclofen() + f'\n[push]\nurl = "ntfy://127.0.0.1:{http.port}/{TOPIC}"\nafter_reminders = 1\n')
+    d = daemon()
+    d.wait_for(r"push: escalate sent", count=2, timeout=40)
+    taken = clocked("take", "--all")
+    assert taken.returncode == 0, taken.stderr
+    settled(clocked)
+    keys = [k for (k,) in rows(clocked, "SELECT json_extract(detail, '$.key') FROM events WHERE kind = 'push-sent'")]
+    assert len(keys) == len(set(keys)) == len(http.posts) >= 2
+    assert all("+" in k for k in keys)  # one message per group reminder, never one per dose
+    for post in http.posts:
+        assert "gabapentin" in post.body["title"] + post.body["message"]
+        assert "baclofen" in post.body["title"] + post.body["message"]
