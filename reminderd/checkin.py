@@ -31,7 +31,7 @@ FREQUENCY = (
 )
 WOKE_MAX = 50  # a night has no more wakings than this; a bigger number is a typo
 NOTE_MAX = 1000  # characters
-VIAS = ("notification", "cli", "window")
+VIAS = ("notification", "cli", "window", "phone")
 
 
 @dataclass(frozen=True)

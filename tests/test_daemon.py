@@ -12,6 +12,7 @@ import pytest
 
 from reminderd.store import SCHEMA_VERSION
 from tests.conftest import Cli, at, config_text, rows
+from tests.desktop import wait_for
 
 pytestmark = pytest.mark.system  # real processes: the daemon, a bus, dunst, libfaketime
 
@@ -96,7 +97,9 @@ def test_dose_left_unanswered_while_stopped_is_missed_not_running(clocked: Cli, 
     clocked.clock.set(at("2026-11-28 09:00:00"))
     second = daemon()
     second.wait_for(r"missed: gabapentin 08:00 dose of 2026-11-28 \(not running\)")
-    assert rows(clocked, "SELECT status, reason FROM doses WHERE slot = '08:00' AND local_date = '2026-11-28'") == [("missed", "not running")]
+    # The line is logged inside the write; the row is there once it commits.
+    wait_for(lambda: rows(clocked, "SELECT status, reason FROM doses WHERE slot = '08:00' AND local_date = '2026-11-28'")
+             == [("missed", "not running")], what="the dose recorded as missed")
 
 
 def test_clock_jump_over_a_dose_reminds_it_at_once_marked_late(clocked: Cli, daemon) -> None:

@@ -1,0 +1,287 @@
+"""The page as a WSGI application: who may see it (the pairing cookie), what a post may
+change (one-use form tokens, same origin), and the answers, given to the same functions
+the CLI and the notification buttons use (`services.take_dose/skip_dose/snooze_dose`,
+`services.checkin`).
+
+Routes: GET /pair/TOKEN (sets the cookie, then to /), GET /, POST /dose, POST /checkin.
+Whoever is not paired gets one short refusal, the same whatever was tried.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Callable, Iterable
+from urllib.parse import parse_qs
+
+from reminderd import checkin as core
+from reminderd import services
+from reminderd.config import Config
+from reminderd.doses import Dose
+from reminderd.errors import ReminderdError, UsageError
+from reminderd.remote import page, pairing
+from reminderd.remote.guard import Failures, FormTokens
+from reminderd.store import Store
+
+log = logging.getLogger("reminderd")
+COOKIE = "reminderd"
+COOKIE_AGE_S = 365 * 24 * 3600
+MAX_BODY = 2048  # the largest form is a few hundred bytes
+MAX_FIELDS = 8
+REFUSAL_TITLE = "Not paired"
+REFUSAL_TEXT = "Pair this phone by scanning the code that `reminderd pair` shows on the computer."
+VIA = "phone"
+SKIP_REASON = "skipped from the phone"
+Response = tuple[str, list[tuple[str, str]], bytes]
+
+
+def security_headers(https: bool) -> list[tuple[str, str]]:
+    headers = [
+        ("Cache-Control", "no-store"),
+        ("Content-Security-Policy", f"default-src 'none'; style-src '{page.STYLE_HASH}'; form-action 'self'; "
+                                    "frame-ancestors 'none'; base-uri 'none'"),
+        ("X-Content-Type-Options", "nosniff"),
+        ("X-Frame-Options", "DENY"),
+        ("Referrer-Policy", "same-origin"),  # "no-referrer" would make the browser send "Origin: null"
+        ("Cross-Origin-Opener-Policy", "same-origin"),
+        ("Cross-Origin-Resource-Policy", "same-origin"),
+    ]
+    return headers
+
+
+class PageApp:
+    def __init__(self, config: Callable[[], Config], db_path: Path, now: Callable[[], datetime],
+                 https: bool, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self.config = config
+        self.db_path = Path(db_path)
+        self.now = now
+        self.https = https
+        self.monotonic = monotonic
+        self.failures = Failures()
+        self.forms = FormTokens()
+        self._store: Store | None = None
+        self._store_lock = threading.Lock()
+
+    @property
+    def store(self) -> Store:
+        # Its own connection: the daemon sees the page's answers as it sees the CLI's.
+        with self._store_lock:
+            if self._store is None:
+                self._store = Store.open(self.db_path)
+            return self._store
+
+    def close(self) -> None:
+        with self._store_lock:
+            if self._store is not None:
+                self._store.close()
+                self._store = None
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        try:
+            status, headers, body = self.handle(environ)
+        except Exception:  # a bug answers 500 and is logged; the daemon goes on reminding
+            log.exception("remote page: error answering a request")
+            status, headers, body = "500 Internal Server Error", [], _html(page.short_page(
+                "Something went wrong", "Nothing was changed. The daemon's log says why."))
+        headers = [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(body)))] + \
+            headers + security_headers(self.https)
+        start_response(status, headers)
+        return [body]
+
+    # --- who is asking -----------------------------------------------------------
+
+    def handle(self, environ: dict) -> Response:
+        address = environ.get("REMOTE_ADDR", "")
+        method, path = environ.get("REQUEST_METHOD", ""), environ.get("PATH_INFO", "")
+        clock = self.monotonic()
+        if self.failures.locked(address, clock):
+            return _refusal()
+        if path.startswith("/pair/"):
+            pairing_hash = pairing.matching_hash(self.db_path, path[len("/pair/"):])
+        else:
+            pairing_hash = pairing.matching_hash(self.db_path, _cookie(environ.get("HTTP_COOKIE", "")))
+        if pairing_hash is None:
+            self.failures.failed(address, clock)
+            log.info("remote page: refused a request from %s", address)
+            return _refusal()
+        self.failures.succeeded(address)
+        if path.startswith("/pair/"):
+            if method != "GET":
+                return _method_not_allowed()
+            token = path[len("/pair/"):]
+            cookie = (f"{COOKIE}={token}; Path=/; Max-Age={COOKIE_AGE_S}; HttpOnly; SameSite=Strict"
+                      + ("; Secure" if self.https else ""))
+            # To "/" at once, so the token does not stay in the address bar or the history.
+            return "303 See Other", [("Location", "/"), ("Set-Cookie", cookie)], _html(
+                page.short_page("Paired", "This phone is paired."))
+        routes = {"/": ("GET", self.show), "/dose": ("POST", self.answer_dose), "/checkin": ("POST", self.answer_checkin)}
+        if path not in routes:
+            return "404 Not Found", [], _html(page.short_page("Not found", "There is no such page."))
+        wanted, handler = routes[path]
+        if method != wanted:
+            return _method_not_allowed(wanted)
+        if method == "POST":
+            fields, refusal = self._form(environ, pairing_hash, clock)
+            if refusal is not None:
+                return refusal
+            return handler(pairing_hash, fields)
+        return handler(pairing_hash, {})
+
+    def _form(self, environ: dict, pairing_hash: str, clock: float) -> tuple[dict[str, str], Response | None]:
+        """The posted fields, once the post is shown to come from a page this server gave."""
+        if not environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
+            return {}, _bad("Expected a form.", "415 Unsupported Media Type")
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or "0")
+        except ValueError:
+            length = -1
+        if not 0 <= length <= MAX_BODY:
+            return {}, _bad("The form is too large.", "413 Content Too Large")
+        raw = environ["wsgi.input"].read(length)
+        try:
+            parsed = parse_qs(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=True,
+                              max_num_fields=MAX_FIELDS)
+        except (UnicodeDecodeError, ValueError):
+            return {}, _bad("The form could not be read.")
+        if any(len(values) != 1 for values in parsed.values()):
+            return {}, _bad("The form could not be read.")
+        fields = {k: v[0] for k, v in parsed.items()}
+        scheme = "https" if self.https else "http"
+        origin, site = environ.get("HTTP_ORIGIN"), environ.get("HTTP_SEC_FETCH_SITE")
+        from_elsewhere = (origin is not None and origin != f"{scheme}://{environ.get('HTTP_HOST', '')}") or \
+            (site is not None and site not in ("same-origin", "none"))
+        # Spent even when the origin is wrong: a token seen by another site is used up.
+        fresh = self.forms.spend(fields.get("form", ""), pairing_hash, clock)
+        if from_elsewhere or not fresh:
+            log.info("remote page: refused a post from %s (%s)", environ.get("REMOTE_ADDR", ""),
+                     f"from {origin or site}" if from_elsewhere else "form already used or unknown")
+            return {}, ("403 Forbidden", [], _html(page.short_page(
+                "Nothing was changed", "This form was already sent, is out of date, or did not come from "
+                "this page. Open today’s doses again and answer there.")))
+        return fields, None
+
+    # --- the page and the answers ----------------------------------------------------
+
+    def show(self, pairing_hash: str, fields: dict[str, str], message: str | None = None,
+             status: str = "200 OK") -> Response:
+        config, now = self.config(), self.now()
+        tz = config.timezone
+        with self.store.write():  # one consistent reading of the log
+            views = self._dose_views(config, now)
+            night = core.last_night(now, tz)
+            checkin = self.store.checkin(night)
+        text = page.render(today=now.astimezone(tz).date(), doses=views, night=night, checkin=checkin,
+                           form_token=self.forms.issue(pairing_hash, self.monotonic()), now=now, tz=tz,
+                           message=message)
+        return status, [], _html(text)
+
+    def _dose_views(self, config: Config, now: datetime) -> list[page.DoseView]:
+        """Today's doses; the one each medication would answer now gets its buttons (it may
+        be yesterday's late dose, or a slot whose row the daemon has not made yet)."""
+        today = now.astimezone(config.timezone).date()
+        doses = {page.dose_key(d): d for d in self.store.doses_on_dates(today, today)
+                 if (med := config.medication(d.medication)) is not None and not med.as_needed}
+        actions: dict[str, tuple[str, ...]] = {}
+        for med in config.medications:
+            if med.as_needed:
+                continue
+            current = services.dose_answered_now(self.store, config, med, now)
+            if current is None:
+                continue
+            key = page.dose_key(current)
+            doses.setdefault(key, current)
+            can_snooze = bool(current.id) and current.open and current.due <= now  # one being reminded
+            actions[key] = (page.TAKE, page.SNOOZE, page.SKIP) if can_snooze else (page.TAKE, page.SKIP)
+        return [page.DoseView(d, actions.get(k, ())) for k, d in sorted(doses.items(), key=lambda kv: kv[1].due)]
+
+    def answer_dose(self, pairing_hash: str, fields: dict[str, str]) -> Response:
+        config, now = self.config(), self.now()
+        action, key = fields.get("action", ""), fields.get("dose", "")
+        name, _, rest = key.partition("|")
+        day_text, _, slot = rest.partition("|")
+        med = config.medication(name) if name else None
+        try:
+            day = date.fromisoformat(day_text)
+        except ValueError:
+            day = None
+        if action not in page.ACTION_LABELS or med is None or day is None or not slot:
+            return _bad("That answer could not be read; nothing was changed.")
+        tz = config.timezone
+        try:
+            with self.store.write():
+                row = self.store.dose_at(med.name, day, slot)
+                if row is not None and row.answered:
+                    when = f" at {row.taken_at.astimezone(tz):%H:%M}" if row.taken_at else ""
+                    return self.show(pairing_hash, {}, f"The {slot} dose of {med.name} was already "
+                                     f"{row.status}{when}; nothing was changed.", "409 Conflict")
+                views = {page.dose_key(v.dose): v for v in self._dose_views(config, now)}
+                view = views.get(key)
+                if view is None or action not in view.actions:
+                    return self.show(pairing_hash, {}, f"The {slot} dose of {med.name} cannot be answered "
+                                     f"{page.ACTION_LABELS[action].lower()} now; nothing was changed.", "409 Conflict")
+                message = self._answer(config, view.dose, action, now)
+        except ReminderdError as err:
+            return self.show(pairing_hash, {}, f"Not recorded: {err}.", "409 Conflict")
+        return self.show(pairing_hash, {}, message)
+
+    def _answer(self, config: Config, dose: Dose, action: str, now: datetime) -> str:
+        tz, store = config.timezone, self.store
+        if action == page.TAKE:
+            # A slot with no row yet (id 0) is answered by its time, which makes the row.
+            answer = services.take_dose(store, config, dose.id, now, VIA) if dose.id else \
+                services.take(store, config, dose.medication, now, now, via=VIA)
+            d = answer.dose
+            note = f" Note: the next dose is near. {answer.advice}" if answer.advice else ""
+            return f"Recorded: {d.medication} {d.dose}, {d.slot} dose taken at {d.taken_at.astimezone(tz):%H:%M}.{note}"
+        if action == page.SKIP:
+            d = (services.skip_dose(store, config, dose.id, now, VIA, SKIP_REASON) if dose.id else
+                 services.skip(store, config, dose.medication, now, now, SKIP_REASON, via=VIA)).dose
+            return f"Recorded: {d.medication} {d.slot} dose skipped."
+        d = services.snooze_dose(store, config, dose.id, now, VIA).dose
+        return f"Snoozed: {d.medication} {d.slot} dose, reminding again at {d.snoozed_until.astimezone(tz):%H:%M}."
+
+    def answer_checkin(self, pairing_hash: str, fields: dict[str, str]) -> Response:
+        config, now = self.config(), self.now()
+        tz = config.timezone
+        night = core.last_night(now, tz)
+        if fields.get("night") != night.isoformat():
+            return self.show(pairing_hash, {}, f"That form was for another night; this page asks about the "
+                             f"night of {night:%A %-d %B}. Nothing was changed.", "409 Conflict")
+        detail = "frequency" in fields or "woke" in fields
+        try:
+            with self.store.write():
+                previous = self.store.checkin(night)
+                note = previous.note if previous is not None and detail else None  # a note typed elsewhere stays
+                entry = services.checkin(self.store, config, night, fields.get("severity"), fields.get("frequency"),
+                                         fields.get("woke"), note, now=now, via=VIA).entry
+        except UsageError as err:
+            return self.show(pairing_hash, {}, f"Not recorded: {err}.", "400 Bad Request")
+        return self.show(pairing_hash, {}, f"Recorded last night: {core.describe(entry)}.")
+
+
+def _cookie(header: str) -> str | None:
+    for part in header.split(";"):
+        name, _, value = part.strip().partition("=")
+        if name == COOKIE:
+            return value
+    return None
+
+
+def _html(text: str) -> bytes:
+    return text.encode("utf-8")
+
+
+def _refusal() -> Response:
+    return "403 Forbidden", [], _html(page.short_page(REFUSAL_TITLE, REFUSAL_TEXT, link=False))
+
+
+def _bad(text: str, status: str = "400 Bad Request") -> Response:
+    return status, [], _html(page.short_page("Nothing was changed", text))
+
+
+def _method_not_allowed(allowed: str = "GET") -> Response:
+    return "405 Method Not Allowed", [("Allow", allowed)], _html(page.short_page(
+        "Nothing was changed", "Answers are sent with the page's buttons."))

@@ -1,0 +1,144 @@
+"""The page's HTML: plain forms, no JavaScript, large targets, one column for a small
+screen, headings and labels a screen reader can walk. Pure: given what to show, returns text."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from dataclasses import dataclass
+from datetime import date, datetime, tzinfo
+from html import escape
+
+from reminderd import checkin as core
+from reminderd.checkin import Checkin
+from reminderd.doses import Dose
+
+TAKE, SNOOZE, SKIP = "taken", "snooze", "skip"
+ACTION_LABELS = {TAKE: "Taken", SNOOZE: "Snooze", SKIP: "Skip"}
+
+STYLE = """
+body{font:1.25rem/1.5 system-ui,sans-serif;margin:0;padding:1rem;max-width:40rem;color:#111;background:#fff}
+h1{font-size:1.6rem;margin:.2rem 0 1rem}h2{font-size:1.4rem;margin:1.5rem 0 .5rem}h3{font-size:1.25rem;margin:0}
+ul{list-style:none;padding:0;margin:0}li{border:2px solid #555;border-radius:.5rem;padding:.75rem;margin:0 0 1rem}
+button{display:block;width:100%;min-height:3.5rem;margin:.5rem 0;font:inherit;font-weight:bold;
+border:3px solid #111;border-radius:.5rem;background:#e8e8e8;color:#111}
+button.main{background:#0a5d1a;color:#fff;border-color:#0a5d1a}
+button:focus,input:focus{outline:4px solid #1a4fd6;outline-offset:2px}
+fieldset{border:0;padding:0;margin:0 0 1rem}legend{font-weight:bold;padding:0;margin-bottom:.5rem}
+label.choice{display:flex;align-items:center;gap:.75rem;min-height:3rem;padding:.25rem .5rem;
+border:2px solid #555;border-radius:.5rem;margin:.5rem 0}
+input[type=radio]{width:1.75rem;height:1.75rem;flex:none}
+input[type=number]{font:inherit;width:6rem;min-height:3rem;padding:0 .5rem;border:2px solid #111;border-radius:.5rem}
+.status{font-weight:bold;border-left:.5rem solid #1a4fd6;padding:.5rem .75rem;background:#eef2fd}
+.chosen{background:#0a5d1a;color:#fff}
+"""
+# The CSP allows exactly this style block and nothing else (no script at all).
+STYLE_HASH = "sha256-" + base64.b64encode(hashlib.sha256(STYLE.encode()).digest()).decode()
+
+
+@dataclass(frozen=True)
+class DoseView:
+    dose: Dose
+    actions: tuple[str, ...]  # what can be answered for it now, in ACTION_LABELS order
+
+
+def dose_key(dose: Dose) -> str:
+    """How a form names a dose: it stays the same whether or not its row exists yet."""
+    return f"{dose.medication}|{dose.local_date.isoformat()}|{dose.slot}"
+
+
+def _clock(instant: datetime | None, tz: tzinfo) -> str:
+    return "" if instant is None else instant.astimezone(tz).strftime("%H:%M")
+
+
+def dose_state(dose: Dose, now: datetime, tz: tzinfo) -> str:
+    if dose.status == "taken":
+        return f"Taken at {_clock(dose.taken_at, tz)}."
+    if dose.status == "skipped":
+        return "Skipped."
+    if dose.status == "missed":
+        return "Missed."
+    if dose.snoozed_until is not None and dose.snoozed_until > now:
+        return f"Snoozed until {_clock(dose.snoozed_until, tz)}."
+    if dose.due <= now:
+        return "Due now."
+    return f"Due at {_clock(dose.due, tz)}."
+
+
+def render(*, today: date, doses: list[DoseView], night: date, checkin: Checkin | None, form_token: str,
+           now: datetime, tz: tzinfo, message: str | None = None) -> str:
+    parts = [f"<h1>reminderd</h1>"]
+    if message:
+        parts.append(f'<p class="status" role="status">{escape(message)}</p>')
+    parts.append(f'<section aria-labelledby="doses"><h2 id="doses">Today’s doses, {today:%A %-d %B}</h2>')
+    if not doses:
+        parts.append("<p>No doses are planned today.</p>")
+    parts.append("<ul>")
+    for view in doses:
+        d = view.dose
+        parts.append(f"<li><h3>{escape(d.slot)}: {escape(d.medication)} {escape(d.dose)}</h3>"
+                     f"<p>{escape(dose_state(d, now, tz))}</p>")
+        if view.actions:
+            parts.append(_form("/dose", form_token, {"dose": dose_key(d)},
+                               "".join(_dose_button(a, d) for a in view.actions)))
+        parts.append("</li>")
+    parts.append("</ul></section>")
+    parts.append(_checkin_section(night, checkin, form_token))
+    body = "\n".join(parts)
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        "<meta name=\"referrer\" content=\"same-origin\">"
+        f"<title>reminderd</title><style>{STYLE}</style></head>\n<body><main>\n{body}\n</main></body></html>\n"
+    )
+
+
+def _checkin_section(night: date, checkin: Checkin | None, form_token: str) -> str:
+    parts = [f'<section aria-labelledby="night"><h2 id="night">Last night ({night:%A %-d %B})</h2>']
+    if checkin is not None:
+        parts.append(f"<p>Answered: {escape(core.describe(checkin))}.</p>")
+    chosen = None if checkin is None else checkin.severity
+    buttons = "".join(_severity_button(n, label, n == chosen) for n, label in enumerate(core.SEVERITY))
+    parts.append(_form("/checkin", form_token, {"night": night.isoformat()},
+                       f"<fieldset><legend>{core.SEVERITY_QUESTION.prompt}</legend>{buttons}</fieldset>"))
+    if checkin is not None and checkin.severity > 0:
+        freq = "".join(
+            f'<label class="choice"><input type="radio" name="frequency" value="{n}"'
+            f'{" checked" if checkin.frequency == n else ""}> {escape(core.FREQUENCY[n].capitalize())}</label>'
+            for n in range(1, len(core.FREQUENCY)))
+        woke = "" if checkin.woke is None else str(checkin.woke)
+        parts.append(_form("/checkin", form_token, {"night": night.isoformat(), "severity": str(checkin.severity)},
+            f"<fieldset><legend>{core.FREQUENCY_QUESTION.prompt}</legend>{freq}</fieldset>"
+            f'<p><label for="woke">{core.WOKE_QUESTION.prompt}</label><br>'
+            f'<input type="number" id="woke" name="woke" min="0" max="{core.WOKE_MAX}" inputmode="numeric"'
+            f' value="{woke}"></p><button type="submit" class="main">Save</button>'))
+    parts.append("</section>")
+    return "\n".join(parts)
+
+
+def _dose_button(action: str, dose: Dose) -> str:
+    style = ' class="main"' if action == TAKE else ""
+    # The label names the dose: a screen reader listing buttons hears which one it answers.
+    named = escape(f"{ACTION_LABELS[action]}: {dose.slot} {dose.medication}")
+    return (f'<button type="submit" name="action" value="{action}"{style} aria-label="{named}">'
+            f"{ACTION_LABELS[action]}</button>")
+
+
+def _severity_button(value: int, label: str, chosen: bool) -> str:
+    style = ' class="chosen" aria-pressed="true"' if chosen else ""
+    return f'<button type="submit" name="severity" value="{value}"{style}>{label.capitalize()}</button>'
+
+
+def _form(action: str, form_token: str, hidden: dict[str, str], inner: str) -> str:
+    fields = "".join(f'<input type="hidden" name="{k}" value="{escape(v)}">'
+                     for k, v in {"form": form_token, **hidden}.items())
+    return f'<form method="post" action="{action}">{fields}{inner}</form>'
+
+
+def short_page(title: str, text: str, link: bool = True) -> str:
+    """A page with one sentence: a refusal, or an answer that changed nothing."""
+    back = '<p><a href="/">Back to today’s doses</a></p>' if link else ""
+    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+            f"<title>{escape(title)}</title><style>{STYLE}</style></head>\n"
+            f"<body><main><h1>{escape(title)}</h1><p>{escape(text)}</p>{back}</main></body></html>\n")
