@@ -230,11 +230,22 @@ def install_service(uninstall: bool) -> None:
               help="Which backend to try [default: the config's].")
 @click.option("--timeout", default=60, show_default=True, type=click.IntRange(1, 3600),
               help="Seconds to wait for a button.")
+@click.option("--push", "push", is_flag=True, help="Instead, send a test to his phone through [push].")
+@click.option("--contact", "contacts", metavar="NAME", multiple=True,
+              help="Instead, send a test to this [[contact]] (repeatable).")
 @pass_app
 @handle_errors
-def notify_test(app: App, backend: str | None, timeout: int) -> None:
-    """Show a test reminder with Taken / Snooze / Skip and print which button was pressed."""
+def notify_test(app: App, backend: str | None, timeout: int, push: bool, contacts: tuple[str, ...]) -> None:
+    """Show a test reminder with Taken / Snooze / Skip and print which button was pressed.
+
+    With --push or --contact, send a test message through each URL instead and print
+    what the server answered (the URL masked).
+    """
     import threading
+
+    if push or contacts:
+        _push_test(app.config, push, contacts)
+        return
 
     from reminderd.notify import make_notifier
     from reminderd.notify.base import SKIP, SNOOZE, TAKEN, Reminder
@@ -264,6 +275,27 @@ def notify_test(app: App, backend: str | None, timeout: int) -> None:
         raise ReminderdError(f"no button was pressed within {timeout} s")
     notifier.stop()
     click.echo(f"Pressed: {pressed[0]}")
+
+
+def _push_test(config: Config, push: bool, contacts: tuple[str, ...]) -> None:
+    from reminderd.push import PUSH, send, url_of
+    from reminderd.pushurl import mask
+
+    names = ([PUSH] if push else []) + list(contacts)
+    for name in names:
+        if url_of(config, name) is None:
+            raise UsageError("no [push] url or url_file in the config" if name == PUSH else
+                             f"--contact {name!r}: no such [[contact]] with a url; the config has: "
+                             + (", ".join(c.name for c in config.contacts) or "none"))
+    failed = 0
+    for name in names:
+        url = url_of(config, name)
+        ok, answer = send(url, "reminderd test", "A test message from reminderd: this is how it reaches you.")
+        failed += not ok
+        click.echo(f"{'push' if name == PUSH else name} ({mask(url)}): {'sent' if ok else 'NOT sent'}; "
+                   f"the server answered: {answer}")
+    if failed:
+        raise ReminderdError(f"{failed} of {len(names)} test message(s) not sent")
 
 
 # --- answering doses -------------------------------------------------------------------
@@ -512,6 +544,21 @@ def status(app: App) -> None:
             click.echo(f"As needed: {med.name} {med.dose} taken today: {times}{limit}.")
     _supply_lines(app, now)
     click.echo(_checkin_status_line(app, now))
+    _push_lines(app)
+
+
+def _push_lines(app: App) -> None:
+    if not (app.config.push or app.config.contacts):
+        return
+    from reminderd.push import describe, last_failure
+
+    for line in describe(app.config):
+        click.echo(line[0].upper() + line[1:] + ".")
+    failure = last_failure(app.store)
+    if failure is not None:
+        at, to, error, since = failure
+        click.echo(f"Last push failure: {local(at, app.config.timezone, '%a %H:%M')} to "
+                   f"{'his phone' if to == 'push' else to}: {error}" + (" (sent fine since)" if since else ""))
 
 
 def _prescribed_slots(app: App, day: date) -> list:
@@ -621,6 +668,12 @@ def _display_zone(app: App):
 def check_config(app: App, path: Path | None) -> None:
     """Check a config file: prints "ok" and the schedule, or every problem (exit 2)."""
     config = load_config(path or app.config_path)
+    if config.push or config.contacts:
+        from reminderd.push import check_urls
+
+        problems = check_urls(config)
+        if problems:
+            raise ConfigError(problems, config.source)
     click.echo("ok")
     click.echo(f"time zone: {config.timezone.key}")
     for med in config.medications:
@@ -645,6 +698,11 @@ def check_config(app: App, path: Path | None) -> None:
     if c.night_window is not None:
         click.echo("note: checkin.night_window is no longer used (nights are judged from checkin.bedtime); "
                    "it can be removed")
+    if config.push or config.contacts:
+        from reminderd.push import describe
+
+        for line in describe(config):
+            click.echo(line)
 
 
 @cli.command()

@@ -35,6 +35,7 @@ from reminderd.store import Store
 from reminderd import systemd
 from reminderd.sleepwatch import SleepWatcher
 from reminderd.morning import MorningCheckin, night_of
+from reminderd.push import Push
 
 log = logging.getLogger("reminderd")
 UTC = timezone.utc
@@ -69,6 +70,7 @@ class Daemon:
         self._reload_requested = threading.Event()
         self.sleepwatch = SleepWatcher(self.refresh)
         self.morning = MorningCheckin(self, checkin_window_command)
+        self.push = Push(self)  # phone and contacts, through Apprise ([push], [[contact]])
         self.page = None  # the phone page's server, when [remote] is configured
         self._clock_offset = time.time() - time.monotonic()
         self._data_version = 0
@@ -113,6 +115,7 @@ class Daemon:
         self.notifier.start(self.on_answer)
         self.scheduler.start()
         self.refresh(restarting=True)
+        self.push.started(self.now())
         self.sleepwatch.start()
         if self.config.remote is not None:
             from reminderd.remote.server import start_page
@@ -123,6 +126,7 @@ class Daemon:
         if self.page is not None:
             self.page.stop()
         self.sleepwatch.stop()
+        self.push.stop()
         self.scheduler.shutdown(wait=False)
         self.notifier.stop()
         log.info("reminderd stopped")
@@ -188,6 +192,7 @@ class Daemon:
                 self.store.record_prescription(canonical_of(config), self.now())
                 log.info("config reloaded: %d medication(s)", len(config.medications))
                 self.refresh()
+                self.push.plan_summaries()
         systemd.notify("READY=1", f"STATUS={self.status_line()}")
 
     # --- the schedule --------------------------------------------------------------
@@ -274,6 +279,7 @@ class Daemon:
                     self.store.save_dose(dose, "reminded", "daemon", now,
                                          {"number": decision.number, "last": decision.last})
                     show = self._dose_reminder(dose, med, now, decision)
+                    self.push.on_reminder(dose, med, now, decision)
                     late = round((now - dose.due).total_seconds() / 60)
                     log.warning("reminder %d: %s %s, %s dose of %s%s%s", decision.number, med.name,
                                 dose.dose, dose.slot, dose.local_date,
@@ -284,6 +290,8 @@ class Daemon:
                     dose = missed.dose
                     self.store.save_dose(dose, "missed", "daemon", now, {"reason": dose.reason})
                     log.warning("missed: %s %s dose of %s (%s)", med.name, dose.slot, dose.local_date, dose.reason)
+                    self.push.on_missed(dose, med, now, dose.reason,
+                                        news=now - rules.give_up_at(dose, med) < rules.LATE_NOTICE_LIMIT)
                     if missed.tell:
                         title, body = rules.missed_text(dose, med, self.config, self.config.notifications.private)
                         show = Reminder(key=_key(dose), title=title, body=body, urgency="normal",
