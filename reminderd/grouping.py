@@ -123,18 +123,15 @@ def cli_hint(open_doses: Sequence[Dose], private: bool) -> str:
     return f"Answer with: reminderd take --all  (or one: reminderd take {names}; skip / snooze likewise)"
 
 
-def missed_text(missed: Sequence[Dose], config: Config, private: bool) -> tuple[str, str]:
-    """One notice for the doses of a group counted as missed (not answered)."""
-    if len(missed) == 1:
-        dose = missed[0]
-        title = "Dose missed" if private else f"Missed: {dose.medication} {dose.dose}"
-    else:
-        title = f"{len(missed)} doses missed"
+def missed_text(missed: Sequence[Dose], meds: dict[str, Medication], config: Config,
+                private: bool) -> tuple[str, str]:
+    """One notice for the doses of a group counted as missed; for one dose, the usual text."""
+    if len(missed) == 1 and missed[0].medication in meds:
+        return rules.missed_text(missed[0], meds[missed[0].medication], config, private)
     listed = ", ".join(describe(d, private) for d in missed)
-    name = "" if private or len(missed) > 1 else f" {missed[0].medication}"
-    return title, (f"Not answered and now counted as missed: {listed}. If you took "
-                   f"{'them' if len(missed) > 1 else 'it'}, record it with `reminderd take{name or ' NAME'} "
-                   f"--at {missed[0].slot}`. {config.missed_dose_advice}")
+    return f"{len(missed)} doses missed", (
+        f"Not answered, so counted as missed — {listed}. If you took them, record each with "
+        f"`reminderd take{'' if private else ' NAME'} --at {missed[0].slot}`. {config.missed_dose_advice}")
 
 
 def due_now(open_doses: Iterable[Dose], meds: dict[str, Medication], now: datetime,
