@@ -47,6 +47,13 @@ def escalation(dose: Dose, med: Medication, config: Config, now: datetime, decis
     return Message(f"{ESCALATE}:{dose.id}:{decision.number}", PUSH, ESCALATE, title, body, dose.id)
 
 
+def group_escalation(reminded: Sequence[tuple[Dose, int]], title: str, body: str) -> Message:
+    """Doses due together, reminded in one notification: pushed as one message, worded
+    as that notification; `reminded` holds each dose with its reminder's number."""
+    key = f"{ESCALATE}:" + "+".join(f"{d.id}.{n}" for d, n in reminded)
+    return Message(key, PUSH, ESCALATE, title, body, reminded[0][0].id)
+
+
 def contacts_for(config: Config, alert: str) -> list[Contact]:
     return [c for c in config.contacts if alert in c.alerts]
 

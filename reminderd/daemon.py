@@ -426,12 +426,14 @@ class Daemon:
         meds = self._meds()
         key = grouping.group_key(group)
         updated = {d.id: d for d in group}
+        reminded: list[tuple[Dose, int]] = []
         for dose in grouping.remind_with(group, meds, now, self.config.group_within):
             med = meds[dose.medication]
             number = dose.reminders_sent + 1
             last = now + med.remind_every >= rules.give_up_at(dose, med)
             dose = rules.reminded(dose, now)
             updated[dose.id] = dose
+            reminded.append((dose, number))
             self.store.save_dose(dose, "reminded", "daemon", now, {"number": number, "last": last, "group": key})
             self.push.on_reminder(dose, med, now, Remind(number=number, last=last))  # escalation stays per dose
             late = round((now - dose.due).total_seconds() / 60)
@@ -444,7 +446,9 @@ class Daemon:
                                        id=_key(dose), replace_existing=True)
         listed = grouping.listed([updated[d.id] for d in group], now)
         self._group_shown[key] = tuple(d.id for d in listed)
-        return updated[owed.id], self._group_reminder(key, listed, now)
+        reminder = self._group_reminder(key, listed, now)
+        self.push.on_group_reminder(reminded, reminder.title, reminder.body, now)
+        return updated[owed.id], reminder
 
     def _group_reminder(self, key: str, listed: list[Dose], now: datetime) -> Reminder:
         meds, private = self._meds(), self.config.notifications.private

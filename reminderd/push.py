@@ -109,13 +109,23 @@ class Push:
 
     @_never_raises
     def on_reminder(self, dose: Dose, med: Medication, now: datetime, decision: Remind) -> None:
-        if self._starting and decision.number == 1 and now - dose.due > LATE_AT_START:
-            self._late_at_start.append(dose)
-        push = self.config.push
-        if push is None:
-            return
-        message = alerts.escalation(dose, med, self.config, now, decision)
-        if alerts.escalates(decision.number, push.after_reminders, away=False):
+        self._note_late_at_start([(dose, decision.number)], now)
+        if self.config.push is not None:
+            self._escalate(alerts.escalation(dose, med, self.config, now, decision), decision.number, now)
+
+    @_never_raises
+    def on_group_reminder(self, reminded: list[tuple[Dose, int]], title: str, body: str, now: datetime) -> None:
+        """Doses due together were reminded in one notification (each with its number)."""
+        self._note_late_at_start(reminded, now)
+        if self.config.push is not None and reminded:
+            self._escalate(alerts.group_escalation(reminded, title, body), max(n for _, n in reminded), now)
+
+    def _note_late_at_start(self, reminded: list[tuple[Dose, int]], now: datetime) -> None:
+        if self._starting:
+            self._late_at_start += [d for d, n in reminded if n == 1 and now - d.due > LATE_AT_START]
+
+    def _escalate(self, message: Message, number: int, now: datetime) -> None:
+        if alerts.escalates(number, self.config.push.after_reminders, away=False):
             self._record(message, now)
         else:  # asking the screen saver takes a D-Bus round trip: done on the push thread
             with self._lock:

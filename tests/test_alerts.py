@@ -65,6 +65,13 @@ def test_escalation_is_the_reminder_once_per_reminder_and_private_hides_the_name
     assert private.title == "Medication due" and "gabapentin" not in private.body
 
 
+def test_doses_reminded_together_are_one_escalation():
+    message = alerts.group_escalation([(dose(id=3), 2), (dose(id=4, medication="baclofen"), 1)],
+                                      "2 doses due", "gabapentin 300 mg\nbaclofen 300 mg")
+    assert (message.key, message.to, message.dose_id) == ("escalate:3.2+4.1", "push", 3)
+    assert (message.title, message.body) == ("2 doses due", "gabapentin 300 mg\nbaclofen 300 mg")
+
+
 # --- caregiver alerts ---------------------------------------------------------------
 
 

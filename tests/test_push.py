@@ -201,7 +201,7 @@ def test_server_down_at_the_alert_then_up_gets_one_alert_and_reminders_stay_on_t
     n = len(stamps(d.output, r"reminder \d+: baclofen"))
     d.wait_for(r"reminder \d+: baclofen", count=n + 3)
     # baclofen was reminded every 3 s while the alert failed
-    missed_at, = stamps(d.output, r"missed: gabapentin")
+    missed_at, = stamps(d.output, r"WARNING missed: gabapentin 08:00 dose")
     assert_on_time(d.output, "baclofen", 3, since=missed_at)
     assert rows(clocked, "SELECT count(*) FROM events WHERE kind = 'push-failed'")[0][0] == 1
     failed = clocked("status")
@@ -225,7 +225,7 @@ def test_a_hanging_server_never_delays_a_reminder(clocked: Cli, daemon, http) ->
     d.wait_for(r"missed: gabapentin", timeout=60)
     assert http.hung.wait(20)
     failure = d.wait_for(r"push: missed to Partner \(json://…\) failed, try 1", timeout=30)[0]
-    missed_at, = stamps(d.output, r"missed: gabapentin")
+    missed_at, = stamps(d.output, r"WARNING missed: gabapentin 08:00 dose")
     failed_at, = stamps(failure, "failed")
     assert (failed_at - missed_at).total_seconds() < 25  # cut at the time limit, not after 30 s
     n = len(stamps(d.output, r"reminder \d+: baclofen"))
@@ -290,3 +290,35 @@ def test_first_reminder_is_pushed_while_the_screen_is_locked(clocked: Cli, daemo
         assert away.screen_locked() is False
         mp.setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
         assert away.screen_locked() is False  # no bus: not known to be away
+
+
+def test_an_idle_session_counts_as_away(tmp_path) -> None:
+    from reminderd import away
+    from tests.screensaver import IdleSession
+
+    logind = IdleSession(tmp_path / "system-bus")
+    try:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("DBUS_SYSTEM_BUS_ADDRESS", logind.address)
+            mp.setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")  # no screen saver
+            assert away.session_idle() is True and away.is_away() is True
+            logind.idle = False
+            assert away.session_idle() is False and away.is_away() is False
+            assert logind.asked == 4
+    finally:
+        logind.stop()
+
+
+def test_doses_due_together_are_pushed_as_one_message(clocked: Cli, daemon, http) -> None:
+    write_config(clocked, baclofen() + f'\n[push]\nurl = "ntfy://127.0.0.1:{http.port}/{TOPIC}"\nafter_reminders = 1\n')
+    d = daemon()
+    d.wait_for(r"push: escalate sent", count=2, timeout=40)
+    taken = clocked("take", "--all")
+    assert taken.returncode == 0, taken.stderr
+    settled(clocked)
+    keys = [k for (k,) in rows(clocked, "SELECT json_extract(detail, '$.key') FROM events WHERE kind = 'push-sent'")]
+    assert len(keys) == len(set(keys)) == len(http.posts) >= 2
+    assert all("+" in k for k in keys)  # one message per group reminder, never one per dose
+    for post in http.posts:
+        assert "gabapentin" in post.body["title"] + post.body["message"]
+        assert "baclofen" in post.body["title"] + post.body["message"]
