@@ -46,8 +46,9 @@ SETTLE_S = 3.0
 
 
 def config_far_from(now: datetime) -> str:
-    """Two slots and the check-in all at least 4 h from now (UTC wall clock), so nothing
-    falls due, nothing is still inside its give-up window, and nothing is asked."""
+    """Two slots, the check-in and the contact's summary all at least 4 h from now (UTC
+    wall clock), so nothing falls due, nothing is still inside its give-up window, nothing
+    is asked and nothing is sent."""
     at = lambda hours: (now + timedelta(hours=hours)).strftime("%H:%M")
     checkin = (now + timedelta(hours=12)).replace(minute=0)
     if checkin.hour == 23:
@@ -69,6 +70,16 @@ times = ["{at(4)}", "{at(10)}"]
 remind_every = "15m"
 give_up_after = "3h"
 min_gap = "4h"
+
+# Configured but silent: the push thread and its modules count in the memory figures.
+[push]
+url = "ntfy://127.0.0.1:9/never-used"
+
+[[contact]]
+name = "Partner"
+url = "json://127.0.0.1:9/never-used"
+alerts = ["missed", "not-running", "summary"]
+summary_time = "{at(6)}"
 """
 
 

@@ -136,13 +136,13 @@ def time_command(args: list[str], env: dict[str, str], runs: int) -> tuple[list[
 def in_process(home: Path, since: date, until: date, runs: int) -> dict[str, float]:
     """Median seconds of each part of the report built in this process."""
     from reminderd import report
-    from reminderd.analysis import effect
+    from reminderd.effect import effect
     from reminderd.config import load_config
     from reminderd.store import Store
 
     config = load_config(home / "config.toml")
     now = datetime.now(timezone.utc)
-    parts: dict[str, list[float]] = {"total": [], "effect (bootstrap + permutation)": [], "rest (log + adherence)": []}
+    parts: dict[str, list[float]] = {"total": [], "effect (rotation tests)": [], "rest (log + adherence)": []}
     for _ in range(runs):
         store = Store.open(home / "reminderd.db")
         t0 = time.perf_counter()
@@ -154,7 +154,7 @@ def in_process(home: Path, since: date, until: date, runs: int) -> dict[str, flo
         eff = time.perf_counter() - t1
         store.close()
         parts["total"].append(total)
-        parts["effect (bootstrap + permutation)"].append(eff)
+        parts["effect (rotation tests)"].append(eff)
         parts["rest (log + adherence)"].append(total - eff)
     return {k: statistics.median(v) for k, v in parts.items()}
 

@@ -181,7 +181,7 @@ def run(app: App) -> None:
                     reload_config=lambda: load_config(app.config_path), checkin_window_command=window)
     from reminderd.doctor import log_startup_problems
 
-    log_startup_problems(app.db_path, config.notifications.backend)
+    daemon.after_start = lambda: log_startup_problems(app.db_path, config.notifications.backend)
     sys.exit(daemon.run())
 
 
@@ -230,11 +230,22 @@ def install_service(uninstall: bool) -> None:
               help="Which backend to try [default: the config's].")
 @click.option("--timeout", default=60, show_default=True, type=click.IntRange(1, 3600),
               help="Seconds to wait for a button.")
+@click.option("--push", "push", is_flag=True, help="Instead, send a test to his phone through [push].")
+@click.option("--contact", "contacts", metavar="NAME", multiple=True,
+              help="Instead, send a test to this [[contact]] (repeatable).")
 @pass_app
 @handle_errors
-def notify_test(app: App, backend: str | None, timeout: int) -> None:
-    """Show a test reminder with Taken / Snooze / Skip and print which button was pressed."""
+def notify_test(app: App, backend: str | None, timeout: int, push: bool, contacts: tuple[str, ...]) -> None:
+    """Show a test reminder with Taken / Snooze / Skip and print which button was pressed.
+
+    With --push or --contact, send a test message through each URL instead and print
+    what the server answered (the URL masked).
+    """
     import threading
+
+    if push or contacts:
+        _push_test(app.config, push, contacts)
+        return
 
     from reminderd.notify import make_notifier
     from reminderd.notify.base import SKIP, SNOOZE, TAKEN, Reminder
@@ -266,6 +277,27 @@ def notify_test(app: App, backend: str | None, timeout: int) -> None:
     click.echo(f"Pressed: {pressed[0]}")
 
 
+def _push_test(config: Config, push: bool, contacts: tuple[str, ...]) -> None:
+    from reminderd.push import PUSH, send, url_of
+    from reminderd.pushurl import mask
+
+    names = ([PUSH] if push else []) + list(contacts)
+    for name in names:
+        if url_of(config, name) is None:
+            raise UsageError("no [push] url or url_file in the config" if name == PUSH else
+                             f"--contact {name!r}: no such [[contact]] with a url; the config has: "
+                             + (", ".join(c.name for c in config.contacts) or "none"))
+    failed = 0
+    for name in names:
+        url = url_of(config, name)
+        ok, answer = send(url, "reminderd test", "A test message from reminderd: this is how it reaches you.")
+        failed += not ok
+        click.echo(f"{'push' if name == PUSH else name} ({mask(url)}): {'sent' if ok else 'NOT sent'}; "
+                   f"the server answered: {answer}")
+    if failed:
+        raise ReminderdError(f"{failed} of {len(names)} test message(s) not sent")
+
+
 # --- answering doses -------------------------------------------------------------------
 
 
@@ -273,29 +305,86 @@ def notify_test(app: App, backend: str | None, timeout: int) -> None:
 @click.argument("medication", required=False)
 @click.option("--at", "at", metavar="WHEN", help=f"When it was taken: {WHEN_HELP} [default: now].")
 @click.option("--force", is_flag=True, help="Record it even if it is closer than min_gap to another dose.")
+@click.option("--all", "take_all", is_flag=True, help="Every dose due now (several due together).")
 @pass_app
 @handle_errors
-def take(app: App, medication: str | None, at: str | None, force: bool) -> None:
+def take(app: App, medication: str | None, at: str | None, force: bool, take_all: bool) -> None:
     """Confirm that a dose was taken.
 
     Records the unanswered dose nearest WHEN (early, on time, late, or one already
-    counted as missed). MEDICATION may be left out when only one is configured.
+    counted as missed). MEDICATION may be left out when only one is configured, or
+    when only one medication has a dose due now; with several due, it asks which
+    (or --all takes them all).
 
     \b
     reminderd take
+    reminderd take --all
     reminderd take gabapentin --at 07:55
     reminderd take gabapentin --at "2026-11-20 22:10"
     """
     from reminderd import services
 
+    if medication is not None and take_all:
+        raise UsageError("name a medication or use --all, not both")
     when = parse_when(at, app)
-    answer = services.take(app.store, app.config, medication, when.instant, app.now(), force)
+    names = [medication] if medication is not None else _which_due(app, when.instant, take_all)
+    with app.store.write():  # several doses: all recorded, or none
+        taken = [services.take(app.store, app.config, name, when.instant, app.now(), force) for name in names]
+    for i, answer in enumerate(taken):
+        _echo_taken(app, answer, when if i == 0 else None)
+
+
+def _which_due(app: App, when: datetime, take_all: bool) -> list[str | None]:
+    """A bare `take`: the medication whose dose is due, or ask which of several."""
+    from reminderd.grouping import due_now
+
+    scheduled = [m for m in app.config.medications if not m.as_needed]
+    if len(scheduled) <= 1 and not take_all:
+        return [None]
+    due = due_now(_doses_around(app, when), {m.name: m for m in scheduled}, when, app.config.group_within)
+    if not due:
+        if take_all:
+            raise UsageError("no dose is due now; nothing to take")
+        return [None]  # services.take says what to name
+    if len(due) == 1 or take_all:
+        return [d.medication for d in due]
+    listing = "; ".join(f"{i}) {d.medication} {d.dose} ({d.slot})" for i, d in enumerate(due, 1))
+    if not sys.stdin.isatty():
+        raise UsageError(f"{len(due)} doses are due now: {listing}; name one, or use --all")
+    click.echo(f"{len(due)} doses are due now:")
+    for i, d in enumerate(due, 1):
+        click.echo(f"  {i}) {d.medication} {d.dose} ({d.slot})")
+    choice = click.prompt("Which did you take? (a number, or 'all')", type=str).strip().lower()
+    if choice == "all":
+        return [d.medication for d in due]
+    if choice.isdigit() and 1 <= int(choice) <= len(due):
+        return [due[int(choice) - 1].medication]
+    raise UsageError(f"{choice!r} is not one of 1 to {len(due)} or 'all'; nothing was recorded")
+
+
+def _doses_around(app: App, when: datetime) -> list:
+    """The doses that may be due at `when`: rows, and slots with no row yet (the daemon
+    was not running) as doses with id 0."""
+    from reminderd.doses import Dose
+    from reminderd.schedule import slots_between
+
+    config = app.config
+    start = when - max((m.give_up_after for m in config.medications), default=timedelta(0))
+    end = when + config.group_within + timedelta(seconds=1)
+    found = app.store.doses_between(start, end)
+    have = {(d.medication, d.local_date, d.slot) for d in found}
+    return found + [Dose(id=0, medication=s.medication, local_date=s.local_date, slot=s.slot, dose=s.dose, due=s.due)
+                    for s in slots_between(config, start, end) if (s.medication, s.local_date, s.slot) not in have]
+
+
+def _echo_taken(app: App, answer, when) -> None:
     d, tz = answer.dose, app.config.timezone
     late = d.late_minutes or 0
     timing = "on time" if abs(late) < 1 else (f"{late} min late" if late > 0 else f"{-late} min early")
     click.echo(f"Recorded: {d.medication} {d.dose}, {d.slot} dose of {d.local_date}, taken at "
                f"{local(d.taken_at, tz)} ({timing}).")
-    say_note(when)
+    if when is not None:  # how --at was read, said once
+        say_note(when)
     if answer.advice:
         click.echo(f"Note: the next dose is near. {answer.advice}")
 
@@ -455,6 +544,21 @@ def status(app: App) -> None:
             click.echo(f"As needed: {med.name} {med.dose} taken today: {times}{limit}.")
     _supply_lines(app, now)
     click.echo(_checkin_status_line(app, now))
+    _push_lines(app)
+
+
+def _push_lines(app: App) -> None:
+    if not (app.config.push or app.config.contacts):
+        return
+    from reminderd.push import describe, last_failure
+
+    for line in describe(app.config):
+        click.echo(line[0].upper() + line[1:] + ".")
+    failure = last_failure(app.store)
+    if failure is not None:
+        at, to, error, since = failure
+        click.echo(f"Last push failure: {local(at, app.config.timezone, '%a %H:%M')} to "
+                   f"{'his phone' if to == 'push' else to}: {error}" + (" (sent fine since)" if since else ""))
 
 
 def _prescribed_slots(app: App, day: date) -> list:
@@ -564,6 +668,12 @@ def _display_zone(app: App):
 def check_config(app: App, path: Path | None) -> None:
     """Check a config file: prints "ok" and the schedule, or every problem (exit 2)."""
     config = load_config(path or app.config_path)
+    if config.push or config.contacts:
+        from reminderd.push import check_urls
+
+        problems = check_urls(config)
+        if problems:
+            raise ConfigError(problems, config.source)
     click.echo("ok")
     click.echo(f"time zone: {config.timezone.key}")
     for med in config.medications:
@@ -584,6 +694,15 @@ def check_config(app: App, path: Path | None) -> None:
     c = config.checkin
     click.echo(f"morning check-in at {c.time:%H:%M} (asked until {c.until:%H:%M}); "
                f"notifications: {config.notifications.backend}")
+    click.echo(f"a night begins at bedtime {c.bedtime:%H:%M} and is judged by the doses due in the 24 h before it")
+    if c.night_window is not None:
+        click.echo("note: checkin.night_window is no longer used (nights are judged from checkin.bedtime); "
+                   "it can be removed")
+    if config.push or config.contacts:
+        from reminderd.push import describe
+
+        for line in describe(config):
+            click.echo(line)
 
 
 @cli.command()
@@ -816,8 +935,9 @@ def _render_prescriptions(app: App, fmt: str, tz) -> str:
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "html"]), default="text", show_default=True)
 @click.option("--output", metavar="FILE", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the report to FILE instead of the terminal.")
-@click.option("--seed", type=click.IntRange(0), help="Seed of the bootstrap and the permutation test "
-              "[default: a fixed one, so the same log gives the same report].")
+# --seed chose the random draws of an earlier test; the report now draws nothing at random,
+# so it is accepted (old scripts keep working) and ignored.
+@click.option("--seed", type=click.IntRange(0), hidden=True)
 @pass_app
 @handle_errors
 def report_command(app: App, since: str | None, until: str | None, fmt: str, output: Path | None,
@@ -836,7 +956,7 @@ def report_command(app: App, since: str | None, until: str | None, fmt: str, out
     first = parse_day(since, "--since") or last - timedelta(days=29)
     if first > last:
         raise UsageError(f"--since {first} is after --until {last}; expected since <= until")
-    built = report.build(app.store, config, first, last, now, **({} if seed is None else {"seed": seed}))
+    built = report.build(app.store, config, first, last, now)
     _write_out(report.render(built, fmt), output, f"Wrote the report to {output}.")
 
 

@@ -91,13 +91,41 @@ class CheckinSettings:
     time: _clock = _clock(8, 30)
     remind_every: timedelta = timedelta(minutes=30)
     until: _clock = _clock(12, 0)
-    night_window: timedelta = timedelta(hours=24)
+    # A night begins at bedtime (on the evening's date) and is judged by the doses due in
+    # the 24 h before it (reminderd.nights).
+    bedtime: _clock = _clock(23, 0)
+    # No longer used (nights are judged from bedtime); still read so old files load.
+    # None when the file does not set it.
+    night_window: timedelta | None = None
 
 
 @dataclass(frozen=True)
 class NotificationSettings:
     backend: str = "auto"
     private: bool = False
+
+
+ALERTS = ("missed", "not-running", "summary")
+
+
+@dataclass(frozen=True)
+class PushSettings:
+    """[push]: his own phone. `url` is filled from `url_file` by load_config."""
+
+    url: str | None = None
+    url_file: Path | None = None
+    after_reminders: int = 2
+
+
+@dataclass(frozen=True)
+class Contact:
+    """[[contact]]: someone told about missed doses, a stopped daemon, the day."""
+
+    name: str
+    alerts: tuple[str, ...]
+    url: str | None = None
+    url_file: Path | None = None
+    summary_time: _clock = _clock(21, 0)
 
 
 @dataclass(frozen=True)
@@ -124,10 +152,14 @@ class Config:
     on_time_window: timedelta = timedelta(hours=1)
     near_next_dose: timedelta = timedelta(hours=2)
     missed_dose_advice: str = DEFAULT_ADVICE
+    # Doses of different medications due within this of each other share one reminder.
+    group_within: timedelta = timedelta(minutes=5)
     source: str = "config"
     # True when the file names no zone and the machine's is used: the daemon then
     # follows a change of the machine's zone.
     zone_from_system: bool = False
+    push: PushSettings | None = None
+    contacts: tuple[Contact, ...] = ()
     remote: RemoteSettings | None = None
 
     def medication(self, name: str) -> Medication | None:
@@ -279,21 +311,67 @@ def _tablets(value: Any) -> float:
 
 def _per_dose(value: Any) -> float:
     number = _number(value)
-    if number is None or not 0 < number <= 100:
-        raise _Bad("a number of tablets per dose, more than 0 and at most 100 (e.g. 1 or 0.5)")
+    if number is None or not 0.01 <= number <= 100:
+        raise _Bad("a number of tablets per dose from 0.01 to 100 (e.g. 1 or 0.5)")
     return number
+
+
+def _url(value: Any) -> str:
+    from reminderd.pushurl import BadUrl, check_url
+
+    try:
+        return check_url(value)
+    except BadUrl as bad:
+        raise _Bad(str(bad)) from None
+
+
+def _path(value: Any) -> Path:
+    if not isinstance(value, str) or not value.strip() or "\0" in value:
+        raise _Bad("a file path")
+    return Path(value.strip()).expanduser()
+
+
+def _alerts(value: Any) -> tuple[str, ...]:
+    expected = "a non-empty list of " + ", ".join(f'"{a}"' for a in ALERTS) + ", each once"
+    if not isinstance(value, list) or not value or any(v not in ALERTS for v in value) or len(set(value)) < len(value):
+        raise _Bad(expected)
+    return tuple(value)
+
+
+def _after_reminders(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 100:
+        raise _Bad("a whole number of reminders from 1 to 100")
+    return value
 
 
 Parser = Callable[[Any], Any]
 
 # (key, parser, required). Defaults live on the dataclasses, so there is one place for them.
+GROUP_WITHIN_MAX = timedelta(hours=1)
+
+
+def _group_window(value: Any) -> timedelta:
+    """group_within: "0s" groups only doses due at the same instant; at most an hour."""
+    expected = 'a duration from "0s" to "1h", like "5m"'
+    if value in ("0s", "0m", "0h"):
+        return timedelta(0)
+    try:
+        result = parse_duration(value)
+    except _Bad:
+        raise _Bad(expected) from None
+    if result > GROUP_WITHIN_MAX:
+        raise _Bad(expected)
+    return result
+
+
 TOP_KEYS: dict[str, tuple[Parser, bool]] = {
     "timezone": (_zone, False),
     "on_time_window": (parse_duration, False),
     "near_next_dose": (parse_duration, False),
     "missed_dose_advice": (_text, False),
+    "group_within": (_group_window, False),
 }
-TABLES = ("medication", "checkin", "notifications", "remote")
+TABLES = ("medication", "checkin", "notifications", "remote", "push", "contact")
 MEDICATION_KEYS: dict[str, tuple[Parser, bool]] = {
     "name": (_name, True),
     # dose and times are required unless schedule steps or as_needed say otherwise
@@ -322,11 +400,24 @@ CHECKIN_KEYS: dict[str, tuple[Parser, bool]] = {
     "time": (parse_time, False),
     "remind_every": (parse_duration, False),
     "until": (parse_time, False),
+    "bedtime": (parse_time, False),
     "night_window": (parse_duration, False),
 }
 NOTIFICATION_KEYS: dict[str, tuple[Parser, bool]] = {
     "backend": (_backend, False),
     "private": (_bool, False),
+}
+PUSH_KEYS: dict[str, tuple[Parser, bool]] = {
+    "url": (_url, False),
+    "url_file": (_path, False),
+    "after_reminders": (_after_reminders, False),
+}
+CONTACT_KEYS: dict[str, tuple[Parser, bool]] = {
+    "name": (_text, True),
+    "url": (_url, False),
+    "url_file": (_path, False),
+    "alerts": (_alerts, True),
+    "summary_time": (parse_time, False),
 }
 
 
@@ -383,6 +474,8 @@ def _remote(c: _Collector, raw: Any) -> RemoteSettings | None:
 
 def _show(value: Any) -> str:
     """A value as the user wrote it in TOML, for error messages."""
+    if isinstance(value, _Secret):
+        return value.text
     if isinstance(value, str):
         return '"' + value.replace('"', '\\"') + '"'
     if isinstance(value, bool):
@@ -394,6 +487,15 @@ def _show(value: Any) -> str:
     if isinstance(value, (_clock, date, datetime)):
         return f"{value.isoformat()} (a TOML date or time; write it in quotes)"
     return repr(value)
+
+
+class _Secret:
+    """A URL shown in an error: masked, since it holds credentials."""
+
+    def __init__(self, url: Any) -> None:
+        from reminderd.pushurl import mask
+
+        self.text = f'"{mask(url)}"' if isinstance(url, str) else _show(url)
 
 
 class _Collector:
@@ -422,7 +524,8 @@ class _Collector:
             try:
                 out[key] = parser(value)
             except _Bad as bad:
-                self.bad(prefix + key, value, bad.expected)
+                secret = key == "url" and (path == "push" or path.startswith("contact["))
+                self.bad(prefix + key, _Secret(value) if secret else value, bad.expected)
         for key, (_, required) in keys.items():
             if required and key not in table:
                 self.problems.append(f"{prefix}{key}: missing; this setting is required")
@@ -537,13 +640,17 @@ def parse_config(text: str, source: str, system_zone: Callable[[], str]) -> Conf
 
     c = _Collector()
     top = c.fields({k: v for k, v in data.items() if k not in TABLES}, "", TOP_KEYS)
-    checkin = CheckinSettings(**c.fields(data.get("checkin", {}), "checkin", CHECKIN_KEYS))
+    checkin_fields = c.fields(data.get("checkin", {}), "checkin", CHECKIN_KEYS)
+    checkin = CheckinSettings(**checkin_fields)
     notifications = NotificationSettings(
         **c.fields(data.get("notifications", {}), "notifications", NOTIFICATION_KEYS)
     )
     remote = _remote(c, data["remote"]) if "remote" in data else None
     if checkin.until <= checkin.time:
         c.bad("checkin.until", format_slot(checkin.until), f"a time after checkin.time ({format_slot(checkin.time)})")
+    elif checkin.bedtime <= checkin.until:
+        c.bad("checkin.bedtime", format_slot(checkin.bedtime),
+              f"an evening time after checkin.until ({format_slot(checkin.until)}), on the same day")
 
     raw_meds = data.get("medication")
     medications: list[Medication] = []
@@ -566,7 +673,19 @@ def parse_config(text: str, source: str, system_zone: Callable[[], str]) -> Conf
                 )
             seen[key] = i
             medications.append(med)
+    if "bedtime" in checkin_fields and checkin.until < checkin.bedtime:
+        # A slot at or after bedtime would be due after the night began, so its dose could
+        # never label the night it is taken before; only checked when bedtime is written,
+        # so files written before it existed keep loading.
+        after = sorted({(t, m.name) for m in medications for step_times in
+                        (m.times, *(s.times for s in m.steps)) for t in step_times if t >= checkin.bedtime})
+        if after:
+            t, name = after[-1]
+            c.bad("checkin.bedtime", format_slot(checkin.bedtime),
+                  f"a time after every slot ({name} is due at {format_slot(t)}), so the evening's "
+                  "doses are due before the night begins")
 
+    push, contacts = _push(c, data.get("push")), _contacts(c, data.get("contact"))
     if "timezone" not in top and "timezone" not in data:
         top["zone_from_system"] = True
         try:
@@ -576,7 +695,68 @@ def parse_config(text: str, source: str, system_zone: Callable[[], str]) -> Conf
     if c.problems:
         raise ConfigError(c.problems, source)
     return Config(medications=tuple(medications), checkin=checkin,
-                  notifications=notifications, source=source, remote=remote, **top)
+                  notifications=notifications, source=source, remote=remote, push=push, contacts=contacts, **top)
+
+
+def _one_url(c: _Collector, table: Any, path: str) -> None:
+    given = [k for k in ("url", "url_file") if isinstance(table, dict) and k in table]
+    if len(given) == 2:
+        c.problems.append(f"{path}.url: given beside url_file; expected exactly one of url or url_file")
+    elif not given and isinstance(table, dict):
+        c.problems.append(f"{path}.url: missing; expected url, or url_file (a file holding the URL, mode 0600)")
+
+
+def _push(c: _Collector, table: Any) -> PushSettings | None:
+    if table is None:
+        return None
+    before = len(c.problems)
+    fields = c.fields(table, "push", PUSH_KEYS)
+    _one_url(c, table, "push")
+    return PushSettings(**fields) if len(c.problems) == before else None
+
+
+def _contacts(c: _Collector, raw: Any) -> tuple[Contact, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        c.bad("contact", raw, "[[contact]] tables (an array of tables)")
+        return ()
+    contacts: list[Contact] = []
+    for i, table in enumerate(raw):
+        path, before = f"contact[{i}]", len(c.problems)
+        fields = c.fields(table, path, CONTACT_KEYS)
+        _one_url(c, table, path)
+        if "name" in fields and any(o.name.casefold() == fields["name"].casefold() for o in contacts):
+            c.bad(f"{path}.name", fields["name"], "a name not already used by another contact")
+        if len(c.problems) == before:
+            contacts.append(Contact(**fields))
+    return tuple(contacts)
+
+
+def read_url_files(config: Config, folder: Path) -> Config:
+    """Fill each `url` from its `url_file` (relative to the config's folder). A file that
+    others can read, or that holds no URL, is refused, named by its key."""
+    from dataclasses import replace
+
+    from reminderd.pushurl import BadUrl, read_url_file
+
+    problems: list[str] = []
+
+    def read(target, path: str):
+        if target is None or target.url_file is None:
+            return target
+        where = target.url_file if target.url_file.is_absolute() else folder / target.url_file
+        try:
+            return replace(target, url=read_url_file(where), url_file=where)
+        except BadUrl as bad:
+            problems.append(f"{path}.url_file: {_show(str(where))} is not valid; expected {bad}")
+            return target
+
+    push = read(config.push, "push")
+    contacts = tuple(read(contact, f"contact[{i}]") for i, contact in enumerate(config.contacts))
+    if problems:
+        raise ConfigError(problems, config.source)
+    return replace(config, push=push, contacts=contacts)
 
 
 def system_zone_name() -> str:
@@ -597,4 +777,4 @@ def load_config(path: Path) -> Config:
                           str(path)) from None
     except (OSError, UnicodeDecodeError) as err:
         raise ConfigError([f"cannot read the file: {err}"], str(path)) from None
-    return parse_config(text, str(path), system_zone_name)
+    return read_url_files(parse_config(text, str(path), system_zone_name), path.parent)

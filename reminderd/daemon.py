@@ -24,7 +24,8 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from reminderd import doses as rules
-from reminderd.config import Config, Medication
+from reminderd import grouping
+from reminderd.config import Config, Medication, format_duration
 from reminderd.doses import Dose, GiveUp, Remind, Wait
 from reminderd.errors import AlreadyTakenError, DoseError, ReminderdError, TooCloseError
 from reminderd.notify.base import DEFAULT, SKIP, SNOOZE, TAKEN, Notifier, Reminder
@@ -34,6 +35,7 @@ from reminderd.store import Store
 from reminderd import systemd
 from reminderd.sleepwatch import SleepWatcher
 from reminderd.morning import MorningCheckin, night_of
+from reminderd.push import Push
 
 log = logging.getLogger("reminderd")
 UTC = timezone.utc
@@ -68,10 +70,15 @@ class Daemon:
         self._reload_requested = threading.Event()
         self.sleepwatch = SleepWatcher(self.refresh)
         self.morning = MorningCheckin(self, checkin_window_command)
+        self.push = Push(self)  # phone and contacts, through Apprise ([push], [[contact]])
         self.page = None  # the phone page's server, when [remote] is configured
         self._clock_offset = time.time() - time.monotonic()
         self._data_version = 0
         self._zone_checked = time.monotonic()
+        self._started_at: datetime | None = None
+        self.after_start: Callable[[], None] | None = None  # e.g. the self-check, once reminders are out
+        self._group_shown: dict[str, tuple[int, ...]] = {}  # group key -> dose ids it lists
+        self._holding_groups = 0  # >0 while a group's answer is being recorded dose by dose
         self.scheduler = BackgroundScheduler(
             timezone=UTC,
             executors={"default": ThreadPoolExecutor(1)},
@@ -87,6 +94,8 @@ class Daemon:
         signal.signal(signal.SIGHUP, lambda *_: self._reload_requested.set())
         self.start()
         systemd.notify("READY=1", f"STATUS={self.status_line()}")
+        if self.after_start is not None:
+            self.after_start()
         try:
             self.watch()
         finally:
@@ -102,9 +111,11 @@ class Daemon:
         # noticed by watch() too.
         self._clock_offset = time.time() - time.monotonic()
         self._data_version = self.store.data_version()
+        self._started_at = self.now()
         self.notifier.start(self.on_answer)
         self.scheduler.start()
         self.refresh(restarting=True)
+        self.push.started(self.now())
         self.sleepwatch.start()
         if self.config.remote is not None:
             from reminderd.remote.server import start_page
@@ -115,6 +126,7 @@ class Daemon:
         if self.page is not None:
             self.page.stop()
         self.sleepwatch.stop()
+        self.push.stop()
         self.scheduler.shutdown(wait=False)
         self.notifier.stop()
         log.info("reminderd stopped")
@@ -180,6 +192,7 @@ class Daemon:
                 self.store.record_prescription(canonical_of(config), self.now())
                 log.info("config reloaded: %d medication(s)", len(config.medications))
                 self.refresh()
+                self.push.plan_summaries()
         systemd.notify("READY=1", f"STATUS={self.status_line()}")
 
     # --- the schedule --------------------------------------------------------------
@@ -253,13 +266,20 @@ class Daemon:
                     # that did not happen.
                     self._unschedule(dose_id)
                     return
-                decision = rules.decide(dose, med, now, restarting=restarting)
+                # A dose its group already reminded in this run is not reminded again on restart.
+                decision = rules.decide(dose, med, now,
+                                        restarting=restarting and not self._reminded_since_start(dose))
                 first_reminder = isinstance(decision, Remind) and decision.number == 1
-                if isinstance(decision, Remind):
+                group = self._group(dose)
+                if isinstance(decision, Remind) and len(group) > 1:
+                    dose, show = self._remind_group(group, dose, now)
+                    decision = rules.decide(dose, med, now)
+                elif isinstance(decision, Remind):
                     dose = rules.reminded(dose, now)
                     self.store.save_dose(dose, "reminded", "daemon", now,
                                          {"number": decision.number, "last": decision.last})
                     show = self._dose_reminder(dose, med, now, decision)
+                    self.push.on_reminder(dose, med, now, decision)
                     late = round((now - dose.due).total_seconds() / 60)
                     log.warning("reminder %d: %s %s, %s dose of %s%s%s", decision.number, med.name,
                                 dose.dose, dose.slot, dose.local_date,
@@ -270,10 +290,14 @@ class Daemon:
                     dose = missed.dose
                     self.store.save_dose(dose, "missed", "daemon", now, {"reason": dose.reason})
                     log.warning("missed: %s %s dose of %s (%s)", med.name, dose.slot, dose.local_date, dose.reason)
+                    self.push.on_missed(dose, med, now, dose.reason,
+                                        news=now - rules.give_up_at(dose, med) < rules.LATE_NOTICE_LIMIT)
                     if missed.tell:
                         title, body = rules.missed_text(dose, med, self.config, self.config.notifications.private)
                         show = Reminder(key=_key(dose), title=title, body=body, urgency="normal",
                                         resident=False, cli_hint="")
+                        if len(group) > 1:
+                            show = self._group_missed_notice(group, dose)
             if show is not None:
                 self.notifier.show(show)
                 if first_reminder:
@@ -285,6 +309,8 @@ class Daemon:
                 if show is None:
                     self.notifier.close(_key(dose))
                 self._unschedule(dose_id)
+            if len(group) > 1 and not (show is not None and show.key.startswith("group:")):
+                self._update_group(group[0])
 
     def _unschedule(self, dose_id: int) -> None:
         job = self.scheduler.get_job(f"dose:{dose_id}")
@@ -320,6 +346,9 @@ class Daemon:
                 log.warning("check-in answer %s not recorded: %s", action, err)
             except Exception:  # a bug here must not kill the notifier's thread
                 log.exception("check-in answer %s failed", action)
+            return
+        if kind == "group" and ident.isdigit():
+            self._answer_group(int(ident), action)
             return
         if kind != "dose" or not ident.isdigit():
             return
@@ -374,6 +403,118 @@ class Daemon:
             cli_hint="Record it with: reminderd take --force" if private
             else f"Record it with: reminderd take {name} --force",
         )
+
+    # --- doses due together (grouping.py has the rules) ---------------------------
+
+    def _reminded_since_start(self, dose: Dose) -> bool:
+        return (self._started_at is not None and dose.last_reminded_at is not None
+                and dose.last_reminded_at >= self._started_at)
+
+    def _group(self, dose: Dose) -> tuple[Dose, ...]:
+        """The doses reminded together with `dose` (itself alone, mostly)."""
+        day = dose.local_date
+        reminded = [d for d in self.store.doses_on_dates(day - timedelta(days=1), day + timedelta(days=1))
+                    if (m := self.medication_of(d)) is not None and not m.as_needed]
+        return grouping.group_of(dose, reminded, self.config.group_within)
+
+    def _meds(self) -> dict[str, Medication]:
+        return {m.name: m for m in self.config.medications}
+
+    def _remind_group(self, group: tuple[Dose, ...], owed: Dose, now: datetime) -> tuple[Dose, Reminder]:
+        """`owed` is owed a reminder: remind it and every dose of its group owed one
+        soon, each counted on its own row, all in one notification. Inside a write."""
+        meds = self._meds()
+        key = grouping.group_key(group)
+        updated = {d.id: d for d in group}
+        reminded: list[tuple[Dose, int]] = []
+        for dose in grouping.remind_with(group, meds, now, self.config.group_within):
+            med = meds[dose.medication]
+            number = dose.reminders_sent + 1
+            last = now + med.remind_every >= rules.give_up_at(dose, med)
+            dose = rules.reminded(dose, now)
+            updated[dose.id] = dose
+            reminded.append((dose, number))
+            self.store.save_dose(dose, "reminded", "daemon", now, {"number": number, "last": last, "group": key})
+            late = round((now - dose.due).total_seconds() / 60)
+            log.warning("reminder %d: %s %s, %s dose of %s%s%s (with %s)", number, med.name, dose.dose, dose.slot,
+                        dose.local_date, f", {late} min late" if late > 0 else "", " (last reminder)" if last else "",
+                        key)
+            after = rules.decide(dose, med, now)
+            if dose.id != owed.id and isinstance(after, Wait):  # its timer follows the group's reminder
+                self.scheduler.add_job(self.tick, "date", run_date=after.until, args=[dose.id],
+                                       id=_key(dose), replace_existing=True)
+        listed = grouping.listed([updated[d.id] for d in group], now)
+        self._group_shown[key] = tuple(d.id for d in listed)
+        reminder = self._group_reminder(key, listed, now)
+        self.push.on_group_reminder(reminded, reminder.title, reminder.body, now)
+        return updated[owed.id], reminder
+
+    def _group_reminder(self, key: str, listed: list[Dose], now: datetime) -> Reminder:
+        meds, private = self._meds(), self.config.notifications.private
+        title, body = grouping.reminder_text(listed, meds, self.config, now, private)
+        snooze = min((meds[d.medication].snooze for d in listed if d.medication in meds), default=timedelta(minutes=10))
+        urgent = any(d.reminders_sent >= 3 for d in listed)
+        return Reminder(key=key, title=title, body=body,
+                        actions=grouping.actions(listed, f"Snooze {_minutes(snooze) if snooze >= timedelta(minutes=1) else format_duration(snooze)}", private),
+                        urgency="critical" if urgent else "normal", cli_hint=grouping.cli_hint(listed, private))
+
+    def _group_missed_notice(self, group: tuple[Dose, ...], just_missed: Dose) -> Reminder:
+        """One missed-dose notice per group, replaced as more of its doses are missed."""
+        missed = [just_missed if d.id == just_missed.id else d for d in group]
+        missed = [d for d in missed if d.status == rules.MISSED]
+        title, body = grouping.missed_text(missed, self.config, self.config.notifications.private)
+        return Reminder(key=f"missed:{grouping.group_key(group)}", title=title, body=body, urgency="normal",
+                        resident=False, cli_hint="")
+
+    def _update_group(self, first: Dose) -> None:
+        """Show the group's notification again listing the doses still open (one was
+        answered, here or from the CLI), or withdraw it; not a new reminder."""
+        if self._holding_groups:
+            return
+        with self._lock:
+            group = self._group(self.store.dose(first.id) or first)
+            key = grouping.group_key(group)
+            now = self.now()
+            listed = grouping.listed(group, now)
+            ids = tuple(d.id for d in listed)
+            if ids == self._group_shown.get(key, ()):
+                return
+            self._group_shown[key] = ids
+        if listed:
+            self.notifier.show(self._group_reminder(key, listed, now))
+        else:
+            self.notifier.close(key)
+
+    def _answer_group(self, first_id: int, action: str) -> None:
+        """A button of a group's notification: All taken, Snooze, or Taken for one dose."""
+        try:
+            with self._lock:
+                first = self.store.dose(first_id)
+                if first is None:
+                    return
+                group = self._group(first)
+                listed = grouping.listed(group, self.now())
+                if action == grouping.ALL_TAKEN:
+                    chosen = [(d.id, TAKEN) for d in listed]
+                elif action == SNOOZE:
+                    chosen = [(d.id, SNOOZE) for d in listed]
+                elif action.startswith(grouping.TAKEN_ONE):
+                    chosen = [(d.id, TAKEN) for d in listed if f"{grouping.TAKEN_ONE}{d.id}" == action]
+                else:
+                    return
+                self._group_shown.pop(grouping.group_key(group), None)  # the button closed it
+                self._holding_groups += 1
+                try:
+                    for dose_id, answer in chosen:
+                        try:
+                            self._answer(dose_id, answer)
+                        except DoseError as err:
+                            log.warning("answer %s for dose %d not recorded: %s", answer, dose_id, err)
+                finally:
+                    self._holding_groups -= 1
+                self._update_group(first)
+        except Exception:  # a bug here must not kill the notifier's thread
+            log.exception("answer %s for group %d failed", action, first_id)
 
     def _warn_supply(self, med: Medication, now: datetime) -> None:
         """Once a local day, with the first reminder of a dose, say that tablets run low."""

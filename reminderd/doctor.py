@@ -334,7 +334,7 @@ def judge_clock(synchronised: bool | None, why: str = "") -> Finding:
     return ok("clock", "synchronised (NTPSynchronized=yes)")
 
 
-def check_clock(bus: str = "SYSTEM") -> Finding:
+def check_clock(bus: str = "SYSTEM", ask_timedatectl: bool = True) -> Finding:
     """timedated's NTPSynchronized, over D-Bus; `timedatectl show` when that fails."""
     from jeepney import DBusAddress, Properties
 
@@ -345,7 +345,7 @@ def check_clock(bus: str = "SYSTEM") -> Finding:
         return judge_clock(bool(value))
     except Exception as err:
         why = f"timedated did not answer: {err!r}"
-    shown = shutil.which("timedatectl") and subprocess.run(
+    shown = ask_timedatectl and shutil.which("timedatectl") and subprocess.run(
         ["timedatectl", "show", "-p", "NTPSynchronized", "--value"], capture_output=True, text=True,
         timeout=SUBPROCESS_TIMEOUT_S, stdin=subprocess.DEVNULL)
     if shown and shown.returncode == 0 and shown.stdout.strip() in ("yes", "no"):
@@ -397,12 +397,12 @@ def check_push(config) -> list[Finding]:
 
 
 def startup_checks(db_path: Path, env: Mapping[str, str], backend: str) -> list[Finding]:
-    """The cheap checks the daemon runs at start (no subprocess, short D-Bus calls);
-    the config and the log's integrity it has already checked itself."""
+    """The cheap checks the daemon runs once it has started (no subprocess, short D-Bus
+    calls); the config and the log's integrity it has already checked itself."""
     findings = [check_log_permissions(db_path), judge_session_environment(env, "the daemon's environment")]
     if backend in ("auto", "dbus"):
         findings.append(check_notifications(backend))
-    findings.append(check_clock())
+    findings.append(check_clock(ask_timedatectl=False))
     return [f for f in findings if f.status != OK]
 
 

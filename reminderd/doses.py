@@ -239,6 +239,25 @@ def _clock(instant: datetime | None, tz: tzinfo) -> str:
     return instant.astimezone(tz).strftime("%Y-%m-%d %H:%M")
 
 
+def correct(dose: Dose, status: str | None, taken_at: datetime | None, reason: str | None, now: datetime,
+            via: str, tz: tzinfo = UTC) -> Dose:
+    """`reminderd edit`: a dose's corrected status or taken time. A taken time without a
+    status means taken; taken keeps its time (or the due time) unless one is given."""
+    new_status = status or (TAKEN if taken_at is not None else dose.status)
+    if taken_at is not None and new_status != TAKEN:
+        raise DoseError(f"--taken-at goes with a taken dose; this one would be {new_status}")
+    if new_status == TAKEN:
+        when = taken_at or dose.taken_at or dose.due
+        check_not_future(when, now, tz)
+        return replace(dose, status=TAKEN, taken_at=when, late_minutes=lateness_minutes(dose, when),
+                       via=dose.via or via, reason=reason, answered_at=now, snoozed_until=None)
+    if new_status == PENDING:
+        return replace(dose, status=PENDING, taken_at=None, late_minutes=None, via=None, reason=reason,
+                       answered_at=None)
+    return replace(dose, status=new_status, taken_at=None, late_minutes=None, via=via,
+                   reason=reason or dose.reason, answered_at=now, snoozed_until=None)
+
+
 # --- undoing an answer ----------------------------------------------------------------
 
 

@@ -24,24 +24,22 @@ from reminderd.analysis import (
     LATE,
     MISSED,
     ON_TIME,
-    SEED,
     Analysis,
     DoseCounts,
     DoseOutcome,
     NightCheckin,
-    NightLabels,
     adherence,
     date_range,
     dose_outcome,
-    effect,
-    label_nights,
 )
-from reminderd.config import Config, format_duration, format_slot
+from reminderd.config import Config, format_slot
+from reminderd.effect import COMPARED, effect
+from reminderd.nights import EARLY, NightLabels, label_nights
 from reminderd.prescriptions import History
 from reminderd.schedule import local_instant
 from reminderd.store import Store
 
-LABEL_NAMES = {ON_TIME: "every dose on time", LATE: "some late", MISSED: "some missed"}
+LABEL_NAMES = {ON_TIME: "every dose on time", EARLY: "some early", LATE: "some late", MISSED: "some missed"}
 SEVERITY_NAMES = ("none", "mild", "moderate", "severe")
 
 
@@ -67,19 +65,19 @@ class Report:
     days: dict[date, Counter]  # outcomes of the scheduled doses due each day in the period
     as_needed: tuple[AsNeeded, ...]
     period_days: int
-    night_window: str  # "24h", as the config spells it
+    bedtime: str  # "23:00": when a night begins
 
 
 # (medication, local date, slot, due, status, taken_at), as Store.dose_outcome_rows gives them
 Row = tuple[str, date, str, datetime, str, datetime | None]
 
 
-def build(store: Store, config: Config, since: date, until: date, now: datetime,
-          seed: int = SEED) -> Report:
+def build(store: Store, config: Config, since: date, until: date, now: datetime) -> Report:
     """Everything the report shows, from the log as it is at `now`."""
-    tz, window = config.timezone, config.checkin.night_window
-    # A night's window reaches back before `since`, and the morning after `until` ends it.
-    first = since - timedelta(days=math.ceil(window / timedelta(days=1)) + 1)
+    tz = config.timezone
+    # A night's doses are due from bedtime the evening before, and its check-in is the
+    # morning after.
+    first = since - timedelta(days=2)
     last = until + timedelta(days=1)
     rows = store.dose_outcome_rows(first, last)
     history = History.of(store.prescription_rows(), config)
@@ -97,17 +95,19 @@ def build(store: Store, config: Config, since: date, until: date, now: datetime,
     scheduled = [DoseOutcome(*r, on_time_window=windows[k]) for r, k, prn in zip(rows, in_force, is_prn) if not prn]
     log_begins = store.log_begins(tz)
     scheduled += _not_recorded(history, rows, max(first, log_begins or last + timedelta(days=1)), last, now)
-    checkins = [NightCheckin(c.night, c.severity, c.frequency, c.woke) for c in store.checkins_between(since, until)]
-    answered = {c.night for c in checkins}
+    stored = store.checkins_between(since, until)
+    checkins = [NightCheckin(c.night, c.severity, c.frequency, c.woke) for c in stored]
+    answered = {c.night: c.answered_at for c in stored}
     # A night counts once its check-in time has come (and only since the log began).
     nights = [n for n in date_range(since, until) if n in answered or (
         log_begins is not None and n >= log_begins
         and local_instant(n + timedelta(days=1), config.checkin.time, tz) <= now)]
-    labelled = label_nights(scheduled, checkins, nights, checkin_time=config.checkin.time, tz=tz,
-                            window=window, on_time_window=config.on_time_window, now=now)
+    labelled = label_nights(scheduled, checkins, nights, bedtime=config.checkin.bedtime,
+                            checkin_time=config.checkin.time, tz=tz, on_time_window=config.on_time_window,
+                            answered=answered)
     analysis = Analysis(
         adherence(scheduled, since, until, now, tz=tz, on_time_window=config.on_time_window),
-        effect(labelled, seed=seed),
+        effect(labelled),
     )
     days: dict[date, Counter] = {}
     for d in scheduled:
@@ -116,7 +116,7 @@ def build(store: Store, config: Config, since: date, until: date, now: datetime,
             days.setdefault(d.local_date, Counter())[outcome] += 1
     taken_prn = [r for r, prn in zip(rows, is_prn) if prn and since <= r[1] <= until and r[4] == "taken"]
     return Report(since, until, now, tz, log_begins, analysis, labelled, days,
-                  _as_needed(taken_prn, prn_names), (until - since).days + 1, format_duration(window))
+                  _as_needed(taken_prn, prn_names), (until - since).days + 1, format_slot(config.checkin.bedtime))
 
 
 def _not_recorded(history: History, rows: Sequence[Row], first: date, last: date,
@@ -247,19 +247,21 @@ EFFECT_HEADERS = ["nights after", "nights", "severity mean", "median", "frequenc
 def comparison_lines(report: Report) -> list[str]:
     e = report.analysis.effect
     lines = []
-    for name, diff, ci, p in (("some missed", e.difference, e.ci95, e.p_value),
-                              ("some late", e.late_difference, e.late_ci95, e.late_p_value)):
-        if diff is None or ci is None:
-            lines.append(f"Severity, {name} \u2212 every dose on time: not enough nights to compare")
+    for label in COMPARED:
+        c, name = e.comparisons[label], LABEL_NAMES[label]
+        if c.difference is None or c.ci95 is None:
+            if label != MISSED and c.nights == 0:
+                continue  # no late or early night at all: nothing to say
+            lines.append(f"Severity, {name} \u2212 every dose on time: no number yet, {c.refused}")
         else:
-            lines.append(f"Severity, {name} \u2212 every dose on time: {_signed(diff)} points "
-                         f"(95% interval {_signed(ci[0])} to {_signed(ci[1])}; permutation p = {p:.3g})")
-    r = e.severity_autocorrelation
-    lines.append(f"Lag-1 autocorrelation of severity: {_num(r, 2)} (nights resampled in blocks of "
-                 f"{e.block_length}, as bad nights come in runs)")
+            lines.append(f"Severity, {name} \u2212 every dose on time: {_signed(c.difference)} points "
+                         f"(95% interval {_signed(c.ci95[0])} to {_signed(c.ci95[1])}; rotation p = {c.p_value:.2g}; "
+                         f"{c.nights} vs {c.on_time_nights} nights, {c.episodes} episodes)")
+    lines.append(f"Lag-1 autocorrelation of severity: {_num(e.severity_autocorrelation, 2)} (the test rotates the "
+                 "night labels along the calendar, which keeps runs of bad nights and of missed doses intact)")
     lines.append(f"Missed-dose episodes: {e.missed_episodes} (runs of consecutive nights after a missed "
                  f"dose; {e.nights[MISSED]} nights)")
-    lines.append(f"Nights without a check-in: {e.nights['no_checkin']} (left out); with no dose due: "
+    lines.append(f"Nights without a check-in: {e.nights['no_checkin']} (gaps in the calendar); with no dose due: "
                  f"{e.nights['no_doses']}")
     return lines
 
@@ -286,7 +288,7 @@ def render_text(report: Report) -> str:
 
 # --------------------------------------------------------------------------- HTML
 
-COLOURS = {"on_time": "#1b7a3e", "late": "#e0a100", "missed": "#c8322b", "partly": "#f08a4b",
+COLOURS = {"on_time": "#1b7a3e", "early": "#3d7dca", "late": "#e0a100", "missed": "#c8322b", "partly": "#f08a4b",
            "none": "#eceff1", "grid": "#c9ced3", "ink": "#1d2329", "muted": "#5b6670"}
 
 CSS = """
@@ -342,8 +344,9 @@ def render_html(report: Report) -> str:
     parts += ['<section id="calendar"><h2>Calendar</h2>', _legend(), _calendar(report), "</section>"]
     parts += ['<section id="nights"><h2>Nightly spasm severity</h2>', _severity_chart(report),
               '<p class="note">Bars: severity reported the next morning (0 none to 3 severe). The marks under '
-              f"each night show the doses due in the {escape(report.night_window)} before its check-in: red, "
-              "some missed, skipped or not recorded; amber, all taken but some late. A flat bar is severity 0; "
+              f"each night show the doses due in the 24 hours before it began (bedtime {escape(report.bedtime)}), "
+              "as they stood at its check-in: red, some not taken by then; amber, all taken but some late "
+              "or during the night; blue, all taken but some early. A flat bar is severity 0; "
               "a pale band, a night without a check-in.</p></section>"]
     parts += ['<section id="effect"><h2>Missed doses and the next night</h2>',
               _html_table("", EFFECT_HEADERS, effect_rows(report)), _effect_chart(report),
@@ -440,7 +443,7 @@ def _severity_chart(report: Report) -> str:
             out.append(f'<rect class="night" x="{x:.2f}" y="{bottom - h:.1f}" width="{bar:.2f}" height="{h:.1f}" '
                        f'fill="#4a6fa5"><title>{night}: severity {checked.severity}</title></rect>')
         label = report.nights.labels.get(night)
-        if label in (MISSED, LATE):
+        if label in (MISSED, LATE, EARLY):
             out.append(f'<rect class="mark-{label}" x="{x:.2f}" y="{bottom + 8}" width="{bar:.2f}" height="12" '
                        f'fill="{COLOURS[label]}"><title>{night}: {LABEL_NAMES[label]}</title></rect>')
     out.append(f'<text x="{left - 6}" y="{bottom + 18}" text-anchor="end">doses</text>')
@@ -452,10 +455,10 @@ def _severity_chart(report: Report) -> str:
 
 
 def _effect_chart(report: Report) -> str:
-    """The two differences against nights with every dose on time, with their 95% intervals."""
+    """The differences against nights with every dose on time, with their 95% intervals."""
     e = report.analysis.effect
-    rows = (("some missed", e.difference, e.ci95, COLOURS["missed"]),
-            ("some late", e.late_difference, e.late_ci95, COLOURS["late"]))
+    rows = [(LABEL_NAMES[g], e.comparisons[g].difference, e.comparisons[g].ci95, COLOURS[g])
+            for g in COMPARED if g == MISSED or e.comparisons[g].nights]
     width, left, right, lo, hi = 1040, 220, 40, -3.0, 3.0
     scale = (width - left - right) / (hi - lo)
     x = lambda v: left + (min(max(v, lo), hi) - lo) * scale  # noqa: E731
@@ -468,10 +471,10 @@ def _effect_chart(report: Report) -> str:
     out.append(f'<text x="{x(0):.1f}" y="124" text-anchor="middle">points of severity (0\u20133 scale): '
                "\u2190 better, worse \u2192</text>")
     for row, (name, diff, ci, colour) in enumerate(rows):
-        y = 30 + row * 40
+        y = 24 + row * 30
         out.append(f'<text x="{left - 10}" y="{y + 4}" text-anchor="end">{escape(name)} \u2212 on time</text>')
         if diff is None or ci is None:
-            out.append(f'<text x="{x(0) + 8:.1f}" y="{y + 4}" fill="{COLOURS["muted"]}">not enough nights yet</text>')
+            out.append(f'<text x="{x(0) + 8:.1f}" y="{y + 4}" fill="{COLOURS["muted"]}">no number yet</text>')
             continue
         out.append(f'<line class="interval" x1="{x(ci[0]):.1f}" x2="{x(ci[1]):.1f}" y1="{y}" y2="{y}" '
                    f'stroke="{colour}" stroke-width="4"/>'

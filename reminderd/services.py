@@ -265,20 +265,7 @@ def edit(store: Store, config: Config, name: str | None, day: date, slot: str, n
                                  f"{', '.join(s.slot for s in slots_on(config, day) if s.medication == med.name) or 'none'}")
             store.ensure_doses(planned, now)
             dose = store.dose_at(med.name, day, slot)
-        new_status = status or (rules.TAKEN if taken_at is not None else dose.status)
-        if taken_at is not None and new_status != rules.TAKEN:
-            raise UsageError(f"--taken-at goes with a taken dose; this one would be {new_status}")
-        if new_status == rules.TAKEN:
-            when = taken_at or dose.taken_at or dose.due
-            rules.check_not_future(when, now, config.timezone)
-            changed = replace(dose, status=rules.TAKEN, taken_at=when, late_minutes=rules.lateness_minutes(dose, when),
-                              via=dose.via or via, reason=reason, answered_at=now, snoozed_until=None)
-        elif new_status == rules.PENDING:
-            changed = replace(dose, status=rules.PENDING, taken_at=None, late_minutes=None, via=None,
-                              reason=reason, answered_at=None)
-        else:
-            changed = replace(dose, status=new_status, taken_at=None, late_minutes=None, via=via,
-                              reason=reason or dose.reason, answered_at=now, snoozed_until=None)
+        changed = rules.correct(dose, status, taken_at, reason, now, via, config.timezone)
         store.save_dose(changed, "corrected", via, now)
     return changed
 

@@ -466,12 +466,13 @@ class Store:
         """Record a prescription (canonical JSON) as in force from `now`, unless it is the
         one recorded last. Returns whether it was recorded."""
         with self.write():
-            last = self.conn.execute(
-                "SELECT prescription FROM prescriptions ORDER BY in_force_from DESC, id DESC LIMIT 1").fetchone()
+            last = self.conn.execute("SELECT prescription, in_force_from FROM prescriptions"
+                                     " ORDER BY in_force_from DESC, id DESC LIMIT 1").fetchone()
             if last is not None and last[0] == text:
                 return False
-            self.conn.execute("INSERT INTO prescriptions (in_force_from, prescription) VALUES (?, ?)",
-                              (iso(now), text))
+            # A clock set back cannot put a prescription in force before the one it replaces.
+            at = iso(now) if last is None else max(iso(now), last[1])
+            self.conn.execute("INSERT INTO prescriptions (in_force_from, prescription) VALUES (?, ?)", (at, text))
             return True
 
     def prescription_rows(self) -> list[tuple[datetime, str]]:

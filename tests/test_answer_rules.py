@@ -17,6 +17,7 @@ from reminderd.doses import (
     Dose,
     Remind,
     Wait,
+    correct,
     decide,
     give_up_now,
     next_unanswered,
@@ -24,6 +25,7 @@ from reminderd.doses import (
     undo_answer,
 )
 from reminderd.config import Medication
+from reminderd.errors import DoseError
 from reminderd.schedule import Slot
 from tests.test_doses import DAY, DUE, LIMIT, LONDON, MED, at, dose
 
@@ -125,3 +127,34 @@ def test_next_unanswered_skips_a_dose_taken_early():
     assert next_unanswered(slots, [taken_early], at(13, 30)) == slot(22)
     assert next_unanswered(slots, [dose("14:00", reminders_sent=0)], at(13, 30)) == slot(14)
     assert next_unanswered(slots, [], at(23)) is None
+
+
+@pytest.mark.parametrize(
+    "state, status, taken_at, reason, expected",
+    [
+        ({}, None, at(8, 10), None, (TAKEN, at(8, 10), 10, None)),  # a taken time alone means taken
+        ({}, TAKEN, None, None, (TAKEN, DUE, 0, None)),  # taken, at its due time
+        ({"status": TAKEN, "taken_at": at(8, 5), "late_minutes": 5}, TAKEN, None, "asleep", (TAKEN, at(8, 5), 5, "asleep")),
+        ({"status": TAKEN, "taken_at": at(8, 5), "late_minutes": 5}, MISSED, None, "asleep", (MISSED, None, None, "asleep")),
+        ({"status": MISSED, "reason": "not answered"}, PENDING, None, None, (PENDING, None, None, None)),
+        ({"status": MISSED, "reason": "not answered"}, SKIPPED, None, None, (SKIPPED, None, None, "not answered")),
+    ],
+    ids=["taken-at-alone", "taken-at-due", "reason-kept-time", "taken-to-missed", "missed-to-pending", "missed-to-skipped"],
+)
+def test_correct(state, status, taken_at, reason, expected):
+    changed = correct(dose(**state), status, taken_at, reason, at(20), "cli", LONDON)
+    assert (changed.status, changed.taken_at, changed.late_minutes, changed.reason) == expected
+
+
+@pytest.mark.parametrize(
+    "status, taken_at, message",
+    [
+        (SKIPPED, at(8, 10), "--taken-at goes with a taken dose; this one would be skipped"),
+        (TAKEN, at(21), "2026-03-02 21:00 is in the future; a dose is recorded once taken"),
+    ],
+    ids=["taken-at-with-skipped", "future"],
+)
+def test_correct_refuses(status, taken_at, message):
+    with pytest.raises(DoseError) as err:
+        correct(dose(), status, taken_at, None, at(20), "cli", LONDON)
+    assert str(err.value) == message

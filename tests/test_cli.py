@@ -38,6 +38,17 @@ def test_check_config_prints_ok_and_the_schedule(cli: Cli) -> None:
     ]
 
 
+def test_check_config_names_the_bedtime_and_notes_an_unused_night_window(cli: Cli) -> None:
+    out = cli("check-config")
+    assert "a night begins at bedtime 23:00 and is judged by the doses due in the 24 h before it" in out.stdout
+    assert "night_window" not in out.stdout
+    cli.config.write_text(config_text() + '\n[checkin]\nnight_window = "24h"\n')
+    out = cli("check-config")
+    assert out.returncode == 0, out.stderr
+    assert ("note: checkin.night_window is no longer used (nights are judged from checkin.bedtime); "
+            "it can be removed") in out.stdout.splitlines()
+
+
 def test_check_config_reports_every_problem_with_exit_2(cli: Cli) -> None:
     cli.config.write_text(config_text(times='["08:00", "25:00"]', remind_every="0m", timezone="Mars/Olympus"))
     out = cli("check-config", str(cli.config))
@@ -154,6 +165,10 @@ def test_medication_must_be_named_when_several_are_configured(cli: Cli) -> None:
     cli.config.write_text(config_text() + '\n[[medication]]\nname = "baclofen"\ndose = "10 mg"\ntimes = ["08:00"]\nmin_gap = "1h"\n')
     out = cli("take", at="2026-11-28 08:00:00")
     assert out.returncode == 2
+    assert out.stderr == ("reminderd: 2 doses are due now: 1) gabapentin 300 mg (08:00); 2) baclofen 10 mg (08:00); "
+                          "name one, or use --all\n")
+    # Nothing due (both given up at 11:00): the old message.
+    out = cli("take", at="2026-11-28 11:30:00")
     assert out.stderr == "reminderd: more than one medication is configured; name one of: gabapentin, baclofen\n"
     assert cli("take", "Baclofen", at="2026-11-28 08:00:00").returncode == 0
 

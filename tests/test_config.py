@@ -78,8 +78,7 @@ def test_example_config_parses(path):
     assert config.missed_dose_advice.startswith("If you forget a dose, take it as soon as")
     assert config.notifications == NotificationSettings(backend="auto", private=False)
     assert config.checkin == CheckinSettings(
-        time=time(8, 30), remind_every=timedelta(minutes=30), until=time(12, 0),
-        night_window=timedelta(hours=24),
+        time=time(8, 30), remind_every=timedelta(minutes=30), until=time(12, 0), bedtime=time(23, 0),
     )
     assert config.medications == (
         Medication(
@@ -270,7 +269,7 @@ def med(extra: str = "", times: str = '["08:00", "14:00", "22:00"]') -> str:
         pytest.param(
             'timezone = "UTC"\ntimezones = "UTC"\n' + MEDICATION,
             "timezones: unknown setting; expected one of: timezone, on_time_window, "
-            "near_next_dose, missed_dose_advice, [medication], [checkin], [notifications], [remote]",
+            "near_next_dose, missed_dose_advice, group_within, [medication], [checkin], [notifications], [remote], [push], [contact]",
             id="unknown-top-level",
         ),
         pytest.param(
@@ -280,7 +279,7 @@ def med(extra: str = "", times: str = '["08:00", "14:00", "22:00"]') -> str:
         ),
         pytest.param(
             med() + '[checkin]\nwhen = "08:30"\n',
-            "checkin.when: unknown setting; expected one of: time, remind_every, until, night_window",
+            "checkin.when: unknown setting; expected one of: time, remind_every, until, bedtime, night_window",
             id="unknown-in-checkin",
         ),
         pytest.param(
@@ -516,10 +515,12 @@ def test_a_week_is_the_longest_duration():
         (med("supply = nan\n"), "medication[0].supply: nan is not valid; expected a number of tablets from 0 to 100000"),
         (med("supply = inf\n"), "medication[0].supply: inf is not valid; expected a number of tablets from 0 to 100000"),
         (med("supply = 1e300\n"), "medication[0].supply: 1e+300 is not valid; expected a number of tablets from 0 to 100000"),
-        (med("per_dose = inf\n"), "medication[0].per_dose: inf is not valid; expected a number of tablets per dose, "
-                                  "more than 0 and at most 100 (e.g. 1 or 0.5)"),
-        (med("per_dose = nan\n"), "medication[0].per_dose: nan is not valid; expected a number of tablets per dose, "
-                                  "more than 0 and at most 100 (e.g. 1 or 0.5)"),
+        (med("per_dose = inf\n"), "medication[0].per_dose: inf is not valid; expected a number of tablets per dose "
+                                  "from 0.01 to 100 (e.g. 1 or 0.5)"),
+        (med("per_dose = 1e-300\n"), "medication[0].per_dose: 1e-300 is not valid; expected a number of tablets per dose "
+                                     "from 0.01 to 100 (e.g. 1 or 0.5)"),
+        (med("per_dose = nan\n"), "medication[0].per_dose: nan is not valid; expected a number of tablets per dose "
+                                  "from 0.01 to 100 (e.g. 1 or 0.5)"),
         (med("refill_warn_days = 99999999999999\n"),
          "medication[0].refill_warn_days: 99999999999999 is not valid; expected a whole number from 1 to 1000"),
         (med("until = 0001-01-01\n"),
@@ -532,14 +533,14 @@ def test_a_week_is_the_longest_duration():
          'checkin.night_window: "99999999h" is not valid; expected ' + TOO_LONG),
     ],
     ids=["give-up-overflow", "remind-every-long", "supply-nan", "supply-inf", "supply-huge", "per-dose-inf",
-         "per-dose-nan", "warn-days-huge", "until-year-1", "until-year-9999", "on-time-window", "night-window"],
+         "per-dose-tiny", "per-dose-nan", "warn-days-huge", "until-year-1", "until-year-9999", "on-time-window", "night-window"],
 )
 def test_values_out_of_range_are_refused(text, expected):
     assert problems(text) == [expected]
 
 
 @pytest.mark.parametrize("value", ['"25:00"', '"8:30"', "830"], ids=["hour-25", "one-digit-hour", "int"])
-@pytest.mark.parametrize("key", ["time", "until"], ids=["checkin.time", "checkin.until"])
+@pytest.mark.parametrize("key", ["time", "until", "bedtime"], ids=["checkin.time", "checkin.until", "checkin.bedtime"])
 def test_bad_checkin_time(key, value):
     found = problems(med() + f"[checkin]\n{key} = {value}\n")
     assert found[0] == f"checkin.{key}: {value} is not valid; expected {TIME_EXPECTED}"
@@ -623,7 +624,7 @@ def test_several_problems_are_reported_together():
     assert str(info.value) == (
         "/home/me/.config/reminderd/config.toml: 10 problem(s):\n"
         '  - timezone: "Mars/Base" is not valid; expected an IANA time zone name such as "Europe/London"\n'
-        "  - colour: unknown setting; expected one of: timezone, on_time_window, near_next_dose, missed_dose_advice, [medication], [checkin], [notifications], [remote]\n"
+        "  - colour: unknown setting; expected one of: timezone, on_time_window, near_next_dose, missed_dose_advice, group_within, [medication], [checkin], [notifications], [remote], [push], [contact]\n"
         '  - notifications.backend: "pager" is not valid; expected one of "auto", "dbus", "plyer", "log"\n'
         '  - notifications.private: "no" is not valid; expected true or false\n'
         '  - checkin.until: "09:00" is not valid; expected a time after checkin.time (10:00)\n'
@@ -677,3 +678,28 @@ def test_load_config_reports_problems_under_the_path(tmp_path):
         f"{path}: 1 problem(s):\n"
         f'  - medication[0].times[0]: "25:00" is not valid; expected {TIME_EXPECTED}'
     )
+
+
+@pytest.mark.parametrize(
+    "checkin, expected",
+    [
+        ('bedtime = "11:30"', 'checkin.bedtime: "11:30" is not valid; expected an evening time after '
+                              "checkin.until (12:00), on the same day"),
+        ('bedtime = "21:30"', 'checkin.bedtime: "21:30" is not valid; expected a time after every slot '
+                              "(gabapentin is due at 22:00), so the evening's doses are due before the night begins"),
+        ('bedtime = "22:00"', 'checkin.bedtime: "22:00" is not valid; expected a time after every slot '
+                              "(gabapentin is due at 22:00), so the evening's doses are due before the night begins"),
+    ],
+    ids=["before checkin.until", "before the last slot", "at the last slot"],
+)
+def test_bedtime_is_checked_against_the_checkin_and_the_slots(checkin, expected):
+    assert problems(med() + f"[checkin]\n{checkin}\n") == [expected]
+
+
+def test_bedtime_default_and_an_old_night_window_still_load():
+    config = parse_config(med() + '[checkin]\nnight_window = "12h"\n', "x", no_system_zone)
+    assert config.checkin.bedtime == time(23, 0)
+    assert config.checkin.night_window == timedelta(hours=12)  # read, and no longer used
+    late_slot = med().replace('"22:00"', '"23:30"')
+    assert parse_config(late_slot, "x", no_system_zone).checkin.bedtime == time(23, 0)  # not checked unless set
+    assert parse_config(med() + '[checkin]\nbedtime = "22:30"\n', "x", no_system_zone).checkin.bedtime == time(22, 30)

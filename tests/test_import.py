@@ -226,6 +226,7 @@ def read_only(cli: Cli, folder: Path, *args: str) -> subprocess.CompletedProcess
                           text=True, timeout=30)
 
 
+@pytest.mark.system  # a real process, in a private mount namespace as root
 def test_a_read_only_log_is_called_read_only_not_damaged(cli: Cli) -> None:
     assert cli("status").returncode == 0  # the log exists
     for extra in ("-wal", "-shm"):
@@ -239,6 +240,7 @@ def test_a_read_only_log_is_called_read_only_not_damaged(cli: Cli) -> None:
     assert cli.db.read_bytes() == before
 
 
+@pytest.mark.system
 def test_a_new_log_in_a_read_only_folder_says_the_folder_is_read_only(cli: Cli, tmp_path: Path) -> None:
     folder = tmp_path / "ro"
     folder.mkdir()

@@ -201,6 +201,7 @@ class ButtonlessServer:
 
     def __init__(self) -> None:
         self.notified: list[tuple] = []
+        self.closed: list[int] = []
         self._conn = open_dbus_connection(bus="SESSION")
         with DBusRouter(self._conn) as router:
             assert Proxy(message_bus, router).RequestName("org.freedesktop.Notifications") == (1,)
@@ -222,6 +223,7 @@ class ButtonlessServer:
                 self.notified.append(msg.body)
                 self._conn.send(new_method_return(msg, "u", (len(self.notified),)))
             elif member == "CloseNotification":
+                self.closed.append(msg.body[0])
                 self._conn.send(new_method_return(msg))
             else:
                 self._conn.send(new_error(msg, "org.freedesktop.DBus.Error.UnknownMethod"))

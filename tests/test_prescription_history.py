@@ -132,6 +132,16 @@ def test_a_prescription_is_recorded_only_when_it_changed(store: Store) -> None:
                               " ORDER BY id LIMIT 1").fetchone() == ("2026-11-01T00:00:00+00:00", LONDON)
 
 
+def test_a_clock_set_back_never_puts_a_prescription_before_the_one_it_replaces(store: Store) -> None:
+    store.record_prescription(canonical_of(BEFORE), utc("2026-11-11 10:00"))
+    assert store.record_prescription(canonical_of(AFTER), utc("2026-11-11 09:00"))  # the clock went back
+    assert not store.record_prescription(canonical_of(AFTER), utc("2026-11-11 09:05"))
+    assert [(at.isoformat(), config_of(text).medication("vitamin D") is not None)
+            for at, text in store.prescription_rows()] == [
+        ("2026-11-11T10:00:00+00:00", False), ("2026-11-11T10:00:00+00:00", True)]
+    assert History.of(store.prescription_rows(), BEFORE).at(utc("2026-11-11 10:00")).medication("vitamin D")
+
+
 # --------------------------------------------------------------------------- the report
 
 

@@ -121,7 +121,7 @@ BASE = 'timezone = "UTC"\n[[medication]]\nname = "gabapentin"\n'
         ('dose = "1"\ntimes = ["08:00"]\nsupply = -5\n',
          ["medication[0].supply: -5 is not valid; expected a number of tablets from 0 to 100000"]),
         ('dose = "1"\ntimes = ["08:00"]\nper_dose = 0\n',
-         ["medication[0].per_dose: 0 is not valid; expected a number of tablets per dose, more than 0 and at most 100 (e.g. 1 or 0.5)"]),
+         ["medication[0].per_dose: 0 is not valid; expected a number of tablets per dose from 0.01 to 100 (e.g. 1 or 0.5)"]),
         ('dose = "1"\ntimes = ["08:00"]\n[[medication.schedule]]\nfrom = 2026-11-04\ntimes = ["08:00"]\n',
          ["medication[0].times: not allowed beside [[medication.schedule]] steps; expected the times inside each step"]),
         ('[[medication.schedule]]\nfrom = 2026-11-04\ntimes = ["08:00"]\n',

@@ -1,8 +1,9 @@
 """`reminderd report`, `export` and `import` as real processes over small logs whose
 answers are worked out by hand below; the HTML report opened in headless Chromium.
 
-The ten-day log is in November, when Europe/London is on UTC. The morning check-in is at 08:30 (the default), so night N is labelled by the doses due
-from N 08:30 to N+1 08:30: N's 14:00 and 22:00 doses and N+1's 08:00 dose.
+The ten-day log is in November, when Europe/London is on UTC. Bedtime is 23:00 (the
+default), so night N is labelled by the doses due from N-1 23:00 to N 23:00: N's own 08:00,
+14:00 and 22:00 doses, as they stood at the next morning's 08:30 check-in.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from reminderd.prescriptions import canonical_of
 from reminderd.schedule import Slot, local_instant
 from reminderd.store import Store
 from tests.conftest import Cli, config_text
+from tests.test_stats import brute_p
 
 UTC = timezone.utc
 SLOTS = ("08:00", "14:00", "22:00")
@@ -80,11 +82,11 @@ def write_log(cli: Cli, first: date, days: list[str], severity: dict[int, int],
     store.close()
 
 
-# Ten days, Nov 1-10, and the morning of Nov 11 that closes the last night's window.
-#   nights:  1 on_time  2 on_time  3 late (14:00 late)  4 missed (22:00 missed)
-#            5 missed (Nov 6 08:00 skipped)  6 on_time, no check-in
+# Ten days, Nov 1-10, and the morning of Nov 11.
+#   nights:  Nov 1 on_time  2 on_time  3 late (14:00 late)  4 missed (22:00 missed)
+#            5 on_time  6 missed (08:00 skipped), no check-in
 #            7 missed (22:00 has no row)  8 missed (22:00 pending)
-#            9 late (Nov 10 08:00 late)  10 on_time
+#            9 on_time  10 late (08:00 late)
 TEN_DAYS = ["TTT", "TTT", "TLT", "TTM", "TTT", "STT", "TT-", "TTP", "TTT", "LTT", "T--"]
 TEN_NIGHTS = {0: 1, 1: 0, 2: 2, 3: 3, 4: 2, 6: 3, 7: 2, 8: 1, 9: 1}  # no check-in for night 6 (index 5)
 TEN_PRN = ("2026-11-03 10:00", "2026-11-03 18:00", "2026-11-08 21:00")
@@ -118,44 +120,45 @@ def test_json_report_of_ten_days_has_the_hand_worked_answers(ten_days: Cli) -> N
     # Every dose taken on Nov 1-3, 5, 9 and 10: the longest run is 3 days, the current 2.
     assert (adherence["current_streak"], adherence["longest_streak"], adherence["days_with_missed_dose"]) == (2, 3, 4)
     effect = data["effect"]
-    assert {k: effect["nights"][k] for k in ("on_time", "late", "missed", "no_checkin")} == {
-        "on_time": 3, "late": 2, "missed": 4, "no_checkin": 1}
-    assert effect["mean_severity"] == {"on_time": pytest.approx(2 / 3), "late": 1.5, "missed": 2.5}
-    assert effect["missed_episodes"] == 2  # nights 4-5 and 7-8
+    assert {k: effect["nights"][k] for k in ("on_time", "early", "late", "missed", "no_checkin")} == {
+        "on_time": 4, "early": 0, "late": 2, "missed": 3, "no_checkin": 1}
+    assert effect["mean_severity"] == {"on_time": 1.0, "early": None, "late": 1.5, "missed": pytest.approx(8 / 3)}
+    assert effect["missed_episodes"] == 2  # night 4, and nights 6-8 (6 has no check-in but joins the run)
     assert (effect["difference"], effect["ci95"], effect["p_value"]) == (None, None, None)
-    assert "needs 1 more after a missed dose and 2 more with every dose on time" in effect["summary"]
+    assert effect["refused"].startswith("too few nights: 3 after a missed dose and 4 with every dose on time")
+    assert "needs 2 more after a missed dose and 1 more with every dose on time" in effect["summary"]
     assert data["as_needed"] == {"baclofen": {"taken": 3, "days": 2, "most_in_a_day": 2}}
 
 
-def test_a_comparison_with_enough_nights_has_its_difference_interval_and_exact_p(cli: Cli) -> None:
-    # Only the 22:00 dose varies: it is missed on Nov 2, 4, 6, 8 and 10, so those five
-    # nights are "missed" (one episode each) and the other seven are on time.
-    days = ["TTT", "TTM"] * 5 + ["TTT", "TTT", "T--"]
-    missed = {1: 3, 3: 2, 5: 3, 7: 3, 9: 2}
-    on_time = {0: 1, 2: 0, 4: 1, 6: 1, 8: 0, 10: 1, 11: 2}
-    write_log(cli, date(2026, 11, 1), days, missed | on_time)
-    out = cli("report", "--since", "2026-11-01", "--until", "2026-11-12", "--format", "json",
-              at="2026-11-13 12:00:00", timeout=60)
+def test_a_comparison_with_enough_nights_is_the_rotation_test_over_the_calendar(cli: Cli) -> None:
+    # Four weeks; the 22:00 dose is missed on seven separate days, not periodically (a pattern
+    # that repeats exactly ties with its own rotations); night 12 has no check-in and stays a
+    # gap in the calendar.
+    missed_days = {1, 5, 8, 14, 17, 22, 26}
+    days = ["TTM" if i in missed_days else "TTT" for i in range(28)] + ["T--"]
+    severity = {i: (3 if i % 2 else 2) if i in missed_days else (i % 3) % 2 for i in range(28) if i != 12}
+    write_log(cli, date(2026, 11, 1), days, severity)
+    args = ("report", "--since", "2026-11-01", "--until", "2026-11-28", "--format", "json")
+    out = cli(*args, at="2026-11-29 12:00:00", timeout=60)
     assert out.returncode == 0, out.stderr
     effect = json.loads(out.stdout)["effect"]
-    a, b = list(missed.values()), list(on_time.values())
-    assert effect["nights"]["missed"] == 5 and effect["nights"]["on_time"] == 7
-    assert effect["difference"] == pytest.approx(13 / 5 - 6 / 7)
+    labels = ["missed" if i in missed_days else "on_time" for i in range(28)]
+    values = [float(severity[i]) if i in severity else None for i in range(28)]
+    a = [v for g, v in zip(labels, values) if g == "missed" and v is not None]
+    b = [v for g, v in zip(labels, values) if g == "on_time" and v is not None]
+    missed = effect["comparisons"]["missed"]
+    assert missed["nights"] == {"missed": 7, "on_time": 20} and missed["episodes"] == 7
+    assert effect["difference"] == pytest.approx(statistics.mean(a) - statistics.mean(b))
+    assert effect["p_value"] == pytest.approx(brute_p(labels, values, "missed", "on_time"))
     low, high = effect["ci95"]
-    assert low < effect["difference"] < high
-    # C(12, 5) = 792 splits: the test enumerates them all; count them here by brute force.
-    pooled, observed = a + b, abs(statistics.mean(a) - statistics.mean(b))
-    extreme = sum(abs(statistics.mean([pooled[i] for i in pick])
-                      - statistics.mean([pooled[i] for i in range(12) if i not in pick])) >= observed - 1e-12
-                  for pick in itertools.combinations(range(12), 5))
-    assert effect["p_value"] == pytest.approx(extreme / math.comb(12, 5))
-    assert effect["missed_episodes"] == 5
-    assert "1.7 points worse on the 0\u20133 scale" in effect["summary"]
-    assert "5 vs 7 nights" in effect["summary"]
-    # --seed changes the bootstrap, not the estimate.
-    again = json.loads(cli("report", "--since", "2026-11-01", "--until", "2026-11-12", "--format", "json",
-                           "--seed", "7", at="2026-11-13 12:00:00", timeout=60).stdout)["effect"]
-    assert again["difference"] == effect["difference"] and again["ci95"] != effect["ci95"]
+    assert brute_p(labels, values, "missed", "on_time", delta=low + 1e-3) > 0.05
+    assert brute_p(labels, values, "missed", "on_time", delta=low - 1e-3) <= 0.05
+    assert missed["rotations"] == 28 and missed["refused"] is None
+    assert "points worse on the 0\u20133 scale" in effect["summary"]
+    assert "7 vs 20 nights, the missed ones in 7 separate episodes" in effect["summary"]
+    # Nothing is drawn at random: the same log gives the same report (--seed is ignored).
+    again = cli(*args, "--seed", "7", at="2026-11-29 12:00:00", timeout=60)
+    assert json.loads(again.stdout)["effect"] == effect
 
 
 def test_text_report_sections(ten_days: Cli) -> None:
@@ -174,12 +177,14 @@ def test_text_report_sections(ten_days: Cli) -> None:
     assert "Days with a missed, skipped or unrecorded dose: 4" in lines
     assert "As needed: baclofen taken 3 times on 2 of 10 days (at most 2 in a day)." in lines
     on_time = next(line for line in lines if line.startswith("every dose on time"))
-    assert on_time.split()[4:6] == ["3", "0.67"]  # nights, mean severity
-    assert "Severity, some missed \u2212 every dose on time: not enough nights to compare" in lines
-    assert "Missed-dose episodes: 2 (runs of consecutive nights after a missed dose; 4 nights)" in lines
-    assert "Nights without a check-in: 1 (left out); with no dose due: 0" in lines
-    summary = " ".join(lines[lines.index("Nights without a check-in: 1 (left out); with no dose due: 0") + 2:])
-    assert summary.startswith("Not enough nights to compare yet")
+    assert on_time.split()[4:6] == ["4", "1.00"]  # nights, mean severity
+    assert ("Severity, some missed \u2212 every dose on time: no number yet, too few nights: 3 after a "
+            "missed dose and 4 with every dose on time; at least 5 of each are needed") in lines
+    assert "Missed-dose episodes: 2 (runs of consecutive nights after a missed dose; 3 nights)" in lines
+    gaps = "Nights without a check-in: 1 (gaps in the calendar); with no dose due: 0"
+    assert gaps in lines
+    summary = " ".join(lines[lines.index(gaps) + 2:])
+    assert summary.startswith("Not enough to compare yet")
     assert "not a clinical trial" in summary
 
 
@@ -377,10 +382,11 @@ def png_rows(path: Path, rows: int) -> tuple[int, int, list[bytes]]:
 def test_html_report_renders_in_headless_chromium(cli: Cli, tmp_path: Path) -> None:
     # A name with markup in it must come out as text.
     cli.config.write_text(config_text(extra=PRN).replace('name = "gabapentin"', 'name = "gaba <b>&</b>"'))
-    days = ["TTT", "TTM", "TLT", "TTT", "MTT", "TTT", "TTS", "TTT"] * 4 + ["T--"]
+    # Not periodic: a pattern that repeats exactly would tie with its own rotations.
+    days = (["TTT", "TTM", "TLT", "TTT", "MTT", "TTT", "TTS", "TTT"] * 4)[3:] + ["TTT", "TTM", "TTT", "T--"]
 
-    def label(night: int) -> str:  # from its 14:00 and 22:00 doses and the next 08:00
-        marks = days[night][1:] + days[night + 1][0]
+    def label(night: int) -> str:  # from its own 08:00, 14:00 and 22:00 doses
+        marks = days[night]
         return "missed" if set(marks) & set("MS") else "late" if "L" in marks else "on_time"
 
     labels = [label(i) for i in range(32)]

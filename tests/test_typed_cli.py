@@ -82,8 +82,8 @@ def test_hostile_values_are_refused_in_one_line_and_change_nothing(cli: Cli, arg
     "extra, problem",
     [
         ("supply = nan\n", "medication[0].supply: nan is not valid; expected a number of tablets from 0 to 100000"),
-        ("per_dose = inf\n", "medication[0].per_dose: inf is not valid; expected a number of tablets per dose, "
-                             "more than 0 and at most 100 (e.g. 1 or 0.5)"),
+        ("per_dose = inf\n", "medication[0].per_dose: inf is not valid; expected a number of tablets per dose "
+                             "from 0.01 to 100 (e.g. 1 or 0.5)"),
     ],
     ids=["supply-nan", "per-dose-inf"],
 )

@@ -1,0 +1,135 @@
+"""Each night labelled by its own doses: those due in the 24 hours before it begins, as they
+stood when the night was over.
+
+A night (named by the date of its evening) begins at `bedtime` and ends at the next
+morning's check-in. The doses that can act on it are those due in the 24 h before bedtime,
+counted on the wall clock (from bedtime the evening before: the spring night's window lasts
+23 h, the autumn night's 25 h, so every dose belongs to exactly one night). A dose due after
+the night began never labels it: the morning dose after a bad night cannot have caused it,
+and a bad night could have made it forgotten.
+
+Each dose is judged as it stood at the night's check-in (the moment answered, or the
+check-in time if answered later or not at all), from its recorded `taken_at`:
+
+- *on time*: taken before bedtime, within the on-time window of its due time (the
+  prescription's in force then);
+- *early*: taken before bedtime, more than `on_time_window` before its due time;
+- *late*: taken more than `on_time_window` after due, or during the night;
+- *missed*: not taken by the check-in (skipped, given up on, never answered, or taken
+  only after the check-in: it came too late for that night).
+
+A night is *missed* if any of its doses is, else *late* if any is, else *early* if any is,
+else *on time*; a night with no dose due is unlabelled. Early is kept apart from on time
+and from late: a dose taken hours early leaves a long gap before the next, which is a
+different question from a late one.
+
+Pure core: the dose rows, check-ins, bedtime and zone are arguments.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Iterable, Mapping, Sequence
+from zoneinfo import ZoneInfo
+
+from reminderd.analysis import EARLY, LATE, MISSED, ON_TIME, TAKEN, AnalysisError, DoseOutcome, NightCheckin
+from reminderd.schedule import local_instant
+
+NIGHT_LABELS = (ON_TIME, EARLY, LATE, MISSED)
+# The worst label of a night's doses is the night's.
+_RANK = {ON_TIME: 0, EARLY: 1, LATE: 2, MISSED: 3}
+
+
+@dataclass(frozen=True)
+class LabelledNight:
+    night: date  # date of the evening
+    label: str | None  # on_time / early / late / missed; None when no dose was due
+    severity: int
+    frequency: int | None
+    woke: int | None
+    doses_due: int
+    window_start: datetime  # UTC, included: bedtime the evening before
+    window_end: datetime  # UTC, excluded: bedtime, when the night begins
+    judged_at: datetime  # UTC: the check-in, when the doses are judged
+
+
+@dataclass(frozen=True)
+class NightLabels:
+    nights: tuple[LabelledNight, ...]  # nights with a check-in, by date
+    no_checkin: tuple[date, ...]  # nights in the range without one: gaps in the calendar
+    labels: dict[date, str | None]  # every night in the range, checked in or not
+
+
+def judge_dose(dose: DoseOutcome, begins: datetime, judged_at: datetime,
+               on_time_window: timedelta) -> str:
+    """on_time / early / late / missed for the night that begins at `begins`, as the dose
+    stood at `judged_at`; by the dose's own on-time window (the prescription's then) if it
+    has one."""
+    if dose.status != TAKEN or dose.taken_at is None or dose.taken_at > judged_at:
+        return MISSED
+    if dose.on_time_window is not None:
+        on_time_window = dose.on_time_window
+    if dose.taken_at >= begins or dose.taken_at - dose.due > on_time_window:
+        return LATE
+    if dose.due - dose.taken_at > on_time_window:
+        return EARLY
+    return ON_TIME
+
+
+def night_label(outcomes: Sequence[str]) -> str | None:
+    return max(outcomes, key=_RANK.__getitem__) if outcomes else None
+
+
+def label_nights(
+    doses: Iterable[DoseOutcome],
+    checkins: Iterable[NightCheckin],
+    nights: Iterable[date],
+    *,
+    bedtime: time,
+    checkin_time: time,
+    tz: ZoneInfo,
+    on_time_window: timedelta = timedelta(hours=1),
+    answered: Mapping[date, datetime] | None = None,
+) -> NightLabels:
+    """Label each of `nights` (see the module). `answered` gives when a night's check-in
+    was answered; the doses are judged at that moment if it came before the check-in
+    time, else at the check-in time, and never before bedtime."""
+    if bedtime <= checkin_time:
+        raise AnalysisError(f"bedtime {bedtime:%H:%M} is not after the check-in time {checkin_time:%H:%M}")
+    by_due = sorted(doses, key=lambda d: d.due)
+    due_times = [d.due for d in by_due]
+    answers: dict[date, NightCheckin] = {}
+    for c in checkins:
+        if c.night in answers:
+            raise AnalysisError(f"two check-ins for the night of {c.night}")
+        answers[c.night] = c
+    answered = answered or {}
+
+    labelled: list[LabelledNight] = []
+    unchecked: list[date] = []
+    labels: dict[date, str | None] = {}
+    bedtimes: dict[date, datetime] = {}
+
+    def bedtime_on(day: date) -> datetime:  # each evening's instant once: it ends one window and starts the next
+        if day not in bedtimes:
+            bedtimes[day] = local_instant(day, bedtime, tz)
+        return bedtimes[day]
+
+    for night in sorted(set(nights)):
+        start, begins = bedtime_on(night - timedelta(days=1)), bedtime_on(night)
+        judged_at = local_instant(night + timedelta(days=1), checkin_time, tz)
+        when = answered.get(night)
+        if when is not None:
+            judged_at = max(begins, min(judged_at, when))
+        window = by_due[bisect_left(due_times, start):bisect_left(due_times, begins)]
+        outcomes = [judge_dose(d, begins, judged_at, on_time_window) for d in window]
+        label = labels[night] = night_label(outcomes)
+        answer = answers.get(night)
+        if answer is None:
+            unchecked.append(night)
+            continue
+        labelled.append(LabelledNight(night, label, answer.severity, answer.frequency, answer.woke,
+                                      len(outcomes), start, begins, judged_at))
+    return NightLabels(nights=tuple(labelled), no_checkin=tuple(unchecked), labels=labels)

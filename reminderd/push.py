@@ -1,0 +1,358 @@
+"""The daemon's side of what leaves the machine: escalation to his phone and alerts to
+his contacts, sent through Apprise without ever holding up a reminder.
+
+A message is recorded in `events` ("push-due") when it is decided, in the same
+transaction as the dose change that caused it; "push-sent" or "push-cancelled" settle
+it. So each message goes out once, and one decided just before a stop goes out after
+the restart. Sending happens on this module's own thread, each try in a short-lived
+child (`push_send`) cut at SEND_LIMIT_S, so Apprise never stays in the daemon's memory
+and a slow server never delays the scheduler. A failed try is logged, recorded
+("push-failed", which `status` shows) and tried again with backoff (alerts.next_try).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Callable
+
+from reminderd import alerts
+from reminderd.alerts import PUSH, Message
+from reminderd.config import Config, Medication
+from reminderd.doses import Dose, Remind
+from reminderd.pushurl import mask, scrub
+
+if TYPE_CHECKING:
+    from reminderd.daemon import Daemon
+    from reminderd.store import Store
+
+log = logging.getLogger("reminderd")
+
+
+def _never_raises(hook: Callable) -> Callable:
+    """A hook runs inside the reminder's transaction: its failure must not undo it."""
+
+    @functools.wraps(hook)
+    def guarded(*args, **kwargs) -> None:
+        try:
+            hook(*args, **kwargs)
+        except Exception:
+            log.exception("push: %s failed; the reminder is not affected", hook.__name__)
+
+    return guarded
+SEND_LIMIT_S = 20.0  # one try, from starting the child to the server's answer
+LATE_AT_START = timedelta(minutes=2)  # a dose this far past due at start fell due while stopped
+POLL_S = 1.0  # wall-clock look for retries due; the wall clock may jump (suspend)
+
+
+def url_of(config: Config, to: str) -> str | None:
+    if to == PUSH:
+        return config.push.url if config.push else None
+    contact = next((c for c in config.contacts if c.name == to), None)
+    return contact.url if contact else None
+
+
+def send(url: str, title: str, body: str, limit: float = SEND_LIMIT_S) -> tuple[bool, str]:
+    """One try through Apprise in a child process: (sent, what the server answered),
+    the answer with every piece of the URL scrubbed out."""
+    job = json.dumps({"url": url, "title": title, "body": body})
+    try:
+        done = subprocess.run([sys.executable, "-m", "reminderd.push_send"], input=job, capture_output=True,
+                              text=True, timeout=limit)
+    except subprocess.TimeoutExpired:
+        return False, f"no answer within {limit:g} s; the send was stopped"
+    try:
+        result = json.loads(done.stdout)
+        ok, answer = bool(result["ok"]), str(result["answer"])
+    except (ValueError, KeyError, TypeError):
+        ok, answer = False, f"the sender failed: {done.stderr.strip()[-300:] or done.returncode}"
+    return ok, scrub(answer, url)
+
+
+@dataclass
+class _Pending:
+    message: Message
+    first_tried: datetime
+    failures: int = 0
+    next_at: datetime | None = None
+
+
+class Push:
+    """Owned by the daemon; its hooks are called from the daemon's tick and refresh."""
+
+    def __init__(self, daemon: Daemon) -> None:
+        self.daemon = daemon
+        self._pending: dict[tuple[str, str], _Pending] = {}
+        self._if_away: list[Message] = []  # escalations that go only if he is away
+        self._late_at_start: list[Dose] = []
+        self._starting = True
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def store(self) -> Store:
+        return self.daemon.store
+
+    @property
+    def config(self) -> Config:
+        return self.daemon.config
+
+    # --- hooks from the daemon (inside its lock and the dose's transaction) ---------------
+
+    @_never_raises
+    def on_reminder(self, dose: Dose, med: Medication, now: datetime, decision: Remind) -> None:
+        self._note_late_at_start([(dose, decision.number)], now)
+        if self.config.push is not None:
+            self._escalate(alerts.escalation(dose, med, self.config, now, decision), decision.number, now)
+
+    @_never_raises
+    def on_group_reminder(self, reminded: list[tuple[Dose, int]], title: str, body: str, now: datetime) -> None:
+        """Doses due together were reminded in one notification (each with its number)."""
+        self._note_late_at_start(reminded, now)
+        if self.config.push is not None and reminded:
+            self._escalate(alerts.group_escalation(reminded, title, body), max(n for _, n in reminded), now)
+
+    def _note_late_at_start(self, reminded: list[tuple[Dose, int]], now: datetime) -> None:
+        if self._starting:
+            self._late_at_start += [d for d, n in reminded if n == 1 and now - d.due > LATE_AT_START]
+
+    def _escalate(self, message: Message, number: int, now: datetime) -> None:
+        if alerts.escalates(number, self.config.push.after_reminders, away=False):
+            self._record(message, now)
+        else:  # asking the screen saver takes a D-Bus round trip: done on the push thread
+            with self._lock:
+                self._if_away.append(message)
+            if not self._starting:
+                self._ensure_thread()
+            self._wake.set()
+
+    @_never_raises
+    def on_missed(self, dose: Dose, med: Medication, now: datetime, reason: str, news: bool) -> None:
+        """`news`: missed recently enough to tell (not days ago)."""
+        if self._starting and reason == "not running":
+            self._late_at_start.append(dose)
+        elif news:
+            for message in alerts.missed_alerts(dose, med, self.config):
+                self._record(message, now)
+
+    @_never_raises
+    def started(self, now: datetime) -> None:
+        """After the first look at the doses: one not-running alert, the messages left
+        unsent by the last run, the summaries' timers, and the sending thread."""
+        self._starting = False
+        left = self._resume(now)
+        if left or self.config.push or self.config.contacts:
+            self._ensure_thread()
+        for message in alerts.not_running_alerts(self._late_at_start, self.config, now):
+            self._record(message, now)
+        self._late_at_start = []
+        if self.config.push or self.config.contacts:
+            log.info("push: %d recipient(s); %d message(s) left from the last run", len(targets(self.config)), left)
+        self.plan_summaries()
+
+    @_never_raises
+    def plan_summaries(self) -> None:
+        """Send a summary that is due and not yet sent; set each contact's next timer."""
+        d = self.daemon
+        with d._lock:
+            now, tz = d.now(), self.config.timezone
+            for contact in alerts.contacts_for(self.config, alerts.SUMMARY):
+                day = alerts.summary_due(contact, now, tz)
+                if day is not None and not self._recorded(f"{alerts.SUMMARY}:{day.isoformat()}", contact.name):
+                    self._record(self._summary(contact, day, now), now)
+                d.scheduler.add_job(self.plan_summaries, "date", run_date=alerts.next_summary_at(contact, now, tz),
+                                    id=f"summary:{contact.name}", replace_existing=True)
+
+    def _ensure_thread(self) -> None:
+        """The sending thread, started once there is anyone to send to (none otherwise)."""
+        if self._thread is None and not self._stop.is_set():
+            self._thread = threading.Thread(target=self._run, name="push", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+
+    # --- recording ----------------------------------------------------------------------
+
+    def _recorded(self, key: str, to: str) -> bool:
+        return self.store.last_event_at("push-due", key=key, to=to) is not None
+
+    def _record(self, message: Message, now: datetime) -> None:
+        if self._recorded(message.key, message.to):
+            return
+        self.store.add_event("push-due", "daemon", now, message.dose_id,
+                             {"key": message.key, "to": message.to, "kind": message.kind,
+                              "title": message.title, "body": message.body})
+        with self._lock:
+            self._pending[(message.key, message.to)] = _Pending(message, now, next_at=now)
+        if not self._starting:
+            self._ensure_thread()
+        self._wake.set()
+
+    def _resume(self, now: datetime) -> int:
+        """Messages recorded but neither sent nor cancelled (the last run stopped first)."""
+        left = 0
+        since = (now - alerts.GIVE_UP_AFTER).isoformat()
+        settled = {(e["key"], e["to"]) for e in self._events(("push-sent", "push-cancelled"), since)}
+        for e in self._events(("push-due",), since):
+            if (e["key"], e["to"]) not in settled and (e["key"], e["to"]) not in self._pending:
+                message = Message(e["key"], e["to"], e["kind"], e["title"], e["body"], e["dose_id"])
+                left += 1
+                with self._lock:
+                    self._pending.setdefault((message.key, message.to), _Pending(message, e["at"], next_at=now))
+        return left
+
+    def _events(self, kinds: tuple[str, ...], since: str) -> list[dict]:
+        from reminderd.store import from_iso
+
+        rows = self.store.events(f"kind IN ({', '.join('?' * len(kinds))}) AND at >= ?", (*kinds, since))
+        return [json.loads(r["detail"]) | {"at": from_iso(r["at"]), "dose_id": r["dose_id"]} for r in rows]
+
+    def _summary(self, contact, day, now: datetime) -> Message:
+        from reminderd.checkin import describe
+
+        night = self.store.checkin(day - timedelta(days=1))
+        return alerts.summary_message(contact, day, self.store.doses_on_dates(day, day),
+                                      describe(night) if night else None, self.config, now)
+
+    # --- the sending thread -------------------------------------------------------------
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            with self._lock:
+                busy = bool(self._pending or self._if_away)
+            self._wake.wait(POLL_S if busy else 60.0)
+            self._wake.clear()
+            try:
+                self._escalate_if_away()
+                self._send_due()
+            except Exception:  # a bug here must not end the sending for good
+                log.exception("push: sending failed")
+
+    def _escalate_if_away(self) -> None:
+        with self._lock:
+            waiting, self._if_away = self._if_away, []
+        if not waiting:
+            return
+        from reminderd.away import is_away
+
+        if not is_away():
+            return
+        log.info("push: away from the screen; the reminder goes to the phone too")
+        with self.daemon._lock:
+            now = self.daemon.now()
+            for message in waiting:
+                if self._still_wanted(message):
+                    self._record(message, now)
+
+    def _still_wanted(self, message: Message) -> bool:
+        """An escalation for a dose answered meanwhile would only be noise."""
+        if message.kind != alerts.ESCALATE or message.dose_id is None:
+            return True
+        dose = self.store.dose(message.dose_id)
+        return dose is not None and dose.open
+
+    def _send_due(self) -> None:
+        now = self.daemon.now()
+        with self._lock:
+            due = [p for p in self._pending.values() if p.next_at is not None and p.next_at <= now]
+        for pending in sorted(due, key=lambda p: p.first_tried):
+            if self._stop.is_set():
+                return
+            self._try(pending)
+
+    def _try(self, pending: _Pending) -> None:
+        message = pending.message
+        where = "his phone" if message.to == PUSH else message.to
+        url = url_of(self.config, message.to)
+        if url is None or not self._still_wanted(message):
+            self._settle(pending, "push-cancelled",
+                         {"reason": "no longer configured" if url is None else "answered before it was sent"})
+            return
+        ok, answer = send(url, message.title, message.body)
+        now = self.daemon.now()
+        if ok:
+            self._settle(pending, "push-sent", {"answer": answer})
+            log.warning("push: %s sent to %s (%s): %s", message.kind, where, mask(url), answer)
+            return
+        pending.failures += 1
+        retry = alerts.next_try(pending.first_tried, pending.failures, now)
+        self.store.add_event("push-failed", "daemon", now, message.dose_id,
+                             {"key": message.key, "to": message.to, "error": answer, "try": pending.failures})
+        log.error("push: %s to %s (%s) failed, try %d: %s; %s", message.kind, where, mask(url), pending.failures,
+                  answer, f"trying again at {retry.astimezone(self.config.timezone):%H:%M:%S}" if retry else "given up")
+        if retry is None:
+            self._settle(pending, "push-cancelled", {"reason": f"not sent after {pending.failures} tries"})
+        else:
+            pending.next_at = retry
+
+    def _settle(self, pending: _Pending, kind: str, detail: dict) -> None:
+        message = pending.message
+        self.store.add_event(kind, "daemon", self.daemon.now(), message.dose_id,
+                             {"key": message.key, "to": message.to} | detail)
+        with self._lock:
+            self._pending.pop((message.key, message.to), None)
+
+
+def last_failure(store: Store) -> tuple[datetime, str, str, bool] | None:
+    """For `status`: (when, to whom, the error, whether that recipient got one since)."""
+    from reminderd.store import from_iso
+
+    rows = store.events("kind = 'push-failed'", order="id DESC", limit=1)
+    if not rows:
+        return None
+    detail = json.loads(rows[0]["detail"])
+    later = store.events("kind = 'push-sent' AND id > ? AND json_extract(detail, '$.to') = ?",
+                         (rows[0]["id"], detail["to"]), limit=1)
+    return from_iso(rows[0]["at"]), detail["to"], detail["error"], bool(later)
+
+
+def targets(config: Config) -> list[tuple[str, str, str]]:
+    """(recipient, its URL, what it gets) for each configured one, for the CLI."""
+    out = []
+    if config.push and config.push.url:
+        out.append((PUSH, config.push.url, f"reminders from the {_nth(config.push.after_reminders)} on, "
+                                            "or the first while the screen is locked or idle"))
+    for c in config.contacts:
+        if c.url:
+            gets = ", ".join(f"summary at {c.summary_time:%H:%M}" if a == alerts.SUMMARY else a for a in c.alerts)
+            out.append((c.name, c.url, gets))
+    return out
+
+
+def describe(config: Config) -> list[str]:
+    """One line per recipient, the URL masked: for `status` and `check-config`."""
+    return [f"{'push to his phone' if to == PUSH else 'contact ' + to}: {mask(url)} ({gets})"
+            for to, url, gets in targets(config)]
+
+
+def _nth(n: int) -> str:
+    return f"{n}{'st' if n % 10 == 1 and n != 11 else 'nd' if n % 10 == 2 and n != 12 else 'rd' if n % 10 == 3 and n != 13 else 'th'}"
+
+
+def url_keys(config: Config) -> dict[str, str]:
+    """Each configured URL by the config key it came from, for error messages."""
+    keys = {}
+    for path, target in [("push", config.push)] + [(f"contact[{i}]", c) for i, c in enumerate(config.contacts)]:
+        if target is not None and target.url:
+            keys[f"{path}.{'url_file' if target.url_file else 'url'}"] = target.url
+    return keys
+
+
+def check_urls(config: Config) -> list[str]:
+    """Problems with URLs Apprise cannot use, each naming its key, the URL masked."""
+    from reminderd.push_send import unusable
+    from reminderd.pushurl import URL_EXPECTED
+
+    keys = url_keys(config)
+    return [f'{key}: "{mask(keys[key])}" is not valid; expected a service Apprise knows, with all its parts: '
+            f"{URL_EXPECTED} (see https://github.com/caronc/apprise/wiki)" for key in unusable(keys)]

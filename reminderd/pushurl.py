@@ -1,0 +1,74 @@
+"""Apprise URLs are secrets (tokens, passwords, private topics): how they are checked,
+read from a 0600 file, and masked wherever they could be shown."""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from pathlib import Path
+
+_URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]{0,31})://\S+$")
+URL_EXPECTED = 'an Apprise URL such as "ntfy://ntfy.sh/a-long-random-topic" or "mailto://user:password@example.com"'
+MAX_URL = 4096
+
+
+class BadUrl(Exception):
+    """Why a URL or a url_file cannot be used; the message never holds the URL."""
+
+
+def scheme(url: str) -> str:
+    match = _URL.match(url)
+    return match[1].lower() if match else "?"
+
+
+def mask(url: str) -> str:
+    """ "ntfy://ntfy.sh/my-secret-topic" -> "ntfy://…": for some services the host is
+    the token itself (tgram://BOTTOKEN/…), so nothing after the scheme is shown."""
+    match = _URL.match(url)
+    return f"{match[1].lower()}://…" if match else "(hidden)"
+
+
+def check_url(url: object) -> str:
+    if not isinstance(url, str) or len(url) > MAX_URL or not _URL.match(url.strip()):
+        raise BadUrl(URL_EXPECTED)
+    return url.strip()
+
+
+def scrub(text: str, url: str) -> str:
+    """Remove every piece of `url` (user, password, host, path parts) from a message,
+    such as an error Apprise or a server wrote, so it can be logged and shown."""
+    text = text.replace(url, mask(url))
+    rest = url.partition("://")[2]
+    for piece in sorted(set(re.split(r"[:/@?&=#]+", rest)), key=len, reverse=True):
+        if len(piece) >= 3:
+            text = text.replace(piece, "…")
+    return text
+
+
+def read_url_file(path: Path) -> str:
+    """The URL in a file only its owner can read (mode 0600 or stricter)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError as err:
+        raise BadUrl(f"a readable file holding one Apprise URL ({err.strerror})") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise BadUrl("a regular file holding one Apprise URL")
+        if info.st_mode & 0o077:
+            raise BadUrl(f"a file only you can read, but its mode is {stat.S_IMODE(info.st_mode):04o} "
+                         f"(fix it with: chmod 600 {path})")
+        if info.st_uid != os.getuid():
+            raise BadUrl("a file you own")
+        data = os.read(fd, MAX_URL + 2)
+    finally:
+        os.close(fd)
+    try:
+        text = data.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        raise BadUrl("a file holding one Apprise URL in UTF-8") from None
+    try:
+        return check_url(text)
+    except BadUrl:
+        raise BadUrl(f"a file holding one Apprise URL; {URL_EXPECTED}") from None
