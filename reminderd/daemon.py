@@ -435,6 +435,7 @@ class Daemon:
             updated[dose.id] = dose
             reminded.append((dose, number))
             self.store.save_dose(dose, "reminded", "daemon", now, {"number": number, "last": last, "group": key})
+            self.push.on_reminder(dose, med, now, Remind(number=number, last=last))  # escalation stays per dose
             late = round((now - dose.due).total_seconds() / 60)
             log.warning("reminder %d: %s %s, %s dose of %s%s%s (with %s)", number, med.name, dose.dose, dose.slot,
                         dose.local_date, f", {late} min late" if late > 0 else "", " (last reminder)" if last else "",
@@ -462,7 +463,7 @@ class Daemon:
         """One missed-dose notice per group, replaced as more of its doses are missed."""
         missed = [just_missed if d.id == just_missed.id else d for d in group]
         missed = [d for d in missed if d.status == rules.MISSED]
-        title, body = grouping.missed_text(missed, self.config, self.config.notifications.private)
+        title, body = grouping.missed_text(missed, self._meds(), self.config, self.config.notifications.private)
         return Reminder(key=f"missed:{grouping.group_key(group)}", title=title, body=body, urgency="normal",
                         resident=False, cli_hint="")
 
