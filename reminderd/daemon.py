@@ -435,7 +435,6 @@ class Daemon:
             updated[dose.id] = dose
             reminded.append((dose, number))
             self.store.save_dose(dose, "reminded", "daemon", now, {"number": number, "last": last, "group": key})
-            self.push.on_reminder(dose, med, now, Remind(number=number, last=last))  # escalation stays per dose
             late = round((now - dose.due).total_seconds() / 60)
             log.warning("reminder %d: %s %s, %s dose of %s%s%s (with %s)", number, med.name, dose.dose, dose.slot,
                         dose.local_date, f", {late} min late" if late > 0 else "", " (last reminder)" if last else "",
