@@ -465,7 +465,7 @@ class Daemon:
         """One missed-dose notice per group, replaced as more of its doses are missed."""
         missed = [just_missed if d.id == just_missed.id else d for d in group]
         missed = [d for d in missed if d.status == rules.MISSED]
-        title, body = grouping.missed_text(missed, self.config, self.config.notifications.private)
+        title, body = grouping.missed_text(missed, self._meds(), self.config, self.config.notifications.private)
         return Reminder(key=f"missed:{grouping.group_key(group)}", title=title, body=body, urgency="normal",
                         resident=False, cli_hint="")
 

@@ -389,11 +389,33 @@ def run_checks(config_path: Path, db_path: Path, send_test: bool = False) -> lis
     return findings
 
 
+def judge_push_url(who: str, url: str, known: bool) -> Finding:
+    """A dry look at one push URL: Apprise knows its service. Nothing is sent; the URL
+    is shown masked (it holds a token)."""
+    from reminderd.pushurl import mask
+
+    if not known:
+        return Finding(f"push: {who}", PROBLEM, f"{mask(url)}: Apprise does not recognise this URL",
+                       "Messages to this address would never be sent.",
+                       "Check the URL against https://github.com/caronc/apprise/wiki (the service's page)")
+    return ok(f"push: {who}", f"{mask(url)} (recognised by Apprise; nothing sent)")
+
+
 def check_push(config) -> list[Finding]:
-    """Push and contact URLs: not part of this reminderd's config yet."""
-    if config is None or getattr(config, "push", None) is None:
+    """The push and contact URLs, if any: the config checked their form and files;
+    here Apprise is asked whether it knows each one, without sending."""
+    push = config.push if config is not None else None
+    contacts = config.contacts if config is not None else ()
+    targets = ([("your phone", push.url)] if push is not None and push.url else [])
+    targets += [(f"contact {c.name}", c.url) for c in contacts if c.url]
+    if not targets:
         return [ok("push", "no push or contact URLs configured")]
-    return []
+    try:
+        import apprise
+    except ImportError:
+        return [Finding("push", PROBLEM, "Apprise is not installed", "Nothing can be sent to a phone.",
+                        "Install reminderd with its dependencies again (pip install .)")]
+    return [judge_push_url(who, url, apprise.Apprise().add(url)) for who, url in targets]
 
 
 def startup_checks(db_path: Path, env: Mapping[str, str], backend: str) -> list[Finding]:

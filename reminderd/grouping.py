@@ -12,7 +12,6 @@ any open dose of a group is owed a reminder, every open dose owed one within
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Iterable, Sequence
 
@@ -74,7 +73,7 @@ def listed(group: Sequence[Dose], now: datetime) -> list[Dose]:
                  or (d.last_reminded_at is not None and d.last_reminded_at >= d.snoozed_until))]
 
 
-def describe(dose: Dose, med: Medication | None, private: bool) -> str:
+def describe(dose: Dose, private: bool) -> str:
     if private:
         return f"a {dose.slot} dose"
     return f"{dose.medication} {dose.dose} ({dose.slot})"
@@ -89,9 +88,9 @@ def reminder_text(open_doses: Sequence[Dose], meds: dict[str, Medication], confi
     for dose in open_doses:
         med = meds.get(dose.medication)
         late = now - dose.due
-        line = describe(dose, med, private)
+        line = describe(dose, private)
         if late >= timedelta(minutes=1):
-            line += f", {rules._late_text(late)} late"
+            line += f", {_late(late)} late"
         if not private and med is not None and med.instructions:
             line += f": {med.instructions}"
         lines.append(line)
@@ -103,6 +102,11 @@ def reminder_text(open_doses: Sequence[Dose], meds: dict[str, Medication], confi
                      f"{'these doses are' if len(last) > 1 else 'this dose is'} counted as missed. "
                      f"{config.missed_dose_advice}")
     return title, "\n".join(lines)
+
+
+def _late(delta: timedelta) -> str:
+    hours, minutes = divmod(int(delta.total_seconds() // 60), 60)
+    return f"{hours} h {minutes} min" if hours else f"{minutes} min"
 
 
 def actions(open_doses: Sequence[Dose], snooze_label: str, private: bool) -> tuple[tuple[str, str], ...]:
@@ -119,18 +123,15 @@ def cli_hint(open_doses: Sequence[Dose], private: bool) -> str:
     return f"Answer with: reminderd take --all  (or one: reminderd take {names}; skip / snooze likewise)"
 
 
-def missed_text(missed: Sequence[Dose], config: Config, private: bool) -> tuple[str, str]:
-    """One notice for the doses of a group counted as missed (not answered)."""
-    if len(missed) == 1:
-        dose = missed[0]
-        title = "Dose missed" if private else f"Missed: {dose.medication} {dose.dose}"
-    else:
-        title = f"{len(missed)} doses missed"
-    listed = ", ".join(describe(d, None, private) for d in missed)
-    name = "" if private or len(missed) > 1 else f" {missed[0].medication}"
-    return title, (f"Not answered and now counted as missed: {listed}. If you took "
-                   f"{'them' if len(missed) > 1 else 'it'}, record it with `reminderd take{name or ' NAME'} "
-                   f"--at {missed[0].slot}`. {config.missed_dose_advice}")
+def missed_text(missed: Sequence[Dose], meds: dict[str, Medication], config: Config,
+                private: bool) -> tuple[str, str]:
+    """One notice for the doses of a group counted as missed; for one dose, the usual text."""
+    if len(missed) == 1 and missed[0].medication in meds:
+        return rules.missed_text(missed[0], meds[missed[0].medication], config, private)
+    listed = ", ".join(describe(d, private) for d in missed)
+    return f"{len(missed)} doses missed", (
+        f"Not answered, so counted as missed — {listed}. If you took them, record each with "
+        f"`reminderd take{'' if private else ' NAME'} --at {missed[0].slot}`. {config.missed_dose_advice}")
 
 
 def due_now(open_doses: Iterable[Dose], meds: dict[str, Medication], now: datetime,

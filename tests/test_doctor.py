@@ -216,3 +216,25 @@ def test_the_daemon_logs_what_is_wrong_at_start_and_starts_anyway(daemon):
     d.wait_for(r"doctor: problem service environment: the daemon's environment has no DISPLAY or "
                r"WAYLAND_DISPLAY and no DBUS_SESSION_BUS_ADDRESS")
     d.wait_for(r"reminder 1: gabapentin", timeout=30)  # the start was not held up
+
+
+@pytest.mark.system
+def test_push_and_contact_urls_are_checked_dry_and_masked(good):
+    # A real HTTP server is not needed: nothing may be sent, and none is listening.
+    good.config.write_text(good.config.read_text() + '\n[push]\nurl = "ntfy://127.0.0.1:9/pills-7f3a9c"\n'
+                           '\n[[contact]]\nname = "Anna"\nalerts = ["missed"]\nurl = "nosuchservice://secret-token/x"\n')
+    done = run_doctor(good, "--format", "json")
+    found = {f["check"]: f for f in json.loads(done.stdout)}
+    assert found["push: your phone"] == {"check": "push: your phone", "status": OK,
+                                         "found": "ntfy://… (recognised by Apprise; nothing sent)",
+                                         "problem": "", "fix": ""}
+    anna = found["push: contact Anna"]
+    assert anna["status"] == PROBLEM and anna["found"] == "nosuchservice://…: Apprise does not recognise this URL"
+    assert "pills-7f3a9c" not in done.stdout and "secret-token" not in done.stdout
+    assert done.returncode == 1
+
+
+@pytest.mark.system
+def test_no_push_configured(good):
+    _, found = doctor(good)
+    assert found["push"]["found"] == "no push or contact URLs configured"

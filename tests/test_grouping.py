@@ -105,10 +105,15 @@ def test_the_last_reminder_says_when_the_doses_are_missed():
 
 
 def test_missed_notice_for_a_group():
-    title, body = grouping.missed_text([dose(1, "gabapentin", "08:00"), dose(2, "baclofen", "08:00")], CONFIG, False)
+    title, body = grouping.missed_text([dose(1, "gabapentin", "08:00"), dose(2, "baclofen", "08:00")], MEDS, CONFIG,
+                                       False)
     assert title == "2 doses missed"
-    assert body.startswith("Not answered and now counted as missed: gabapentin 300 mg (08:00), baclofen 10 mg (08:00).")
+    assert body.startswith("Not answered, so counted as missed — gabapentin 300 mg (08:00), baclofen 10 mg (08:00). "
+                           "If you took them, record each with `reminderd take NAME --at 08:00`.")
     assert CONFIG.missed_dose_advice in body
+    # One dose of the group missed: the same notice as a dose alone.
+    one = grouping.missed_text([dose(1, "gabapentin", "08:00")], MEDS, CONFIG, False)
+    assert one[0] == "Missed: gabapentin 300 mg" and one[1].startswith("The 08:00 dose was not answered")
 
 
 def test_which_doses_a_bare_take_means():

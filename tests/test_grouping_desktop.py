@@ -136,7 +136,7 @@ def test_doses_missed_together_get_one_notice(group_session, desktop, cli):
     d.wait_for(r"missed: baclofen 08:00", timeout=10)
     notice = wait_for(lambda: [n for n in desktop.shown() if n["summary"] == "2 doses missed"], timeout=10,
                       what="one notice for both")[-1]
-    assert notice["body"].startswith("Not answered and now counted as missed: ")
+    assert notice["body"].startswith("Not answered, so counted as missed — ")
     assert "gabapentin 300 mg (08:00)" in notice["body"] and "baclofen 10 mg (08:00)" in notice["body"]
     # The group's reminder is withdrawn; the notice is the one notification left.
     wait_for(lambda: desktop.displayed() == 1, what="only the missed notice on screen")

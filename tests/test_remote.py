@@ -161,3 +161,28 @@ def test_form_tokens_are_bounded() -> None:
     for _ in range(MAX_FORMS):
         forms.issue("p", 0.0)
     assert not forms.spend(first, "p", 1.0)
+
+
+# --- the page's HTML ---------------------------------------------------------------------
+
+
+def test_the_page_escapes_what_it_shows_and_has_no_script() -> None:
+    from datetime import date, datetime, timezone
+
+    from reminderd.checkin import Checkin
+    from reminderd.doses import Dose
+    from reminderd.remote import page
+
+    now = datetime(2026, 11, 28, 8, 5, tzinfo=timezone.utc)
+    dose = Dose(id=1, medication='<img src=x onerror="alert(1)">', local_date=date(2026, 11, 28), slot="08:00",
+                dose="300 mg", due=datetime(2026, 11, 28, 8, 0, tzinfo=timezone.utc))
+    night = Checkin(night=date(2026, 11, 27), severity=2, frequency=3, woke=1, note="</p><script>alert(2)</script>")
+    html = page.render(today=date(2026, 11, 28), doses=[page.DoseView(dose, (page.TAKE, page.SNOOZE, page.SKIP))],
+                       night=date(2026, 11, 27), checkin=night, form_token="tok", now=now, tz=timezone.utc,
+                       message="<b>hi</b>")
+    assert "<script" not in html and "<img" not in html and "<b>hi" not in html
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in html and "&lt;script&gt;" in html
+    assert html.count('name="form" value="tok"') == 3  # the dose's form, the one-tap and the follow-up
+    assert 'aria-label="Taken: 08:00 &lt;img' in html  # each button names its dose for a screen reader
+    assert '<label for="woke">' in html and 'id="woke"' in html
+    assert '<button type="submit" name="severity" value="2" class="chosen" aria-pressed="true">Moderate</button>' in html
