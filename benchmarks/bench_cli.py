@@ -42,9 +42,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import PYTHON, REPO, child_env, emit, reminderd_script, summary, table, verdict  # noqa: E402
 
 sys.path.insert(0, str(REPO))
-from reminderd.checkin import Checkin  # noqa: E402
-from reminderd.config import load_config  # noqa: E402
-from reminderd.schedule import next_local_midnight, slots_between  # noqa: E402
+from reminderd.core.checkin import Checkin  # noqa: E402
+from reminderd.core.config import load_config  # noqa: E402
+from reminderd.core.schedule import next_local_midnight, slots_between  # noqa: E402
 from reminderd.store import Store  # noqa: E402
 
 UTC = timezone.utc
@@ -65,7 +65,7 @@ snooze = "10m"
 """
 PENDING_BACK = timedelta(hours=12)  # doses due this recently are left open for `take`
 HEAVY = ("apscheduler", "jeepney", "sqlite_utils", "numpy", "tabulate", "reminderd.report",
-         "reminderd.analysis", "importlib.metadata", "wcwidth", "logging", "plyer", "tzlocal", "dateutil")
+         "reminderd.core.analysis.adherence", "importlib.metadata", "wcwidth", "logging", "plyer", "tzlocal", "dateutil")
 # What a command may import: the table renderer and what it drags in (tabulate imports
 # importlib.metadata for its own version, and wcwidth).
 TABLE = {"tabulate", "importlib.metadata", "wcwidth"}

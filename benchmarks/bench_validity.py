@@ -1,5 +1,5 @@
 """Is the report's missed-dose comparison honest? Simulated logs with a known effect, run
-through the report's own code (`reminderd.nights.label_nights` and `reminderd.effect.effect`,
+through the report's own code (`reminderd.core.analysis.nights.label_nights` and `reminderd.core.analysis.effect.effect`,
 the functions `reminderd report` calls on the rows of the log).
 
 Each simulated log: 90 or 180 nights in Europe/London (spring DST inside), one medication at
@@ -45,10 +45,10 @@ from _common import REPO, emit, table, verdict  # noqa: E402
 
 sys.path.insert(0, str(REPO))
 
-from reminderd.analysis import DoseOutcome, NightCheckin  # noqa: E402
-from reminderd.effect import effect  # noqa: E402
-from reminderd.nights import label_nights  # noqa: E402
-from reminderd.schedule import local_instant  # noqa: E402
+from reminderd.core.analysis.adherence import DoseOutcome, NightCheckin  # noqa: E402
+from reminderd.core.analysis.effect import effect  # noqa: E402
+from reminderd.core.analysis.nights import label_nights  # noqa: E402
+from reminderd.core.schedule import local_instant  # noqa: E402
 
 TZ = ZoneInfo("Europe/London")
 SLOTS = (clock(8, 0), clock(14, 0), clock(22, 0))

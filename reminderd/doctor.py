@@ -53,7 +53,7 @@ def ok(check: str, found: str) -> Finding:
 
 def check_config(path: Path, load: Callable | None = None):
     """(Finding, Config or None). A missing file is a warning: the daemon then runs the example."""
-    from reminderd.config import load_config
+    from reminderd.core.config import load_config
     from reminderd.errors import ConfigError
 
     if not path.exists():
@@ -371,7 +371,7 @@ def judge_zone(config_zone: str | None, from_system: bool, machine_zone: str) ->
 
 def run_checks(config_path: Path, db_path: Path, send_test: bool = False) -> list[Finding]:
     """Every check, in the order a reminder travels."""
-    from reminderd.config import system_zone_name
+    from reminderd.core.config import system_zone_name
 
     config_finding, config = check_config(config_path)
     findings = [config_finding]
@@ -392,7 +392,7 @@ def run_checks(config_path: Path, db_path: Path, send_test: bool = False) -> lis
 def judge_push_url(who: str, url: str, known: bool) -> Finding:
     """A dry look at one push URL: Apprise knows its service. Nothing is sent; the URL
     is shown masked (it holds a token)."""
-    from reminderd.pushurl import mask
+    from reminderd.push.urls import mask
 
     if not known:
         return Finding(f"push: {who}", PROBLEM, f"{mask(url)}: Apprise does not recognise this URL",

@@ -1,6 +1,6 @@
 """The one answering path: take, skip, snooze, undo, edit and refill, used alike by the
 CLI, the notification buttons and the phone page. Each reads the log, asks the pure
-rules (reminderd.doses) and writes once, in one transaction; `via` says where the answer
+rules (reminderd.core.doses) and writes once, in one transaction; `via` says where the answer
 came from ("cli", "notification", "phone").
 
 The daemon need not be running: a slot that has no row yet (the daemon was stopped, or
@@ -14,14 +14,14 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from reminderd import doses as rules
-from reminderd.config import Config, Medication, format_slot
-from reminderd.doses import Dose
+from reminderd.core import doses as rules
+from reminderd.core.config import Config, Medication, format_slot
+from reminderd.core.doses import Dose
 from reminderd.errors import DoseError, UsageError
-from reminderd.schedule import Slot, slots_between, slots_on
+from reminderd.core.schedule import Slot, slots_between, slots_on
 from reminderd.store import ANSWER_FIELDS, Store, from_iso
-from reminderd.supply import Supply, supply_left
-from reminderd.typed import parse_tablets
+from reminderd.core.supply import Supply, supply_left
+from reminderd.core.typed import parse_tablets
 
 SEARCH_BACK = timedelta(days=2)  # how far from WHEN a take looks for its dose
 SEARCH_AHEAD = timedelta(days=1)
@@ -271,7 +271,7 @@ def edit(store: Store, config: Config, name: str | None, day: date, slot: str, n
 
 
 def parse_slot(text: str) -> str:
-    from reminderd.config import _Bad, parse_time
+    from reminderd.core.config import _Bad, parse_time
 
     try:
         return format_slot(parse_time(text))
@@ -288,7 +288,7 @@ def checkin(store: Store, config: Config, night: date, severity: Any, frequency:
             note: Any = None, *, now: datetime, via: str, names: dict[str, str] | None = None) -> CheckinSaved:
     """One night's answers, checked (a night is answered from the next morning on) and
     recorded; a night answered again keeps the earlier answer in `events`."""
-    from reminderd import checkin as core
+    from reminderd.core import checkin as core
 
     core.check_night(night, now, config.timezone)
     entry = core.make_checkin(night, severity, frequency, woke, note, now=now, tz=config.timezone, via=via,

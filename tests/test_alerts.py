@@ -10,11 +10,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from reminderd import alerts
-from reminderd.config import Contact, load_config, parse_config
-from reminderd.doses import MISSED, PENDING, SKIPPED, TAKEN, Dose, Remind
+from reminderd.core import alerts
+from reminderd.core.config import Contact, load_config, parse_config
+from reminderd.core.doses import MISSED, PENDING, SKIPPED, TAKEN, Dose, Remind
 from reminderd.errors import ConfigError
-from reminderd.pushurl import BadUrl, mask, read_url_file, scrub
+from reminderd.push.urls import BadUrl, mask, read_url_file, scrub
 from tests.conftest import Cli, config_text
 
 UTC = timezone.utc

@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta, timezone
 import pytest
 from zoneinfo import ZoneInfo
 
-from reminderd.analysis import (
+from reminderd.core.analysis.adherence import (
     AnalysisError,
     DoseOutcome,
     NightCheckin,
@@ -16,7 +16,7 @@ from reminderd.analysis import (
     mean,
     median,
 )
-from reminderd.schedule import local_instant
+from reminderd.core.schedule import local_instant
 
 UTC = timezone.utc
 LONDON = ZoneInfo("Europe/London")

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from reminderd.doses import (
+from reminderd.core.doses import (
     MISSED,
     PENDING,
     SKIPPED,
@@ -24,9 +24,9 @@ from reminderd.doses import (
     state_text,
     undo_answer,
 )
-from reminderd.config import Medication
+from reminderd.core.config import Medication
 from reminderd.errors import DoseError
-from reminderd.schedule import Slot
+from reminderd.core.schedule import Slot
 from tests.test_doses import DAY, DUE, LIMIT, LONDON, MED, at, dose
 
 PRN = Medication(name="ibuprofen", dose="200 mg", as_needed=True)

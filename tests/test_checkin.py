@@ -21,9 +21,9 @@ from zoneinfo import ZoneInfo
 import pexpect
 import pytest
 
-from reminderd import checkin as core
-from reminderd.checkin import Ask, Checkin, Stop, Wait
-from reminderd.config import CheckinSettings
+from reminderd.core import checkin as core
+from reminderd.core.checkin import Ask, Checkin, Stop, Wait
+from reminderd.core.config import CheckinSettings
 from reminderd.errors import UsageError
 from reminderd.store import SCHEMA_VERSION, Store
 from tests.conftest import Cli

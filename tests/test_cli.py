@@ -188,7 +188,7 @@ def test_skip_and_snooze(cli: Cli) -> None:
 def test_snooze_a_dose_being_reminded(cli: Cli) -> None:
     from datetime import datetime, timezone
 
-    from reminderd.schedule import Slot
+    from reminderd.core.schedule import Slot
     from reminderd.store import Store
 
     store = Store.open(cli.db)

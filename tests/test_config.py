@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from reminderd.config import (
+from reminderd.core.config import (
     DEFAULT_ADVICE,
     CheckinSettings,
     Config,

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from reminderd import answers
-from reminderd.config import Config, parse_config
+from reminderd import services as answers
+from reminderd.core.config import Config, parse_config
 from reminderd.daemon import Daemon
 from reminderd.notify import make_notifier
 from reminderd.store import Store

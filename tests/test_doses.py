@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from reminderd.config import DEFAULT_ADVICE, Config, Medication
-from reminderd.doses import (
+from reminderd.core.config import DEFAULT_ADVICE, Config, Medication
+from reminderd.core.doses import (
     MISSED,
     PENDING,
     SKIPPED,

@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 from datetime import date, datetime, timedelta, timezone
 
-from reminderd import doses as rules
+from reminderd.core import doses as rules
 from reminderd import report
-from reminderd.config import parse_config
-from reminderd.prescriptions import canonical_of
-from reminderd.schedule import slots_on
+from reminderd.core.config import parse_config
+from reminderd.core.prescriptions import canonical_of
+from reminderd.core.schedule import slots_on
 from reminderd.store import Store
 
 UTC = timezone.utc

@@ -9,10 +9,10 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from reminderd.analysis import Analysis, adherence
-from reminderd.effect import count_episodes, effect
-from reminderd.nights import LabelledNight, NightLabels
-from reminderd.stats import lag1_autocorrelation, rotation_test
+from reminderd.core.analysis.adherence import Analysis, adherence
+from reminderd.core.analysis.effect import count_episodes, effect
+from reminderd.core.analysis.nights import LabelledNight, NightLabels
+from reminderd.core.analysis.stats import lag1_autocorrelation, rotation_test
 
 UTC = timezone.utc
 FIRST = date(2024, 1, 1)

@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from reminderd import grouping
-from reminderd.config import Config, Medication
-from reminderd.doses import MISSED, TAKEN, Dose
+from reminderd.core import grouping
+from reminderd.core.config import Config, Medication
+from reminderd.core.doses import MISSED, TAKEN, Dose
 from tests.conftest import at
 
 DAY = date(2026, 11, 28)

@@ -16,12 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from reminderd import backup
-from reminderd import doses as rules
-from reminderd.checkin import Checkin
-from reminderd.config import load_config
-from reminderd.prescriptions import canonical_of
-from reminderd.schedule import slots_on
+from reminderd.store import backup
+from reminderd.core import doses as rules
+from reminderd.core.checkin import Checkin
+from reminderd.core.config import load_config
+from reminderd.core.prescriptions import canonical_of
+from reminderd.core.schedule import slots_on
 from reminderd.store import Store
 from tests.conftest import Cli
 

@@ -9,9 +9,9 @@ from datetime import date, datetime, time, timedelta, timezone
 import pytest
 from zoneinfo import ZoneInfo
 
-from reminderd.analysis import AnalysisError, DoseOutcome, NightCheckin, date_range
-from reminderd.nights import label_nights
-from reminderd.schedule import local_instant
+from reminderd.core.analysis.adherence import AnalysisError, DoseOutcome, NightCheckin, date_range
+from reminderd.core.analysis.nights import label_nights
+from reminderd.core.schedule import local_instant
 
 UTC = timezone.utc
 LONDON = ZoneInfo("Europe/London")

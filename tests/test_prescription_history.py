@@ -1,7 +1,7 @@
 """The prescription history: recorded when it changes, and the past judged by the
 prescription in force then (issue 11, items 1 and 2).
 
-The core (`reminderd.prescriptions`) is tested with plain values; the report and the
+The core (`reminderd.core.prescriptions`) is tested with plain values; the report and the
 CLI over a real SQLite log, with an explicit `now` (in-process) or a fake clock (CLI).
 """
 
@@ -13,12 +13,14 @@ from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
 
-from reminderd import answers, report
-from reminderd import doses as rules
-from reminderd.checkin import Checkin
-from reminderd.config import parse_config
-from reminderd.prescriptions import History, Prescription, canonical_of, config_of
-from reminderd.schedule import local_instant, slots_on
+from reminderd import services as answers
+
+from reminderd import report
+from reminderd.core import doses as rules
+from reminderd.core.checkin import Checkin
+from reminderd.core.config import parse_config
+from reminderd.core.prescriptions import History, Prescription, canonical_of, config_of
+from reminderd.core.schedule import local_instant, slots_on
 from reminderd.store import Store
 from tests.conftest import Cli, rows
 

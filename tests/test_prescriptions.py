@@ -10,9 +10,9 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from reminderd.config import parse_config
+from reminderd.core.config import parse_config
 from reminderd.errors import ConfigError
-from reminderd.schedule import slots_on
+from reminderd.core.schedule import slots_on
 from tests.conftest import Cli, config_text
 from tests.daemon_process import DaemonProcess
 from tests.fakeclock import FakeClock

@@ -24,12 +24,16 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reminderd import answers, backup, report
-from reminderd import checkin as checkins
-from reminderd.config import Config, parse_config
+from reminderd import services as answers
+
+from reminderd.store import backup
+
+from reminderd import report
+from reminderd.core import checkin as checkins
+from reminderd.core.config import Config, parse_config
 from reminderd.errors import ReminderdError
-from reminderd.prescriptions import canonical_of
-from reminderd.schedule import slots_between
+from reminderd.core.prescriptions import canonical_of
+from reminderd.core.schedule import slots_between
 from reminderd.store import ANSWER_FIELDS, Store
 
 UTC = timezone.utc

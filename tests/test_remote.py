@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from reminderd.config import RemoteSettings, parse_config
+from reminderd.core.config import RemoteSettings, parse_config
 from reminderd.errors import ConfigError
 from reminderd.remote import page_url, pairing
 from reminderd.remote.guard import FIRST_LOCKOUT_S, FORM_LIFETIME_S, FREE_FAILURES, MAX_FORMS, Failures, FormTokens
@@ -169,8 +169,8 @@ def test_form_tokens_are_bounded() -> None:
 def test_the_page_escapes_what_it_shows_and_has_no_script() -> None:
     from datetime import date, datetime, timezone
 
-    from reminderd.checkin import Checkin
-    from reminderd.doses import Dose
+    from reminderd.core.checkin import Checkin
+    from reminderd.core.doses import Dose
     from reminderd.remote import page
 
     now = datetime(2026, 11, 28, 8, 5, tzinfo=timezone.utc)

@@ -23,11 +23,11 @@ from pathlib import Path
 
 import pytest
 
-from reminderd import doses as rules
-from reminderd.checkin import Checkin
-from reminderd.config import load_config
-from reminderd.prescriptions import canonical_of
-from reminderd.schedule import Slot, local_instant
+from reminderd.core import doses as rules
+from reminderd.core.checkin import Checkin
+from reminderd.core.config import load_config
+from reminderd.core.prescriptions import canonical_of
+from reminderd.core.schedule import Slot, local_instant
 from reminderd.store import Store
 from tests.conftest import Cli, config_text
 from tests.test_stats import brute_p

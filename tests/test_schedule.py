@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from reminderd.config import Config, Medication
-from reminderd.schedule import (
+from reminderd.core.config import Config, Medication
+from reminderd.core.schedule import (
     Slot,
     local_days,
     local_instant,

@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from reminderd import doses as rules
+from reminderd.core import doses as rules
 from reminderd import services
-from reminderd.config import Config, Medication
+from reminderd.core.config import Config, Medication
 from reminderd.errors import AlreadyTakenError, DoseError, TooCloseError, UsageError
-from reminderd.schedule import slots_on
+from reminderd.core.schedule import slots_on
 from reminderd.store import Store
 
 UTC = timezone.utc

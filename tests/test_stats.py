@@ -10,7 +10,7 @@ import statistics
 
 import pytest
 
-from reminderd.stats import lag1_autocorrelation, rotation_test, rotations_for
+from reminderd.core.analysis.stats import lag1_autocorrelation, rotation_test, rotations_for
 
 
 def welch_t(a: list[float], b: list[float]) -> float:

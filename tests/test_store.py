@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from reminderd import doses as rules
-from reminderd.config import Medication, parse_time
+from reminderd.core import doses as rules
+from reminderd.core.config import Medication, parse_time
 from reminderd.errors import StoreError
-from reminderd.schedule import Slot
+from reminderd.core.schedule import Slot
 from reminderd.store import SCHEMA_VERSION, Store, schema_is_current
 
 UTC = timezone.utc

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from reminderd.errors import UsageError
-from reminderd.typed import parse_day, parse_tablets, parse_when
+from reminderd.core.typed import parse_day, parse_tablets, parse_when
 
 UTC = timezone.utc
 LONDON = ZoneInfo("Europe/London")

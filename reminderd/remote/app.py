@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Callable, Iterable
 from urllib.parse import parse_qs
 
-from reminderd import checkin as core
+from reminderd.core import checkin as core
 from reminderd import services
-from reminderd.config import Config
-from reminderd.doses import Dose
+from reminderd.core.config import Config
+from reminderd.core.doses import Dose
 from reminderd.errors import ReminderdError, UsageError
 from reminderd.remote import page, pairing
 from reminderd.remote.guard import Failures, FormTokens

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from html import escape
 
-from reminderd import checkin as core
-from reminderd.checkin import Checkin
-from reminderd.doses import Dose
+from reminderd.core import checkin as core
+from reminderd.core.checkin import Checkin
+from reminderd.core.doses import Dose
 
 TAKE, SNOOZE, SKIP = "taken", "snooze", "skip"
 ACTION_LABELS = {TAKE: "Taken", SNOOZE: "Snooze", SKIP: "Skip"}

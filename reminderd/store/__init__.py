@@ -26,12 +26,12 @@ from datetime import date, datetime, timezone, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
-from reminderd.doses import PENDING, TAKEN, Dose
+from reminderd.core.doses import PENDING, TAKEN, Dose
 from reminderd.errors import StoreError, UsageError
-from reminderd.schedule import Slot
+from reminderd.core.schedule import Slot
 
 if TYPE_CHECKING:  # imported where used: `reminderd take` never needs the check-in code
-    from reminderd.checkin import Checkin
+    from reminderd.core.checkin import Checkin
 
 UTC = timezone.utc
 APP = "reminderd"
@@ -574,7 +574,7 @@ def _checkin_to_row(checkin: Checkin) -> dict[str, Any]:
 
 
 def _row_to_checkin(row: tuple) -> Checkin:
-    from reminderd.checkin import Checkin
+    from reminderd.core.checkin import Checkin
 
     values = dict(zip(CHECKIN_FIELDS, row))
     values["night"] = date.fromisoformat(values["night"])

@@ -92,7 +92,7 @@ class CheckinSettings:
     remind_every: timedelta = timedelta(minutes=30)
     until: _clock = _clock(12, 0)
     # A night begins at bedtime (on the evening's date) and is judged by the doses due in
-    # the 24 h before it (reminderd.nights).
+    # the 24 h before it (reminderd.core.analysis.nights).
     bedtime: _clock = _clock(23, 0)
     # No longer used (nights are judged from bedtime); still read so old files load.
     # None when the file does not set it.
@@ -271,7 +271,7 @@ def _zone(value: Any) -> ZoneInfo:
         raise _Bad('an IANA time zone name such as "Europe/London"') from None
 
 
-FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(2999, 12, 31)  # as reminderd.typed: no overflow near year 1 or 9999
+FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(2999, 12, 31)  # as reminderd.core.typed: no overflow near year 1 or 9999
 
 
 def _date(value: Any) -> date:
@@ -317,7 +317,7 @@ def _per_dose(value: Any) -> float:
 
 
 def _url(value: Any) -> str:
-    from reminderd.pushurl import BadUrl, check_url
+    from reminderd.push.urls import BadUrl, check_url
 
     try:
         return check_url(value)
@@ -493,7 +493,7 @@ class _Secret:
     """A URL shown in an error: masked, since it holds credentials."""
 
     def __init__(self, url: Any) -> None:
-        from reminderd.pushurl import mask
+        from reminderd.push.urls import mask
 
         self.text = f'"{mask(url)}"' if isinstance(url, str) else _show(url)
 
@@ -738,7 +738,7 @@ def read_url_files(config: Config, folder: Path) -> Config:
     others can read, or that holds no URL, is refused, named by its key."""
     from dataclasses import replace
 
-    from reminderd.pushurl import BadUrl, read_url_file
+    from reminderd.push.urls import BadUrl, read_url_file
 
     problems: list[str] = []
 

@@ -23,19 +23,19 @@ from typing import Callable
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from reminderd import doses as rules
-from reminderd import grouping
-from reminderd.config import Config, Medication, format_duration
-from reminderd.doses import Dose, GiveUp, Remind, Wait
+from reminderd.core import doses as rules
+from reminderd.core import grouping
+from reminderd.core.config import Config, Medication, format_duration
+from reminderd.core.doses import Dose, GiveUp, Remind, Wait
 from reminderd.errors import AlreadyTakenError, DoseError, ReminderdError, TooCloseError
 from reminderd.notify.base import DEFAULT, SKIP, SNOOZE, TAKEN, Notifier, Reminder
-from reminderd.prescriptions import canonical_of
-from reminderd.schedule import next_local_midnight, slots_between
+from reminderd.core.prescriptions import canonical_of
+from reminderd.core.schedule import next_local_midnight, slots_between
 from reminderd.store import Store
-from reminderd import systemd
-from reminderd.sleepwatch import SleepWatcher
-from reminderd.morning import MorningCheckin, night_of
-from reminderd.push import Push
+from reminderd.daemon import systemd
+from reminderd.daemon.sleepwatch import SleepWatcher
+from reminderd.daemon.morning import MorningCheckin, night_of
+from reminderd.push.outbox import Push
 
 log = logging.getLogger("reminderd")
 UTC = timezone.utc
@@ -171,7 +171,7 @@ class Daemon:
         if not self.config.zone_from_system or time.monotonic() - self._zone_checked < ZONE_CHECK_S:
             return False
         self._zone_checked = time.monotonic()
-        from reminderd.config import system_zone_name
+        from reminderd.core.config import system_zone_name
 
         zone = system_zone_name()
         if zone == self.config.timezone.key:
@@ -522,7 +522,7 @@ class Daemon:
     def _warn_supply(self, med: Medication, now: datetime) -> None:
         """Once a local day, with the first reminder of a dose, say that tablets run low."""
         from reminderd import services
-        from reminderd.supply import needs_refill
+        from reminderd.core.supply import needs_refill
 
         services.start_supply_counts(self.store, self.config, now)
         supply = services.supply_of(self.store, self.config, med, now)

@@ -1,5 +1,5 @@
 """`reminderd report`: the log and the config turned into the adherence figures and the
-missed-dose effect (`reminderd.analysis`), rendered as terminal text, JSON, or one
+missed-dose effect (`reminderd.core.analysis.adherence`), rendered as terminal text, JSON, or one
 self-contained printable HTML page for the neurologist (inline CSS and SVG, nothing
 fetched).
 
@@ -20,7 +20,7 @@ from html import escape
 from typing import Any, Iterable, Sequence
 from zoneinfo import ZoneInfo
 
-from reminderd.analysis import (
+from reminderd.core.analysis.adherence import (
     LATE,
     MISSED,
     ON_TIME,
@@ -32,11 +32,11 @@ from reminderd.analysis import (
     date_range,
     dose_outcome,
 )
-from reminderd.config import Config, format_slot
-from reminderd.effect import COMPARED, effect
-from reminderd.nights import EARLY, NightLabels, label_nights
-from reminderd.prescriptions import History
-from reminderd.schedule import local_instant
+from reminderd.core.config import Config, format_slot
+from reminderd.core.analysis.effect import COMPARED, effect
+from reminderd.core.analysis.nights import EARLY, NightLabels, label_nights
+from reminderd.core.prescriptions import History
+from reminderd.core.schedule import local_instant
 from reminderd.store import Store
 
 LABEL_NAMES = {ON_TIME: "every dose on time", EARLY: "some early", LATE: "some late", MISSED: "some missed"}

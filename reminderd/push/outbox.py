@@ -22,11 +22,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Callable
 
-from reminderd import alerts
-from reminderd.alerts import PUSH, Message
-from reminderd.config import Config, Medication
-from reminderd.doses import Dose, Remind
-from reminderd.pushurl import mask, scrub
+from reminderd.core import alerts
+from reminderd.core.alerts import PUSH, Message
+from reminderd.core.config import Config, Medication
+from reminderd.core.doses import Dose, Remind
+from reminderd.push.urls import mask, scrub
 
 if TYPE_CHECKING:
     from reminderd.daemon import Daemon
@@ -63,7 +63,7 @@ def send(url: str, title: str, body: str, limit: float = SEND_LIMIT_S) -> tuple[
     the answer with every piece of the URL scrubbed out."""
     job = json.dumps({"url": url, "title": title, "body": body})
     try:
-        done = subprocess.run([sys.executable, "-m", "reminderd.push_send"], input=job, capture_output=True,
+        done = subprocess.run([sys.executable, "-m", "reminderd.push.send"], input=job, capture_output=True,
                               text=True, timeout=limit)
     except subprocess.TimeoutExpired:
         return False, f"no answer within {limit:g} s; the send was stopped"
@@ -218,7 +218,7 @@ class Push:
         return [json.loads(r["detail"]) | {"at": from_iso(r["at"]), "dose_id": r["dose_id"]} for r in rows]
 
     def _summary(self, contact, day, now: datetime) -> Message:
-        from reminderd.checkin import describe
+        from reminderd.core.checkin import describe
 
         night = self.store.checkin(day - timedelta(days=1))
         return alerts.summary_message(contact, day, self.store.doses_on_dates(day, day),
@@ -243,7 +243,7 @@ class Push:
             waiting, self._if_away = self._if_away, []
         if not waiting:
             return
-        from reminderd.away import is_away
+        from reminderd.push.away import is_away
 
         if not is_away():
             return
@@ -350,8 +350,8 @@ def url_keys(config: Config) -> dict[str, str]:
 
 def check_urls(config: Config) -> list[str]:
     """Problems with URLs Apprise cannot use, each naming its key, the URL masked."""
-    from reminderd.push_send import unusable
-    from reminderd.pushurl import URL_EXPECTED
+    from reminderd.push.send import unusable
+    from reminderd.push.urls import URL_EXPECTED
 
     keys = url_keys(config)
     return [f'{key}: "{mask(keys[key])}" is not valid; expected a service Apprise knows, with all its parts: '

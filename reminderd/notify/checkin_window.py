@@ -12,7 +12,7 @@ import os
 from datetime import date
 from typing import Any, Callable
 
-from reminderd import checkin as core
+from reminderd.core import checkin as core
 from reminderd.errors import ReminderdError
 
 try:

@@ -15,9 +15,9 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from reminderd.config import CheckinSettings
+from reminderd.core.config import CheckinSettings
 from reminderd.errors import UsageError
-from reminderd.schedule import local_instant
+from reminderd.core.schedule import local_instant
 
 # Spasm severity, the one-click answer; 0 means there were no spasms.
 SEVERITY = ("none", "mild", "moderate", "severe")

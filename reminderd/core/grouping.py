@@ -15,9 +15,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Iterable, Sequence
 
-from reminderd import doses as rules
-from reminderd.config import Config, Medication
-from reminderd.doses import Dose
+from reminderd.core import doses as rules
+from reminderd.core.config import Config, Medication
+from reminderd.core.doses import Dose
 
 ALL_TAKEN = "all-taken"
 TAKEN_ONE = "taken:"  # + dose id: the per-dose answer

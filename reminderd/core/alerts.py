@@ -13,9 +13,9 @@ from datetime import date, datetime, timedelta
 from typing import Sequence
 from zoneinfo import ZoneInfo
 
-from reminderd.config import Config, Contact, Medication
-from reminderd.doses import MISSED, PENDING, SKIPPED, TAKEN, Dose, Remind, give_up_at, reminder_text
-from reminderd.schedule import local_instant
+from reminderd.core.config import Config, Contact, Medication
+from reminderd.core.doses import MISSED, PENDING, SKIPPED, TAKEN, Dose, Remind, give_up_at, reminder_text
+from reminderd.core.schedule import local_instant
 
 PUSH = "push"  # the recipient name of his own phone ([push]); contacts go by their name
 ESCALATE, MISSED_ALERT, NOT_RUNNING, SUMMARY = "escalate", "missed", "not-running", "summary"

@@ -3,7 +3,7 @@ against the nights with every dose on time, with a p-value and a 95% interval th
 valid when bad nights and missed doses both come in runs, or an honest refusal.
 
 The test is a rotation of the calendar's label sequence against its severity series
-(`reminderd.stats.rotation_test`, where the choice is explained and referenced); the
+(`reminderd.core.analysis.stats.rotation_test`, where the choice is explained and referenced); the
 interval inverts that same test. A night without a check-in stays a gap in the calendar.
 Deterministic: nothing is drawn at random.
 
@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Mapping, Sequence
 
-from reminderd.analysis import CAVEAT, LATE, MISSED, ON_TIME, mean, median
-from reminderd.nights import EARLY, NIGHT_LABELS, LabelledNight, NightLabels
-from reminderd.stats import lag1_autocorrelation, rotation_test
+from reminderd.core.analysis.adherence import CAVEAT, LATE, MISSED, ON_TIME, mean, median
+from reminderd.core.analysis.nights import EARLY, NIGHT_LABELS, LabelledNight, NightLabels
+from reminderd.core.analysis.stats import lag1_autocorrelation, rotation_test
 
 # Below this many nights in either group a mean difference is mostly noise.
 MIN_NIGHTS = 5

@@ -13,7 +13,7 @@ import subprocess
 from datetime import date
 from typing import TYPE_CHECKING
 
-from reminderd import checkin as core
+from reminderd.core import checkin as core
 from reminderd import services
 from reminderd.notify.base import DEFAULT, Reminder
 
@@ -65,7 +65,7 @@ class MorningCheckin:
         return Reminder(
             key=key(night), title="How were your spasms last night?", body=body,
             actions=BUTTONS + ((FULL, "Answer in full…"),), urgency="normal",
-            category="x-reminderd.checkin", cli_hint="Answer with: reminderd checkin",
+            category="x-reminderd.core.checkin", cli_hint="Answer with: reminderd checkin",
         )
 
     def answer(self, night: date, action: str) -> None:

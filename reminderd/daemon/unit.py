@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 UNIT_NAME = "reminderd.service"
-TEMPLATE = Path(__file__).with_name(UNIT_NAME)
+TEMPLATE = Path(__file__).parent.parent / UNIT_NAME  # shipped at the package's top, beside the example config
 
 
 def unit_dir() -> Path:

@@ -3,8 +3,8 @@
 Pure core: no clock, no disk. The store turns rows into `DoseOutcome` and `NightCheckin`
 values; `now`, the dates and the time zone are arguments.
 
-The nights are labelled in `reminderd.nights`, and compared in `reminderd.effect` (its
-statistics in `reminderd.stats`); this module keeps the inputs, adherence and the whole.
+The nights are labelled in `reminderd.core.analysis.nights`, and compared in `reminderd.core.analysis.effect` (its
+statistics in `reminderd.core.analysis.stats`); this module keeps the inputs, adherence and the whole.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from reminderd.errors import ReminderdError
 
 if TYPE_CHECKING:
-    from reminderd.effect import Effect
+    from reminderd.core.analysis.effect import Effect
 
 UTC = timezone.utc
 

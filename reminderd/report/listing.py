@@ -36,7 +36,7 @@ def render(rows: list[dict[str, Any]], columns: list[str], fmt: str, tz: tzinfo)
         writer.writeheader()
         writer.writerows(rows)
         return out.getvalue()
-    from reminderd.table import simple_table
+    from reminderd.report.table import simple_table
 
     def shown(column: str, value: Any) -> Any:
         if value is None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from typing import Sequence
 
-from reminderd.config import Config, Medication, format_duration
+from reminderd.core.config import Config, Medication, format_duration
 from reminderd.errors import AlreadyTakenError, DoseError, TooCloseError
 
 PENDING, TAKEN, SKIPPED, MISSED = "pending", "taken", "skipped", "missed"

@@ -21,8 +21,8 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any, Iterable, Sequence
 from zoneinfo import ZoneInfo
 
-from reminderd.config import Config, Medication, Step, format_duration, format_slot, parse_duration, parse_time
-from reminderd.schedule import Slot, slots_on
+from reminderd.core.config import Config, Medication, Step, format_duration, format_slot, parse_duration, parse_time
+from reminderd.core.schedule import Slot, slots_on
 
 
 def prescription_of(config: Config) -> dict[str, Any]:

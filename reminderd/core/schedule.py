@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Iterator
 from zoneinfo import ZoneInfo
 
-from reminderd.config import Config, format_slot
+from reminderd.core.config import Config, format_slot
 
 UTC = timezone.utc
 

@@ -203,7 +203,7 @@ def _json_object(value: Any) -> str | None:
 
 
 def _prescription(value: Any) -> str | None:
-    from reminderd.prescriptions import config_of
+    from reminderd.core.prescriptions import config_of
 
     try:
         config_of(value)

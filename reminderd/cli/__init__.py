@@ -16,9 +16,9 @@ from typing import Callable
 import click
 
 from reminderd import paths
-from reminderd.config import Config, format_duration, load_config
+from reminderd.core.config import Config, format_duration, load_config
 from reminderd.errors import ConfigError, ReminderdError, UsageError
-from reminderd.typed import WHEN_HELP, TypedTime
+from reminderd.core.typed import WHEN_HELP, TypedTime
 
 UTC = timezone.utc
 
@@ -65,7 +65,7 @@ class App:
     def record_prescription(self) -> None:
         """Every process that opens the log with a usable config keeps its history; a
         command that needs no config (log, export) still works without one."""
-        from reminderd.prescriptions import canonical_of
+        from reminderd.core.prescriptions import canonical_of
 
         try:
             config = self.config
@@ -122,8 +122,8 @@ pass_app = click.make_pass_decorator(App)
 
 
 def parse_when(text: str | None, app: App, name: str = "--at", day: date | None = None) -> TypedTime:
-    """--at, --taken-at: read as the person meant it (reminderd.typed); None means now."""
-    from reminderd import typed
+    """--at, --taken-at: read as the person meant it (reminderd.core.typed); None means now."""
+    from reminderd.core import typed
 
     if text is None:
         return TypedTime(app.now())
@@ -131,7 +131,7 @@ def parse_when(text: str | None, app: App, name: str = "--at", day: date | None 
 
 
 def parse_day(text: str | None, name: str) -> date | None:
-    from reminderd import typed
+    from reminderd.core import typed
 
     return None if text is None else typed.parse_day(text, name)
 
@@ -167,7 +167,7 @@ def run(app: App) -> None:
                     "your own)", app.config_path, paths.EXAMPLE_CONFIG)
         app.config_path = paths.EXAMPLE_CONFIG
     config = app.config  # a bad config stops here, before anything else is touched
-    from reminderd.lock import take_lock
+    from reminderd.daemon.lock import take_lock
 
     take_lock(paths.lock_path(app.db_path))
     _migrate_apart(app.db_path)
@@ -220,7 +220,7 @@ def install_service(uninstall: bool) -> None:
     `systemctl --user daemon-reload` and `enable --now reminderd` (or prints them
     when systemctl cannot be used here).
     """
-    from reminderd import service
+    from reminderd.daemon import unit as service
 
     (service.uninstall if uninstall else service.install)(click.echo)
 
@@ -278,8 +278,8 @@ def notify_test(app: App, backend: str | None, timeout: int, push: bool, contact
 
 
 def _push_test(config: Config, push: bool, contacts: tuple[str, ...]) -> None:
-    from reminderd.push import PUSH, send, url_of
-    from reminderd.pushurl import mask
+    from reminderd.push.outbox import PUSH, send, url_of
+    from reminderd.push.urls import mask
 
     names = ([PUSH] if push else []) + list(contacts)
     for name in names:
@@ -336,7 +336,7 @@ def take(app: App, medication: str | None, at: str | None, force: bool, take_all
 
 def _which_due(app: App, when: datetime, take_all: bool) -> list[str | None]:
     """A bare `take`: the medication whose dose is due, or ask which of several."""
-    from reminderd.grouping import due_now
+    from reminderd.core.grouping import due_now
 
     scheduled = [m for m in app.config.medications if not m.as_needed]
     if len(scheduled) <= 1 and not take_all:
@@ -365,8 +365,8 @@ def _which_due(app: App, when: datetime, take_all: bool) -> list[str | None]:
 def _doses_around(app: App, when: datetime) -> list:
     """The doses that may be due at `when`: rows, and slots with no row yet (the daemon
     was not running) as doses with id 0."""
-    from reminderd.doses import Dose
-    from reminderd.schedule import slots_between
+    from reminderd.core.doses import Dose
+    from reminderd.core.schedule import slots_between
 
     config = app.config
     start = when - max((m.give_up_after for m in config.medications), default=timedelta(0))
@@ -421,7 +421,7 @@ def snooze(app: App, medication: str | None, length: str | None) -> None:
     reminderd snooze --for 20m
     """
     from reminderd import services
-    from reminderd.config import _Bad, parse_duration
+    from reminderd.core.config import _Bad, parse_duration
 
     delta = None
     if length is not None:
@@ -500,7 +500,7 @@ def refill(app: App, medication: str, tablets: str) -> None:
     """
     from reminderd import services
 
-    from reminderd.typed import parse_tablets
+    from reminderd.core.typed import parse_tablets
 
     supply = services.refill(app.store, app.config, medication, parse_tablets(tablets), app.now())
     click.echo(f"Refilled: {supply.medication} now {supply.text}.")
@@ -514,10 +514,10 @@ def refill(app: App, medication: str, tablets: str) -> None:
 @handle_errors
 def status(app: App) -> None:
     """Today's doses with their state, what is waiting, and the next dose."""
-    from reminderd.schedule import slots_between
-    from reminderd.table import simple_table
+    from reminderd.core.schedule import slots_between
+    from reminderd.report.table import simple_table
 
-    from reminderd.doses import next_unanswered, state_text
+    from reminderd.core.doses import next_unanswered, state_text
 
     config, tz, now = app.config, app.config.timezone, app.now()
     today = now.astimezone(tz).date()
@@ -550,7 +550,7 @@ def status(app: App) -> None:
 def _push_lines(app: App) -> None:
     if not (app.config.push or app.config.contacts):
         return
-    from reminderd.push import describe, last_failure
+    from reminderd.push.outbox import describe, last_failure
 
     for line in describe(app.config):
         click.echo(line[0].upper() + line[1:] + ".")
@@ -564,14 +564,14 @@ def _push_lines(app: App) -> None:
 def _prescribed_slots(app: App, day: date) -> list:
     """The day's slots by the prescription in force at each one's due time: a medication
     added this afternoon has no morning dose to be "not recorded"."""
-    from reminderd.prescriptions import History
+    from reminderd.core.prescriptions import History
 
     return History.of(app.store.prescription_rows(), app.config).slots_on(day)
 
 
 def _supply_lines(app: App, now: datetime) -> None:
     from reminderd import services
-    from reminderd.supply import needs_refill
+    from reminderd.core.supply import needs_refill
 
     services.start_supply_counts(app.store, app.config, now)
     for med in app.config.medications:
@@ -606,7 +606,7 @@ def log_command(app: App, since: str | None, until: str | None, medication: str 
     reminderd log --checkins --format csv > nights.csv
     reminderd log --prescriptions
     """
-    from reminderd import export
+    from reminderd.report import listing as export
 
     tz = _display_zone(app)
     if prescriptions:
@@ -650,7 +650,7 @@ def _display_zone(app: App):
     """The config's zone when there is a usable config, else the machine's."""
     from zoneinfo import ZoneInfo
 
-    from reminderd.config import system_zone_name
+    from reminderd.core.config import system_zone_name
 
     try:
         return app.config.timezone
@@ -669,7 +669,7 @@ def check_config(app: App, path: Path | None) -> None:
     """Check a config file: prints "ok" and the schedule, or every problem (exit 2)."""
     config = load_config(path or app.config_path)
     if config.push or config.contacts:
-        from reminderd.push import check_urls
+        from reminderd.push.outbox import check_urls
 
         problems = check_urls(config)
         if problems:
@@ -699,7 +699,7 @@ def check_config(app: App, path: Path | None) -> None:
         click.echo("note: checkin.night_window is no longer used (nights are judged from checkin.bedtime); "
                    "it can be removed")
     if config.push or config.contacts:
-        from reminderd.push import describe
+        from reminderd.push.outbox import describe
 
         for line in describe(config):
             click.echo(line)
@@ -777,7 +777,7 @@ def checkin_command(app: App, night: str | None, severity: str | None, frequency
     reminderd checkin --severity 2 --frequency 3 --woke 1 --note "left leg"
     reminderd checkin --night 2026-11-20 --severity 0
     """
-    from reminderd import checkin as core
+    from reminderd.core import checkin as core
 
     tz, now = app.config.timezone, app.now()
     day = parse_day(night, "--night") or core.last_night(now, tz)
@@ -806,7 +806,7 @@ def _ask_checkin(day: date, previous, tz) -> dict:
     """The questions in the terminal, each asked again until its answer is valid."""
     from dataclasses import replace
 
-    from reminderd import checkin as core
+    from reminderd.core import checkin as core
 
     click.echo(f"Check-in for the night of {day:%A %d %B %Y}.")
     if previous is not None:
@@ -824,7 +824,7 @@ def _ask_checkin(day: date, previous, tz) -> dict:
 
 
 def _ask(question) -> int | str | None:
-    from reminderd import checkin as core
+    from reminderd.core import checkin as core
 
     click.echo("")
     click.echo(question.prompt)
@@ -843,8 +843,8 @@ def _ask(question) -> int | str | None:
 
 
 def _checkin_in_window(app: App, day: date) -> None:
-    from reminderd import checkin as core
-    from reminderd.checkin_window import open_checkin_window
+    from reminderd.core import checkin as core
+    from reminderd.notify.checkin_window import open_checkin_window
 
     tz = app.config.timezone
     saved: list = []
@@ -862,7 +862,7 @@ def _checkin_in_window(app: App, day: date) -> None:
 
 
 def _record_checkin(app: App, day: date, answers: dict, now: datetime, via: str, names: dict | None = None):
-    from reminderd import checkin as core
+    from reminderd.core import checkin as core
     from reminderd import services
 
     saved = services.checkin(app.store, app.config, day, **answers, now=now, via=via, names=names)
@@ -875,7 +875,7 @@ def _record_checkin(app: App, day: date, answers: dict, now: datetime, via: str,
 
 
 def _checkin_status_line(app: App, now: datetime) -> str:
-    from reminderd import checkin as core
+    from reminderd.core import checkin as core
 
     night = core.last_night(now, app.config.timezone)
     done = app.store.checkin(night)
@@ -885,7 +885,7 @@ def _checkin_status_line(app: App, now: datetime) -> str:
 
 
 def _render_checkins(app: App, first: date, last: date, fmt: str, tz) -> str:
-    from reminderd import export
+    from reminderd.report import listing as export
     from reminderd.store import iso
 
     rows = [{"night": c.night.isoformat(), "severity": c.severity, "frequency": c.frequency, "woke": c.woke,
@@ -902,7 +902,9 @@ def _render_checkins(app: App, first: date, last: date, fmt: str, tz) -> str:
 def _render_prescriptions(app: App, fmt: str, tz) -> str:
     import json
 
-    from reminderd import export, prescriptions
+    from reminderd.report import listing as export
+
+    from reminderd.core import prescriptions
     from reminderd.store import iso
 
     history = app.store.prescription_rows()
@@ -921,7 +923,7 @@ def _render_prescriptions(app: App, fmt: str, tz) -> str:
             rows.append([shown if first else "", name, plan])
             first = False
         rows.append(["", "", f"zone {config.timezone.key}; on time within {format_duration(config.on_time_window)}"])
-    from reminderd.table import simple_table
+    from reminderd.report.table import simple_table
 
     return simple_table(rows, ["in force from", "medication", "prescription"]) + "\n"
 
@@ -973,7 +975,7 @@ def export_command(app: App, output: Path) -> None:
     \b
     reminderd export --output reminderd-backup.json
     """
-    from reminderd import backup
+    from reminderd.store import backup
 
     _write_out(backup.dump(app.store), None if str(output) == "-" else output,
                f"Exported the log to {output}.")
@@ -989,7 +991,7 @@ def import_command(app: App, file: Path) -> None:
     \b
     reminderd --db ~/new.db import reminderd-backup.json
     """
-    from reminderd import backup
+    from reminderd.store import backup
 
     try:
         text = file.read_text(encoding="utf-8")
@@ -1053,7 +1055,7 @@ def man_command() -> None:
     """Print the manual page reminderd(1), made from this help: reminderd man > reminderd.1"""
     from importlib.metadata import PackageNotFoundError, version
 
-    from reminderd import manpage
+    from reminderd.cli import manpage
 
     try:
         release = version("reminderd")
