@@ -271,11 +271,12 @@ def edit(store: Store, config: Config, name: str | None, day: date, slot: str, n
 
 
 def parse_slot(text: str) -> str:
-    from reminderd.core.config import _Bad, parse_time
+    from reminderd.core.config import parse_time
+    from reminderd.errors import BadValue
 
     try:
         return format_slot(parse_time(text))
-    except _Bad:
+    except BadValue:
         if text.startswith("PRN "):
             return text
         raise UsageError(f"--slot {text!r} is not valid; expected a slot time \"HH:MM\" (or \"PRN 1\")") from None

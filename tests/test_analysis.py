@@ -9,7 +9,6 @@ import pytest
 from zoneinfo import ZoneInfo
 
 from reminderd.core.analysis.adherence import (
-    AnalysisError,
     DoseOutcome,
     NightCheckin,
     adherence,
@@ -17,6 +16,7 @@ from reminderd.core.analysis.adherence import (
     median,
 )
 from reminderd.core.schedule import local_instant
+from reminderd.errors import AnalysisError
 
 UTC = timezone.utc
 LONDON = ZoneInfo("Europe/London")

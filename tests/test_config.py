@@ -15,14 +15,13 @@ from reminderd.core.config import (
     Config,
     Medication,
     NotificationSettings,
-    _Bad,
-    format_duration,
     load_config,
     parse_config,
     parse_duration,
     parse_time,
 )
-from reminderd.errors import ConfigError, UsageError
+from reminderd.core.durations import format_duration
+from reminderd.errors import BadValue, ConfigError, UsageError
 
 REPO = Path(__file__).resolve().parent.parent
 PACKAGE_EXAMPLE = REPO / "reminderd" / "config.example.toml"
@@ -218,7 +217,7 @@ def test_parse_duration(text, expected):
          "fraction", "unit-only", "wrong-order", "plus", "int", "bool", "none"],
 )
 def test_parse_duration_refuses(value):
-    with pytest.raises(_Bad) as info:
+    with pytest.raises(BadValue) as info:
         parse_duration(value)
     assert info.value.expected == DURATION_EXPECTED
 
@@ -497,7 +496,7 @@ TOO_LONG = 'a duration of at most 7 days ("168h")'
 
 @pytest.mark.parametrize("value", ["169h", "99999999h", "99999999999h", "99999999999999999999h", "10080m1s"])
 def test_parse_duration_refuses_what_would_overflow_a_date(value):
-    with pytest.raises(_Bad) as info:
+    with pytest.raises(BadValue) as info:
         parse_duration(value)
     assert info.value.expected == TOO_LONG
 

@@ -9,18 +9,19 @@ import functools
 import os
 import sqlite3
 import sys
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Callable
 
 import click
 
+from reminderd.core.clock import UTC
 from reminderd import paths
-from reminderd.core.config import Config, format_duration, load_config
+from reminderd.core.config import Config, load_config
+from reminderd.core.durations import format_duration
 from reminderd.errors import ConfigError, ReminderdError, UsageError
 from reminderd.core.typed import WHEN_HELP, TypedTime
 
-UTC = timezone.utc
 
 
 class App:
@@ -421,13 +422,14 @@ def snooze(app: App, medication: str | None, length: str | None) -> None:
     reminderd snooze --for 20m
     """
     from reminderd import services
-    from reminderd.core.config import _Bad, parse_duration
+    from reminderd.core.config import parse_duration
+    from reminderd.errors import BadValue
 
     delta = None
     if length is not None:
         try:
             delta = parse_duration(length)
-        except _Bad as bad:
+        except BadValue as bad:
             raise UsageError(f"--for {length!r} is not valid; expected {bad.expected}") from None
     d = services.snooze(app.store, app.config, medication, delta, app.now()).dose
     click.echo(f"Snoozed: {d.medication} {d.slot} dose, reminding again at "

@@ -1,7 +1,7 @@
 """The TOML config, read into frozen dataclasses.
 
 The schema is data (the `*_KEYS` tables below): each setting has a parser that returns
-the value or raises `_Bad(expected)`. Every problem in a file is collected and reported
+the value or raises `BadValue(expected)`. Every problem in a file is collected and reported
 at once, each naming the key path (`medication[0].times[2]`), the value found and what
 was expected, so a user fixes the file in one go.
 """
@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any, Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from reminderd.errors import ConfigError
+from reminderd.core.durations import format_duration
+from reminderd.errors import BadUrl, BadValue, ConfigError
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -169,13 +170,7 @@ class Config:
         return None
 
 
-# --- value parsers: each returns the value or raises _Bad(what was expected) ---------
-
-
-class _Bad(Exception):
-    def __init__(self, expected: str) -> None:
-        super().__init__(expected)
-        self.expected = expected
+# --- value parsers: each returns the value or raises BadValue(what was expected) ---------
 
 
 _DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
@@ -191,26 +186,26 @@ def parse_duration(value: Any) -> timedelta:
     """ "1h30m" -> timedelta(hours=1, minutes=30). Zero and negative are refused."""
     match = _DURATION.match(value) if isinstance(value, str) else None
     if not match or not any(match.groups()):
-        raise _Bad(_DURATION_EXPECTED)
+        raise BadValue(_DURATION_EXPECTED)
     hours, minutes, seconds = (int(g or 0) for g in match.groups())
     try:
         result = timedelta(hours=hours, minutes=minutes, seconds=seconds)
     except OverflowError:  # "99999999999999h": a bad value, not a crash
-        raise _Bad(f'a duration of at most 7 days ("{format_duration(MAX_DURATION)}")') from None
+        raise BadValue(f'a duration of at most 7 days ("{format_duration(MAX_DURATION)}")') from None
     if result <= timedelta(0):
-        raise _Bad(_DURATION_EXPECTED)
+        raise BadValue(_DURATION_EXPECTED)
     if result > MAX_DURATION:
-        raise _Bad(f'a duration of at most 7 days ("{format_duration(MAX_DURATION)}")')
+        raise BadValue(f'a duration of at most 7 days ("{format_duration(MAX_DURATION)}")')
     return result
 
 
 def parse_time(value: Any) -> time:
     match = _TIME.match(value) if isinstance(value, str) else None
     if not match:
-        raise _Bad(_TIME_EXPECTED)
+        raise BadValue(_TIME_EXPECTED)
     hour, minute = int(match[1]), int(match[2])
     if hour > 23 or minute > 59:
-        raise _Bad(_TIME_EXPECTED)
+        raise BadValue(_TIME_EXPECTED)
     return time(hour, minute)
 
 
@@ -218,24 +213,15 @@ def format_slot(t: time) -> str:
     return f"{t.hour:02d}:{t.minute:02d}"
 
 
-def format_duration(delta: timedelta) -> str:
-    """timedelta(hours=1, minutes=30) -> "1h30m", the config's own spelling."""
-    seconds = int(delta.total_seconds())
-    hours, rest = divmod(seconds, 3600)
-    minutes, seconds = divmod(rest, 60)
-    text = (f"{hours}h" if hours else "") + (f"{minutes}m" if minutes else "")
-    return text + (f"{seconds}s" if seconds or not text else "")
-
-
 def _text(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise _Bad("a non-empty string")
+        raise BadValue("a non-empty string")
     return value.strip()
 
 
 def _free_text(value: Any) -> str:
     if not isinstance(value, str):
-        raise _Bad("a string")
+        raise BadValue("a string")
     return value.strip()
 
 
@@ -244,19 +230,19 @@ def _name(value: Any) -> str:
     # A name is typed on the command line (`reminderd take gabapentin`), so it must not
     # look like an option.
     if name.startswith("-"):
-        raise _Bad("a name that does not start with '-'")
+        raise BadValue("a name that does not start with '-'")
     return name
 
 
 def _bool(value: Any) -> bool:
     if not isinstance(value, bool):
-        raise _Bad("true or false")
+        raise BadValue("true or false")
     return value
 
 
 def _backend(value: Any) -> str:
     if value not in NOTIFICATION_BACKENDS:
-        raise _Bad("one of " + ", ".join(f'"{b}"' for b in NOTIFICATION_BACKENDS))
+        raise BadValue("one of " + ", ".join(f'"{b}"' for b in NOTIFICATION_BACKENDS))
     return value
 
 
@@ -268,7 +254,7 @@ def _zone(value: Any) -> ZoneInfo:
     except (ZoneInfoNotFoundError, ValueError, OSError):
         # OSError: with the tzdata package, a folder name such as "Europe" is opened as
         # a file and raises IsADirectoryError rather than ZoneInfoNotFoundError.
-        raise _Bad('an IANA time zone name such as "Europe/London"') from None
+        raise BadValue('an IANA time zone name such as "Europe/London"') from None
 
 
 FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(2999, 12, 31)  # as reminderd.core.typed: no overflow near year 1 or 9999
@@ -285,13 +271,13 @@ def _date(value: Any) -> date:
         except ValueError:
             pass
     if day is None or not FIRST_DAY <= day <= LAST_DAY:
-        raise _Bad(f"a date YYYY-MM-DD from {FIRST_DAY} to {LAST_DAY}")
+        raise BadValue(f"a date YYYY-MM-DD from {FIRST_DAY} to {LAST_DAY}")
     return day
 
 
 def _positive_int(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 1000:
-        raise _Bad("a whole number from 1 to 1000")
+        raise BadValue("a whole number from 1 to 1000")
     return value
 
 
@@ -305,42 +291,42 @@ def _number(value: Any) -> float | None:
 def _tablets(value: Any) -> float:
     number = _number(value)
     if number is None or not 0 <= number <= 100_000:
-        raise _Bad("a number of tablets from 0 to 100000")
+        raise BadValue("a number of tablets from 0 to 100000")
     return number
 
 
 def _per_dose(value: Any) -> float:
     number = _number(value)
     if number is None or not 0.01 <= number <= 100:
-        raise _Bad("a number of tablets per dose from 0.01 to 100 (e.g. 1 or 0.5)")
+        raise BadValue("a number of tablets per dose from 0.01 to 100 (e.g. 1 or 0.5)")
     return number
 
 
 def _url(value: Any) -> str:
-    from reminderd.push.urls import BadUrl, check_url
+    from reminderd.push.urls import check_url
 
     try:
         return check_url(value)
     except BadUrl as bad:
-        raise _Bad(str(bad)) from None
+        raise BadValue(str(bad)) from None
 
 
 def _path(value: Any) -> Path:
     if not isinstance(value, str) or not value.strip() or "\0" in value:
-        raise _Bad("a file path")
+        raise BadValue("a file path")
     return Path(value.strip()).expanduser()
 
 
 def _alerts(value: Any) -> tuple[str, ...]:
     expected = "a non-empty list of " + ", ".join(f'"{a}"' for a in ALERTS) + ", each once"
     if not isinstance(value, list) or not value or any(v not in ALERTS for v in value) or len(set(value)) < len(value):
-        raise _Bad(expected)
+        raise BadValue(expected)
     return tuple(value)
 
 
 def _after_reminders(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 100:
-        raise _Bad("a whole number of reminders from 1 to 100")
+        raise BadValue("a whole number of reminders from 1 to 100")
     return value
 
 
@@ -357,10 +343,10 @@ def _group_window(value: Any) -> timedelta:
         return timedelta(0)
     try:
         result = parse_duration(value)
-    except _Bad:
-        raise _Bad(expected) from None
+    except BadValue:
+        raise BadValue(expected) from None
     if result > GROUP_WITHIN_MAX:
-        raise _Bad(expected)
+        raise BadValue(expected)
     return result
 
 
@@ -426,28 +412,28 @@ def _listen(value: Any) -> tuple[str, int]:
     # "host:port"; an IPv6 address in brackets, "[::1]:8765", as in a URL.
     expected = 'an address and port "host:port", e.g. "127.0.0.1:8765", "0.0.0.0:8765" or "[::1]:8765"'
     if not isinstance(value, str):
-        raise _Bad(expected)
+        raise BadValue(expected)
     m = re.fullmatch(r"\[([0-9A-Fa-f:.]+)\]:(\d{1,5})|([A-Za-z0-9.-]{1,253}):(\d{1,5})", value.strip())
     if not m:
-        raise _Bad(expected)
+        raise BadValue(expected)
     host, port = (m[1], int(m[2])) if m[1] else (m[3], int(m[4]))
     if not 1 <= port <= 65535:
-        raise _Bad(expected + " with a port from 1 to 65535")
+        raise BadValue(expected + " with a port from 1 to 65535")
     return host, port
 
 
 def _readable_file(value: Any) -> Path:
     if not isinstance(value, str) or not value.strip():
-        raise _Bad("the path of a PEM file")
+        raise BadValue("the path of a PEM file")
     path = Path(value.strip()).expanduser()
     if not path.is_file():
-        raise _Bad("the path of an existing PEM file")
+        raise BadValue("the path of an existing PEM file")
     return path
 
 
 def _page_url(value: Any) -> str:
     if not isinstance(value, str) or not re.fullmatch(r"https?://[A-Za-z0-9.:\[\]-]+(:\d{1,5})?/?", value.strip()):
-        raise _Bad('the address the phone opens, e.g. "https://desktop.tailnet.ts.net:8765"')
+        raise BadValue('the address the phone opens, e.g. "https://desktop.tailnet.ts.net:8765"')
     return value.strip().rstrip("/") + "/"
 
 
@@ -523,7 +509,7 @@ class _Collector:
                 continue
             try:
                 out[key] = parser(value)
-            except _Bad as bad:
+            except BadValue as bad:
                 secret = key == "url" and (path == "push" or path.startswith("contact["))
                 self.bad(prefix + key, _Secret(value) if secret else value, bad.expected)
         for key, (_, required) in keys.items():
@@ -541,7 +527,7 @@ def _times(c: _Collector, raw: Any, path: str) -> tuple[time, ...]:
     for i, value in enumerate(raw):
         try:
             t = parse_time(value)
-        except _Bad as bad:
+        except BadValue as bad:
             c.bad(f"{path}[{i}]", value, bad.expected)
             continue
         if t in times:
@@ -738,7 +724,7 @@ def read_url_files(config: Config, folder: Path) -> Config:
     others can read, or that holds no URL, is refused, named by its key."""
     from dataclasses import replace
 
-    from reminderd.push.urls import BadUrl, read_url_file
+    from reminderd.push.urls import read_url_file
 
     problems: list[str] = []
 

@@ -13,10 +13,12 @@ rows in, and write back what these functions return.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta, timezone, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Sequence
 
-from reminderd.core.config import Config, Medication, format_duration
+from reminderd.core.clock import UTC
+from reminderd.core.config import Config, Medication
+from reminderd.core.durations import format_duration, hours_and_minutes
 from reminderd.errors import AlreadyTakenError, DoseError, TooCloseError
 
 PENDING, TAKEN, SKIPPED, MISSED = "pending", "taken", "skipped", "missed"
@@ -29,7 +31,6 @@ NOT_RUNNING_AFTER = timedelta(minutes=2)
 LATE_NOTICE_LIMIT = timedelta(hours=12)
 STATUSES = (PENDING, TAKEN, SKIPPED, MISSED)
 ANSWERED = (TAKEN, SKIPPED)
-UTC = timezone.utc
 
 
 @dataclass(frozen=True)
@@ -377,7 +378,7 @@ def reminder_text(
     """(title, body) of a reminder."""
     title = "Medication due" if private else f"{med.name} {dose.dose}"
     late = now - dose.due
-    lines = [f"{dose.slot} dose" + (f", {_late_text(late)} late" if late >= timedelta(minutes=1) else "")]
+    lines = [f"{dose.slot} dose" + (f", {hours_and_minutes(late)} late" if late >= timedelta(minutes=1) else "")]
     if not private and med.instructions:
         lines.append(med.instructions)
     if decision.last:
@@ -406,12 +407,6 @@ def advice_for_late_take(dose: Dose, next_due: datetime | None, taken_at: dateti
     if taken_at - dose.due < config.on_time_window:
         return None
     return config.missed_dose_advice
-
-
-def _late_text(delta: timedelta) -> str:
-    minutes = int(delta.total_seconds() // 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes} min" if hours else f"{minutes} min"
 
 
 def _local_hm(instant: datetime, config: Config) -> str:

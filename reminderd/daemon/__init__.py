@@ -17,15 +17,17 @@ import logging
 import signal
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Callable
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from reminderd.core.clock import UTC
 from reminderd.core import doses as rules
 from reminderd.core import grouping
-from reminderd.core.config import Config, Medication, format_duration
+from reminderd.core.config import Config, Medication
+from reminderd.core.durations import format_duration, minutes_under_two_hours
 from reminderd.core.doses import Dose, GiveUp, Remind, Wait
 from reminderd.errors import AlreadyTakenError, DoseError, ReminderdError, TooCloseError
 from reminderd.notify.base import DEFAULT, SKIP, SNOOZE, TAKEN, Notifier, Reminder
@@ -38,7 +40,6 @@ from reminderd.daemon.morning import MorningCheckin, night_of
 from reminderd.push.outbox import Push
 
 log = logging.getLogger("reminderd")
-UTC = timezone.utc
 
 WATCH_S = 2.0  # how often the main thread looks for clock jumps and CLI writes
 JUMP_S = 5.0  # a wall-clock jump larger than this is a suspend or a clock change
@@ -323,7 +324,7 @@ class Daemon:
     def _dose_reminder(self, dose: Dose, med: Medication, now: datetime, decision: Remind) -> Reminder:
         private = self.config.notifications.private
         title, body = rules.reminder_text(dose, med, self.config, now, decision, private)
-        snooze = _minutes(med.snooze)
+        snooze = minutes_under_two_hours(med.snooze)
         return Reminder(
             key=_key(dose),
             title=title,
@@ -458,7 +459,7 @@ class Daemon:
         snooze = min((meds[d.medication].snooze for d in listed if d.medication in meds), default=timedelta(minutes=10))
         urgent = any(d.reminders_sent >= 3 for d in listed)
         return Reminder(key=key, title=title, body=body,
-                        actions=grouping.actions(listed, f"Snooze {_minutes(snooze) if snooze >= timedelta(minutes=1) else format_duration(snooze)}", private),
+                        actions=grouping.actions(listed, f"Snooze {minutes_under_two_hours(snooze) if snooze >= timedelta(minutes=1) else format_duration(snooze)}", private),
                         urgency="critical" if urgent else "normal", cli_hint=grouping.cli_hint(listed, private))
 
     def _group_missed_notice(self, group: tuple[Dose, ...], just_missed: Dose) -> Reminder:
@@ -557,8 +558,3 @@ class Daemon:
 
 def _key(dose: Dose) -> str:
     return f"dose:{dose.id}"
-
-
-def _minutes(delta: timedelta) -> str:
-    minutes = int(delta.total_seconds() // 60)
-    return f"{minutes} min" if minutes < 120 else f"{minutes // 60} h"

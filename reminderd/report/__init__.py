@@ -32,6 +32,7 @@ from reminderd.core.analysis.adherence import (
     date_range,
     dose_outcome,
 )
+from reminderd.core.checkin import SEVERITY
 from reminderd.core.config import Config, format_slot
 from reminderd.core.analysis.effect import COMPARED, effect
 from reminderd.core.analysis.nights import EARLY, NightLabels, label_nights
@@ -40,7 +41,6 @@ from reminderd.core.schedule import local_instant
 from reminderd.store import Store
 
 LABEL_NAMES = {ON_TIME: "every dose on time", EARLY: "some early", LATE: "some late", MISSED: "some missed"}
-SEVERITY_NAMES = ("none", "mild", "moderate", "severe")
 
 
 @dataclass(frozen=True)
@@ -426,7 +426,7 @@ def _severity_chart(report: Report) -> str:
     bottom = top + plot_h
     out = [f'<svg id="severity-chart" viewBox="0 0 {width} {bottom + mark_h + 30}" role="img" '
            f'xmlns="http://www.w3.org/2000/svg"><title>Nightly spasm severity with missed and late doses marked</title>']
-    for level, name in enumerate(SEVERITY_NAMES):
+    for level, name in enumerate(SEVERITY):
         y = bottom - level * plot_h / 3
         out.append(f'<line x1="{left}" x2="{width - 10}" y1="{y:.1f}" y2="{y:.1f}" stroke="{COLOURS["grid"]}"/>'
                    f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{level} {name}</text>')

@@ -22,10 +22,11 @@ import os
 import sqlite3
 import threading
 from contextlib import contextmanager
-from datetime import date, datetime, timezone, tzinfo
+from datetime import date, datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
+from reminderd.core.clock import UTC
 from reminderd.core.doses import PENDING, TAKEN, Dose
 from reminderd.errors import StoreError, UsageError
 from reminderd.core.schedule import Slot
@@ -33,7 +34,6 @@ from reminderd.core.schedule import Slot
 if TYPE_CHECKING:  # imported where used: `reminderd take` never needs the check-in code
     from reminderd.core.checkin import Checkin
 
-UTC = timezone.utc
 APP = "reminderd"
 BUSY_TIMEOUT_S = 30.0
 

@@ -12,19 +12,15 @@ from __future__ import annotations
 import statistics
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 from zoneinfo import ZoneInfo
 
-from reminderd.errors import ReminderdError
+from reminderd.core.doses import MISSED, PENDING, SKIPPED, STATUSES, TAKEN
+from reminderd.errors import AnalysisError
 
 if TYPE_CHECKING:
     from reminderd.core.analysis.effect import Effect
-
-UTC = timezone.utc
-
-PENDING, TAKEN, SKIPPED, MISSED = "pending", "taken", "skipped", "missed"
-DOSE_STATUSES = (PENDING, TAKEN, SKIPPED, MISSED)
 
 # What became of a dose that has fallen due. "not_recorded" is a pending dose nobody
 # answered; "missed" is one the daemon reminded about and then gave up on.
@@ -44,10 +40,6 @@ CAVEAT = (
 )
 
 
-class AnalysisError(ReminderdError):
-    """Values the analysis cannot use: a naive datetime, an unknown status, a bad range."""
-
-
 # --------------------------------------------------------------------------- inputs
 
 
@@ -59,16 +51,16 @@ class DoseOutcome:
     local_date: date
     slot: str  # "HH:MM" as the prescription names it
     due: datetime  # aware
-    status: str  # one of DOSE_STATUSES
+    status: str  # one of STATUSES
     taken_at: datetime | None = None  # aware; required when status is "taken"
     # The on-time window of the prescription in force when it fell due; None: the caller's.
     on_time_window: timedelta | None = None
 
     def __post_init__(self) -> None:
-        if self.status not in DOSE_STATUSES:
+        if self.status not in STATUSES:
             raise AnalysisError(
                 f"dose {self.medication} {self.local_date} {self.slot}: status "
-                f"{self.status!r} is not one of {', '.join(DOSE_STATUSES)}"
+                f"{self.status!r} is not one of {', '.join(STATUSES)}"
             )
         _require_aware(self.due, f"dose {self.medication} {self.local_date} {self.slot}: due")
         if self.taken_at is not None:

@@ -34,8 +34,9 @@ from datetime import date, datetime, time, timedelta
 from typing import Iterable, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
-from reminderd.core.analysis.adherence import EARLY, LATE, MISSED, ON_TIME, TAKEN, AnalysisError, DoseOutcome, NightCheckin
+from reminderd.core.analysis.adherence import EARLY, LATE, MISSED, ON_TIME, TAKEN, DoseOutcome, NightCheckin
 from reminderd.core.schedule import local_instant
+from reminderd.errors import AnalysisError
 
 NIGHT_LABELS = (ON_TIME, EARLY, LATE, MISSED)
 # The worst label of a night's doses is the night's.
