@@ -23,7 +23,7 @@ import pytest
 
 from reminderd.core import checkin as core
 from reminderd.core.checkin import Ask, AskLater, Checkin, Stop
-from reminderd.core.config import CheckinSettings
+from reminderd.core.config.settings import CheckinSettings
 from reminderd.errors import UsageError
 from reminderd.store import SCHEMA_VERSION, Store
 from tests.conftest import Cli

@@ -9,17 +9,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from reminderd.core.config import (
-    DEFAULT_ADVICE,
+from reminderd.core.config.load import load_config, parse_config
+from reminderd.core.config.settings import (
     CheckinSettings,
     Config,
+    DEFAULT_ADVICE,
     Medication,
     NotificationSettings,
-    load_config,
-    parse_config,
-    parse_duration,
-    parse_time,
 )
+from reminderd.core.config.values import parse_duration, parse_time
 from reminderd.core.durations import format_duration
 from reminderd.errors import BadValue, ConfigError, UsageError
 

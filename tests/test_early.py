@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 
 from reminderd.core import doses as rules
 from reminderd import report
-from reminderd.core.config import parse_config
+from reminderd.core.config.load import parse_config
 from reminderd.core.prescriptions import canonical_of
 from reminderd.core.schedule import slots_on
 from reminderd.store import Store

@@ -17,7 +17,8 @@ import click
 
 from reminderd.core.clock import UTC
 from reminderd import paths
-from reminderd.core.config import Config, load_config
+from reminderd.core.config.load import load_config
+from reminderd.core.config.settings import Config
 from reminderd.core.durations import format_duration
 from reminderd.errors import ConfigError, ReminderdError, UsageError
 from reminderd.core.typed import WHEN_HELP, TypedTime
@@ -422,7 +423,7 @@ def snooze(app: App, medication: str | None, length: str | None) -> None:
     reminderd snooze --for 20m
     """
     from reminderd import services
-    from reminderd.core.config import parse_duration
+    from reminderd.core.config.values import parse_duration
     from reminderd.errors import BadValue
 
     delta = None
@@ -652,7 +653,7 @@ def _display_zone(app: App):
     """The config's zone when there is a usable config, else the machine's."""
     from zoneinfo import ZoneInfo
 
-    from reminderd.core.config import system_zone_name
+    from reminderd.core.config.load import system_zone_name
 
     try:
         return app.config.timezone

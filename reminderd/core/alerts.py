@@ -14,7 +14,7 @@ from typing import Sequence
 from zoneinfo import ZoneInfo
 
 from reminderd.core.clock import local_hm
-from reminderd.core.config import Config, Contact, Medication
+from reminderd.core.config.settings import Config, Contact, Medication
 from reminderd.core.doses import MISSED, PENDING, SKIPPED, TAKEN, Dose, Remind, give_up_at, reminder_text
 from reminderd.core.schedule import local_instant
 

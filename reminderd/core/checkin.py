@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from reminderd.core.config import CheckinSettings
+from reminderd.core.config.settings import CheckinSettings
 from reminderd.errors import UsageError
 from reminderd.core.schedule import local_instant
 

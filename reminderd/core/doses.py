@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from typing import Sequence
 
 from reminderd.core.clock import UTC, local_hm
-from reminderd.core.config import Config, Medication
+from reminderd.core.config.settings import Config, Medication
 from reminderd.core.durations import format_duration, hours_and_minutes
 from reminderd.errors import AlreadyTakenError, DoseError, TooCloseError
 

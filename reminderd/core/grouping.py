@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Iterable, Sequence
 
 from reminderd.core import doses as rules
-from reminderd.core.config import Config, Medication
+from reminderd.core.config.settings import Config, Medication
 from reminderd.core.doses import Dose
 from reminderd.core.durations import hours_and_minutes
 

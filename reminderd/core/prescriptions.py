@@ -22,7 +22,8 @@ from typing import Any, Iterable, Sequence
 from zoneinfo import ZoneInfo
 
 from reminderd.core.clock import UTC
-from reminderd.core.config import Config, Medication, Step, format_slot, parse_duration, parse_time
+from reminderd.core.config.settings import Config, Medication, Step
+from reminderd.core.config.values import format_slot, parse_duration, parse_time
 from reminderd.core.durations import format_duration
 from reminderd.core.schedule import Slot, slots_on
 

@@ -15,7 +15,8 @@ from typing import Iterator
 from zoneinfo import ZoneInfo
 
 from reminderd.core.clock import UTC
-from reminderd.core.config import Config, format_slot
+from reminderd.core.config.settings import Config
+from reminderd.core.config.values import format_slot
 
 
 

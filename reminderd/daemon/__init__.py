@@ -26,7 +26,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from reminderd.core.clock import UTC
 from reminderd.core import doses as rules
 from reminderd.core import grouping
-from reminderd.core.config import Config, Medication
+from reminderd.core.config.settings import Config, Medication
 from reminderd.core.durations import format_duration, minutes_under_two_hours
 from reminderd.core.doses import Dose, GiveUp, Remind, Wait
 from reminderd.errors import AlreadyTakenError, DoseError, ReminderdError, TooCloseError
@@ -172,7 +172,7 @@ class Daemon:
         if not self.config.zone_from_system or time.monotonic() - self._zone_checked < ZONE_CHECK_S:
             return False
         self._zone_checked = time.monotonic()
-        from reminderd.core.config import system_zone_name
+        from reminderd.core.config.load import system_zone_name
 
         zone = system_zone_name()
         if zone == self.config.timezone.key:

@@ -33,7 +33,8 @@ from reminderd.core.analysis.adherence import (
     dose_outcome,
 )
 from reminderd.core.checkin import SEVERITY
-from reminderd.core.config import Config, format_slot
+from reminderd.core.config.settings import Config
+from reminderd.core.config.values import format_slot
 from reminderd.core.analysis.effect import COMPARED, effect
 from reminderd.core.analysis.nights import EARLY, NightLabels, label_nights
 from reminderd.core.prescriptions import History
