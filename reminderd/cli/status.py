@@ -51,11 +51,13 @@ def _today_lines(app: App, now: datetime) -> list:
 
 
 def _as_needed_lines(app: App, recorded: list, now: datetime) -> None:
+    from reminderd.core.doses import TAKEN
+
     tz = app.config.timezone
     today = now.astimezone(tz).date()
     for med in app.config.medications:
         if med.as_needed:
-            taken = [d for d in recorded if d.medication == med.name and d.local_date == today and d.status == "taken"]
+            taken = [d for d in recorded if d.medication == med.name and d.local_date == today and d.status == TAKEN]
             limit = f" (at most {med.max_per_day} a day)" if med.max_per_day else ""
             times = ", ".join(local(d.taken_at, tz) for d in taken) or "none"
             click.echo(f"As needed: {med.name} {med.dose} taken today: {times}{limit}.")

@@ -11,7 +11,7 @@ from html import escape
 
 from reminderd.core import checkin as core
 from reminderd.core.checkin import Checkin
-from reminderd.core.doses import Dose
+from reminderd.core.doses import MISSED, SKIPPED, TAKEN, Dose
 
 TAKE, SNOOZE, SKIP = "taken", "snooze", "skip"
 ACTION_LABELS = {TAKE: "Taken", SNOOZE: "Snooze", SKIP: "Skip"}
@@ -52,11 +52,11 @@ def _clock(instant: datetime | None, tz: tzinfo) -> str:
 
 
 def dose_state(dose: Dose, now: datetime, tz: tzinfo) -> str:
-    if dose.status == "taken":
+    if dose.status == TAKEN:
         return f"Taken at {_clock(dose.taken_at, tz)}."
-    if dose.status == "skipped":
+    if dose.status == SKIPPED:
         return "Skipped."
-    if dose.status == "missed":
+    if dose.status == MISSED:
         return "Missed."
     if dose.snoozed_until is not None and dose.snoozed_until > now:
         return f"Snoozed until {_clock(dose.snoozed_until, tz)}."

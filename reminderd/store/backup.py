@@ -20,7 +20,7 @@ from datetime import date, datetime
 from typing import Any, Callable
 
 from reminderd.core.clock import UTC
-from reminderd.core.doses import STATUSES
+from reminderd.core.doses import STATUSES, TAKEN
 from reminderd.errors import ImportFileError
 from reminderd.store import ANSWER_FIELDS, MAX_TABLETS, SCHEMA_VERSION, UNDOABLE, Store
 
@@ -252,9 +252,9 @@ def _check_doses(doses: list[dict[str, Any]], problems: list[str]) -> None:
         if key in seen:
             problems.append(f"doses[{i}]: {' '.join(key)} is also doses[{seen[key]}]; expected one row a dose")
         seen.setdefault(key, i)
-        if row["status"] == "taken" and row["taken_at"] is None:
+        if row["status"] == TAKEN and row["taken_at"] is None:
             problems.append(f"doses[{i}].taken_at: null is not valid; expected when a taken dose was taken")
-        if row["status"] != "taken" and row["taken_at"] is not None:
+        if row["status"] != TAKEN and row["taken_at"] is not None:
             problems.append(f"doses[{i}].taken_at: {json.dumps(row['taken_at'])} is not valid; "
                             f"expected null for a {row['status']} dose")
 
