@@ -34,6 +34,7 @@ class App:
         self._store = None
         self._clock = clock  # given only by tests that run a command in-process at a chosen time
         self.integrity_check = False  # the daemon reads every page of the log at start
+        self.reads_only = False  # set by @reads_only: a log that cannot be written is read, not refused
 
     def now(self) -> datetime:
         return self._clock() if self._clock is not None else datetime.now(UTC)
@@ -54,13 +55,14 @@ class App:
         """The log, with the prescription of the config recorded in it when it changed."""
         if self._store is None:
             self._store = self.open_store()
-            self.record_prescription()
+            if not self._store.read_only:
+                self.record_prescription()
         return self._store
 
     def open_store(self):
         from reminderd.store import Store
 
-        return Store.open(self.db_path, integrity_check=self.integrity_check)
+        return Store.open(self.db_path, integrity_check=self.integrity_check, reads_only=self.reads_only)
 
     def record_prescription(self) -> None:
         """Every process that opens the log with a usable config keeps its history; a
@@ -89,6 +91,17 @@ def handle_errors(command: Callable) -> Callable:
             click.echo(f"reminderd: the dose log cannot be read ({err}); nothing was changed. "
                        "Check it with: sqlite3 FILE 'PRAGMA integrity_check'", err=True)
             sys.exit(1)
+
+    return wrapper
+
+
+def reads_only(command: Callable) -> Callable:
+    """A command that only reads the log: a read-only log is opened read-only, not refused."""
+
+    @functools.wraps(command)
+    def wrapper(app: App, *args, **kwargs):
+        app.reads_only = True
+        return command(app, *args, **kwargs)
 
     return wrapper
 
@@ -511,6 +524,7 @@ def refill(app: App, medication: str, tablets: str) -> None:
 
 @cli.command()
 @pass_app
+@reads_only
 @handle_errors
 def status(app: App) -> None:
     """Today's doses with their state, what is waiting, and the next dose."""
@@ -573,7 +587,8 @@ def _supply_lines(app: App, now: datetime) -> None:
     from reminderd import services
     from reminderd.core.supply import needs_refill
 
-    services.start_supply_counts(app.store, app.config, now)
+    if not app.store.read_only:
+        services.start_supply_counts(app.store, app.config, now)
     for med in app.config.medications:
         supply = services.supply_of(app.store, app.config, med, now)
         if supply is not None:
@@ -594,6 +609,7 @@ LOG_COLUMNS = ["medication", "local_date", "slot", "dose", "due", "status", "tak
               "when it came into force.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
 @pass_app
+@reads_only
 @handle_errors
 def log_command(app: App, since: str | None, until: str | None, medication: str | None, fmt: str,
                 checkins: bool = False, prescriptions: bool = False) -> None:
@@ -941,6 +957,7 @@ def _render_prescriptions(app: App, fmt: str, tz) -> str:
 # so it is accepted (old scripts keep working) and ignored.
 @click.option("--seed", type=click.IntRange(0), hidden=True)
 @pass_app
+@reads_only
 @handle_errors
 def report_command(app: App, since: str | None, until: str | None, fmt: str, output: Path | None,
                    seed: int | None) -> None:
@@ -966,6 +983,7 @@ def report_command(app: App, since: str | None, until: str | None, fmt: str, out
 @click.option("--output", metavar="FILE", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help='The file to write ("-" for standard output).')
 @pass_app
+@reads_only
 @handle_errors
 def export_command(app: App, output: Path) -> None:
     """Write every dose, check-in, event and supply row to one JSON file, exactly as logged.
@@ -1024,6 +1042,7 @@ def _write_out(text: str, output: Path | None, done: str) -> None:
 @click.option("--notify", "send_test", is_flag=True, help="Also send a test notification.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @pass_app
+@reads_only
 @handle_errors
 def doctor_command(app: App, send_test: bool, fmt: str) -> None:
     """Check the whole chain: the first thing to run when something seems wrong.
