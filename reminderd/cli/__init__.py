@@ -951,15 +951,14 @@ def report_command(app: App, since: str | None, until: str | None, fmt: str, out
     reminderd report --since 2026-09-01 --format json
     reminderd report --format html --output report.html
     """
-    from reminderd import report
+    from reminderd.report import render
 
     config, now = app.config, app.now()
     last = parse_day(until, "--until") or now.astimezone(config.timezone).date()
     first = parse_day(since, "--since") or last - timedelta(days=29)
     if first > last:
         raise UsageError(f"--since {first} is after --until {last}; expected since <= until")
-    built = report.build(app.store, config, first, last, now)
-    _write_out(report.render(built, fmt), output, f"Wrote the report to {output}.")
+    _write_out(render(app.store, config, first, last, now, fmt), output, f"Wrote the report to {output}.")
 
 
 @cli.command(name="export")
