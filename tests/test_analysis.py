@@ -8,15 +8,11 @@ from datetime import date, datetime, time, timedelta, timezone
 import pytest
 from zoneinfo import ZoneInfo
 
-from reminderd.core.analysis.adherence import (
-    DoseOutcome,
-    NightCheckin,
-    adherence,
-    mean,
-    median,
-)
-from reminderd.core.schedule import local_instant
+from reminderd.core.analysis.adherence import adherence
+from reminderd.core.analysis.records import DoseOutcome, NightCheckin
 from reminderd.errors import AnalysisError
+from reminderd.core.analysis.stats import mean, median
+from reminderd.core.schedule import local_instant
 
 UTC = timezone.utc
 LONDON = ZoneInfo("Europe/London")

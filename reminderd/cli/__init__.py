@@ -45,6 +45,9 @@ COMMANDS = {
     "man": "reminderd.cli.setup:man",
 }
 
+# The commands that only read the log: a read-only log is opened read-only for them.
+READS_ONLY = frozenset({"log", "status", "report", "export", "doctor"})
+
 
 class App:
     """What every command needs, found once: config and log paths, the clock."""
@@ -57,6 +60,7 @@ class App:
         self._store = None
         self._clock = clock  # given only by tests that run a command in-process at a chosen time
         self.integrity_check = False  # the daemon reads every page of the log at start
+        self.reads_only = False  # a command of READS_ONLY: a log that cannot be written is read, not refused
 
     def now(self) -> datetime:
         return self._clock() if self._clock is not None else datetime.now(UTC)
@@ -79,13 +83,14 @@ class App:
         """The log, with the prescription of the config recorded in it when it changed."""
         if self._store is None:
             self._store = self.open_store()
-            self.record_prescription()
+            if not self._store.read_only:
+                self.record_prescription()
         return self._store
 
     def open_store(self):
         from reminderd.store import Store
 
-        return Store.open(self.db_path, integrity_check=self.integrity_check)
+        return Store.open(self.db_path, integrity_check=self.integrity_check, reads_only=self.reads_only)
 
     def record_prescription(self) -> None:
         """Every process that opens the log with a usable config keeps its history; a
@@ -159,6 +164,7 @@ def cli(ctx: click.Context, config_option: str | None, db_option: str | None) ->
     # A caller in the same process (click's test runner) may hand in {"now": callable}.
     settings = ctx.obj if isinstance(ctx.obj, dict) else {}
     ctx.obj = App(config_option, db_option, clock=settings.get("now"))
+    ctx.obj.reads_only = ctx.invoked_subcommand in READS_ONLY
     ctx.call_on_close(ctx.obj.close)
 
 

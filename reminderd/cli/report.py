@@ -33,15 +33,14 @@ def report(app: App, since: date | None, until: date | None, fmt: str, output: P
     reminderd report --since 2026-09-01 --format json
     reminderd report --format html --output report.html
     """
-    from reminderd import report as build_report
+    from reminderd.report import render
 
     config, now = app.config, app.now()
     last = until or now.astimezone(config.timezone).date()
     first = since or last - timedelta(days=29)
     if first > last:
         raise UsageError(f"--since {first} is after --until {last}; expected since <= until")
-    built = build_report.build(app.store, config, first, last, now)
-    write_out(build_report.render(built, fmt), output, f"Wrote the report to {output}.")
+    write_out(render(app.store, config, first, last, now, fmt), output, f"Wrote the report to {output}.")
 
 
 @click.command()

@@ -89,7 +89,8 @@ def _supply_lines(app: App, now: datetime) -> None:
     from reminderd import services
     from reminderd.core.supply import needs_refill
 
-    services.start_supply_counts(app.store, app.config, now)
+    if not app.store.read_only:  # a read-only log shows only what was counted
+        services.start_supply_counts(app.store, app.config, now)
     for med in app.config.medications:
         supply = services.supply_of(app.store, app.config, med, now)
         if supply is not None:

@@ -30,6 +30,7 @@ from reminderd.core.clock import UTC
 from reminderd.core.doses import PENDING, TAKEN, Dose
 from reminderd.errors import StoreError, UsageError
 from reminderd.core.schedule import Slot
+from reminderd.store import read_only
 
 if TYPE_CHECKING:  # imported where used: `reminderd take` never needs the check-in code
     from reminderd.core.checkin import Checkin
@@ -147,20 +148,25 @@ def schema_is_current(path: Path) -> bool:
 class Store:
     """The open log. Safe to share between the daemon's threads (one lock per store)."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+    def __init__(self, conn: sqlite3.Connection, path: Path, read_only: bool = False) -> None:
         self.conn = conn
         self.path = path
+        self.read_only = read_only  # opened read-only: any write is refused
         self._lock = threading.RLock()
         self._depth = 0
 
     # --- opening -------------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: Path, integrity_check: bool = False) -> "Store":
+    def open(cls, path: Path, integrity_check: bool = False, reads_only: bool = False) -> "Store":
         """Open (or create) the log. Whose file it is and its schema version are always
         checked; `integrity_check` also reads every page (PRAGMA quick_check), which the
-        daemon does at start and a quick CLI command skips: it grows with the log."""
+        daemon does at start and a quick CLI command skips: it grows with the log.
+        `reads_only`: the caller only reads, so a log that cannot be written is opened
+        read-only instead of refused."""
         path = Path(path)
+        if reads_only and read_only.cannot_be_written(path):
+            return cls._open_read_only(path, integrity_check)
         _check_writable(path)
         try:
             _prepare_private_file(path)
@@ -181,6 +187,15 @@ class Store:
                 f"{path} cannot be used as the dose log ({err}); it was left untouched. "
                 "Move it aside or pass another file with --db"
             ) from None
+        return store
+
+    @classmethod
+    def _open_read_only(cls, path: Path, integrity_check: bool) -> "Store":
+        try:
+            store = cls(read_only.connect(path, BUSY_TIMEOUT_S), path, read_only=True)
+            store._check_and_migrate(integrity_check)
+        except sqlite3.DatabaseError as err:
+            raise StoreError(f"{path} is read-only and cannot be read ({err}); it was left untouched") from None
         return store
 
     def _check_and_migrate(self, integrity_check: bool) -> None:
@@ -206,6 +221,11 @@ class Store:
                 f"{self.path} has schema version {version}, newer than this reminderd "
                 f"understands ({SCHEMA_VERSION}); upgrade reminderd"
             )
+        if self.read_only:
+            if version < SCHEMA_VERSION:
+                raise StoreError(f"{self.path} is read-only and has schema version {version}, older than this "
+                                 f"reminderd reads ({SCHEMA_VERSION}); make it writable once so it is upgraded")
+            return
         if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
             conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA foreign_keys = ON")
@@ -228,6 +248,8 @@ class Store:
     @contextmanager
     def write(self) -> Iterator[None]:
         """One write transaction, taken at once (BEGIN IMMEDIATE). Nests."""
+        if self.read_only:
+            raise StoreError(f"{self.path} is read-only; {READ_ONLY_HINT}")
         with self._lock:
             if self._depth:
                 self._depth += 1

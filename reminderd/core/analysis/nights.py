@@ -34,9 +34,10 @@ from datetime import date, datetime, time, timedelta
 from typing import Iterable, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
-from reminderd.core.analysis.adherence import EARLY, LATE, MISSED, ON_TIME, TAKEN, DoseOutcome, NightCheckin
-from reminderd.core.schedule import local_instant
+from reminderd.core.analysis.records import EARLY, LATE, ON_TIME, DoseOutcome, NightCheckin
+from reminderd.core.doses import MISSED, TAKEN
 from reminderd.errors import AnalysisError
+from reminderd.core.schedule import local_instant
 
 NIGHT_LABELS = (ON_TIME, EARLY, LATE, MISSED)
 # The worst label of a night's doses is the night's.
