@@ -10,7 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from reminderd.core.durations import format_duration
-from reminderd.core.typed import FIRST_DAY, LAST_DAY
+from reminderd.core.typed import DAY_HELP, FIRST_DAY, LAST_DAY  # one date range for the file and the command line
 from reminderd.errors import BadUrl, BadValue
 
 NOTIFICATION_BACKENDS = ("auto", "dbus", "plyer", "log")
@@ -111,7 +111,7 @@ def parse_date(value: Any) -> date:
         except ValueError:
             pass
     if day is None or not FIRST_DAY <= day <= LAST_DAY:
-        raise BadValue(f"a date YYYY-MM-DD from {FIRST_DAY} to {LAST_DAY}")
+        raise BadValue(DAY_HELP)
     return day
 
 
@@ -185,7 +185,6 @@ def parse_group_window(value: Any) -> timedelta:
     if result > GROUP_WITHIN_MAX:
         raise BadValue(expected)
     return result
-
 
 
 def parse_listen(value: Any) -> tuple[str, int]:
