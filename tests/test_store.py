@@ -159,7 +159,7 @@ for i in range(int(sys.argv[3])):
         s.add_event("test", sys.argv[2], datetime.now(timezone.utc), detail={"i": i})
         # read, then write again in the same transaction: the pattern that fails with a
         # deferred BEGIN in WAL mode
-        s.events(where="source = ?", params=(sys.argv[2],), order="id DESC", limit=1)
+        s.events(source=sys.argv[2], newest_first=True, limit=1)
         s.add_event("test2", sys.argv[2], datetime.now(timezone.utc))
 print("done")
 """
