@@ -2,6 +2,7 @@
 code that writes the file). Each part has its module:
 
 - `connection`: opening the file, its privacy, WAL, the busy timeout, write transactions.
+- `read_only`: reading a log that cannot be written, for the commands that only read.
 - `schema`: whose file it is, the schema version (`user_version`) and the migrations.
 - `doses`, `events`, `checkins`, `supply`, `prescriptions`: typed queries of each table.
 - `tables`: the log as a whole (its rows as stored, where it begins, restoring an export).
@@ -10,9 +11,11 @@ code that writes the file). Each part has its module:
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
-from reminderd.store import connection, schema
+from reminderd.errors import StoreError
+from reminderd.store import connection, read_only, schema
 from reminderd.store.checkins import CHECKIN_FIELDS, Checkins
 from reminderd.store.connection import BUSY_TIMEOUT_S, READ_ONLY_HINT
 from reminderd.store.doses import ANSWER_FIELDS, DOSE_FIELDS, Doses
@@ -34,11 +37,15 @@ class Store(Doses, Checkins, Supply, Events, Prescriptions, Tables):
     """The open log. Safe to share between the daemon's threads (one lock per store)."""
 
     @classmethod
-    def open(cls, path: Path, integrity_check: bool = False) -> "Store":
+    def open(cls, path: Path, integrity_check: bool = False, reads_only: bool = False) -> "Store":
         """Open (or create) the log. Whose file it is and its schema version are always
         checked; `integrity_check` also reads every page (PRAGMA quick_check), which the
-        daemon does at start and a quick CLI command skips: it grows with the log."""
+        daemon does at start and a quick CLI command skips: it grows with the log.
+        `reads_only`: the caller only reads, so a log that cannot be written is opened
+        read-only instead of refused."""
         path = Path(path)
+        if reads_only and read_only.cannot_be_written(path):
+            return cls._open_read_only(path, integrity_check)
         connection.prepare(path)
         with connection.explained(path):
             store = cls(connection.connect(path), path)
@@ -46,4 +53,15 @@ class Store(Doses, Checkins, Supply, Events, Prescriptions, Tables):
             connection.use_wal(store.conn)
             schema.migrate(store)
             connection.make_private(path)
+        return store
+
+    @classmethod
+    def _open_read_only(cls, path: Path, integrity_check: bool) -> "Store":
+        try:
+            store = cls(read_only.connect(path, BUSY_TIMEOUT_S), path, read_only=True)
+            connection.wait_for_writers(store.conn)
+            schema.check_ours(store, integrity_check)
+            schema.check_readable_as_is(store)
+        except sqlite3.DatabaseError as err:
+            raise StoreError(f"{path} is read-only and cannot be read ({err}); it was left untouched") from None
         return store

@@ -26,9 +26,10 @@ READ_ONLY_HINT = ("reminderd writes every answer to the dose log, so it must be 
 class Connection:
     """An open log file. Safe to share between the daemon's threads (one lock per store)."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+    def __init__(self, conn: sqlite3.Connection, path: Path, read_only: bool = False) -> None:
         self.conn = conn
         self.path = path
+        self.read_only = read_only  # opened read-only: any write is refused
         self._lock = threading.RLock()
         self._depth = 0
 
@@ -38,6 +39,8 @@ class Connection:
     @contextmanager
     def write(self) -> Iterator[None]:
         """One write transaction, taken at once (BEGIN IMMEDIATE). Nests."""
+        if self.read_only:
+            raise StoreError(f"{self.path} is read-only; {READ_ONLY_HINT}")
         with self._lock:
             if self._depth:
                 self._depth += 1
@@ -78,8 +81,13 @@ def connect(path: Path) -> sqlite3.Connection:
     """A connection that waits for another writer (busy timeout) and begins its own
     transactions (`Connection.write`)."""
     conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
-    conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+    wait_for_writers(conn)
     return conn
+
+
+def wait_for_writers(conn: sqlite3.Connection) -> None:
+    """Queue behind another process's write for up to the busy timeout, not fail at once."""
+    conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
 
 
 def use_wal(conn: sqlite3.Connection) -> None:

@@ -129,6 +129,14 @@ def check_ours(log: Connection, integrity_check: bool) -> None:
         )
 
 
+def check_readable_as_is(log: Connection) -> None:
+    """A log opened read-only cannot be migrated: refuse one older than this reminderd reads."""
+    version = log.conn.execute("PRAGMA user_version").fetchone()[0]
+    if version < SCHEMA_VERSION:
+        raise StoreError(f"{log.path} is read-only and has schema version {version}, older than this "
+                         f"reminderd reads ({SCHEMA_VERSION}); make it writable once so it is upgraded")
+
+
 def migrate(log: Connection) -> None:
     """Run the migrations the log lacks, in one write transaction."""
     conn = log.conn

@@ -34,7 +34,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Iterable, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
-from reminderd.core.analysis.adherence import EARLY, LATE, MISSED, ON_TIME, TAKEN, AnalysisError, DoseOutcome, NightCheckin
+from reminderd.core.analysis.records import EARLY, LATE, MISSED, ON_TIME, TAKEN, AnalysisError, DoseOutcome, NightCheckin
 from reminderd.core.schedule import local_instant
 
 NIGHT_LABELS = (ON_TIME, EARLY, LATE, MISSED)
