@@ -238,7 +238,7 @@ def test_any_sequence_of_answers_keeps_the_log_consistent(steps: list[tuple]) ->
                     continue
                 check_one_row_a_dose(store)
                 # Remember each new answer's earlier state; check each undo against it.
-                for event in store.events(where="id > ?", params=(last_event,)):
+                for event in store.events(after_id=last_event):
                     if event["kind"] in ("taken", "skipped", "snoozed", "corrected"):
                         world.before_answer[event["id"]] = rows_before.get(event["dose_id"], FRESH)
                 if undoing is not None:

@@ -79,9 +79,13 @@ def build(store: Store, config: Config, since: date, until: date, now: datetime)
     last = until + timedelta(days=1)
     rows = store.dose_outcome_rows(first, last)
     history = History.of(store.prescription_rows(), config)
+    # A local day's midnight, bedtime and check-in are in the zone of the prescription in
+    # force on it: a move abroad does not shift the nights lived before it.
+    zone_on = lambda day: history.on(day).timezone  # noqa: E731
     # The as-needed medicines prescribed at some time in the period, not those of today.
-    prn_names = sorted({m.name for c in history.between(local_instant(since, time(0, 0), tz),
-                                                        local_instant(until + timedelta(days=1), time(0, 0), tz))
+    prn_names = sorted({m.name for c in history.between(local_instant(since, time(0, 0), zone_on(since)),
+                                                        local_instant(until + timedelta(days=1), time(0, 0),
+                                                                      zone_on(until + timedelta(days=1))))
                         for m in c.medications if m.as_needed})
     # An as-needed dose has a "PRN n" slot; the prescription of its time also catches the
     # rows of a medicine that was as-needed then.
@@ -91,7 +95,8 @@ def build(store: Store, config: Config, since: date, until: date, now: datetime)
     # Each dose is judged by the on-time window of the prescription in force when it fell due.
     windows = [r.config.on_time_window for r in history.records]
     scheduled = [DoseOutcome(*r, on_time_window=windows[k]) for r, k, prn in zip(rows, in_force, is_prn) if not prn]
-    log_begins = store.log_begins(tz)
+    # The log began under the first prescription (or before it, judged by it): its zone.
+    log_begins = store.log_begins(history.records[0].config.timezone)
     scheduled += _not_recorded(history, rows, max(first, log_begins or last + timedelta(days=1)), last, now)
     stored = store.checkins_between(since, until)
     checkins = [NightCheckin(c.night, c.severity, c.frequency, c.woke) for c in stored]
@@ -99,10 +104,10 @@ def build(store: Store, config: Config, since: date, until: date, now: datetime)
     # A night counts once its check-in time has come (and only since the log began).
     nights = [n for n in date_range(since, until) if n in answered or (
         log_begins is not None and n >= log_begins
-        and local_instant(n + timedelta(days=1), config.checkin.time, tz) <= now)]
+        and local_instant(n + timedelta(days=1), config.checkin.time, zone_on(n + timedelta(days=1))) <= now)]
     labelled = label_nights(scheduled, checkins, nights, bedtime=config.checkin.bedtime,
                             checkin_time=config.checkin.time, tz=tz, on_time_window=config.on_time_window,
-                            answered=answered)
+                            answered=answered, zone_on=zone_on)
     analysis = Analysis(
         adherence(scheduled, since, until, now, tz=tz, on_time_window=config.on_time_window),
         effect(labelled),
