@@ -17,7 +17,7 @@ import logging
 import signal
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Callable
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -29,8 +29,8 @@ from reminderd.core.config import Config, Medication, format_duration
 from reminderd.core.doses import Dose, GiveUp, Remind, Wait
 from reminderd.errors import AlreadyTakenError, DoseError, ReminderdError, TooCloseError
 from reminderd.notify.base import DEFAULT, SKIP, SNOOZE, TAKEN, Notifier, Reminder
-from reminderd.core.prescriptions import canonical_of
-from reminderd.core.schedule import next_local_midnight, slots_between
+from reminderd.core.prescriptions import History, canonical_of
+from reminderd.core.schedule import Slot, next_local_midnight, slots_between
 from reminderd.store import Store
 from reminderd.daemon import systemd
 from reminderd.daemon.sleepwatch import SleepWatcher
@@ -208,7 +208,8 @@ class Daemon:
 
         Rows are created from the longest give-up window ago, so a dose still in its
         window when the daemon starts is reminded now, and none is invented for a time
-        long past. `restarting`: the notifications of the last run died with it, so a
+        long past, nor for a slot the prescription in force at its due instant did not
+        have (a medication added at 08:30 has no 08:00 dose that day). `restarting`: the notifications of the last run died with it, so a
         dose that was being reminded is reminded again at once.
         """
         with self._lock:
@@ -216,7 +217,7 @@ class Daemon:
             lookback = max((m.give_up_after for m in self.config.medications), default=timedelta(0))
             horizon = next_local_midnight(next_local_midnight(now, self.config.timezone), self.config.timezone)
             planned = slots_between(self.config, now - lookback, horizon)
-            created = self.store.ensure_doses(planned, now)
+            created = self.store.ensure_doses(prescribed_then(self.store, self.config, planned), now)
             self._follow_config(planned, now)
             if created:
                 log.info("%d dose(s) scheduled up to %s", created, horizon.astimezone(self.config.timezone).date())
@@ -257,6 +258,7 @@ class Daemon:
         """Do what the rules say about one dose now, and set its next timer."""
         with self._lock:
             show: Reminder | None = None
+            said: list[str] = []  # logged after the commit: a reader who sees the line sees the row
             with self.store.write():
                 dose = self.store.dose(dose_id)
                 if dose is None:
@@ -275,7 +277,7 @@ class Daemon:
                 first_reminder = isinstance(decision, Remind) and decision.number == 1
                 group = self._group(dose)
                 if isinstance(decision, Remind) and len(group) > 1:
-                    dose, show = self._remind_group(group, dose, now)
+                    dose, show = self._remind_group(group, dose, now, said)
                     decision = rules.decide(dose, med, now)
                 elif isinstance(decision, Remind):
                     dose = rules.reminded(dose, now)
@@ -284,15 +286,15 @@ class Daemon:
                     show = self._dose_reminder(dose, med, now, decision)
                     self.push.on_reminder(dose, med, now, decision)
                     late = round((now - dose.due).total_seconds() / 60)
-                    log.warning("reminder %d: %s %s, %s dose of %s%s%s", decision.number, med.name,
-                                dose.dose, dose.slot, dose.local_date,
-                                f", {late} min late" if late > 0 else "", " (last reminder)" if decision.last else "")
+                    said.append(f"reminder {decision.number}: {med.name} {dose.dose}, {dose.slot} dose of "
+                                f"{dose.local_date}{f', {late} min late' if late > 0 else ''}"
+                                f"{' (last reminder)' if decision.last else ''}")
                     decision = rules.decide(dose, med, now)
                 elif isinstance(decision, GiveUp):
                     missed = rules.give_up_now(dose, med, now)
                     dose = missed.dose
                     self.store.save_dose(dose, "missed", "daemon", now, {"reason": dose.reason})
-                    log.warning("missed: %s %s dose of %s (%s)", med.name, dose.slot, dose.local_date, dose.reason)
+                    said.append(f"missed: {med.name} {dose.slot} dose of {dose.local_date} ({dose.reason})")
                     self.push.on_missed(dose, med, now, dose.reason,
                                         news=now - rules.give_up_at(dose, med) < rules.LATE_NOTICE_LIMIT)
                     if missed.tell:
@@ -301,6 +303,8 @@ class Daemon:
                                         resident=False, cli_hint="")
                         if len(group) > 1:
                             show = self._group_missed_notice(group, dose)
+            for line in said:
+                log.warning("%s", line)
             if show is not None:
                 self.notifier.show(show)
                 if first_reminder:
@@ -423,9 +427,11 @@ class Daemon:
     def _meds(self) -> dict[str, Medication]:
         return {m.name: m for m in self.config.medications}
 
-    def _remind_group(self, group: tuple[Dose, ...], owed: Dose, now: datetime) -> tuple[Dose, Reminder]:
+    def _remind_group(self, group: tuple[Dose, ...], owed: Dose, now: datetime,
+                      said: list[str]) -> tuple[Dose, Reminder]:
         """`owed` is owed a reminder: remind it and every dose of its group owed one
-        soon, each counted on its own row, all in one notification. Inside a write."""
+        soon, each counted on its own row, all in one notification. Inside a write; the
+        log lines go to `said`, for after the commit."""
         meds = self._meds()
         key = grouping.group_key(group)
         updated = {d.id: d for d in group}
@@ -439,9 +445,8 @@ class Daemon:
             reminded.append((dose, number))
             self.store.save_dose(dose, "reminded", "daemon", now, {"number": number, "last": last, "group": key})
             late = round((now - dose.due).total_seconds() / 60)
-            log.warning("reminder %d: %s %s, %s dose of %s%s%s (with %s)", number, med.name, dose.dose, dose.slot,
-                        dose.local_date, f", {late} min late" if late > 0 else "", " (last reminder)" if last else "",
-                        key)
+            said.append(f"reminder {number}: {med.name} {dose.dose}, {dose.slot} dose of {dose.local_date}"
+                        f"{f', {late} min late' if late > 0 else ''}{' (last reminder)' if last else ''} (with {key})")
             after = rules.decide(dose, med, now)
             if dose.id != owed.id and isinstance(after, Wait):  # its timer follows the group's reminder
                 self.scheduler.add_job(self.tick, "date", run_date=after.until, args=[dose.id],
@@ -553,6 +558,20 @@ class Daemon:
             return "no dose scheduled"
         d = upcoming[0]
         return f"next: {d.medication} {d.slot} ({d.due.astimezone(self.config.timezone):%a %H:%M})"
+
+
+def prescribed_then(store: Store, config: Config, planned: list[Slot]) -> list[Slot]:
+    """The planned slots the prescription in force at their due instant has: the past is
+    judged by the prescription of its time (prescriptions.History)."""
+    rows = store.prescription_rows()
+    if not rows or all(s.due >= rows[-1][0] for s in planned):
+        return planned  # nothing before the last change: the common case, without parsing the history
+    history = History.of(rows, config)
+    since = rows[-1][0]
+    expected: dict[date, set[tuple[str, str]]] = {}
+    for day in {s.local_date for s in planned if s.due < since}:
+        expected[day] = {(s.medication, s.slot) for s in history.slots_on(day)}
+    return [s for s in planned if s.due >= since or (s.medication, s.slot) in expected[s.local_date]]
 
 
 def _key(dose: Dose) -> str:
