@@ -18,7 +18,8 @@ from reminderd.core import doses as rules
 from reminderd.core.config import Config, Medication, format_slot
 from reminderd.core.doses import Dose
 from reminderd.errors import DoseError, UsageError
-from reminderd.core.schedule import Slot, slots_between, slots_on
+from reminderd.core.prescriptions import History
+from reminderd.core.schedule import Slot, local_days, slots_on
 from reminderd.store import ANSWER_FIELDS, Store, from_iso
 from reminderd.core.supply import Supply, supply_left
 from reminderd.core.typed import parse_tablets
@@ -47,14 +48,32 @@ def pick_medication(config: Config, name: str | None) -> Medication:
     return med
 
 
-def _candidates(store: Store, config: Config, med: Medication, when: datetime) -> list[Dose]:
+def planned_on(store: Store, config: Config, day: date, now: datetime) -> list[Slot]:
+    """The slots of a local day: before today by the prescription in force on it (the log's
+    history), today and later by the config as it is now."""
+    if day >= now.astimezone(config.timezone).date():
+        return slots_on(config, day)
+    return History.of(store.prescription_rows(), config).slots_on(day)
+
+
+def planned_between(store: Store, config: Config, start: datetime, end: datetime, now: datetime) -> list[Slot]:
+    """Slots due in [start, end), each day's as `planned_on` says. A day either side is
+    looked at because a slot's local date and its UTC date can differ."""
+    today = now.astimezone(config.timezone).date()
+    days = list(local_days(start - timedelta(days=1), end + timedelta(days=1), config.timezone))
+    history = History.of(store.prescription_rows(), config) if days[0] < today else None
+    return [s for day in days for s in (slots_on(config, day) if history is None or day >= today
+                                        else history.slots_on(day)) if start <= s.due < end]
+
+
+def _candidates(store: Store, config: Config, med: Medication, when: datetime, now: datetime) -> list[Dose]:
     """The medication's doses around `when`: rows, and slots with no row yet (id 0)."""
     start, end = when - SEARCH_BACK, when + SEARCH_AHEAD
     rows = store.doses_between(start, end, med.name)
     have = {(d.local_date, d.slot) for d in rows}
     virtual = [
         Dose(id=0, medication=s.medication, local_date=s.local_date, slot=s.slot, dose=s.dose, due=s.due)
-        for s in slots_between(config, start, end)
+        for s in planned_between(store, config, start, end, now)
         if s.medication == med.name and (s.local_date, s.slot) not in have
     ]
     return rows + virtual
@@ -63,10 +82,7 @@ def _candidates(store: Store, config: Config, med: Medication, when: datetime) -
 def _materialise(store: Store, config: Config, dose: Dose, now: datetime) -> Dose:
     if dose.id:
         return dose
-    slot = next(
-        s for s in slots_between(config, dose.due, dose.due + timedelta(seconds=1))
-        if s.medication == dose.medication and s.slot == dose.slot
-    )
+    slot = Slot(dose.due, dose.medication, dose.local_date, dose.slot, dose.dose)
     store.ensure_doses([slot], now)
     row = store.dose_at(dose.medication, dose.local_date, dose.slot)
     assert row is not None
@@ -83,7 +99,7 @@ def take(store: Store, config: Config, name: str | None, when: datetime, now: da
         return _take_as_needed(store, config, med, when, now, force, via)
     with store.write():
         start_supply_counts(store, config, now)
-        dose = rules.resolve_slot(_candidates(store, config, med, when), med, when, tz)
+        dose = rules.resolve_slot(_candidates(store, config, med, when, now), med, when, tz)
         # A failure below rolls the whole transaction back, the new row included.
         return _take(store, config, med, _materialise(store, config, dose, now), when, now, force, via)
 
@@ -92,7 +108,7 @@ def dose_answered_now(store: Store, config: Config, med: Medication, now: dateti
     """The dose a take or skip at `now` would answer (a row, or id 0 for a slot with no row
     yet), or None when no dose of `med` can be answered now: the phone page's buttons."""
     try:
-        return rules.resolve_slot(_candidates(store, config, med, now), med, now, config.timezone)
+        return rules.resolve_slot(_candidates(store, config, med, now, now), med, now, config.timezone)
     except DoseError:
         return None
 
@@ -111,7 +127,7 @@ def _take(store: Store, config: Config, med: Medication, dose: Dose, when: datet
     nearby = store.taken_doses(med.name, when - med.min_gap, when + med.min_gap)
     taken = rules.take(dose, med, when, now, via, nearby, force=force, tz=config.timezone)
     store.save_dose(taken, "taken", via, now, {"taken_at": when.isoformat(), "force": force})
-    later = [d.due for d in _candidates(store, config, med, when) if d.due > taken.due]
+    later = [d.due for d in _candidates(store, config, med, when, now) if d.due > taken.due]
     return Answer(taken, rules.advice_for_late_take(taken, min(later, default=None), when, config))
 
 
@@ -121,7 +137,7 @@ def skip(store: Store, config: Config, name: str | None, when: datetime, now: da
     if med.as_needed:
         raise UsageError(f"{med.name} is taken as needed; there is no scheduled dose to skip")
     with store.write():
-        dose = rules.resolve_slot(_candidates(store, config, med, when), med, when, config.timezone)
+        dose = rules.resolve_slot(_candidates(store, config, med, when, now), med, when, config.timezone)
         return _skip(store, _materialise(store, config, dose, now), now, reason, via)
 
 
@@ -259,10 +275,11 @@ def edit(store: Store, config: Config, name: str | None, day: date, slot: str, n
     with store.write():
         dose = store.dose_at(med.name, day, slot)
         if dose is None:
-            planned = [s for s in slots_on(config, day) if s.medication == med.name and s.slot == slot]
+            that_day = [s for s in planned_on(store, config, day, now) if s.medication == med.name]
+            planned = [s for s in that_day if s.slot == slot]
             if not planned:
                 raise UsageError(f"{med.name} has no {slot} dose on {day}; its slots that day are "
-                                 f"{', '.join(s.slot for s in slots_on(config, day) if s.medication == med.name) or 'none'}")
+                                 f"{', '.join(s.slot for s in that_day) or 'none'}")
             store.ensure_doses(planned, now)
             dose = store.dose_at(med.name, day, slot)
         changed = rules.correct(dose, status, taken_at, reason, now, via, config.timezone)
