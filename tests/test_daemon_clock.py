@@ -240,3 +240,19 @@ def test_reminder_and_missed_lines_are_logged_after_the_commit(drive, store: Sto
     finally:
         logging.getLogger("reminderd").removeHandler(watcher)
     assert watcher.seen == [("reminder 1", ("pending", 1)), ("reminder 2", ("pending", 2)), ("missed", ("missed", 2))]
+
+
+def test_a_slot_moved_earlier_by_a_reload_is_still_reminded_that_day(store: Store, caplog) -> None:
+    caplog.set_level(logging.INFO, logger="reminderd")
+    before = parse_config(config_text(), "test.toml", lambda: "UTC")
+    moved = parse_config(config_text(times='["08:00", "14:00", "21:00"]'), "test.toml", lambda: "UTC")
+    store.record_prescription(canonical_of(before), at("2026-11-27 12:00:00"))
+    d = DrivenDaemon(before, store, at("2026-11-28 21:00:00"))
+    d.daemon._reload_config = lambda: moved
+    try:
+        d.advance_to(at("2026-11-28 21:30:00"))
+        d.daemon.reload()
+    finally:
+        d.close()
+    assert reminders(caplog, "21:00") == ["reminder 1: gabapentin 300 mg, 21:00 dose of 2026-11-28, 30 min late"]
+    assert dose_row(store, "local_date = '2026-11-28' AND slot = '22:00'") is None

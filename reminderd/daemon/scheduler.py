@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Callable, Iterator
 
 from reminderd.core import doses as rules
@@ -252,14 +252,13 @@ class DoseTimers:
 
 
 def prescribed_then(store: Store, config: Config, planned: list[Slot]) -> list[Slot]:
-    """The planned slots the prescription in force at their due instant has: the past is
-    judged by the prescription of its time (prescriptions.History)."""
+    """The planned slots of medications the prescription in force at their due instant
+    has: a medication added at 08:30 has no 08:00 dose that day (prescriptions.History).
+    A slot of a medication already prescribed, moved by the change, is kept, so a move of
+    tonight's dose from 22:00 to 21:00 at 21:30 is still reminded tonight."""
     rows = store.prescription_rows()
     if not rows or all(s.due >= rows[-1][0] for s in planned):
         return planned  # nothing before the last change: the common case, without parsing the history
     history = History.of(rows, config)
     since = rows[-1][0]
-    expected: dict[date, set[tuple[str, str]]] = {}
-    for day in {s.local_date for s in planned if s.due < since}:
-        expected[day] = {(s.medication, s.slot) for s in history.slots_on(day)}
-    return [s for s in planned if s.due >= since or (s.medication, s.slot) in expected[s.local_date]]
+    return [s for s in planned if s.due >= since or history.at(s.due).medication(s.medication) is not None]
