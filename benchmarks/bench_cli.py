@@ -64,7 +64,7 @@ min_gap = "4h"
 snooze = "10m"
 """
 PENDING_BACK = timedelta(hours=12)  # doses due this recently are left open for `take`
-HEAVY = ("apscheduler", "jeepney", "sqlite_utils", "numpy", "tabulate", "reminderd.report",
+HEAVY = ("apscheduler", "jeepney", "sqlite_utils", "numpy", "tabulate", "reminderd.report.build",
          "reminderd.core.analysis.adherence", "importlib.metadata", "wcwidth", "logging", "plyer", "tzlocal", "dateutil")
 # What a command may import: the table renderer and what it drags in (tabulate imports
 # importlib.metadata for its own version, and wcwidth).

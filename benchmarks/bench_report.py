@@ -135,7 +135,8 @@ def time_command(args: list[str], env: dict[str, str], runs: int) -> tuple[list[
 
 def in_process(home: Path, since: date, until: date, runs: int) -> dict[str, float]:
     """Median seconds of each part of the report built in this process."""
-    from reminderd import report
+    from reminderd.report.build import build
+    from reminderd.report.json import render as render_json
     from reminderd.core.analysis.effect import effect
     from reminderd.core.config import load_config
     from reminderd.store import Store
@@ -146,8 +147,8 @@ def in_process(home: Path, since: date, until: date, runs: int) -> dict[str, flo
     for _ in range(runs):
         store = Store.open(home / "reminderd.db")
         t0 = time.perf_counter()
-        built = report.build(store, config, since, until, now)
-        report.render_json(built)
+        built = build(store, config, since, until, now)
+        render_json(built)
         total = time.perf_counter() - t0
         t1 = time.perf_counter()
         effect(built.nights)
@@ -176,13 +177,14 @@ def main() -> None:
             import cProfile
             import pstats
 
-            from reminderd import report
+            from reminderd.report.build import build
+            from reminderd.report.json import render as render_json
             from reminderd.core.config import load_config
             from reminderd.store import Store
 
             config, store = load_config(home / "config.toml"), Store.open(home / "reminderd.db")
             with cProfile.Profile() as prof:
-                report.render_json(report.build(store, config, since, until, datetime.now(timezone.utc)))
+                render_json(build(store, config, since, until, datetime.now(timezone.utc)))
             pstats.Stats(prof).sort_stats("cumulative").print_stats(25)
             return
         # PYTHONPATH: the report runs from this checkout even where reminderd is not installed.

@@ -45,7 +45,7 @@ from _common import REPO, emit, table, verdict  # noqa: E402
 
 sys.path.insert(0, str(REPO))
 
-from reminderd.core.analysis.adherence import DoseOutcome, NightCheckin  # noqa: E402
+from reminderd.core.analysis.records import DoseOutcome, NightCheckin  # noqa: E402
 from reminderd.core.analysis.effect import effect  # noqa: E402
 from reminderd.core.analysis.nights import label_nights  # noqa: E402
 from reminderd.core.schedule import local_instant  # noqa: E402

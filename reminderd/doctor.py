@@ -105,9 +105,18 @@ def check_log(path: Path) -> list[Finding]:
         return [Finding("log", WARNING, f"no dose log at {path} yet",
                         "Nothing has been recorded yet.",
                         "It is created when the daemon first starts: reminderd run (or install-service)")]
+    from reminderd.store import read_only
+
     findings = [check_log_permissions(path)]
+    if read_only.cannot_be_written(path):
+        findings.append(Finding("log writable", PROBLEM, f"{path} (or its folder) is read-only",
+                                "Nothing can be recorded: the daemon and every answer write to the log.",
+                                f"Make {path} and its folder writable, or pass another file with --db"))
     try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
+        if read_only.cannot_be_written(path):  # mode=ro alone would need to create the -shm file
+            conn = read_only.connect(path, timeout=5)
+        else:
+            conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
     except sqlite3.Error as err:
         return [Finding("log", PROBLEM, f"{path} cannot be opened ({err})",
                         "Nothing can be recorded.", "Check the file's owner and permissions")] + findings

@@ -253,8 +253,7 @@ def undo(store: Store, config: Config, event_id: int, now: datetime, via: str = 
         values = {k: before[k] for k in ANSWER_FIELDS}
         for key in ("taken_at", "snoozed_until", "answered_at"):
             values[key] = from_iso(values[key])
-        gave_up = store.events("dose_id = ? AND id > ? AND kind = 'missed'", (dose.id, event["id"]),
-                               order="id DESC", limit=1)
+        gave_up = store.events("missed", dose_id=dose.id, after_id=event["id"], newest_first=True, limit=1)
         overtaken = None
         if gave_up:
             reason = json.loads(gave_up[0]["detail"] or "{}").get("reason", rules.NOT_ANSWERED)

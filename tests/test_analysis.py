@@ -8,14 +8,9 @@ from datetime import date, datetime, time, timedelta, timezone
 import pytest
 from zoneinfo import ZoneInfo
 
-from reminderd.core.analysis.adherence import (
-    AnalysisError,
-    DoseOutcome,
-    NightCheckin,
-    adherence,
-    mean,
-    median,
-)
+from reminderd.core.analysis.adherence import adherence
+from reminderd.core.analysis.records import AnalysisError, DoseOutcome, NightCheckin
+from reminderd.core.analysis.stats import mean, median
 from reminderd.core.schedule import local_instant
 
 UTC = timezone.utc

@@ -240,7 +240,7 @@ def test_a_second_answer_replaces_the_first_and_both_stay_in_events(store: Store
     assert store.save_checkin(second, later, "cli") == first
     assert store.checkin(NIGHT) == second
     assert store.conn.execute("SELECT count(*) FROM checkins").fetchone()[0] == 1
-    events = store.events(where="kind = 'checkin'")
+    events = store.events("checkin")
     assert [(e["dose_id"], e["source"], e["at"]) for e in events] == [
         (None, "daemon", "2026-11-28T08:40:00+00:00"), (None, "cli", "2026-11-28T10:40:00+00:00")]
     assert [json.loads(e["detail"]) for e in events] == [
@@ -279,7 +279,7 @@ def test_when_last_asked_comes_from_the_log_and_survives_a_reopen(tmp_path: Path
     s = Store.open(path)
     assert s.last_checkin_asked(NIGHT) == utc(2026, 11, 28, 9, 0)
     assert s.last_checkin_asked(date(2026, 11, 26)) == utc(2026, 11, 27, 9, 0)
-    [event] = s.events(where="kind = 'checkin-asked'", order="id DESC", limit=1)
+    [event] = s.events("checkin-asked", newest_first=True, limit=1)
     assert (event["dose_id"], event["source"], json.loads(event["detail"])) == (None, "daemon", {"night": "2026-11-27"})
     s.close()
 

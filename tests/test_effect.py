@@ -9,10 +9,11 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from reminderd.core.analysis.adherence import Analysis, adherence
+from reminderd.core.analysis.adherence import adherence
 from reminderd.core.analysis.effect import count_episodes, effect
 from reminderd.core.analysis.nights import LabelledNight, NightLabels
 from reminderd.core.analysis.stats import lag1_autocorrelation, rotation_test
+from reminderd.report.build import Analysis
 
 UTC = timezone.utc
 FIRST = date(2024, 1, 1)

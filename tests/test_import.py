@@ -232,7 +232,7 @@ def test_a_read_only_log_is_called_read_only_not_damaged(cli: Cli) -> None:
     for extra in ("-wal", "-shm"):
         Path(f"{cli.db}{extra}").unlink(missing_ok=True)
     before = cli.db.read_bytes()
-    out = read_only(cli, cli.db.parent, "status")
+    out = read_only(cli, cli.db.parent, "take")  # a command that writes (one that reads, reads it)
     assert out.returncode == 1
     assert out.stderr == (f"reminderd: {cli.db} is read-only; reminderd writes every answer to the dose log, "
                           "so it must be writable. Nothing was changed; make it writable or pass another file "

@@ -15,7 +15,7 @@ import pytest
 
 from reminderd import services as answers
 
-from reminderd import report
+from reminderd.report.build import build
 from reminderd.core import doses as rules
 from reminderd.core.checkin import Checkin
 from reminderd.core.config import parse_config
@@ -165,7 +165,7 @@ def ten_perfect_days(store: Store) -> None:
 
 
 def figures(store: Store, cfg, now: datetime) -> tuple:
-    built = report.build(store, cfg, FIRST, date(2026, 11, 10), now)
+    built = build(store, cfg, FIRST, date(2026, 11, 10), now)
     a = built.analysis.adherence.total
     return a.due, a.taken, a.not_recorded, built.analysis.effect.nights, built.log_begins
 
@@ -184,7 +184,7 @@ def test_a_later_config_change_does_not_rewrite_a_finished_period(store: Store) 
 def test_the_on_time_window_in_force_then_judges_a_dose(store: Store) -> None:
     ten_perfect_days(store)  # every dose 5 min after due: on time within 1h
     store.record_prescription(canonical_of(config(top='on_time_window = "2m"\n')), utc("2026-11-11 15:00"))
-    built = report.build(store, config(top='on_time_window = "2m"\n'), FIRST, date(2026, 11, 10),
+    built = build(store, config(top='on_time_window = "2m"\n'), FIRST, date(2026, 11, 10),
                          utc("2026-11-12 12:00"))
     assert (built.analysis.adherence.total.on_time, built.analysis.adherence.total.late) == (30, 0)
 
@@ -193,7 +193,7 @@ def test_a_back_filled_check_in_does_not_move_where_the_log_begins(store: Store)
     ten_perfect_days(store)
     long_ago = FIRST - timedelta(days=60)
     store.save_checkin(Checkin(long_ago, 2, 3, 1, None, utc("2026-11-11 09:00"), "cli"), utc("2026-11-11 09:00"), "cli")
-    built = report.build(store, BEFORE, long_ago, date(2026, 11, 10), utc("2026-11-11 12:00"))
+    built = build(store, BEFORE, long_ago, date(2026, 11, 10), utc("2026-11-11 12:00"))
     assert built.log_begins == FIRST
     a = built.analysis.adherence.total
     assert (a.due, a.not_recorded) == (30, 0)  # not 60 days of "not recorded"
@@ -204,7 +204,7 @@ def test_an_edit_of_an_old_date_does_not_move_where_the_log_begins(store: Store)
     old = FIRST - timedelta(days=20)
     answers.edit(store, BEFORE, "gabapentin", old, "08:00", utc("2026-11-11 09:00"), "taken", None, None)
     assert store.log_begins(BEFORE.timezone) == FIRST
-    built = report.build(store, BEFORE, old, date(2026, 11, 10), utc("2026-11-11 12:00"))
+    built = build(store, BEFORE, old, date(2026, 11, 10), utc("2026-11-11 12:00"))
     a = built.analysis.adherence.total
     # The answer for a day before the log began counts as what it says; that day's other
     # slots are not "not recorded": nothing was being recorded then.

@@ -28,7 +28,8 @@ from reminderd import services as answers
 
 from reminderd.store import backup
 
-from reminderd import report
+from reminderd.report.build import build
+from reminderd.report.json import render as render_json
 from reminderd.core import checkin as checkins
 from reminderd.core.config import Config, parse_config
 from reminderd.errors import ReminderdError
@@ -195,10 +196,10 @@ def change_config(world: World, new: Config) -> None:
     tz = world.config.timezone
     yesterday = world.now.astimezone(tz).date() - timedelta(days=1)
     first = START.astimezone(tz).date() - timedelta(days=2)
-    old = report.render_json(report.build(world.store, world.config, first, yesterday, world.now))
+    old = render_json(build(world.store, world.config, first, yesterday, world.now))
     world.store.record_prescription(canonical_of(new), world.now)
     world.config = new
-    assert report.render_json(report.build(world.store, new, first, yesterday, world.now)) == old
+    assert render_json(build(world.store, new, first, yesterday, world.now)) == old
 
 
 def check_one_row_a_dose(store: Store) -> None:
@@ -236,7 +237,7 @@ def test_any_sequence_of_answers_keeps_the_log_consistent(steps: list[tuple]) ->
                     continue
                 check_one_row_a_dose(store)
                 # Remember each new answer's earlier state; check each undo against it.
-                for event in store.events(where="id > ?", params=(last_event,)):
+                for event in store.events(after_id=last_event):
                     if event["kind"] in ("taken", "skipped", "snoozed", "corrected"):
                         world.before_answer[event["id"]] = rows_before.get(event["dose_id"], FRESH)
                 if undoing is not None:

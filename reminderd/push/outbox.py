@@ -201,7 +201,7 @@ class Push:
     def _resume(self, now: datetime) -> int:
         """Messages recorded but neither sent nor cancelled (the last run stopped first)."""
         left = 0
-        since = (now - alerts.GIVE_UP_AFTER).isoformat()
+        since = now - alerts.GIVE_UP_AFTER
         settled = {(e["key"], e["to"]) for e in self._events(("push-sent", "push-cancelled"), since)}
         for e in self._events(("push-due",), since):
             if (e["key"], e["to"]) not in settled and (e["key"], e["to"]) not in self._pending:
@@ -211,10 +211,10 @@ class Push:
                     self._pending.setdefault((message.key, message.to), _Pending(message, e["at"], next_at=now))
         return left
 
-    def _events(self, kinds: tuple[str, ...], since: str) -> list[dict]:
+    def _events(self, kinds: tuple[str, ...], since: datetime) -> list[dict]:
         from reminderd.store import from_iso
 
-        rows = self.store.events(f"kind IN ({', '.join('?' * len(kinds))}) AND at >= ?", (*kinds, since))
+        rows = self.store.events(*kinds, since=since)
         return [json.loads(r["detail"]) | {"at": from_iso(r["at"]), "dose_id": r["dose_id"]} for r in rows]
 
     def _summary(self, contact, day, now: datetime) -> Message:
@@ -307,12 +307,11 @@ def last_failure(store: Store) -> tuple[datetime, str, str, bool] | None:
     """For `status`: (when, to whom, the error, whether that recipient got one since)."""
     from reminderd.store import from_iso
 
-    rows = store.events("kind = 'push-failed'", order="id DESC", limit=1)
+    rows = store.events("push-failed", newest_first=True, limit=1)
     if not rows:
         return None
     detail = json.loads(rows[0]["detail"])
-    later = store.events("kind = 'push-sent' AND id > ? AND json_extract(detail, '$.to') = ?",
-                         (rows[0]["id"], detail["to"]), limit=1)
+    later = store.events("push-sent", after_id=rows[0]["id"], detail={"to": detail["to"]}, limit=1)
     return from_iso(rows[0]["at"]), detail["to"], detail["error"], bool(later)
 
 

@@ -1,132 +1,38 @@
-"""Adherence metrics, and what a missed dose costs in spasms the next night.
+"""Adherence: of the doses that fell due in a period, how many were taken, on time,
+early, late, skipped, missed or not recorded (in all, per medication, slot and weekday),
+the median lateness, and the streaks of days with every dose taken.
 
-Pure core: no clock, no disk. The store turns rows into `DoseOutcome` and `NightCheckin`
-values; `now`, the dates and the time zone are arguments.
-
-The nights are labelled in `reminderd.core.analysis.nights`, and compared in `reminderd.core.analysis.effect` (its
-statistics in `reminderd.core.analysis.stats`); this module keeps the inputs, adherence and the whole.
+Pure core: no clock, no disk; `now`, the dates and the time zone are arguments. The inputs
+are `reminderd.core.analysis.records`; the nights and the missed-dose effect are in
+`reminderd.core.analysis.nights` and `reminderd.core.analysis.effect`.
 """
 
 from __future__ import annotations
 
-import statistics
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+from datetime import date, datetime, timedelta
+from typing import Any, Iterable, Sequence
 from zoneinfo import ZoneInfo
 
-from reminderd.errors import ReminderdError
-
-if TYPE_CHECKING:
-    from reminderd.core.analysis.effect import Effect
-
-UTC = timezone.utc
-
-PENDING, TAKEN, SKIPPED, MISSED = "pending", "taken", "skipped", "missed"
-DOSE_STATUSES = (PENDING, TAKEN, SKIPPED, MISSED)
-
-# What became of a dose that has fallen due. "not_recorded" is a pending dose nobody
-# answered; "missed" is one the daemon reminded about and then gave up on.
-ON_TIME, LATE, NOT_RECORDED = "on_time", "late", "not_recorded"
-# Adherence tells a dose taken more than the on-time window before it was due apart from
-# a late one (night labels still count it as not on time).
-EARLY = "early"
-FAILED_OUTCOMES = frozenset({SKIPPED, MISSED, NOT_RECORDED})
+from reminderd.core.analysis.records import (
+    EARLY,
+    FAILED_OUTCOMES,
+    LATE,
+    MISSED,
+    NOT_RECORDED,
+    ON_TIME,
+    SKIPPED,
+    TAKEN,
+    AnalysisError,
+    DoseOutcome,
+    date_range,
+    dose_outcome,
+    require_aware,
+)
+from reminderd.core.analysis.stats import median
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-
-CAVEAT = (
-    "Missed doses are not randomised: other causes (illness, heat, a relapse, a bad day) "
-    "can make a dose easier to miss and a night worse at the same time. "
-    "This is an observation of your own log, not a clinical trial; talk to your prescriber "
-    "before changing anything. Never skip a dose to test this."
-)
-
-
-class AnalysisError(ReminderdError):
-    """Values the analysis cannot use: a naive datetime, an unknown status, a bad range."""
-
-
-# --------------------------------------------------------------------------- inputs
-
-
-@dataclass(frozen=True)
-class DoseOutcome:
-    """One dose row as the analysis needs it."""
-
-    medication: str
-    local_date: date
-    slot: str  # "HH:MM" as the prescription names it
-    due: datetime  # aware
-    status: str  # one of DOSE_STATUSES
-    taken_at: datetime | None = None  # aware; required when status is "taken"
-    # The on-time window of the prescription in force when it fell due; None: the caller's.
-    on_time_window: timedelta | None = None
-
-    def __post_init__(self) -> None:
-        if self.status not in DOSE_STATUSES:
-            raise AnalysisError(
-                f"dose {self.medication} {self.local_date} {self.slot}: status "
-                f"{self.status!r} is not one of {', '.join(DOSE_STATUSES)}"
-            )
-        _require_aware(self.due, f"dose {self.medication} {self.local_date} {self.slot}: due")
-        if self.taken_at is not None:
-            _require_aware(
-                self.taken_at, f"dose {self.medication} {self.local_date} {self.slot}: taken_at"
-            )
-        elif self.status == TAKEN:
-            # Without the time we cannot tell on time from late; refuse rather than guess.
-            raise AnalysisError(
-                f"dose {self.medication} {self.local_date} {self.slot}: taken without taken_at"
-            )
-
-
-@dataclass(frozen=True)
-class NightCheckin:
-    """The morning answers about one night; `night` is the date of the evening."""
-
-    night: date
-    severity: int  # 0 none, 1 mild, 2 moderate, 3 severe
-    frequency: int | None = None  # Penn Spasm Frequency Scale 0-4, if answered
-    woke: int | None = None  # times spasms woke them, if answered
-
-    def __post_init__(self) -> None:
-        if not 0 <= self.severity <= 3:
-            raise AnalysisError(f"check-in {self.night}: severity {self.severity} is not 0-3")
-        if self.frequency is not None and not 0 <= self.frequency <= 4:
-            raise AnalysisError(f"check-in {self.night}: frequency {self.frequency} is not 0-4")
-        if self.woke is not None and self.woke < 0:
-            raise AnalysisError(f"check-in {self.night}: woke {self.woke} is negative")
-
-
-def _require_aware(value: datetime, what: str) -> None:
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise AnalysisError(f"{what} {value.isoformat()} has no time zone")
-
-
-def date_range(first: date, last: date) -> list[date]:
-    """Every date from `first` to `last`, both included."""
-    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
-
-
-def dose_outcome(
-    dose: DoseOutcome, now: datetime | None, on_time_window: timedelta
-) -> str | None:
-    """on_time / late / skipped / missed / not_recorded, or None if not yet due at `now`
-    (`now=None`: everything counts as due)."""
-    if now is not None and dose.due >= now:
-        return None
-    if dose.status == TAKEN:
-        assert dose.taken_at is not None  # guaranteed by DoseOutcome
-        window = on_time_window if dose.on_time_window is None else dose.on_time_window
-        return ON_TIME if abs(dose.taken_at - dose.due) <= window else LATE
-    if dose.status == PENDING:
-        return NOT_RECORDED
-    return dose.status
-
-
-# --------------------------------------------------------------------------- adherence
 
 
 @dataclass(frozen=True)
@@ -225,7 +131,7 @@ def adherence(
     """
     if since > until:
         raise AnalysisError(f"since {since} is after until {until}")
-    _require_aware(now, "now")
+    require_aware(now, "now")
     in_range = [d for d in doses if since <= d.local_date <= until]
     due = [(d, _early_or(o, d)) for d in in_range if (o := dose_outcome(d, now, on_time_window)) is not None]
 
@@ -283,27 +189,3 @@ def _streaks(
             longest = max(longest, run)
         # else: doses still ahead today and none failed yet; the day is not decided
     return run, longest, len(failed)
-
-
-# --------------------------------------------------------------------------- statistics
-
-
-def mean(values: Sequence[float]) -> float | None:
-    return statistics.fmean(values) if values else None
-
-
-def median(values: Sequence[float]) -> float | None:
-    return float(statistics.median(values)) if values else None
-
-
-
-# --------------------------------------------------------------------------- together
-
-
-@dataclass(frozen=True)
-class Analysis:
-    adherence: Adherence
-    effect: "Effect"
-
-    def to_json_dict(self) -> dict[str, Any]:
-        return {"adherence": self.adherence.to_json_dict(), "effect": self.effect.to_json_dict()}

@@ -16,9 +16,16 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Mapping, Sequence
 
-from reminderd.core.analysis.adherence import CAVEAT, LATE, MISSED, ON_TIME, mean, median
-from reminderd.core.analysis.nights import EARLY, NIGHT_LABELS, LabelledNight, NightLabels
-from reminderd.core.analysis.stats import lag1_autocorrelation, rotation_test
+from reminderd.core.analysis.nights import NIGHT_LABELS, LabelledNight, NightLabels
+from reminderd.core.analysis.records import EARLY, LATE, MISSED, ON_TIME
+from reminderd.core.analysis.stats import lag1_autocorrelation, mean, median, rotation_test
+
+CAVEAT = (
+    "Missed doses are not randomised: other causes (illness, heat, a relapse, a bad day) "
+    "can make a dose easier to miss and a night worse at the same time. "
+    "This is an observation of your own log, not a clinical trial; talk to your prescriber "
+    "before changing anything. Never skip a dose to test this."
+)
 
 # Below this many nights in either group a mean difference is mostly noise.
 MIN_NIGHTS = 5

@@ -31,10 +31,10 @@ from __future__ import annotations
 from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Iterable, Mapping, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
-from reminderd.core.analysis.adherence import EARLY, LATE, MISSED, ON_TIME, TAKEN, AnalysisError, DoseOutcome, NightCheckin
+from reminderd.core.analysis.records import EARLY, LATE, MISSED, ON_TIME, TAKEN, AnalysisError, DoseOutcome, NightCheckin
 from reminderd.core.schedule import local_instant
 
 NIGHT_LABELS = (ON_TIME, EARLY, LATE, MISSED)
@@ -92,10 +92,13 @@ def label_nights(
     tz: ZoneInfo,
     on_time_window: timedelta = timedelta(hours=1),
     answered: Mapping[date, datetime] | None = None,
+    zone_on: Callable[[date], ZoneInfo] | None = None,
 ) -> NightLabels:
     """Label each of `nights` (see the module). `answered` gives when a night's check-in
     was answered; the doses are judged at that moment if it came before the check-in
-    time, else at the check-in time, and never before bedtime."""
+    time, else at the check-in time, and never before bedtime. `zone_on(day)` is the zone
+    of a local day's bedtime and check-in (the prescription's then); else `tz` for all."""
+    zone = zone_on or (lambda day: tz)
     if bedtime <= checkin_time:
         raise AnalysisError(f"bedtime {bedtime:%H:%M} is not after the check-in time {checkin_time:%H:%M}")
     by_due = sorted(doses, key=lambda d: d.due)
@@ -114,12 +117,12 @@ def label_nights(
 
     def bedtime_on(day: date) -> datetime:  # each evening's instant once: it ends one window and starts the next
         if day not in bedtimes:
-            bedtimes[day] = local_instant(day, bedtime, tz)
+            bedtimes[day] = local_instant(day, bedtime, zone(day))
         return bedtimes[day]
 
     for night in sorted(set(nights)):
         start, begins = bedtime_on(night - timedelta(days=1)), bedtime_on(night)
-        judged_at = local_instant(night + timedelta(days=1), checkin_time, tz)
+        judged_at = local_instant(night + timedelta(days=1), checkin_time, zone(night + timedelta(days=1)))
         when = answered.get(night)
         if when is not None:
             judged_at = max(begins, min(judged_at, when))

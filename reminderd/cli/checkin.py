@@ -1,0 +1,97 @@
+"""`reminderd checkin`: last night's spasms, from flags, questions in the terminal, or
+the small window the daemon opens in the morning."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date, datetime
+
+import click
+
+from reminderd.cli import App, pass_app
+from reminderd.cli.output import local
+from reminderd.cli.params import DATE
+from reminderd.errors import ReminderdError, UsageError
+
+CHECKIN_FLAGS = {"severity": "--severity", "frequency": "--frequency", "woke": "--woke", "note": "--note"}
+
+
+@click.command()
+@click.option("--night", metavar="DATE", type=DATE,
+              help="Which night, by the date of its evening, YYYY-MM-DD [default: last night].")
+@click.option("--severity", metavar="0-3", help="How bad the spasms were: 0 none, 1 mild, 2 moderate, 3 severe.")
+@click.option("--frequency", metavar="0-4", help="Penn Spasm Frequency Scale: 0 none, 1 only when moved or touched, "
+              "2 fewer than one an hour, 3 more than one an hour, 4 more than ten an hour.")
+@click.option("--woke", metavar="N", help="How many times spasms woke you.")
+@click.option("--note", metavar="TEXT", help="Anything else about the night.")
+@click.option("--window", is_flag=True, help="Ask in a small window instead of the terminal.")
+@pass_app
+def checkin(app: App, night: date | None, severity: str | None, frequency: str | None,
+            woke: str | None, note: str | None, window: bool) -> None:
+    """How were your spasms last night? Asks in the terminal, or takes the answers as flags.
+
+    One check-in per night: answering a night again replaces its answers (both stay in
+    the log). Without --severity it asks each question; Enter skips the optional ones.
+
+    \b
+    reminderd checkin
+    reminderd checkin --severity 2 --frequency 3 --woke 1 --note "left leg"
+    reminderd checkin --night 2026-11-20 --severity 0
+    """
+    from reminderd.core import checkin as core
+
+    tz, now = app.config.timezone, app.now()
+    day = night or core.last_night(now, tz)
+    core.check_night(day, now, tz)
+    given = {"frequency": frequency, "woke": woke, "note": note}
+    if window:
+        if severity is not None or any(v is not None for v in given.values()):
+            raise UsageError("--window asks every question itself; expected no --severity, --frequency, --woke or --note with it")
+        _in_window(app, day)
+        return
+    if severity is None:
+        flags = [CHECKIN_FLAGS[k] for k, v in given.items() if v is not None]
+        if flags:
+            raise UsageError(f"{', '.join(flags)} given without --severity; expected --severity 0-3 as well, "
+                             "or no answers as flags to be asked each question")
+        if not sys.stdin.isatty():
+            raise UsageError("no answers given and no terminal to ask in; expected --severity 0-3 "
+                             "(and optionally --frequency, --woke, --note)")
+        from reminderd.cli.ask import ask_checkin
+
+        answers = ask_checkin(day, app.store.checkin(day), tz)
+    else:
+        answers = {"severity": severity, **given}
+    _record(app, day, answers, now, "cli", CHECKIN_FLAGS)
+
+
+def _in_window(app: App, day: date) -> None:
+    from reminderd.core import checkin as core
+    from reminderd.notify.checkin_window import open_checkin_window
+
+    tz = app.config.timezone
+    saved: list = []
+
+    def save(severity, frequency, woke, note) -> None:
+        answers = {"severity": severity, "frequency": frequency, "woke": woke, "note": note}
+        saved.append(_record(app, day, answers, app.now(), "window"))
+
+    if not open_checkin_window(day, save, app.store.checkin(day)):
+        hint = "" if day == core.last_night(app.now(), tz) else f" --night {day}"
+        raise ReminderdError(f"no display to open the check-in window on; answer in a terminal with: "
+                             f"reminderd checkin{hint}")
+    if not saved:
+        click.echo(f"Nothing recorded: the check-in window for the night of {day} was closed without saving.")
+
+
+def _record(app: App, day: date, answers: dict, now: datetime, via: str, names: dict | None = None):
+    from reminderd import services
+    from reminderd.core import checkin as core
+
+    saved = services.checkin(app.store, app.config, day, **answers, now=now, via=via, names=names)
+    entry, previous = saved.entry, saved.replaced
+    click.echo(f"Recorded the check-in for the night of {entry.night:%A %d %B %Y}: {core.describe(entry)}.")
+    if previous is not None:
+        when = local(previous.answered_at, app.config.timezone, "%Y-%m-%d %H:%M")
+        click.echo(f"It replaces the answer given at {when} ({core.describe(previous)}); both stay in the log.")
+    return entry

@@ -1,0 +1,107 @@
+"""`reminderd status`: today's doses, what is waiting, the next dose, supply, last
+night's check-in and the push state, each a few lines."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import click
+
+from reminderd.cli import App, pass_app
+from reminderd.cli.output import local
+
+
+@click.command()
+@pass_app
+def status(app: App) -> None:
+    """Today's doses with their state, what is waiting, and the next dose."""
+    now = app.now()
+    recorded = _today_lines(app, now)
+    _as_needed_lines(app, recorded, now)
+    _supply_lines(app, now)
+    click.echo(checkin_line(app, now))
+    _push_lines(app)
+
+
+def _today_lines(app: App, now: datetime) -> list:
+    """The day's table, the doses waiting for an answer and the next one; returns the
+    doses recorded around today."""
+    from reminderd.core.doses import next_unanswered, state_text
+    from reminderd.core.schedule import slots_between
+    from reminderd.report.table import simple_table
+
+    config, tz = app.config, app.config.timezone
+    today = now.astimezone(tz).date()
+    recorded = app.store.doses_on_dates(today - timedelta(days=1), today + timedelta(days=2))
+    rows = {(d.medication, d.local_date, d.slot): d for d in recorded}
+    table = []
+    for s in _prescribed_slots(app, today):
+        d = rows.get((s.medication, s.local_date, s.slot))
+        table.append([s.slot, s.medication, s.dose, state_text(d, s.due, config.medication(s.medication), now, tz)])
+    click.echo(f"Today, {today:%A %d %B %Y} ({tz.key}):")
+    click.echo(simple_table(table, ["slot", "medication", "dose", "state"]) if table else "no doses today")
+    for d in recorded:
+        if d.open and d.due <= now and d.local_date <= today:
+            click.echo(f"Waiting for an answer: {d.medication} {d.slot} dose of {d.local_date} "
+                       f"(due {local(d.due, tz, '%a %H:%M')}); answer with: reminderd take {d.medication}")
+    s = next_unanswered(slots_between(config, now, now + timedelta(days=2)), recorded, now)
+    if s is not None:
+        click.echo(f"Next dose: {s.medication} {s.dose} at {local(s.due, tz, '%a %H:%M')}.")
+    return recorded
+
+
+def _as_needed_lines(app: App, recorded: list, now: datetime) -> None:
+    tz = app.config.timezone
+    today = now.astimezone(tz).date()
+    for med in app.config.medications:
+        if med.as_needed:
+            taken = [d for d in recorded if d.medication == med.name and d.local_date == today and d.status == "taken"]
+            limit = f" (at most {med.max_per_day} a day)" if med.max_per_day else ""
+            times = ", ".join(local(d.taken_at, tz) for d in taken) or "none"
+            click.echo(f"As needed: {med.name} {med.dose} taken today: {times}{limit}.")
+
+
+def _push_lines(app: App) -> None:
+    if not (app.config.push or app.config.contacts):
+        return
+    from reminderd.push.outbox import describe, last_failure
+
+    for line in describe(app.config):
+        click.echo(line[0].upper() + line[1:] + ".")
+    failure = last_failure(app.store)
+    if failure is not None:
+        at, to, error, since = failure
+        click.echo(f"Last push failure: {local(at, app.config.timezone, '%a %H:%M')} to "
+                   f"{'his phone' if to == 'push' else to}: {error}" + (" (sent fine since)" if since else ""))
+
+
+def _prescribed_slots(app: App, day: date) -> list:
+    """The day's slots by the prescription in force at each one's due time: a medication
+    added this afternoon has no morning dose to be "not recorded"."""
+    from reminderd.core.prescriptions import History
+
+    return History.of(app.store.prescription_rows(), app.config).slots_on(day)
+
+
+def _supply_lines(app: App, now: datetime) -> None:
+    from reminderd import services
+    from reminderd.core.supply import needs_refill
+
+    if not app.store.read_only:  # a read-only log shows only what was counted
+        services.start_supply_counts(app.store, app.config, now)
+    for med in app.config.medications:
+        supply = services.supply_of(app.store, app.config, med, now)
+        if supply is not None:
+            warn = " - time to refill" if needs_refill(med, supply) else ""
+            click.echo(f"Supply: {med.name} {supply.text}{warn}.")
+
+
+def checkin_line(app: App, now: datetime) -> str:
+    """Whether last night's check-in is answered, and how to answer it."""
+    from reminderd.core import checkin as core
+
+    night = core.last_night(now, app.config.timezone)
+    done = app.store.checkin(night)
+    if done is None:
+        return f"Last night's check-in ({night}): not answered yet; answer with: reminderd checkin"
+    return f"Last night's check-in ({night}): done, {core.describe(done)}."

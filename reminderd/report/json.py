@@ -1,0 +1,23 @@
+"""The report as JSON: the period, the adherence figures, the missed-dose effect and the
+as-needed counts, for scripts and other programs."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from reminderd.report.build import Report
+
+
+def render(report: Report) -> str:
+    """The whole report as one indented JSON object."""
+    data = {
+        "period": {"since": report.since.isoformat(), "until": report.until.isoformat()},
+        "timezone": report.tz.key,
+        "log_begins": report.log_begins.isoformat() if report.log_begins else None,
+        **report.analysis.to_json_dict(),
+        "as_needed": {p.medication: {"taken": p.taken, "days": p.days, "most_in_a_day": p.most_in_a_day}
+                      for p in report.as_needed},
+    }
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

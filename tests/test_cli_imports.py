@@ -1,0 +1,53 @@
+"""The quick commands import only what they need: the command table names every command,
+and `take`, `status` and `log` run without the daemon, D-Bus, push, report or logging code
+(each in a fresh interpreter, where nothing else has imported them first)."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import subprocess
+import sys
+
+import click
+import pytest
+
+from reminderd.cli import COMMANDS, cli as command
+from tests.conftest import Cli
+
+# Modules a quick command has no use for (their import alone costs tens of ms).
+HEAVY = ("apscheduler", "jeepney", "sqlite_utils", "apprise", "logging", "reminderd.daemon", "reminderd.notify",
+         "reminderd.push.outbox", "reminderd.push.send", "reminderd.remote", "reminderd.report.build",
+         "reminderd.core.analysis", "reminderd.doctor", "reminderd.store.backup")
+# Runs one command in this interpreter, then prints what it imported.
+PROBE = ("import json, sys\nfrom reminderd.cli import cli\n"
+         "try:\n    cli.main(sys.argv[1:], prog_name='reminderd')\nexcept SystemExit as done:\n    code = done.code\n"
+         "print(json.dumps({'code': code, 'modules': sorted(sys.modules)}), file=sys.stderr)\n")
+
+
+def test_every_command_in_the_table_is_the_command_of_that_name() -> None:
+    for name, target in COMMANDS.items():
+        module, _, function = target.partition(":")
+        found = getattr(importlib.import_module(module), function)
+        assert isinstance(found, click.Command) and found.name == name, target
+    ctx = click.Context(command, info_name="reminderd")
+    assert command.list_commands(ctx) == sorted(COMMANDS)
+
+
+def test_the_top_level_help_lists_every_visible_command(cli: Cli) -> None:
+    out = cli("--help")
+    assert out.returncode == 0, out.stderr
+    listed = out.stdout.split("Commands:")[1]
+    for name in COMMANDS:
+        assert (f"  {name} " in listed) == (name != "man"), name  # man is hidden, as before
+
+
+@pytest.mark.parametrize("args", [["take"], ["status"], ["log"], ["log", "--format", "csv"]])
+def test_a_quick_command_imports_none_of_the_heavy_modules(cli: Cli, args: list[str]) -> None:
+    assert cli("status").returncode == 0  # the log made first: creating it needs sqlite-utils, once
+    done = subprocess.run([sys.executable, "-c", PROBE, *args], env=cli.env(), capture_output=True, text=True,
+                          timeout=60)
+    report = json.loads(done.stderr.strip().splitlines()[-1])
+    assert report["code"] in (None, 0), done.stderr
+    heavy = [m for m in report["modules"] if any(m == h or m.startswith(h + ".") for h in HEAVY)]
+    assert heavy == [], (args, heavy)
