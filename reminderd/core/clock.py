@@ -8,6 +8,6 @@ from datetime import datetime, timezone, tzinfo
 UTC = timezone.utc
 
 
-def local_hm(instant: datetime | None, tz: tzinfo) -> str:
-    """The instant as "HH:MM" on the local clock; "" for no instant."""
-    return "" if instant is None else instant.astimezone(tz).strftime("%H:%M")
+def local_time(instant: datetime | None, tz: tzinfo, fmt: str = "%H:%M") -> str:
+    """The instant on the local clock ("HH:MM" unless `fmt` says otherwise); "" for no instant."""
+    return "" if instant is None else instant.astimezone(tz).strftime(fmt)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Sequence
 
-from reminderd.core.clock import UTC, local_hm
+from reminderd.core.clock import UTC, local_time
 from reminderd.core.config.settings import Config, Medication
 from reminderd.core.durations import format_duration, hours_and_minutes
 from reminderd.errors import AlreadyTakenError, DoseError, TooCloseError
@@ -305,10 +305,10 @@ def state_text(dose: Dose | None, due: datetime, med: Medication | None, now: da
         return "not recorded (daemon not running)"
     if dose.status == TAKEN:
         late = dose.late_minutes or 0
-        return f"taken {local_hm(dose.taken_at, tz)}" + (f" ({late:+d} min)" if abs(late) >= 1 else "")
+        return f"taken {local_time(dose.taken_at, tz)}" + (f" ({late:+d} min)" if abs(late) >= 1 else "")
     if dose.status == PENDING:
         if dose.snoozed_until and dose.snoozed_until > now:
-            return f"snoozed until {local_hm(dose.snoozed_until, tz)}"
+            return f"snoozed until {local_time(dose.snoozed_until, tz)}"
         if dose.due <= now:
             return f"DUE (reminded {dose.reminders_sent}x)" if dose.reminders_sent else "DUE"
         return "upcoming"
@@ -379,7 +379,7 @@ def reminder_text(
         lines.append(med.instructions)
     if decision.last:
         lines.append(
-            f"Last reminder: if not answered by {local_hm(give_up_at(dose, med), config.timezone)} "
+            f"Last reminder: if not answered by {local_time(give_up_at(dose, med), config.timezone)} "
             f"this dose is counted as missed. {config.missed_dose_advice}"
         )
     return title, "\n".join(lines)
