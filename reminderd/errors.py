@@ -1,5 +1,6 @@
-"""The errors reminderd raises on purpose. Each carries the exit code the CLI uses, so
-one handler in cli.py turns any of them into a message and an exit, without a traceback."""
+"""Every error class of reminderd. A ReminderdError carries the exit code the CLI uses, so
+one handler in reminderd.cli turns any of them into a message and an exit, without a
+traceback; the last three are raised and caught inside the program, never shown as they are."""
 
 from __future__ import annotations
 
