@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from reminderd import services as answers
-from reminderd.core.config import Config, parse_config
+from reminderd.core.config.load import parse_config
+from reminderd.core.config.settings import Config
 from reminderd.core.prescriptions import canonical_of
 from reminderd.daemon import Daemon
 from reminderd.notify import make_notifier

@@ -31,7 +31,8 @@ from reminderd.store import backup
 from reminderd.report.build import build
 from reminderd.report.json import render as render_json
 from reminderd.core import checkin as checkins
-from reminderd.core.config import Config, parse_config
+from reminderd.core.config.load import parse_config
+from reminderd.core.config.settings import Config
 from reminderd.errors import ReminderdError
 from reminderd.core.prescriptions import canonical_of
 from reminderd.core.schedule import slots_between

@@ -11,7 +11,7 @@ import pytest
 
 from reminderd.core import doses as rules
 from reminderd import services
-from reminderd.core.config import Config, Medication
+from reminderd.core.config.settings import Config, Medication
 from reminderd.errors import AlreadyTakenError, DoseError, TooCloseError, UsageError
 from reminderd.core.schedule import slots_on
 from reminderd.store import Store

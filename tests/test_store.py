@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from reminderd.core import doses as rules
-from reminderd.core.config import Medication, parse_time
+from reminderd.core.config.settings import Medication
+from reminderd.core.config.values import parse_time
 from reminderd.errors import StoreError
 from reminderd.core.schedule import Slot
 from reminderd.store import SCHEMA_VERSION, Store, schema_is_current

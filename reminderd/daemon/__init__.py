@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import logging
 import signal
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Callable
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from reminderd.core.config import Config
+from reminderd.core.clock import UTC
+from reminderd.core.config.settings import Config
 from reminderd.core.prescriptions import canonical_of
 from reminderd.daemon import systemd
 from reminderd.daemon.buttons import Buttons
@@ -38,7 +39,6 @@ from reminderd.push.outbox import Push
 from reminderd.store import Store
 
 log = logging.getLogger("reminderd")
-UTC = timezone.utc
 
 
 def utc_now() -> datetime:

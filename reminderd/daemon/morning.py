@@ -46,7 +46,7 @@ class MorningCheckin:
                 log.warning("check-in: asking about the night of %s", night)
                 d.notifier.show(self.question(night, decision.last))
                 decision = core.checkin_decision(now, tz, settings, answered, now)
-            if isinstance(decision, core.Wait):
+            if isinstance(decision, core.AskLater):
                 run_at = decision.until
             else:
                 if d.store.last_checkin_asked(night) is not None:

@@ -7,8 +7,9 @@ from datetime import datetime, timedelta
 
 from reminderd.core import doses as rules
 from reminderd.core import grouping
-from reminderd.core.config import Config, Medication, format_duration
+from reminderd.core.config.settings import Config, Medication
 from reminderd.core.doses import Dose, Remind
+from reminderd.core.durations import format_duration, minutes_under_two_hours
 from reminderd.errors import TooCloseError
 from reminderd.notify.base import SKIP, SNOOZE, TAKEN, Reminder
 
@@ -19,11 +20,6 @@ def key(dose: Dose) -> str:
     return f"dose:{dose.id}"
 
 
-def minutes(delta: timedelta) -> str:
-    count = int(delta.total_seconds() // 60)
-    return f"{count} min" if count < 120 else f"{count // 60} h"
-
-
 def dose_reminder(config: Config, dose: Dose, med: Medication, now: datetime, decision: Remind) -> Reminder:
     private = config.notifications.private
     title, body = rules.reminder_text(dose, med, config, now, decision, private)
@@ -31,7 +27,7 @@ def dose_reminder(config: Config, dose: Dose, med: Medication, now: datetime, de
         key=key(dose),
         title=title,
         body=body,
-        actions=((TAKEN, "Taken"), (SNOOZE, f"Snooze {minutes(med.snooze)}"), (SKIP, "Skip")),
+        actions=((TAKEN, "Taken"), (SNOOZE, f"Snooze {minutes_under_two_hours(med.snooze)}"), (SKIP, "Skip")),
         # Critical from the third reminder: it stays on screen until answered.
         urgency="critical" if decision.number >= 3 else "normal",
         cli_hint=("Answer with: reminderd take  (or skip / snooze)" if private
@@ -66,7 +62,7 @@ def group_reminder(config: Config, group_key: str, listed: list[Dose], now: date
     title, body = grouping.reminder_text(listed, meds, config, now, private)
     snooze = min((meds[d.medication].snooze for d in listed if d.medication in meds), default=timedelta(minutes=10))
     urgent = any(d.reminders_sent >= 3 for d in listed)
-    label = minutes(snooze) if snooze >= timedelta(minutes=1) else format_duration(snooze)
+    label = minutes_under_two_hours(snooze) if snooze >= timedelta(minutes=1) else format_duration(snooze)
     return Reminder(key=group_key, title=title, body=body,
                     actions=grouping.actions(listed, f"Snooze {label}", private),
                     urgency="critical" if urgent else "normal", cli_hint=grouping.cli_hint(listed, private))

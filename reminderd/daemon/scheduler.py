@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Callable, Iterator
 
 from reminderd.core import doses as rules
 from reminderd.core import grouping
-from reminderd.core.config import Config
+from reminderd.core.config.settings import Config
 from reminderd.core.doses import Dose, GiveUp, Remind, Wait
 from reminderd.core.prescriptions import History
 from reminderd.core.schedule import Slot, next_local_midnight, slots_between

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Callable
 
-from reminderd.core.config import Config
+from reminderd.core.config.settings import Config
 from reminderd.notify.base import Notifier, Reminder
 
 if TYPE_CHECKING:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from reminderd.core.config import Medication
+from reminderd.core.config.settings import Medication
 from reminderd.daemon.shared import Shared
 
 log = logging.getLogger("reminderd")

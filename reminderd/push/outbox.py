@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Callable
 
 from reminderd.core import alerts
 from reminderd.core.alerts import PUSH, Message
-from reminderd.core.config import Config, Medication
+from reminderd.core.config.settings import Config, Medication
 from reminderd.core.doses import Dose, Remind
 from reminderd.push.urls import mask, scrub
 

@@ -20,7 +20,7 @@ from reminderd.store.checkins import CHECKIN_FIELDS, Checkins
 from reminderd.store.connection import BUSY_TIMEOUT_S, READ_ONLY_HINT
 from reminderd.store.doses import ANSWER_FIELDS, DOSE_FIELDS, Doses
 from reminderd.store.events import UNDOABLE, Event, Events
-from reminderd.store.instants import UTC, from_iso, iso
+from reminderd.store.instants import from_iso, iso
 from reminderd.store.prescriptions import Prescriptions
 from reminderd.store.schema import APP, MIGRATIONS, SCHEMA_VERSION, schema_is_current
 from reminderd.store.supply import MAX_TABLETS, Supply
@@ -28,7 +28,7 @@ from reminderd.store.tables import Tables
 
 __all__ = [
     "ANSWER_FIELDS", "APP", "BUSY_TIMEOUT_S", "CHECKIN_FIELDS", "DOSE_FIELDS", "MAX_TABLETS", "MIGRATIONS",
-    "READ_ONLY_HINT", "SCHEMA_VERSION", "UNDOABLE", "UTC", "Event", "Store", "from_iso", "iso",
+    "READ_ONLY_HINT", "SCHEMA_VERSION", "UNDOABLE", "Event", "Store", "from_iso", "iso",
     "schema_is_current",
 ]
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
-UTC = timezone.utc
+from reminderd.core.clock import UTC
 
 
 def iso(instant: datetime | None) -> str | None:
