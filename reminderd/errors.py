@@ -40,3 +40,43 @@ class AlreadyTakenError(DoseError):
 
 class TooCloseError(DoseError):
     """A Taken that would put two doses closer than the medication's minimum gap."""
+
+
+class AlreadyRunning(ReminderdError):
+    """A second daemon for the same data: the first one holds the lock."""
+
+    exit_code = 3
+
+
+class ImportFileError(UsageError):
+    """An export file that cannot be restored: one line with the first problem found."""
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        self.problems = problems
+        more = len(problems) - 1
+        also = f" (and {more} more problem{'s' if more > 1 else ''})" if more > 0 else ""
+        super().__init__(f"{source} cannot be imported, nothing was changed: {problems[0]}{also}")
+
+
+class AnalysisError(ReminderdError):
+    """Values the analysis cannot use: a naive datetime, an unknown status, a bad range."""
+
+
+# --- raised and caught inside the program, never shown as they are --------------------------
+
+
+class BadValue(Exception):
+    """One value that does not fit; `expected` says what would (the config and the CLI
+    turn it into their own message)."""
+
+    def __init__(self, expected: str) -> None:
+        super().__init__(expected)
+        self.expected = expected
+
+
+class BadUrl(Exception):
+    """Why a URL or a url_file cannot be used; the message never holds the URL."""
+
+
+class NotifierUnavailable(Exception):
+    """The backend cannot show notifications right now (no bus, no server, no display)."""

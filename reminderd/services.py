@@ -15,7 +15,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from reminderd.core import doses as rules
-from reminderd.core.config import Config, Medication, format_slot
+from reminderd.core.config.settings import Config, Medication
+from reminderd.core.config.values import format_slot
 from reminderd.core.doses import Dose
 from reminderd.errors import DoseError, UsageError
 from reminderd.core.prescriptions import History
@@ -253,8 +254,7 @@ def undo(store: Store, config: Config, event_id: int, now: datetime, via: str = 
         values = {k: before[k] for k in ANSWER_FIELDS}
         for key in ("taken_at", "snoozed_until", "answered_at"):
             values[key] = from_iso(values[key])
-        gave_up = store.events("dose_id = ? AND id > ? AND kind = 'missed'", (dose.id, event["id"]),
-                               order="id DESC", limit=1)
+        gave_up = store.events("missed", dose_id=dose.id, after_id=event["id"], newest_first=True, limit=1)
         overtaken = None
         if gave_up:
             reason = json.loads(gave_up[0]["detail"] or "{}").get("reason", rules.NOT_ANSWERED)
@@ -288,11 +288,12 @@ def edit(store: Store, config: Config, name: str | None, day: date, slot: str, n
 
 
 def parse_slot(text: str) -> str:
-    from reminderd.core.config import _Bad, parse_time
+    from reminderd.core.config.values import parse_time
+    from reminderd.errors import BadValue
 
     try:
         return format_slot(parse_time(text))
-    except _Bad:
+    except BadValue:
         if text.startswith("PRN "):
             return text
         raise UsageError(f"--slot {text!r} is not valid; expected a slot time \"HH:MM\" (or \"PRN 1\")") from None

@@ -9,7 +9,8 @@ import pytest
 from zoneinfo import ZoneInfo
 
 from reminderd.core.analysis.adherence import adherence
-from reminderd.core.analysis.records import AnalysisError, DoseOutcome, NightCheckin
+from reminderd.core.analysis.records import DoseOutcome, NightCheckin
+from reminderd.errors import AnalysisError
 from reminderd.core.analysis.stats import mean, median
 from reminderd.core.schedule import local_instant
 

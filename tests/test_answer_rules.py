@@ -24,7 +24,7 @@ from reminderd.core.doses import (
     state_text,
     undo_answer,
 )
-from reminderd.core.config import Medication
+from reminderd.core.config.settings import Medication
 from reminderd.errors import DoseError
 from reminderd.core.schedule import Slot
 from tests.test_doses import DAY, DUE, LIMIT, LONDON, MED, at, dose

@@ -22,8 +22,8 @@ import pexpect
 import pytest
 
 from reminderd.core import checkin as core
-from reminderd.core.checkin import Ask, Checkin, Stop, Wait
-from reminderd.core.config import CheckinSettings
+from reminderd.core.checkin import Ask, AskLater, Checkin, Stop
+from reminderd.core.config.settings import CheckinSettings
 from reminderd.errors import UsageError
 from reminderd.store import SCHEMA_VERSION, Store
 from tests.conftest import Cli
@@ -182,16 +182,16 @@ SPRING = CheckinSettings(time=clock(1, 30), until=clock(12, 0))
 @pytest.mark.parametrize(
     "now, settings, answered, last_asked, decision",
     [
-        (utc(2026, 11, 28, 7, 0), SETTINGS, False, None, Wait(utc(2026, 11, 28, 8, 30))),
+        (utc(2026, 11, 28, 7, 0), SETTINGS, False, None, AskLater(utc(2026, 11, 28, 8, 30))),
         (utc(2026, 11, 28, 8, 30), SETTINGS, False, None, Ask(NIGHT, last=False)),
-        (utc(2026, 11, 28, 8, 45), SETTINGS, False, utc(2026, 11, 28, 8, 30), Wait(utc(2026, 11, 28, 9, 0))),
+        (utc(2026, 11, 28, 8, 45), SETTINGS, False, utc(2026, 11, 28, 8, 30), AskLater(utc(2026, 11, 28, 9, 0))),
         (utc(2026, 11, 28, 9, 0), SETTINGS, False, utc(2026, 11, 28, 8, 30), Ask(NIGHT, last=False)),
         # A restart at 09:05 after asking at 08:50 waits for 09:20: the log remembers.
-        (utc(2026, 11, 28, 9, 5), SETTINGS, False, utc(2026, 11, 28, 8, 50), Wait(utc(2026, 11, 28, 9, 20))),
+        (utc(2026, 11, 28, 9, 5), SETTINGS, False, utc(2026, 11, 28, 8, 50), AskLater(utc(2026, 11, 28, 9, 20))),
         # The daemon was down all morning: asked at once, late.
         (utc(2026, 11, 28, 10, 17), SETTINGS, False, None, Ask(NIGHT, last=False)),
         (utc(2026, 11, 28, 11, 40), SETTINGS, False, utc(2026, 11, 28, 11, 0), Ask(NIGHT, last=True)),
-        (utc(2026, 11, 28, 11, 45), SETTINGS, False, utc(2026, 11, 28, 11, 40), Wait(utc(2026, 11, 28, 12, 0))),
+        (utc(2026, 11, 28, 11, 45), SETTINGS, False, utc(2026, 11, 28, 11, 40), AskLater(utc(2026, 11, 28, 12, 0))),
         (utc(2026, 11, 28, 12, 0), SETTINGS, False, utc(2026, 11, 28, 11, 40), Stop()),
         (utc(2026, 11, 28, 18, 0), SETTINGS, False, None, Stop()),
         (utc(2026, 11, 28, 9, 0), SETTINGS, True, utc(2026, 11, 28, 8, 30), Stop()),
@@ -199,13 +199,13 @@ SPRING = CheckinSettings(time=clock(1, 30), until=clock(12, 0))
         # An ask from yesterday morning does not count for today.
         (utc(2026, 11, 28, 8, 30), SETTINGS, False, utc(2026, 11, 27, 11, 30), Ask(NIGHT, last=False)),
         # London springs forward at 01:00 GMT on 29 March: 08:30 BST is 07:30 UTC ...
-        (utc(2026, 3, 29, 7, 29), SETTINGS, False, None, Wait(utc(2026, 3, 29, 7, 30))),
+        (utc(2026, 3, 29, 7, 29), SETTINGS, False, None, AskLater(utc(2026, 3, 29, 7, 30))),
         (utc(2026, 3, 29, 7, 30), SETTINGS, False, None, Ask(date(2026, 3, 28), last=False)),
         (utc(2026, 3, 29, 11, 0), SETTINGS, False, utc(2026, 3, 29, 10, 45), Stop()),
         # ... and a time in the skipped hour (01:30) is asked once, at 02:30 BST.
-        (utc(2026, 3, 29, 0, 59), SPRING, False, None, Wait(utc(2026, 3, 29, 1, 30))),
+        (utc(2026, 3, 29, 0, 59), SPRING, False, None, AskLater(utc(2026, 3, 29, 1, 30))),
         # Autumn: 01:30 happens twice; the first one (BST, 00:30 UTC) is the one.
-        (utc(2026, 10, 25, 0, 0), SPRING, False, None, Wait(utc(2026, 10, 25, 0, 30))),
+        (utc(2026, 10, 25, 0, 0), SPRING, False, None, AskLater(utc(2026, 10, 25, 0, 30))),
         (utc(2026, 10, 25, 1, 30), SPRING, False, utc(2026, 10, 25, 1, 0), Ask(date(2026, 10, 24), last=False)),
     ],
     ids=["before-time", "at-time", "between-asks", "ask-again", "after-restart", "late-start",
@@ -220,7 +220,7 @@ def test_checkin_decision(now, settings, answered, last_asked, decision) -> None
 def test_asking_twice_at_one_moment_asks_once() -> None:
     now = utc(2026, 11, 28, 8, 31)
     assert isinstance(core.checkin_decision(now, LONDON, SETTINGS, False, None), Ask)
-    assert core.checkin_decision(now, LONDON, SETTINGS, False, now) == Wait(utc(2026, 11, 28, 9, 1))
+    assert core.checkin_decision(now, LONDON, SETTINGS, False, now) == AskLater(utc(2026, 11, 28, 9, 1))
 
 
 def test_next_checkin_is_tomorrows_time_in_local_time() -> None:
@@ -240,7 +240,7 @@ def test_a_second_answer_replaces_the_first_and_both_stay_in_events(store: Store
     assert store.save_checkin(second, later, "cli") == first
     assert store.checkin(NIGHT) == second
     assert store.conn.execute("SELECT count(*) FROM checkins").fetchone()[0] == 1
-    events = store.events(where="kind = 'checkin'")
+    events = store.events("checkin")
     assert [(e["dose_id"], e["source"], e["at"]) for e in events] == [
         (None, "daemon", "2026-11-28T08:40:00+00:00"), (None, "cli", "2026-11-28T10:40:00+00:00")]
     assert [json.loads(e["detail"]) for e in events] == [
@@ -279,7 +279,7 @@ def test_when_last_asked_comes_from_the_log_and_survives_a_reopen(tmp_path: Path
     s = Store.open(path)
     assert s.last_checkin_asked(NIGHT) == utc(2026, 11, 28, 9, 0)
     assert s.last_checkin_asked(date(2026, 11, 26)) == utc(2026, 11, 27, 9, 0)
-    [event] = s.events(where="kind = 'checkin-asked'", order="id DESC", limit=1)
+    [event] = s.events("checkin-asked", newest_first=True, limit=1)
     assert (event["dose_id"], event["source"], json.loads(event["detail"])) == (None, "daemon", {"night": "2026-11-27"})
     s.close()
 

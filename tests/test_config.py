@@ -9,20 +9,17 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from reminderd.core.config import (
-    DEFAULT_ADVICE,
+from reminderd.core.config.load import load_config, parse_config
+from reminderd.core.config.settings import (
     CheckinSettings,
     Config,
+    DEFAULT_ADVICE,
     Medication,
     NotificationSettings,
-    _Bad,
-    format_duration,
-    load_config,
-    parse_config,
-    parse_duration,
-    parse_time,
 )
-from reminderd.errors import ConfigError, UsageError
+from reminderd.core.config.values import parse_duration, parse_time
+from reminderd.core.durations import format_duration
+from reminderd.errors import BadValue, ConfigError, UsageError
 
 REPO = Path(__file__).resolve().parent.parent
 PACKAGE_EXAMPLE = REPO / "reminderd" / "config.example.toml"
@@ -218,7 +215,7 @@ def test_parse_duration(text, expected):
          "fraction", "unit-only", "wrong-order", "plus", "int", "bool", "none"],
 )
 def test_parse_duration_refuses(value):
-    with pytest.raises(_Bad) as info:
+    with pytest.raises(BadValue) as info:
         parse_duration(value)
     assert info.value.expected == DURATION_EXPECTED
 
@@ -497,7 +494,7 @@ TOO_LONG = 'a duration of at most 7 days ("168h")'
 
 @pytest.mark.parametrize("value", ["169h", "99999999h", "99999999999h", "99999999999999999999h", "10080m1s"])
 def test_parse_duration_refuses_what_would_overflow_a_date(value):
-    with pytest.raises(_Bad) as info:
+    with pytest.raises(BadValue) as info:
         parse_duration(value)
     assert info.value.expected == TOO_LONG
 

@@ -8,13 +8,16 @@ Times are in November, when Europe/London is on UTC."""
 from __future__ import annotations
 
 import logging
+import sqlite3
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from reminderd import services as answers
-from reminderd.core.config import Config, parse_config
+from reminderd.core.config.load import parse_config
+from reminderd.core.config.settings import Config
+from reminderd.core.prescriptions import canonical_of
 from reminderd.daemon import Daemon
 from reminderd.notify import make_notifier
 from reminderd.store import Store
@@ -155,3 +158,102 @@ def test_the_rollover_at_midnight_schedules_the_day_after(drive, store: Store) -
     assert store.conn.execute("SELECT max(local_date) FROM doses").fetchone() == ("2026-11-29",)
     d.advance_to(at("2026-11-29 00:00:05"))
     assert store.conn.execute("SELECT max(local_date) FROM doses").fetchone() == ("2026-11-30",)
+
+
+BACLOFEN = """
+[[medication]]
+name = "baclofen"
+dose = "10 mg"
+times = ["08:00"]
+give_up_after = "3h"
+"""
+
+
+def baclofen_rows(store: Store) -> list[tuple]:
+    return store.conn.execute("SELECT local_date, slot, status FROM doses WHERE medication = 'baclofen'").fetchall()
+
+
+def test_a_medication_added_at_start_gets_no_row_for_a_slot_before_it_was_prescribed(
+        store: Store, caplog) -> None:
+    caplog.set_level(logging.INFO, logger="reminderd")
+    before = parse_config(config_text(), "test.toml", lambda: "UTC")
+    store.record_prescription(canonical_of(before), at("2026-11-27 12:00:00"))
+    # Added at 08:30, within the 3 h give-up window of its 08:00 slot.
+    added = parse_config(config_text(extra=BACLOFEN), "test.toml", lambda: "UTC")
+    store.record_prescription(canonical_of(added), at("2026-11-28 08:30:00"))
+    d = DrivenDaemon(added, store, at("2026-11-28 08:30:00"))
+    try:
+        d.advance_to(at("2026-11-28 12:00:00"))
+    finally:
+        d.close()
+    assert ("2026-11-28", "08:00", "pending") not in baclofen_rows(store)
+    assert [r for r in baclofen_rows(store) if r[0] == "2026-11-28"] == []
+    assert not [r for r in caplog.records if "baclofen" in r.getMessage() and "2026-11-28" in r.getMessage()]
+    assert ("2026-11-29", "08:00", "pending") in baclofen_rows(store)
+
+
+def test_a_medication_added_by_a_reload_gets_no_row_for_a_slot_before_it_was_prescribed(
+        store: Store, caplog) -> None:
+    caplog.set_level(logging.INFO, logger="reminderd")
+    before = parse_config(config_text(), "test.toml", lambda: "UTC")
+    added = parse_config(config_text(extra=BACLOFEN), "test.toml", lambda: "UTC")
+    store.record_prescription(canonical_of(before), at("2026-11-27 12:00:00"))
+    d = DrivenDaemon(before, store, at("2026-11-28 07:00:00"))
+    d.daemon._reload_config = lambda: added
+    try:
+        d.advance_to(at("2026-11-28 08:30:00"))
+        d.daemon.reload()
+        d.advance_to(at("2026-11-28 12:00:00"))
+    finally:
+        d.close()
+    assert [r for r in baclofen_rows(store) if r[0] == "2026-11-28"] == []
+    assert not [r for r in caplog.records if "baclofen" in r.getMessage() and "2026-11-28" in r.getMessage()]
+    assert ("2026-11-29", "08:00", "pending") in baclofen_rows(store)
+
+
+class RowAtLogTime(logging.Handler):
+    """Reads the dose's row from a connection of its own the moment a line is logged, as
+    a test that waits for the line and then reads the log does."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self.path = path
+        self.seen: list[tuple[str, tuple]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        line = record.getMessage()
+        if line.startswith(("reminder ", "missed: ")) and "gabapentin" in line:
+            conn = sqlite3.connect(self.path)
+            try:
+                self.seen.append((line.split(":")[0], conn.execute(
+                    f"SELECT status, reminders_sent FROM doses WHERE {SLOT} AND medication = 'gabapentin'").fetchone()))
+            finally:
+                conn.close()
+
+
+@pytest.mark.parametrize("extra", ["", BACLOFEN], ids=["one-dose", "a-group"])
+def test_reminder_and_missed_lines_are_logged_after_the_commit(drive, store: Store, extra: str) -> None:
+    watcher = RowAtLogTime(store.path)
+    logging.getLogger("reminderd").addHandler(watcher)
+    try:
+        d = drive("2026-11-28 07:59:00", remind_every="30m", give_up_after="1h", extra=extra)
+        d.advance_to(at("2026-11-28 09:30:00"))
+    finally:
+        logging.getLogger("reminderd").removeHandler(watcher)
+    assert watcher.seen == [("reminder 1", ("pending", 1)), ("reminder 2", ("pending", 2)), ("missed", ("missed", 2))]
+
+
+def test_a_slot_moved_earlier_by_a_reload_is_still_reminded_that_day(store: Store, caplog) -> None:
+    caplog.set_level(logging.INFO, logger="reminderd")
+    before = parse_config(config_text(), "test.toml", lambda: "UTC")
+    moved = parse_config(config_text(times='["08:00", "14:00", "21:00"]'), "test.toml", lambda: "UTC")
+    store.record_prescription(canonical_of(before), at("2026-11-27 12:00:00"))
+    d = DrivenDaemon(before, store, at("2026-11-28 21:00:00"))
+    d.daemon._reload_config = lambda: moved
+    try:
+        d.advance_to(at("2026-11-28 21:30:00"))
+        d.daemon.reload()
+    finally:
+        d.close()
+    assert reminders(caplog, "21:00") == ["reminder 1: gabapentin 300 mg, 21:00 dose of 2026-11-28, 30 min late"]
+    assert dose_row(store, "local_date = '2026-11-28' AND slot = '22:00'") is None

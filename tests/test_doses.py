@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from reminderd.core.config import DEFAULT_ADVICE, Config, Medication
+from reminderd.core.config.settings import DEFAULT_ADVICE, Config, Medication
 from reminderd.core.doses import (
     MISSED,
     PENDING,

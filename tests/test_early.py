@@ -7,7 +7,7 @@ import json
 from datetime import date, datetime, timedelta, timezone
 
 from reminderd.core import doses as rules
-from reminderd.core.config import parse_config
+from reminderd.core.config.load import parse_config
 from reminderd.core.prescriptions import canonical_of
 from reminderd.core.schedule import slots_on
 from reminderd.report.build import Report, build

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from reminderd.core import grouping
-from reminderd.core.config import Config, Medication
+from reminderd.core.config.settings import Config, Medication
 from reminderd.core.doses import MISSED, TAKEN, Dose
 from tests.conftest import at
 

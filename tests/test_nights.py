@@ -9,7 +9,8 @@ from datetime import date, datetime, time, timedelta, timezone
 import pytest
 from zoneinfo import ZoneInfo
 
-from reminderd.core.analysis.records import AnalysisError, DoseOutcome, NightCheckin, date_range
+from reminderd.core.analysis.records import DoseOutcome, NightCheckin, date_range
+from reminderd.errors import AnalysisError
 from reminderd.core.analysis.nights import label_nights
 from reminderd.core.schedule import local_instant
 

@@ -11,7 +11,8 @@ from jeepney import HeaderFields, MessageType, new_error, new_method_return
 from jeepney.bus_messages import message_bus
 from jeepney.io.threading import DBusRouter, Proxy, ReceiveStopped, open_dbus_connection
 
-from reminderd.notify.base import DEFAULT, SKIP, SNOOZE, TAKEN, NotifierUnavailable, Reminder
+from reminderd.errors import NotifierUnavailable
+from reminderd.notify.base import DEFAULT, SKIP, SNOOZE, TAKEN, Reminder
 from reminderd.notify.dbus import DBusNotifier
 from tests.desktop import Desktop, wait_for
 

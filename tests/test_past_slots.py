@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from reminderd import services
-from reminderd.core.config import Config, Medication
+from reminderd.core.config.settings import Config, Medication
 from reminderd.core.prescriptions import canonical_of
 from reminderd.errors import UsageError
 from reminderd.store import Store

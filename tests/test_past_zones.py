@@ -21,7 +21,7 @@ LAST = date(2026, 11, 10)
 
 def moved_to(zone: str):
     """The same prescription, in another zone (a move abroad)."""
-    from reminderd.core.config import parse_config
+    from reminderd.core.config.load import parse_config
     from tests.test_prescription_history import GABAPENTIN
 
     text = GABAPENTIN.format(times='["08:00", "14:00", "22:00"]').replace("Europe/London", zone)

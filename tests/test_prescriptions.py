@@ -10,7 +10,7 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from reminderd.core.config import parse_config
+from reminderd.core.config.load import parse_config
 from reminderd.errors import ConfigError
 from reminderd.core.schedule import slots_on
 from tests.conftest import Cli, config_text

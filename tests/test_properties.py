@@ -31,7 +31,8 @@ from reminderd.store import backup
 from reminderd.report.build import build
 from reminderd.report.json import render as render_json
 from reminderd.core import checkin as checkins
-from reminderd.core.config import Config, parse_config
+from reminderd.core.config.load import parse_config
+from reminderd.core.config.settings import Config
 from reminderd.errors import ReminderdError
 from reminderd.core.prescriptions import canonical_of
 from reminderd.core.schedule import slots_between
@@ -237,7 +238,7 @@ def test_any_sequence_of_answers_keeps_the_log_consistent(steps: list[tuple]) ->
                     continue
                 check_one_row_a_dose(store)
                 # Remember each new answer's earlier state; check each undo against it.
-                for event in store.events(where="id > ?", params=(last_event,)):
+                for event in store.events(after_id=last_event):
                     if event["kind"] in ("taken", "skipped", "snoozed", "corrected"):
                         world.before_answer[event["id"]] = rows_before.get(event["dose_id"], FRESH)
                 if undoing is not None:

@@ -264,7 +264,7 @@ def locked_screen(tmp_path):
 
 
 def test_first_reminder_is_pushed_while_the_screen_is_locked(clocked: Cli, daemon, http, locked_screen) -> None:
-    from reminderd.push.outbox import away
+    from reminderd.push import away
 
     write_config(clocked, f'\n[push]\nurl = "ntfy://127.0.0.1:{http.port}/{TOPIC}"\nafter_reminders = 3\n')
     env = clocked.env() | {"DBUS_SESSION_BUS_ADDRESS": locked_screen.address}
@@ -293,7 +293,7 @@ def test_first_reminder_is_pushed_while_the_screen_is_locked(clocked: Cli, daemo
 
 
 def test_an_idle_session_counts_as_away(tmp_path) -> None:
-    from reminderd.push.outbox import away
+    from reminderd.push import away
     from tests.screensaver import IdleSession
 
     logind = IdleSession(tmp_path / "system-bus")

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from reminderd.core.config import RemoteSettings, parse_config
+from reminderd.core.config.load import parse_config
+from reminderd.core.config.settings import RemoteSettings
 from reminderd.errors import ConfigError
 from reminderd.remote import page_url, pairing
 from reminderd.remote.guard import FIRST_LOCKOUT_S, FORM_LIFETIME_S, FREE_FAILURES, MAX_FORMS, Failures, FormTokens

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from reminderd.core.config import Config, Medication
+from reminderd.core.config.settings import Config, Medication
 from reminderd.core.schedule import (
     Slot,
     local_days,

@@ -11,7 +11,7 @@ import pytest
 
 from reminderd.core import doses as rules
 from reminderd import services
-from reminderd.core.config import Config, Medication
+from reminderd.core.config.settings import Config, Medication
 from reminderd.errors import AlreadyTakenError, DoseError, TooCloseError, UsageError
 from reminderd.core.schedule import slots_on
 from reminderd.store import Store
@@ -33,7 +33,7 @@ def planned(store: Store, now: datetime) -> dict[str, int]:
 
 
 def kinds(store: Store) -> list[tuple[str, str]]:
-    return [(e["kind"], e["source"]) for e in store.events("dose_id IS NOT NULL")]
+    return [(e["kind"], e["source"]) for e in store.events() if e["dose_id"] is not None]
 
 
 def test_a_button_take_is_the_same_as_a_cli_take(store: Store) -> None:
@@ -111,6 +111,6 @@ def test_refill_refuses_what_is_not_a_count_of_tablets(store: Store, tablets: fl
 def test_edit_with_a_taken_time_alone_means_taken(store: Store) -> None:
     changed = services.edit(store, CONFIG, None, DAY, "08:00", at(20), None, at(8, 10), None)
     assert (changed.status, changed.taken_at, changed.late_minutes) == ("taken", at(8, 10), 10)
-    [event] = store.events("kind = 'corrected'")
+    [event] = store.events("corrected")
     assert json.loads(event["detail"])["before"]["status"] == "pending"
     assert changed.due + timedelta(minutes=10) == changed.taken_at

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from reminderd.core import doses as rules
-from reminderd.core.config import Medication, parse_time
+from reminderd.core.config.settings import Medication
+from reminderd.core.config.values import parse_time
 from reminderd.errors import StoreError
 from reminderd.core.schedule import Slot
 from reminderd.store import SCHEMA_VERSION, Store, schema_is_current
@@ -68,6 +69,50 @@ def test_dose_round_trips_and_every_change_is_an_event(store: Store) -> None:
     events = store.events()
     assert [(e["dose_id"], e["kind"], e["source"], e["at"]) for e in events] == [
         (dose.id, "taken", "cli", "2026-11-28T08:07:30+00:00")]
+
+
+EVENTS = [  # (minutes after NOW, dose, kind, source, detail)
+    (10, 1, "reminder", "daemon", {"to": "desktop"}),
+    (5, 1, "taken", "cli", None),
+    (9, None, "push-sent", "daemon", {"to": "phone"}),
+    (7, 2, "reminder", "daemon", {"to": "phone"}),  # recorded last, yet the earlier reminder: a clock set back
+    (20, None, "push-sent", "daemon", {"to": "desktop"}),
+]
+
+
+@pytest.fixture
+def logged(store: Store) -> Store:
+    store.ensure_doses(slots(), NOW)
+    for minutes, dose_id, kind, source, detail in EVENTS:
+        store.add_event(kind, source, NOW + timedelta(minutes=minutes), dose_id, detail)
+    return store
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ({}, [1, 2, 3, 4, 5]),
+    ({"kinds": ("reminder",)}, [1, 4]),
+    ({"kinds": ("reminder", "taken")}, [1, 2, 4]),
+    ({"dose_id": 1}, [1, 2]),
+    ({"source": "cli"}, [2]),
+    ({"after_id": 3}, [4, 5]),
+    ({"since": NOW + timedelta(minutes=9)}, [1, 3, 5]),
+    ({"detail": {"to": "phone"}}, [3, 4]),
+    ({"kinds": ("push-sent",), "detail": {"to": "desktop"}}, [5]),
+    ({"newest_first": True}, [5, 4, 3, 2, 1]),
+    ({"kinds": ("reminder",), "newest_first": True, "limit": 1}, [4]),
+    ({"detail": {"to') OR 1 --": "x"}}, []),  # a detail key is a value, never SQL text
+], ids=["all", "one-kind", "two-kinds", "dose", "source", "after-event", "since", "detail", "kind-and-detail",
+        "newest-first", "last-of-kind", "odd-key"])
+def test_events_are_asked_for_by_typed_filters(logged: Store, query: dict, expected: list[int]) -> None:
+    query = dict(query)
+    kinds = query.pop("kinds", ())
+    assert [e["id"] for e in logged.events(*kinds, **query)] == expected
+
+
+def test_last_event_at_goes_by_time_not_by_order_of_recording(logged: Store) -> None:
+    assert logged.last_event_at("reminder") == NOW + timedelta(minutes=10)
+    assert logged.last_event_at("reminder", to="phone") == NOW + timedelta(minutes=7)
+    assert logged.last_event_at("push-sent", to="nobody") is None
 
 
 def test_failed_write_changes_nothing(store: Store) -> None:
@@ -159,7 +204,7 @@ for i in range(int(sys.argv[3])):
         s.add_event("test", sys.argv[2], datetime.now(timezone.utc), detail={"i": i})
         # read, then write again in the same transaction: the pattern that fails with a
         # deferred BEGIN in WAL mode
-        s.events(where="source = ?", params=(sys.argv[2],), order="id DESC", limit=1)
+        s.events(source=sys.argv[2], newest_first=True, limit=1)
         s.add_event("test2", sys.argv[2], datetime.now(timezone.utc))
 print("done")
 """

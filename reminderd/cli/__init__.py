@@ -9,18 +9,17 @@ from __future__ import annotations
 
 import importlib
 import sys
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable
 
 import click
 
 from reminderd import paths
+from reminderd.core.clock import UTC
 from reminderd.errors import ConfigError, ReminderdError
 
 if TYPE_CHECKING:
-    from reminderd.core.config import Config
-
-UTC = timezone.utc
+    from reminderd.core.config.settings import Config
 
 # name -> "module:function"; `reminderd --help` and the man page list them all.
 COMMANDS = {
@@ -74,7 +73,7 @@ class App:
     @property
     def config(self) -> Config:
         if self._config is None:
-            from reminderd.core.config import load_config
+            from reminderd.core.config.load import load_config
 
             self._config = load_config(self.config_path)
         return self._config

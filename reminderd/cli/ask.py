@@ -7,7 +7,7 @@ from datetime import date
 
 import click
 
-from reminderd.cli.output import local
+from reminderd.core.clock import local_time
 from reminderd.errors import UsageError
 
 CHECKIN_ANSWERS = {"severity": "Severity", "frequency": "Frequency", "woke": "Times woken", "note": "Note"}
@@ -34,7 +34,7 @@ def ask_checkin(day: date, previous, tz) -> dict:
 
     click.echo(f"Check-in for the night of {day:%A %d %B %Y}.")
     if previous is not None:
-        click.echo(f"Already answered at {local(previous.answered_at, tz, '%Y-%m-%d %H:%M')}: "
+        click.echo(f"Already answered at {local_time(previous.answered_at, tz, '%Y-%m-%d %H:%M')}: "
                    f"{core.describe(previous)}. Answering again replaces it.")
     answers: dict = {}
     for question in core.QUESTIONS:

@@ -9,7 +9,7 @@ from datetime import date, datetime
 import click
 
 from reminderd.cli import App, pass_app
-from reminderd.cli.output import local
+from reminderd.core.clock import local_time
 from reminderd.cli.params import DATE
 from reminderd.errors import ReminderdError, UsageError
 
@@ -92,6 +92,6 @@ def _record(app: App, day: date, answers: dict, now: datetime, via: str, names: 
     entry, previous = saved.entry, saved.replaced
     click.echo(f"Recorded the check-in for the night of {entry.night:%A %d %B %Y}: {core.describe(entry)}.")
     if previous is not None:
-        when = local(previous.answered_at, app.config.timezone, "%Y-%m-%d %H:%M")
+        when = local_time(previous.answered_at, app.config.timezone, "%Y-%m-%d %H:%M")
         click.echo(f"It replaces the answer given at {when} ({core.describe(previous)}); both stay in the log.")
     return entry

@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 import click
 
 from reminderd.cli import App, pass_app
-from reminderd.cli.output import local, say_note
+from reminderd.cli.output import say_note
+from reminderd.core.clock import local_time
 from reminderd.cli.params import DATE, DURATION, TABLETS, When
 from reminderd.core.typed import WHEN_HELP, TypedTime
 from reminderd.errors import UsageError
@@ -88,7 +89,7 @@ def _echo_taken(app: App, answer, when) -> None:
     late = d.late_minutes or 0
     timing = "on time" if abs(late) < 1 else (f"{late} min late" if late > 0 else f"{-late} min early")
     click.echo(f"Recorded: {d.medication} {d.dose}, {d.slot} dose of {d.local_date}, taken at "
-               f"{local(d.taken_at, tz)} ({timing}).")
+               f"{local_time(d.taken_at, tz)} ({timing}).")
     if when is not None:  # how --at was read, said once
         say_note(when)
     if answer.advice:
@@ -129,7 +130,7 @@ def snooze(app: App, medication: str | None, length: timedelta | None) -> None:
 
     d = services.snooze(app.store, app.config, medication, length, app.now()).dose
     click.echo(f"Snoozed: {d.medication} {d.slot} dose, reminding again at "
-               f"{local(d.snoozed_until, app.config.timezone)}.")
+               f"{local_time(d.snoozed_until, app.config.timezone)}.")
 
 
 @click.command()
@@ -178,7 +179,7 @@ def edit(app: App, medication: str | None, day, slot: str, status: str | None,
 
     d = services.edit(app.store, app.config, medication, day, services.parse_slot(slot),
                       app.now(), status, taken_at and taken_at.instant, reason)
-    taken = f", taken at {local(d.taken_at, app.config.timezone, '%Y-%m-%d %H:%M')}" if d.taken_at else ""
+    taken = f", taken at {local_time(d.taken_at, app.config.timezone, '%Y-%m-%d %H:%M')}" if d.taken_at else ""
     click.echo(f"Corrected: {d.medication} {d.slot} dose of {d.local_date} is {d.status}{taken}.")
     if taken_at:
         say_note(taken_at)

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 import click
 
 from reminderd.cli import App, pass_app
-from reminderd.cli.output import local
+from reminderd.core.clock import local_time
 from reminderd.cli.params import DATE
 from reminderd.errors import ConfigError, UsageError
 
@@ -83,7 +83,7 @@ def _display_zone(app: App):
     except ConfigError:
         from zoneinfo import ZoneInfo
 
-        from reminderd.core.config import system_zone_name
+        from reminderd.core.config.load import system_zone_name
 
         return ZoneInfo(system_zone_name())
 
@@ -98,7 +98,7 @@ def _render_checkins(app: App, first: date, last: date, fmt: str, tz) -> str:
     if fmt == "table":
         if not rows:
             return "no check-ins recorded in that period\n"
-        rows = [r | {"answered_at": local(datetime.fromisoformat(r["answered_at"]), tz, "%Y-%m-%d %H:%M")}
+        rows = [r | {"answered_at": local_time(datetime.fromisoformat(r["answered_at"]), tz, "%Y-%m-%d %H:%M")}
                 for r in rows]
     return listing.render(rows, CHECKIN_COLUMNS, fmt, tz)
 
@@ -107,7 +107,7 @@ def _render_prescriptions(app: App, fmt: str, tz) -> str:
     import json
 
     from reminderd.core import prescriptions
-    from reminderd.core.config import format_duration
+    from reminderd.core.durations import format_duration
     from reminderd.report import listing
     from reminderd.report.table import simple_table
     from reminderd.store import iso
@@ -122,7 +122,7 @@ def _render_prescriptions(app: App, fmt: str, tz) -> str:
     rows = []
     for at, text in history:
         config = prescriptions.config_of(text)
-        shown = local(at, tz, "%Y-%m-%d %H:%M")
+        shown = local_time(at, tz, "%Y-%m-%d %H:%M")
         first = True
         for name, plan in prescriptions.describe(config):
             rows.append([shown if first else "", name, plan])

@@ -1,19 +1,14 @@
-"""How the commands print: local times, the note on how a typed time was read, and a
+"""How the commands print: the note on how a typed time was read, and a
 file written only the user can read."""
 
 from __future__ import annotations
 
 import os
-from datetime import datetime
 from pathlib import Path
 
 import click
 
 from reminderd.errors import ReminderdError
-
-
-def local(instant: datetime | None, tz, fmt: str = "%H:%M") -> str:
-    return "" if instant is None else instant.astimezone(tz).strftime(fmt)
 
 
 def say_note(when) -> None:

@@ -57,14 +57,15 @@ class Duration(click.ParamType):
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         from datetime import timedelta
 
-        from reminderd.core.config import _Bad, parse_duration
+        from reminderd.core.config.values import parse_duration
+        from reminderd.errors import BadValue
         from reminderd.errors import UsageError
 
         if isinstance(value, timedelta):
             return value
         try:
             return parse_duration(value)
-        except _Bad as bad:
+        except BadValue as bad:
             raise UsageError(f"{_name(param, '--for')} {value!r} is not valid; expected {bad.expected}") from None
 
 

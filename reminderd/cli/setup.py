@@ -14,7 +14,7 @@ from reminderd.cli import App, pass_app
 from reminderd.errors import ConfigError, ReminderdError, UsageError
 
 if TYPE_CHECKING:
-    from reminderd.core.config import Config
+    from reminderd.core.config.settings import Config
 
 
 @click.command(name="install-service")
@@ -110,7 +110,8 @@ def _push_test(config: Config, push: bool, contacts: tuple[str, ...]) -> None:
 @pass_app
 def check_config(app: App, path: Path | None) -> None:
     """Check a config file: prints "ok" and the schedule, or every problem (exit 2)."""
-    from reminderd.core.config import format_duration, load_config
+    from reminderd.core.config.load import load_config
+    from reminderd.core.durations import format_duration
 
     config = load_config(path or app.config_path)
     if config.push or config.contacts:

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 import click
 
 from reminderd.cli import App, pass_app
-from reminderd.cli.output import local
+from reminderd.core.clock import local_time
 
 
 @click.command()
@@ -43,21 +43,23 @@ def _today_lines(app: App, now: datetime) -> list:
     for d in recorded:
         if d.open and d.due <= now and d.local_date <= today:
             click.echo(f"Waiting for an answer: {d.medication} {d.slot} dose of {d.local_date} "
-                       f"(due {local(d.due, tz, '%a %H:%M')}); answer with: reminderd take {d.medication}")
+                       f"(due {local_time(d.due, tz, '%a %H:%M')}); answer with: reminderd take {d.medication}")
     s = next_unanswered(slots_between(config, now, now + timedelta(days=2)), recorded, now)
     if s is not None:
-        click.echo(f"Next dose: {s.medication} {s.dose} at {local(s.due, tz, '%a %H:%M')}.")
+        click.echo(f"Next dose: {s.medication} {s.dose} at {local_time(s.due, tz, '%a %H:%M')}.")
     return recorded
 
 
 def _as_needed_lines(app: App, recorded: list, now: datetime) -> None:
+    from reminderd.core.doses import TAKEN
+
     tz = app.config.timezone
     today = now.astimezone(tz).date()
     for med in app.config.medications:
         if med.as_needed:
-            taken = [d for d in recorded if d.medication == med.name and d.local_date == today and d.status == "taken"]
+            taken = [d for d in recorded if d.medication == med.name and d.local_date == today and d.status == TAKEN]
             limit = f" (at most {med.max_per_day} a day)" if med.max_per_day else ""
-            times = ", ".join(local(d.taken_at, tz) for d in taken) or "none"
+            times = ", ".join(local_time(d.taken_at, tz) for d in taken) or "none"
             click.echo(f"As needed: {med.name} {med.dose} taken today: {times}{limit}.")
 
 
@@ -71,7 +73,7 @@ def _push_lines(app: App) -> None:
     failure = last_failure(app.store)
     if failure is not None:
         at, to, error, since = failure
-        click.echo(f"Last push failure: {local(at, app.config.timezone, '%a %H:%M')} to "
+        click.echo(f"Last push failure: {local_time(at, app.config.timezone, '%a %H:%M')} to "
                    f"{'his phone' if to == 'push' else to}: {error}" + (" (sent fine since)" if since else ""))
 
 

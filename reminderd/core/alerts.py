@@ -13,7 +13,8 @@ from datetime import date, datetime, timedelta
 from typing import Sequence
 from zoneinfo import ZoneInfo
 
-from reminderd.core.config import Config, Contact, Medication
+from reminderd.core.clock import local_time
+from reminderd.core.config.settings import Config, Contact, Medication
 from reminderd.core.doses import MISSED, PENDING, SKIPPED, TAKEN, Dose, Remind, give_up_at, reminder_text
 from reminderd.core.schedule import local_instant
 
@@ -63,8 +64,8 @@ def missed_alerts(dose: Dose, med: Medication, config: Config) -> list[Message]:
     tz, private = config.timezone, config.notifications.private
     what = "A dose" if private else f"{med.name} {dose.dose}"
     title = "A dose was missed" if private else f"Missed: {med.name} {dose.dose}"
-    body = (f"{what} due at {_hm(dose.due, tz)} on {dose.local_date:%a %d %b} was not answered by "
-            f"{_hm(give_up_at(dose, med), tz)} and is counted as missed. {config.missed_dose_advice}")
+    body = (f"{what} due at {local_time(dose.due, tz)} on {dose.local_date:%a %d %b} was not answered by "
+            f"{local_time(give_up_at(dose, med), tz)} and is counted as missed. {config.missed_dose_advice}")
     return [Message(f"{MISSED_ALERT}:{dose.id}", c.name, MISSED_ALERT, title, body, dose.id)
             for c in contacts_for(config, MISSED_ALERT)]
 
@@ -74,11 +75,11 @@ def not_running_alerts(doses: Sequence[Dose], config: Config, started: datetime)
     if not doses:
         return []
     tz, private = config.timezone, config.notifications.private
-    lines = [f"{_hm(d.due, tz)} {_what(d, private)}: "
+    lines = [f"{local_time(d.due, tz)} {_what(d, private)}: "
              + ("counted as missed" if d.status == MISSED else "reminded late, when it started")
              for d in sorted(doses, key=lambda d: (d.due, d.medication))]
     body = (f"reminderd was not running when {'this dose' if len(doses) == 1 else 'these doses'} fell due; "
-            f"it started again at {_hm(started, tz)}.\n" + "\n".join(lines))
+            f"it started again at {local_time(started, tz)}.\n" + "\n".join(lines))
     return [Message(f"{NOT_RUNNING}:{started.isoformat()}", c.name, NOT_RUNNING, "reminderd was not running", body)
             for c in contacts_for(config, NOT_RUNNING)]
 
@@ -124,15 +125,11 @@ def _what(dose: Dose, private: bool) -> str:
 
 def _outcome(dose: Dose, tz: ZoneInfo, now: datetime) -> str:
     if dose.status == TAKEN and dose.taken_at is not None:
-        return f"taken at {_hm(dose.taken_at, tz)}"
+        return f"taken at {local_time(dose.taken_at, tz)}"
     if dose.status == SKIPPED:
         return "skipped"
     if dose.status == MISSED:
         return "missed"
     if dose.status == PENDING and dose.due <= now:
         return "not answered yet"
-    return f"due at {_hm(dose.due, tz)}"
-
-
-def _hm(instant: datetime, tz: ZoneInfo) -> str:
-    return instant.astimezone(tz).strftime("%H:%M")
+    return f"due at {local_time(dose.due, tz)}"

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from reminderd.core.config import CheckinSettings
+from reminderd.core.config.settings import CheckinSettings
 from reminderd.errors import UsageError
 from reminderd.core.schedule import local_instant
 
@@ -189,7 +189,7 @@ class Ask:
 
 
 @dataclass(frozen=True)
-class Wait:
+class AskLater:
     """Nothing to do before `until` (aware UTC); then decide again."""
 
     until: datetime
@@ -201,7 +201,7 @@ class Stop:
     `reminderd checkin`). The next morning begins at `next_checkin_at(now, …)`."""
 
 
-CheckinDecision = Ask | Wait | Stop
+CheckinDecision = Ask | AskLater | Stop
 
 
 def checkin_decision(
@@ -224,13 +224,13 @@ def checkin_decision(
     start = local_instant(today, settings.time, tz)
     end = local_instant(today, settings.until, tz)
     if now < start:
-        return Wait(start)
+        return AskLater(start)
     if now >= end:
         return Stop()
     if last_asked is not None and last_asked >= start:
         owed = last_asked + settings.remind_every
         if now < owed:
-            return Wait(min(owed, end))
+            return AskLater(min(owed, end))
     return Ask(night=today - timedelta(days=1), last=now + settings.remind_every >= end)
 
 

@@ -13,10 +13,12 @@ rows in, and write back what these functions return.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta, timezone, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Sequence
 
-from reminderd.core.config import Config, Medication, format_duration
+from reminderd.core.clock import UTC, local_time
+from reminderd.core.config.settings import Config, Medication
+from reminderd.core.durations import format_duration, hours_and_minutes
 from reminderd.errors import AlreadyTakenError, DoseError, TooCloseError
 
 PENDING, TAKEN, SKIPPED, MISSED = "pending", "taken", "skipped", "missed"
@@ -29,7 +31,6 @@ NOT_RUNNING_AFTER = timedelta(minutes=2)
 LATE_NOTICE_LIMIT = timedelta(hours=12)
 STATUSES = (PENDING, TAKEN, SKIPPED, MISSED)
 ANSWERED = (TAKEN, SKIPPED)
-UTC = timezone.utc
 
 
 @dataclass(frozen=True)
@@ -304,10 +305,10 @@ def state_text(dose: Dose | None, due: datetime, med: Medication | None, now: da
         return "not recorded (daemon not running)"
     if dose.status == TAKEN:
         late = dose.late_minutes or 0
-        return f"taken {_hm(dose.taken_at, tz)}" + (f" ({late:+d} min)" if abs(late) >= 1 else "")
+        return f"taken {local_time(dose.taken_at, tz)}" + (f" ({late:+d} min)" if abs(late) >= 1 else "")
     if dose.status == PENDING:
         if dose.snoozed_until and dose.snoozed_until > now:
-            return f"snoozed until {_hm(dose.snoozed_until, tz)}"
+            return f"snoozed until {local_time(dose.snoozed_until, tz)}"
         if dose.due <= now:
             return f"DUE (reminded {dose.reminders_sent}x)" if dose.reminders_sent else "DUE"
         return "upcoming"
@@ -322,10 +323,6 @@ def next_unanswered(slots: Sequence, doses: Sequence[Dose], now: datetime):
         if slot.due > now and (slot.medication, slot.local_date, slot.slot) not in answered:
             return slot
     return None
-
-
-def _hm(instant: datetime | None, tz: tzinfo) -> str:
-    return "" if instant is None else instant.astimezone(tz).strftime("%H:%M")
 
 
 # --- which dose does "take it now" mean? -----------------------------------------------
@@ -377,12 +374,12 @@ def reminder_text(
     """(title, body) of a reminder."""
     title = "Medication due" if private else f"{med.name} {dose.dose}"
     late = now - dose.due
-    lines = [f"{dose.slot} dose" + (f", {_late_text(late)} late" if late >= timedelta(minutes=1) else "")]
+    lines = [f"{dose.slot} dose" + (f", {hours_and_minutes(late)} late" if late >= timedelta(minutes=1) else "")]
     if not private and med.instructions:
         lines.append(med.instructions)
     if decision.last:
         lines.append(
-            f"Last reminder: if not answered by {_local_hm(give_up_at(dose, med), config)} "
+            f"Last reminder: if not answered by {local_time(give_up_at(dose, med), config.timezone)} "
             f"this dose is counted as missed. {config.missed_dose_advice}"
         )
     return title, "\n".join(lines)
@@ -406,13 +403,3 @@ def advice_for_late_take(dose: Dose, next_due: datetime | None, taken_at: dateti
     if taken_at - dose.due < config.on_time_window:
         return None
     return config.missed_dose_advice
-
-
-def _late_text(delta: timedelta) -> str:
-    minutes = int(delta.total_seconds() // 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes} min" if hours else f"{minutes} min"
-
-
-def _local_hm(instant: datetime, config: Config) -> str:
-    return instant.astimezone(config.timezone).strftime("%H:%M")

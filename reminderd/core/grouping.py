@@ -16,8 +16,9 @@ from datetime import datetime, timedelta
 from typing import Iterable, Sequence
 
 from reminderd.core import doses as rules
-from reminderd.core.config import Config, Medication
+from reminderd.core.config.settings import Config, Medication
 from reminderd.core.doses import Dose
+from reminderd.core.durations import hours_and_minutes
 
 ALL_TAKEN = "all-taken"
 TAKEN_ONE = "taken:"  # + dose id: the per-dose answer
@@ -90,7 +91,7 @@ def reminder_text(open_doses: Sequence[Dose], meds: dict[str, Medication], confi
         late = now - dose.due
         line = describe(dose, private)
         if late >= timedelta(minutes=1):
-            line += f", {_late(late)} late"
+            line += f", {hours_and_minutes(late)} late"
         if not private and med is not None and med.instructions:
             line += f": {med.instructions}"
         lines.append(line)
@@ -102,11 +103,6 @@ def reminder_text(open_doses: Sequence[Dose], meds: dict[str, Medication], confi
                      f"{'these doses are' if len(last) > 1 else 'this dose is'} counted as missed. "
                      f"{config.missed_dose_advice}")
     return title, "\n".join(lines)
-
-
-def _late(delta: timedelta) -> str:
-    hours, minutes = divmod(int(delta.total_seconds() // 60), 60)
-    return f"{hours} h {minutes} min" if hours else f"{minutes} min"
 
 
 def actions(open_doses: Sequence[Dose], snooze_label: str, private: bool) -> tuple[tuple[str, str], ...]:

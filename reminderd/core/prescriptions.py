@@ -17,11 +17,14 @@ from __future__ import annotations
 import json
 from bisect import bisect_right
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from typing import Any, Iterable, Sequence
 from zoneinfo import ZoneInfo
 
-from reminderd.core.config import Config, Medication, Step, format_duration, format_slot, parse_duration, parse_time
+from reminderd.core.clock import UTC
+from reminderd.core.config.settings import Config, Medication, Step
+from reminderd.core.config.values import format_slot, parse_duration, parse_time
+from reminderd.core.durations import format_duration
 from reminderd.core.schedule import Slot, slots_on
 
 
@@ -71,7 +74,7 @@ def config_of(text: str) -> Config:
                         on_time_window=parse_duration(data["on_time_window"]))
     except ValueError:
         raise
-    except Exception as err:  # any other shape problem (_Bad, KeyError, TypeError, zone not found)
+    except Exception as err:  # any other shape problem (BadValue, KeyError, TypeError, zone not found)
         raise ValueError(f"not a prescription ({type(err).__name__}: {err})") from None
     if canonical_of(config) != text:
         raise ValueError("not in the canonical form reminderd writes")
@@ -116,7 +119,7 @@ class History:
         """From the log's (instant, canonical text) rows; a log with none yet is judged by
         `current`, as if it had always been in force."""
         records = [Prescription(at, config_of(text)) for at, text in rows]
-        return cls(records or [Prescription(datetime.min.replace(tzinfo=timezone.utc), current)])
+        return cls(records or [Prescription(datetime.min.replace(tzinfo=UTC), current)])
 
     def at(self, instant: datetime) -> Config:
         """The prescription in force at an instant (before the first record: the first)."""

@@ -10,13 +10,14 @@ Both rules are what `fold=0` means in zoneinfo, which `local_instant` spells out
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from typing import Iterator
 from zoneinfo import ZoneInfo
 
-from reminderd.core.config import Config, format_slot
+from reminderd.core.clock import UTC
+from reminderd.core.config.settings import Config
+from reminderd.core.config.values import format_slot
 
-UTC = timezone.utc
 
 
 @dataclass(frozen=True, order=True)

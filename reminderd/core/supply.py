@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from reminderd.core.config import Medication
+from reminderd.core.config.settings import Medication
 
 
 @dataclass(frozen=True)

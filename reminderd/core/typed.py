@@ -13,12 +13,13 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from reminderd.core.clock import UTC
+from reminderd.core.durations import whole_hours_or_minutes
 from reminderd.errors import UsageError
 
-UTC = timezone.utc
 WHEN_HELP = 'a time "HH:MM" (the last time the clock showed it) or a date and time "YYYY-MM-DD HH:MM"'
 # A log of doses begins in this century; anything outside is a typing slip, and dates near
 # year 1 or 9999 overflow once a day or a zone offset is added.
@@ -176,17 +177,12 @@ def _gap_message(day: date, wall: time, tz: ZoneInfo, name: str, typed: str) -> 
     start = (jump.replace(tzinfo=None) + old.utcoffset()).time()
     end = jump.astimezone(tz)
     return (f"{name} {typed!r}: {day} {wall:%H:%M} never happened in {tz.key}; the clocks went forward "
-            f"{_hm(end.utcoffset() - old.utcoffset())} that night, from {start:%H:%M} {old.tzname()} straight to "
+            f"{whole_hours_or_minutes(end.utcoffset() - old.utcoffset())} that night, from {start:%H:%M} {old.tzname()} straight to "
             f"{end:%H:%M} {end.tzname()}; expected a time before {start:%H:%M} or from {end:%H:%M}")
 
 
 def _name(local: datetime) -> str:
     return local.tzname() or _show_offset(local.utcoffset())
-
-
-def _hm(delta: timedelta) -> str:
-    minutes = int(delta.total_seconds() // 60)
-    return f"{minutes // 60} h" if minutes % 60 == 0 else f"{minutes} min"
 
 
 def _show_offset(delta: timedelta | None) -> str:

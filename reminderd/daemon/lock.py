@@ -7,11 +7,7 @@ import fcntl
 import os
 from pathlib import Path
 
-from reminderd.errors import ReminderdError
-
-
-class AlreadyRunning(ReminderdError):
-    exit_code = 3
+from reminderd.errors import AlreadyRunning
 
 
 def take_lock(path: Path) -> int:

@@ -11,14 +11,11 @@ from __future__ import annotations
 import logging
 import subprocess
 from datetime import date
-from typing import TYPE_CHECKING
 
 from reminderd.core import checkin as core
 from reminderd import services
+from reminderd.daemon.shared import Shared
 from reminderd.notify.base import DEFAULT, Reminder
-
-if TYPE_CHECKING:
-    from reminderd.daemon import Daemon
 
 log = logging.getLogger("reminderd")
 FULL = "full"
@@ -28,14 +25,17 @@ JOB_ID = "checkin"
 
 
 class MorningCheckin:
-    def __init__(self, daemon: Daemon, window_command: list[str] | None = None) -> None:
-        self.daemon = daemon
+    """Needs only what the daemon's parts share (the config, log, notifier, clock, timers
+    and lock), not the daemon."""
+
+    def __init__(self, shared: Shared, window_command: list[str] | None = None) -> None:
+        self.shared = shared
         self.window_command = window_command
 
     def tick(self) -> None:
         """Ask, wait or stop, as `checkin.checkin_decision` says; then set the next timer."""
-        d = self.daemon
-        with d._lock:
+        d = self.shared
+        with d.lock:
             config, now = d.config, d.now()
             tz, settings = config.timezone, config.checkin
             night = core.last_night(now, tz)
@@ -46,7 +46,7 @@ class MorningCheckin:
                 log.warning("check-in: asking about the night of %s", night)
                 d.notifier.show(self.question(night, decision.last))
                 decision = core.checkin_decision(now, tz, settings, answered, now)
-            if isinstance(decision, core.Wait):
+            if isinstance(decision, core.AskLater):
                 run_at = decision.until
             else:
                 if d.store.last_checkin_asked(night) is not None:
@@ -70,9 +70,9 @@ class MorningCheckin:
 
     def answer(self, night: date, action: str) -> None:
         """A button of the check-in question was pressed (any thread)."""
-        d = self.daemon
+        d = self.shared
         if action.startswith(SEVERITY_ACTION) and action[len(SEVERITY_ACTION):].isdigit():
-            with d._lock:
+            with d.lock:
                 now = d.now()
                 entry = services.checkin(d.store, d.config, night, int(action[len(SEVERITY_ACTION):]), now=now,
                                          via="notification").entry

@@ -11,7 +11,8 @@ from __future__ import annotations
 import logging
 import time
 
-from reminderd.notify.base import AnswerCallback, Notifier, NotifierUnavailable, Reminder
+from reminderd.errors import NotifierUnavailable
+from reminderd.notify.base import AnswerCallback, Notifier, Reminder
 
 logger = logging.getLogger("reminderd.notify")
 
@@ -111,4 +112,4 @@ def make_notifier(backend: str) -> FallbackNotifier:
     return FallbackNotifier(CHAINS[backend])
 
 
-__all__ = ["FallbackNotifier", "Notifier", "NotifierUnavailable", "Reminder", "make_notifier"]
+__all__ = ["FallbackNotifier", "Notifier", "Reminder", "make_notifier"]

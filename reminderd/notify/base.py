@@ -63,7 +63,3 @@ class Notifier(Protocol):
 
     def stop(self) -> None:
         """Disconnect. Never raises."""
-
-
-class NotifierUnavailable(Exception):
-    """The backend cannot show notifications right now (no bus, no server, no display)."""

@@ -19,7 +19,8 @@ from jeepney import DBusAddress, HeaderFields, MatchRule, Message, MessageType, 
 from jeepney.io.threading import DBusConnection, ReceiveStopped, open_dbus_connection
 from jeepney.wrappers import DBusErrorResponse, unwrap_msg
 
-from reminderd.notify.base import DEFAULT, AnswerCallback, NotifierUnavailable, Reminder
+from reminderd.errors import NotifierUnavailable
+from reminderd.notify.base import DEFAULT, AnswerCallback, Reminder
 
 log = logging.getLogger("reminderd.notify")
 

@@ -7,7 +7,8 @@ import os
 import shutil
 import warnings
 
-from reminderd.notify.base import AnswerCallback, NotifierUnavailable, Reminder
+from reminderd.errors import NotifierUnavailable
+from reminderd.notify.base import AnswerCallback, Reminder
 
 
 class PlyerNotifier:

@@ -24,12 +24,12 @@ from typing import TYPE_CHECKING, Callable
 
 from reminderd.core import alerts
 from reminderd.core.alerts import PUSH, Message
-from reminderd.core.config import Config, Medication
+from reminderd.core.config.settings import Config, Medication
 from reminderd.core.doses import Dose, Remind
 from reminderd.push.urls import mask, scrub
 
 if TYPE_CHECKING:
-    from reminderd.daemon import Daemon
+    from reminderd.daemon.shared import Shared
     from reminderd.store import Store
 
 log = logging.getLogger("reminderd")
@@ -86,8 +86,8 @@ class _Pending:
 class Push:
     """Owned by the daemon; its hooks are called from the daemon's tick and refresh."""
 
-    def __init__(self, daemon: Daemon) -> None:
-        self.daemon = daemon
+    def __init__(self, shared: Shared) -> None:
+        self.shared = shared  # the daemon's config, log, clock, timers and lock
         self._pending: dict[tuple[str, str], _Pending] = {}
         self._if_away: list[Message] = []  # escalations that go only if he is away
         self._late_at_start: list[Dose] = []
@@ -99,11 +99,11 @@ class Push:
 
     @property
     def store(self) -> Store:
-        return self.daemon.store
+        return self.shared.store
 
     @property
     def config(self) -> Config:
-        return self.daemon.config
+        return self.shared.config
 
     # --- hooks from the daemon (inside its lock and the dose's transaction) ---------------
 
@@ -161,8 +161,8 @@ class Push:
     @_never_raises
     def plan_summaries(self) -> None:
         """Send a summary that is due and not yet sent; set each contact's next timer."""
-        d = self.daemon
-        with d._lock:
+        d = self.shared
+        with d.lock:
             now, tz = d.now(), self.config.timezone
             for contact in alerts.contacts_for(self.config, alerts.SUMMARY):
                 day = alerts.summary_due(contact, now, tz)
@@ -201,7 +201,7 @@ class Push:
     def _resume(self, now: datetime) -> int:
         """Messages recorded but neither sent nor cancelled (the last run stopped first)."""
         left = 0
-        since = (now - alerts.GIVE_UP_AFTER).isoformat()
+        since = now - alerts.GIVE_UP_AFTER
         settled = {(e["key"], e["to"]) for e in self._events(("push-sent", "push-cancelled"), since)}
         for e in self._events(("push-due",), since):
             if (e["key"], e["to"]) not in settled and (e["key"], e["to"]) not in self._pending:
@@ -211,10 +211,10 @@ class Push:
                     self._pending.setdefault((message.key, message.to), _Pending(message, e["at"], next_at=now))
         return left
 
-    def _events(self, kinds: tuple[str, ...], since: str) -> list[dict]:
+    def _events(self, kinds: tuple[str, ...], since: datetime) -> list[dict]:
         from reminderd.store import from_iso
 
-        rows = self.store.events(f"kind IN ({', '.join('?' * len(kinds))}) AND at >= ?", (*kinds, since))
+        rows = self.store.events(*kinds, since=since)
         return [json.loads(r["detail"]) | {"at": from_iso(r["at"]), "dose_id": r["dose_id"]} for r in rows]
 
     def _summary(self, contact, day, now: datetime) -> Message:
@@ -248,8 +248,8 @@ class Push:
         if not is_away():
             return
         log.info("push: away from the screen; the reminder goes to the phone too")
-        with self.daemon._lock:
-            now = self.daemon.now()
+        with self.shared.lock:
+            now = self.shared.now()
             for message in waiting:
                 if self._still_wanted(message):
                     self._record(message, now)
@@ -262,7 +262,7 @@ class Push:
         return dose is not None and dose.open
 
     def _send_due(self) -> None:
-        now = self.daemon.now()
+        now = self.shared.now()
         with self._lock:
             due = [p for p in self._pending.values() if p.next_at is not None and p.next_at <= now]
         for pending in sorted(due, key=lambda p: p.first_tried):
@@ -279,7 +279,7 @@ class Push:
                          {"reason": "no longer configured" if url is None else "answered before it was sent"})
             return
         ok, answer = send(url, message.title, message.body)
-        now = self.daemon.now()
+        now = self.shared.now()
         if ok:
             self._settle(pending, "push-sent", {"answer": answer})
             log.warning("push: %s sent to %s (%s): %s", message.kind, where, mask(url), answer)
@@ -297,7 +297,7 @@ class Push:
 
     def _settle(self, pending: _Pending, kind: str, detail: dict) -> None:
         message = pending.message
-        self.store.add_event(kind, "daemon", self.daemon.now(), message.dose_id,
+        self.store.add_event(kind, "daemon", self.shared.now(), message.dose_id,
                              {"key": message.key, "to": message.to} | detail)
         with self._lock:
             self._pending.pop((message.key, message.to), None)
@@ -307,12 +307,11 @@ def last_failure(store: Store) -> tuple[datetime, str, str, bool] | None:
     """For `status`: (when, to whom, the error, whether that recipient got one since)."""
     from reminderd.store import from_iso
 
-    rows = store.events("kind = 'push-failed'", order="id DESC", limit=1)
+    rows = store.events("push-failed", newest_first=True, limit=1)
     if not rows:
         return None
     detail = json.loads(rows[0]["detail"])
-    later = store.events("kind = 'push-sent' AND id > ? AND json_extract(detail, '$.to') = ?",
-                         (rows[0]["id"], detail["to"]), limit=1)
+    later = store.events("push-sent", after_id=rows[0]["id"], detail={"to": detail["to"]}, limit=1)
     return from_iso(rows[0]["at"]), detail["to"], detail["error"], bool(later)
 
 

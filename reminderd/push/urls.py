@@ -8,13 +8,11 @@ import re
 import stat
 from pathlib import Path
 
+from reminderd.errors import BadUrl
+
 _URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]{0,31})://\S+$")
 URL_EXPECTED = 'an Apprise URL such as "ntfy://ntfy.sh/a-long-random-topic" or "mailto://user:password@example.com"'
 MAX_URL = 4096
-
-
-class BadUrl(Exception):
-    """Why a URL or a url_file cannot be used; the message never holds the URL."""
 
 
 def scheme(url: str) -> str:

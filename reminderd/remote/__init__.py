@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import socket
 
-from reminderd.core.config import Config
+from reminderd.core.config.settings import Config
 
 EVERY_INTERFACE = ("0.0.0.0", "::", "")
 

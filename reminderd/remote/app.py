@@ -19,7 +19,7 @@ from urllib.parse import parse_qs
 
 from reminderd.core import checkin as core
 from reminderd import services
-from reminderd.core.config import Config
+from reminderd.core.config.settings import Config
 from reminderd.core.doses import Dose
 from reminderd.errors import ReminderdError, UsageError
 from reminderd.remote import page, pairing

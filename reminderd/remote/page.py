@@ -11,7 +11,8 @@ from html import escape
 
 from reminderd.core import checkin as core
 from reminderd.core.checkin import Checkin
-from reminderd.core.doses import Dose
+from reminderd.core.clock import local_time
+from reminderd.core.doses import MISSED, SKIPPED, TAKEN, Dose
 
 TAKE, SNOOZE, SKIP = "taken", "snooze", "skip"
 ACTION_LABELS = {TAKE: "Taken", SNOOZE: "Snooze", SKIP: "Skip"}
@@ -47,22 +48,18 @@ def dose_key(dose: Dose) -> str:
     return f"{dose.medication}|{dose.local_date.isoformat()}|{dose.slot}"
 
 
-def _clock(instant: datetime | None, tz: tzinfo) -> str:
-    return "" if instant is None else instant.astimezone(tz).strftime("%H:%M")
-
-
 def dose_state(dose: Dose, now: datetime, tz: tzinfo) -> str:
-    if dose.status == "taken":
-        return f"Taken at {_clock(dose.taken_at, tz)}."
-    if dose.status == "skipped":
+    if dose.status == TAKEN:
+        return f"Taken at {local_time(dose.taken_at, tz)}."
+    if dose.status == SKIPPED:
         return "Skipped."
-    if dose.status == "missed":
+    if dose.status == MISSED:
         return "Missed."
     if dose.snoozed_until is not None and dose.snoozed_until > now:
-        return f"Snoozed until {_clock(dose.snoozed_until, tz)}."
+        return f"Snoozed until {local_time(dose.snoozed_until, tz)}."
     if dose.due <= now:
         return "Due now."
-    return f"Due at {_clock(dose.due, tz)}."
+    return f"Due at {local_time(dose.due, tz)}."
 
 
 def render(*, today: date, doses: list[DoseView], night: date, checkin: Checkin | None, form_token: str,

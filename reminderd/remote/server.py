@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
-from reminderd.core.config import Config, RemoteSettings
+from reminderd.core.config.settings import Config, RemoteSettings
 from reminderd.remote import page_url
 from reminderd.remote.app import PageApp
 

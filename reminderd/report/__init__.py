@@ -11,7 +11,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from reminderd.core.config import Config
+    from reminderd.core.config.settings import Config
     from reminderd.store import Store
 
 # Each format's renderer, imported only when that format is asked for.

@@ -19,7 +19,8 @@ from reminderd.core.analysis.adherence import Adherence, adherence
 from reminderd.core.analysis.effect import Effect, effect
 from reminderd.core.analysis.nights import NightLabels, label_nights
 from reminderd.core.analysis.records import DoseOutcome, NightCheckin, date_range, dose_outcome
-from reminderd.core.config import Config, format_slot
+from reminderd.core.config.settings import Config
+from reminderd.core.config.values import format_slot
 from reminderd.core.prescriptions import History
 from reminderd.core.schedule import local_instant
 

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 from reminderd.core.analysis.adherence import DoseCounts
 from reminderd.core.analysis.effect import COMPARED
-from reminderd.core.analysis.records import EARLY, LATE, MISSED, ON_TIME
+from reminderd.core.analysis.records import EARLY, LATE, ON_TIME
+from reminderd.core.doses import MISSED
 
 if TYPE_CHECKING:
     from reminderd.report.build import Report

@@ -11,7 +11,9 @@ from html import escape
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from reminderd.core.analysis.effect import COMPARED
-from reminderd.core.analysis.records import EARLY, LATE, MISSED, ON_TIME, date_range
+from reminderd.core.analysis.records import EARLY, LATE, ON_TIME, date_range
+from reminderd.core.checkin import SEVERITY
+from reminderd.core.doses import MISSED
 from reminderd.report.figures import (
     COUNT_HEADERS,
     EFFECT_HEADERS,
@@ -27,7 +29,6 @@ from reminderd.report.figures import (
 if TYPE_CHECKING:
     from reminderd.report.build import Report
 
-SEVERITY_NAMES = ("none", "mild", "moderate", "severe")
 
 COLOURS = {"on_time": "#1b7a3e", "early": "#3d7dca", "late": "#e0a100", "missed": "#c8322b", "partly": "#f08a4b",
            "none": "#eceff1", "grid": "#c9ced3", "ink": "#1d2329", "muted": "#5b6670"}
@@ -168,7 +169,7 @@ def _severity_chart(report: Report) -> str:
     bottom = top + plot_h
     out = [f'<svg id="severity-chart" viewBox="0 0 {width} {bottom + mark_h + 30}" role="img" '
            f'xmlns="http://www.w3.org/2000/svg"><title>Nightly spasm severity with missed and late doses marked</title>']
-    for level, name in enumerate(SEVERITY_NAMES):
+    for level, name in enumerate(SEVERITY):
         y = bottom - level * plot_h / 3
         out.append(f'<line x1="{left}" x2="{width - 10}" y1="{y:.1f}" y2="{y:.1f}" stroke="{COLOURS["grid"]}"/>'
                    f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{level} {name}</text>')

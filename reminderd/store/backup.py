@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from typing import Any, Callable
 
-from reminderd.errors import UsageError
+from reminderd.core.clock import UTC
+from reminderd.core.doses import STATUSES, TAKEN
+from reminderd.errors import ImportFileError
 from reminderd.store import ANSWER_FIELDS, MAX_TABLETS, SCHEMA_VERSION, UNDOABLE, Store
 
 FORMAT = "reminderd-export"
@@ -27,16 +29,6 @@ VERSION = 2
 # The schema each export version's rows fit: version 1 had no prescription history.
 SCHEMA_OF_VERSION = {1: 3, 2: SCHEMA_VERSION}
 TABLES_OF_VERSION = {1: Store.LOG_TABLES[:4], 2: Store.LOG_TABLES}
-
-
-class ImportFileError(UsageError):
-    """An export file that cannot be restored: one line with the first problem found."""
-
-    def __init__(self, source: str, problems: list[str]) -> None:
-        self.problems = problems
-        more = len(problems) - 1
-        also = f" (and {more} more problem{'s' if more > 1 else ''})" if more > 0 else ""
-        super().__init__(f"{source} cannot be imported, nothing was changed: {problems[0]}{also}")
 
 
 def dump(store: Store) -> str:
@@ -151,7 +143,7 @@ def _instant(value: Any) -> str | None:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         return INSTANT
-    if parsed.tzinfo is None or parsed.utcoffset() != timezone.utc.utcoffset(None):
+    if parsed.tzinfo is None or parsed.utcoffset() != UTC.utcoffset(None):
         return INSTANT
     return None if parsed.isoformat(timespec="seconds") == value and 1900 < parsed.year < 9000 else INSTANT
 
@@ -212,7 +204,6 @@ def _prescription(value: Any) -> str | None:
     return None
 
 
-STATUSES = ("pending", "taken", "skipped", "missed")
 FIELD_CHECKS: dict[str, dict[str, Check]] = {
     "doses": {
         "id": _positive_id, "medication": _text, "local_date": _day, "slot": _slot, "dose": _text,
@@ -261,9 +252,9 @@ def _check_doses(doses: list[dict[str, Any]], problems: list[str]) -> None:
         if key in seen:
             problems.append(f"doses[{i}]: {' '.join(key)} is also doses[{seen[key]}]; expected one row a dose")
         seen.setdefault(key, i)
-        if row["status"] == "taken" and row["taken_at"] is None:
+        if row["status"] == TAKEN and row["taken_at"] is None:
             problems.append(f"doses[{i}].taken_at: null is not valid; expected when a taken dose was taken")
-        if row["status"] != "taken" and row["taken_at"] is not None:
+        if row["status"] != TAKEN and row["taken_at"] is not None:
             problems.append(f"doses[{i}].taken_at: {json.dumps(row['taken_at'])} is not valid; "
                             f"expected null for a {row['status']} dose")
 

@@ -19,17 +19,15 @@ from reminderd.core.analysis.records import (
     EARLY,
     FAILED_OUTCOMES,
     LATE,
-    MISSED,
     NOT_RECORDED,
     ON_TIME,
-    SKIPPED,
-    TAKEN,
-    AnalysisError,
     DoseOutcome,
     date_range,
     dose_outcome,
     require_aware,
 )
+from reminderd.core.doses import MISSED, SKIPPED, TAKEN
+from reminderd.errors import AnalysisError
 from reminderd.core.analysis.stats import median
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")

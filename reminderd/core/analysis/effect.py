@@ -17,7 +17,8 @@ from datetime import timedelta
 from typing import Any, Mapping, Sequence
 
 from reminderd.core.analysis.nights import NIGHT_LABELS, LabelledNight, NightLabels
-from reminderd.core.analysis.records import EARLY, LATE, MISSED, ON_TIME
+from reminderd.core.analysis.records import EARLY, LATE, ON_TIME
+from reminderd.core.doses import MISSED
 from reminderd.core.analysis.stats import lag1_autocorrelation, mean, median, rotation_test
 
 CAVEAT = (

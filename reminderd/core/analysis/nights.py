@@ -34,7 +34,9 @@ from datetime import date, datetime, time, timedelta
 from typing import Callable, Iterable, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
-from reminderd.core.analysis.records import EARLY, LATE, MISSED, ON_TIME, TAKEN, AnalysisError, DoseOutcome, NightCheckin
+from reminderd.core.analysis.records import EARLY, LATE, ON_TIME, DoseOutcome, NightCheckin
+from reminderd.core.doses import MISSED, TAKEN
+from reminderd.errors import AnalysisError
 from reminderd.core.schedule import local_instant
 
 NIGHT_LABELS = (ON_TIME, EARLY, LATE, MISSED)

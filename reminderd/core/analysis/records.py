@@ -11,10 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from reminderd.errors import ReminderdError
-
-PENDING, TAKEN, SKIPPED, MISSED = "pending", "taken", "skipped", "missed"
-DOSE_STATUSES = (PENDING, TAKEN, SKIPPED, MISSED)
+from reminderd.core.doses import MISSED, PENDING, SKIPPED, STATUSES, TAKEN
+from reminderd.errors import AnalysisError
 
 # What became of a dose that has fallen due. "not_recorded" is a pending dose nobody
 # answered; "missed" is one the daemon reminded about and then gave up on.
@@ -25,10 +23,6 @@ EARLY = "early"
 FAILED_OUTCOMES = frozenset({SKIPPED, MISSED, NOT_RECORDED})
 
 
-class AnalysisError(ReminderdError):
-    """Values the analysis cannot use: a naive datetime, an unknown status, a bad range."""
-
-
 @dataclass(frozen=True)
 class DoseOutcome:
     """One dose row as the analysis needs it."""
@@ -37,16 +31,16 @@ class DoseOutcome:
     local_date: date
     slot: str  # "HH:MM" as the prescription names it
     due: datetime  # aware
-    status: str  # one of DOSE_STATUSES
+    status: str  # one of STATUSES
     taken_at: datetime | None = None  # aware; required when status is "taken"
     # The on-time window of the prescription in force when it fell due; None: the caller's.
     on_time_window: timedelta | None = None
 
     def __post_init__(self) -> None:
-        if self.status not in DOSE_STATUSES:
+        if self.status not in STATUSES:
             raise AnalysisError(
                 f"dose {self.medication} {self.local_date} {self.slot}: status "
-                f"{self.status!r} is not one of {', '.join(DOSE_STATUSES)}"
+                f"{self.status!r} is not one of {', '.join(STATUSES)}"
             )
         require_aware(self.due, f"dose {self.medication} {self.local_date} {self.slot}: due")
         if self.taken_at is not None:

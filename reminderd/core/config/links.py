@@ -1,0 +1,86 @@
+"""The tables that connect reminderd to other devices: [push], [[contact]] and [remote],
+and the url_files that hold their secrets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from reminderd.core.config.collect import Collector, show
+from reminderd.core.config.settings import Config, Contact, PushSettings, RemoteSettings
+from reminderd.core.config.tables import CONTACT_KEYS, PUSH_KEYS, REMOTE_KEYS
+from reminderd.errors import BadUrl, ConfigError
+
+
+def remote(c: Collector, raw: Any) -> RemoteSettings | None:
+    before = len(c.problems)
+    fields = c.fields(raw, "remote", REMOTE_KEYS)
+    if ("certificate" in fields) != ("key" in fields) and len(c.problems) == before:
+        given, missing = ("certificate", "key") if "certificate" in fields else ("key", "certificate")
+        c.problems.append(f"remote.{missing}: missing; expected both certificate and key for HTTPS, "
+                          f"or neither (remote.{given} is set)")
+    if len(c.problems) > before:
+        return None
+    host, port = fields.pop("listen")
+    return RemoteSettings(host=host, port=port, **fields)
+
+
+def _one_url(c: Collector, table: Any, path: str) -> None:
+    given = [k for k in ("url", "url_file") if isinstance(table, dict) and k in table]
+    if len(given) == 2:
+        c.problems.append(f"{path}.url: given beside url_file; expected exactly one of url or url_file")
+    elif not given and isinstance(table, dict):
+        c.problems.append(f"{path}.url: missing; expected url, or url_file (a file holding the URL, mode 0600)")
+
+
+def push(c: Collector, table: Any) -> PushSettings | None:
+    if table is None:
+        return None
+    before = len(c.problems)
+    fields = c.fields(table, "push", PUSH_KEYS)
+    _one_url(c, table, "push")
+    return PushSettings(**fields) if len(c.problems) == before else None
+
+
+def contacts(c: Collector, raw: Any) -> tuple[Contact, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        c.bad("contact", raw, "[[contact]] tables (an array of tables)")
+        return ()
+    contacts: list[Contact] = []
+    for i, table in enumerate(raw):
+        path, before = f"contact[{i}]", len(c.problems)
+        fields = c.fields(table, path, CONTACT_KEYS)
+        _one_url(c, table, path)
+        if "name" in fields and any(o.name.casefold() == fields["name"].casefold() for o in contacts):
+            c.bad(f"{path}.name", fields["name"], "a name not already used by another contact")
+        if len(c.problems) == before:
+            contacts.append(Contact(**fields))
+    return tuple(contacts)
+
+
+def read_url_files(config: Config, folder: Path) -> Config:
+    """Fill each `url` from its `url_file` (relative to the config's folder). A file that
+    others can read, or that holds no URL, is refused, named by its key."""
+    from dataclasses import replace
+
+    from reminderd.push.urls import read_url_file
+
+    problems: list[str] = []
+
+    def read(target, path: str):
+        if target is None or target.url_file is None:
+            return target
+        where = target.url_file if target.url_file.is_absolute() else folder / target.url_file
+        try:
+            return replace(target, url=read_url_file(where), url_file=where)
+        except BadUrl as bad:
+            problems.append(f"{path}.url_file: {show(str(where))} is not valid; expected {bad}")
+            return target
+
+    push = read(config.push, "push")
+    contacts = tuple(read(contact, f"contact[{i}]") for i, contact in enumerate(config.contacts))
+    if problems:
+        raise ConfigError(problems, config.source)
+    return replace(config, push=push, contacts=contacts)

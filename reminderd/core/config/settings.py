@@ -1,0 +1,150 @@
+"""The config as the program uses it: frozen dataclasses, each default in one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, time, timedelta
+from datetime import time as _clock
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from reminderd.core.config.values import format_slot
+
+DEFAULT_ADVICE = (
+    "If you forget a dose, take it as soon as you remember. If it is nearly time for your "
+    "next dose, skip the missed one and take the next dose at the usual time. Never take "
+    "two doses at once to make up for a forgotten one. Your prescriber's instructions "
+    "come first."
+)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a prescription that changes over time (titration): from `start` on,
+    these times and this dose, until the next step starts."""
+
+    start: date
+    times: tuple[time, ...]  # sorted, distinct
+    dose: str
+
+
+@dataclass(frozen=True)
+class Medication:
+    name: str
+    dose: str
+    times: tuple[time, ...] = ()  # sorted, distinct; the plain schedule (no steps)
+    remind_every: timedelta = timedelta(minutes=15)
+    give_up_after: timedelta = timedelta(hours=3)
+    min_gap: timedelta = timedelta(hours=4)
+    snooze: timedelta = timedelta(minutes=10)
+    early_window: timedelta = timedelta(hours=2)
+    instructions: str = ""
+    # Titration steps; empty means `times` and `dose` every day.
+    steps: tuple[Step, ...] = ()
+    until: date | None = None  # the last day it is taken
+    as_needed: bool = False  # PRN: never reminded, recorded with `reminderd take`
+    max_per_day: int | None = None
+    supply: float | None = None  # tablets on hand when first configured
+    per_dose: float = 1.0
+    refill_warn_days: int = 7
+
+    def step_on(self, day: date) -> Step | None:
+        """The prescription in force on a local day; None before it starts, after
+        `until`, and every day for an as-needed medicine (it has no slots)."""
+        if self.as_needed or (self.until is not None and day > self.until):
+            return None
+        if not self.steps:
+            return Step(date.min, self.times, self.dose)
+        current = None
+        for step in self.steps:
+            if step.start <= day:
+                current = step
+        return current
+
+    @property
+    def slots(self) -> tuple[str, ...]:
+        """Every slot the medication has on any day, for messages."""
+        every = set(self.times).union(*(s.times for s in self.steps))
+        return tuple(format_slot(t) for t in sorted(every))
+
+
+@dataclass(frozen=True)
+class CheckinSettings:
+    # `time` is the setting's name in the file; the field shadows datetime.time in this
+    # class body, hence the _clock alias for the defaults.
+    time: _clock = _clock(8, 30)
+    remind_every: timedelta = timedelta(minutes=30)
+    until: _clock = _clock(12, 0)
+    # A night begins at bedtime (on the evening's date) and is judged by the doses due in
+    # the 24 h before it (reminderd.core.analysis.nights).
+    bedtime: _clock = _clock(23, 0)
+    # No longer used (nights are judged from bedtime); still read so old files load.
+    # None when the file does not set it.
+    night_window: timedelta | None = None
+
+
+@dataclass(frozen=True)
+class NotificationSettings:
+    backend: str = "auto"
+    private: bool = False
+
+
+@dataclass(frozen=True)
+class PushSettings:
+    """[push]: his own phone. `url` is filled from `url_file` by load_config."""
+
+    url: str | None = None
+    url_file: Path | None = None
+    after_reminders: int = 2
+
+
+@dataclass(frozen=True)
+class Contact:
+    """[[contact]]: someone told about missed doses, a stopped daemon, the day."""
+
+    name: str
+    alerts: tuple[str, ...]
+    url: str | None = None
+    url_file: Path | None = None
+    summary_time: _clock = _clock(21, 0)
+
+
+@dataclass(frozen=True)
+class RemoteSettings:
+    """The opt-in page for the phone (`[remote]`); absent means no socket at all."""
+
+    host: str  # as written: an IP address, a host name, or "0.0.0.0" for every interface
+    port: int
+    certificate: Path | None = None  # both or neither: HTTPS
+    key: Path | None = None
+    url: str | None = None  # the address the phone uses, when `listen` does not say it
+
+    @property
+    def https(self) -> bool:
+        return self.certificate is not None
+
+
+@dataclass(frozen=True)
+class Config:
+    timezone: ZoneInfo
+    medications: tuple[Medication, ...]
+    checkin: CheckinSettings = CheckinSettings()
+    notifications: NotificationSettings = NotificationSettings()
+    on_time_window: timedelta = timedelta(hours=1)
+    near_next_dose: timedelta = timedelta(hours=2)
+    missed_dose_advice: str = DEFAULT_ADVICE
+    # Doses of different medications due within this of each other share one reminder.
+    group_within: timedelta = timedelta(minutes=5)
+    source: str = "config"
+    # True when the file names no zone and the machine's is used: the daemon then
+    # follows a change of the machine's zone.
+    zone_from_system: bool = False
+    push: PushSettings | None = None
+    contacts: tuple[Contact, ...] = ()
+    remote: RemoteSettings | None = None
+
+    def medication(self, name: str) -> Medication | None:
+        for med in self.medications:
+            if med.name.casefold() == name.casefold():
+                return med
+        return None

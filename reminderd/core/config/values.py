@@ -1,0 +1,216 @@
+"""One config value each: every parser returns the value or raises BadValue(what was expected)."""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from reminderd.core.durations import format_duration
+from reminderd.core.typed import DAY_HELP, FIRST_DAY, LAST_DAY  # one date range for the file and the command line
+from reminderd.errors import BadUrl, BadValue
+
+NOTIFICATION_BACKENDS = ("auto", "dbus", "plyer", "log")
+ALERTS = ("missed", "not-running", "summary")  # what a [[contact]] is told
+
+_DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+_DURATION_EXPECTED = 'a duration like "90s", "15m", "3h" or "1h30m", longer than zero'
+# Every duration is added to a due time; a week is more than any reminder rule needs, and
+# far from overflowing a date.
+MAX_DURATION = timedelta(days=7)
+_TIME = re.compile(r"^(\d{2}):(\d{2})$")
+_TIME_EXPECTED = 'a time "HH:MM" from "00:00" to "23:59"'
+
+
+def parse_duration(value: Any) -> timedelta:
+    """ "1h30m" -> timedelta(hours=1, minutes=30). Zero and negative are refused."""
+    match = _DURATION.match(value) if isinstance(value, str) else None
+    if not match or not any(match.groups()):
+        raise BadValue(_DURATION_EXPECTED)
+    hours, minutes, seconds = (int(g or 0) for g in match.groups())
+    try:
+        result = timedelta(hours=hours, minutes=minutes, seconds=seconds)
+    except OverflowError:  # "99999999999999h": a bad value, not a crash
+        raise BadValue(f'a duration of at most 7 days ("{format_duration(MAX_DURATION)}")') from None
+    if result <= timedelta(0):
+        raise BadValue(_DURATION_EXPECTED)
+    if result > MAX_DURATION:
+        raise BadValue(f'a duration of at most 7 days ("{format_duration(MAX_DURATION)}")')
+    return result
+
+
+def parse_time(value: Any) -> time:
+    match = _TIME.match(value) if isinstance(value, str) else None
+    if not match:
+        raise BadValue(_TIME_EXPECTED)
+    hour, minute = int(match[1]), int(match[2])
+    if hour > 23 or minute > 59:
+        raise BadValue(_TIME_EXPECTED)
+    return time(hour, minute)
+
+
+def format_slot(t: time) -> str:
+    return f"{t.hour:02d}:{t.minute:02d}"
+
+
+def parse_text(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise BadValue("a non-empty string")
+    return value.strip()
+
+
+def parse_free_text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise BadValue("a string")
+    return value.strip()
+
+
+def parse_name(value: Any) -> str:
+    name = parse_text(value)
+    # A name is typed on the command line (`reminderd take gabapentin`), so it must not
+    # look like an option.
+    if name.startswith("-"):
+        raise BadValue("a name that does not start with '-'")
+    return name
+
+
+def parse_bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise BadValue("true or false")
+    return value
+
+
+def parse_backend(value: Any) -> str:
+    if value not in NOTIFICATION_BACKENDS:
+        raise BadValue("one of " + ", ".join(f'"{b}"' for b in NOTIFICATION_BACKENDS))
+    return value
+
+
+def parse_zone(value: Any) -> ZoneInfo:
+    try:
+        if not isinstance(value, str) or not value:
+            raise ValueError
+        return ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        # OSError: with the tzdata package, a folder name such as "Europe" is opened as
+        # a file and raises IsADirectoryError rather than ZoneInfoNotFoundError.
+        raise BadValue('an IANA time zone name such as "Europe/London"') from None
+
+
+def parse_date(value: Any) -> date:
+    # TOML has date literals (from = 2026-11-01); a quoted "2026-11-01" is accepted too.
+    day = None
+    if isinstance(value, date) and not isinstance(value, datetime):
+        day = value
+    elif isinstance(value, str) and len(value) == 10:
+        try:
+            day = date.fromisoformat(value)
+        except ValueError:
+            pass
+    if day is None or not FIRST_DAY <= day <= LAST_DAY:
+        raise BadValue(DAY_HELP)
+    return day
+
+
+def parse_positive_int(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 1000:
+        raise BadValue("a whole number from 1 to 1000")
+    return value
+
+
+def _number(value: Any) -> float | None:
+    """A finite TOML number (TOML allows inf and nan, which no count can be)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return None
+    return float(value)
+
+
+def parse_supply(value: Any) -> float:
+    number = _number(value)
+    if number is None or not 0 <= number <= 100_000:
+        raise BadValue("a number of tablets from 0 to 100000")
+    return number
+
+
+def parse_per_dose(value: Any) -> float:
+    number = _number(value)
+    if number is None or not 0.01 <= number <= 100:
+        raise BadValue("a number of tablets per dose from 0.01 to 100 (e.g. 1 or 0.5)")
+    return number
+
+
+def parse_url(value: Any) -> str:
+    from reminderd.push.urls import check_url
+
+    try:
+        return check_url(value)
+    except BadUrl as bad:
+        raise BadValue(str(bad)) from None
+
+
+def parse_path(value: Any) -> Path:
+    if not isinstance(value, str) or not value.strip() or "\0" in value:
+        raise BadValue("a file path")
+    return Path(value.strip()).expanduser()
+
+
+def parse_alerts(value: Any) -> tuple[str, ...]:
+    expected = "a non-empty list of " + ", ".join(f'"{a}"' for a in ALERTS) + ", each once"
+    if not isinstance(value, list) or not value or any(v not in ALERTS for v in value) or len(set(value)) < len(value):
+        raise BadValue(expected)
+    return tuple(value)
+
+
+def parse_after_reminders(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 100:
+        raise BadValue("a whole number of reminders from 1 to 100")
+    return value
+
+
+GROUP_WITHIN_MAX = timedelta(hours=1)
+
+
+def parse_group_window(value: Any) -> timedelta:
+    """group_within: "0s" groups only doses due at the same instant; at most an hour."""
+    expected = 'a duration from "0s" to "1h", like "5m"'
+    if value in ("0s", "0m", "0h"):
+        return timedelta(0)
+    try:
+        result = parse_duration(value)
+    except BadValue:
+        raise BadValue(expected) from None
+    if result > GROUP_WITHIN_MAX:
+        raise BadValue(expected)
+    return result
+
+
+def parse_listen(value: Any) -> tuple[str, int]:
+    # "host:port"; an IPv6 address in brackets, "[::1]:8765", as in a URL.
+    expected = 'an address and port "host:port", e.g. "127.0.0.1:8765", "0.0.0.0:8765" or "[::1]:8765"'
+    if not isinstance(value, str):
+        raise BadValue(expected)
+    m = re.fullmatch(r"\[([0-9A-Fa-f:.]+)\]:(\d{1,5})|([A-Za-z0-9.-]{1,253}):(\d{1,5})", value.strip())
+    if not m:
+        raise BadValue(expected)
+    host, port = (m[1], int(m[2])) if m[1] else (m[3], int(m[4]))
+    if not 1 <= port <= 65535:
+        raise BadValue(expected + " with a port from 1 to 65535")
+    return host, port
+
+
+def parse_readable_file(value: Any) -> Path:
+    if not isinstance(value, str) or not value.strip():
+        raise BadValue("the path of a PEM file")
+    path = Path(value.strip()).expanduser()
+    if not path.is_file():
+        raise BadValue("the path of an existing PEM file")
+    return path
+
+
+def parse_page_url(value: Any) -> str:
+    if not isinstance(value, str) or not re.fullmatch(r"https?://[A-Za-z0-9.:\[\]-]+(:\d{1,5})?/?", value.strip()):
+        raise BadValue('the address the phone opens, e.g. "https://desktop.tailnet.ts.net:8765"')
+    return value.strip().rstrip("/") + "/"

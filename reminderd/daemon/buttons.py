@@ -1,0 +1,112 @@
+"""Answers from notification buttons (any thread), recorded through the same services
+as the command line; then the dose's timer follows. A failure is logged, never raised:
+it must not kill the notifier's thread."""
+
+from __future__ import annotations
+
+import logging
+
+from reminderd.core import grouping
+from reminderd.daemon import reminders
+from reminderd.daemon.morning import MorningCheckin, night_of
+from reminderd.daemon.reminders import TAKEN_ANYWAY, key
+from reminderd.daemon.scheduler import DoseTimers
+from reminderd.daemon.shared import Shared
+from reminderd.errors import AlreadyTakenError, DoseError, ReminderdError, TooCloseError
+from reminderd.notify.base import DEFAULT, SKIP, SNOOZE, TAKEN
+
+log = logging.getLogger("reminderd")
+
+
+class Buttons:
+    def __init__(self, shared: Shared, timers: DoseTimers, morning: MorningCheckin) -> None:
+        self.shared = shared
+        self.timers = timers
+        self.morning = morning
+
+    def on_answer(self, key_text: str, action: str) -> None:
+        """A button was pressed (any thread). Recorded at once; the dose's timer follows."""
+        kind, _, ident = key_text.partition(":")
+        if kind == "checkin":
+            night = night_of(key_text)
+            try:
+                if night is not None:
+                    self.morning.answer(night, action)
+            except ReminderdError as err:
+                log.warning("check-in answer %s not recorded: %s", action, err)
+            except Exception:  # a bug here must not kill the notifier's thread
+                log.exception("check-in answer %s failed", action)
+            return
+        if kind == "group" and ident.isdigit():
+            self._answer_group(int(ident), action)
+            return
+        if kind != "dose" or not ident.isdigit():
+            return
+        dose_id = int(ident)
+        try:
+            with self.shared.lock:
+                self._answer(dose_id, action)
+        except DoseError as err:
+            log.warning("answer %s for dose %d not recorded: %s", action, dose_id, err)
+        except Exception:  # a bug here must not kill the notifier's thread
+            log.exception("answer %s for dose %d failed", action, dose_id)
+
+    def _answer(self, dose_id: int, action: str) -> None:
+        """A button, answered through the same services as the CLI."""
+        from reminderd import services
+
+        s = self.shared
+        store, config, now = s.store, s.config, s.now()
+        tz = config.timezone
+        try:
+            if action in (TAKEN, DEFAULT, TAKEN_ANYWAY):
+                dose = services.take_dose(store, config, dose_id, now, "notification",
+                                          force=action == TAKEN_ANYWAY).dose
+                log.warning("taken: %s %s dose of %s at %s via notification", dose.medication, dose.slot,
+                            dose.local_date, now.astimezone(tz).strftime("%H:%M"))
+            elif action == SNOOZE:
+                dose = services.snooze_dose(store, config, dose_id, now, "notification").dose
+                log.warning("snoozed: %s %s dose until %s", dose.medication, dose.slot,
+                            dose.snoozed_until.astimezone(tz).strftime("%H:%M"))
+            elif action == SKIP:
+                dose = services.skip_dose(store, config, dose_id, now, "notification",
+                                          "skipped from the notification").dose
+                log.warning("skipped: %s %s dose of %s via notification", dose.medication, dose.slot, dose.local_date)
+            else:
+                return
+        except AlreadyTakenError:
+            log.info("dose %d already taken; the second Taken is the same dose", dose_id)
+            return
+        except TooCloseError as err:
+            s.notifier.show(reminders.too_close(config, dose_id, store.dose(dose_id), err))
+            return
+        s.notifier.close(key(dose))
+        self.timers.tick(dose_id)
+
+    def _answer_group(self, first_id: int, action: str) -> None:
+        """A button of a group's notification: All taken, Snooze, or Taken for one dose."""
+        s = self.shared
+        try:
+            with s.lock:
+                first = s.store.dose(first_id)
+                if first is None:
+                    return
+                group = self.timers.group(first)
+                listed = grouping.listed(group, s.now())
+                if action == grouping.ALL_TAKEN:
+                    chosen = [(d.id, TAKEN) for d in listed]
+                elif action == SNOOZE:
+                    chosen = [(d.id, SNOOZE) for d in listed]
+                elif action.startswith(grouping.TAKEN_ONE):
+                    chosen = [(d.id, TAKEN) for d in listed if f"{grouping.TAKEN_ONE}{d.id}" == action]
+                else:
+                    return
+                with self.timers.answering_group(group):
+                    for dose_id, answer in chosen:
+                        try:
+                            self._answer(dose_id, answer)
+                        except DoseError as err:
+                            log.warning("answer %s for dose %d not recorded: %s", answer, dose_id, err)
+                self.timers.update_group(first)
+        except Exception:  # a bug here must not kill the notifier's thread
+            log.exception("answer %s for group %d failed", action, first_id)

@@ -1,0 +1,77 @@
+"""Turning a dose's or a group's decision into the notification that shows it (pure:
+config, doses and `now` in, a Reminder out)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from reminderd.core import doses as rules
+from reminderd.core import grouping
+from reminderd.core.config.settings import Config, Medication
+from reminderd.core.doses import Dose, Remind
+from reminderd.core.durations import format_duration, minutes_under_two_hours
+from reminderd.errors import TooCloseError
+from reminderd.notify.base import SKIP, SNOOZE, TAKEN, Reminder
+
+TAKEN_ANYWAY = "taken-anyway"  # the button on the minimum-gap warning
+
+
+def key(dose: Dose) -> str:
+    return f"dose:{dose.id}"
+
+
+def dose_reminder(config: Config, dose: Dose, med: Medication, now: datetime, decision: Remind) -> Reminder:
+    private = config.notifications.private
+    title, body = rules.reminder_text(dose, med, config, now, decision, private)
+    return Reminder(
+        key=key(dose),
+        title=title,
+        body=body,
+        actions=((TAKEN, "Taken"), (SNOOZE, f"Snooze {minutes_under_two_hours(med.snooze)}"), (SKIP, "Skip")),
+        # Critical from the third reminder: it stays on screen until answered.
+        urgency="critical" if decision.number >= 3 else "normal",
+        cli_hint=("Answer with: reminderd take  (or skip / snooze)" if private
+                  else f"Answer with: reminderd take {med.name}  (or skip / snooze {med.name})"),
+    )
+
+
+def missed_notice(config: Config, dose: Dose, med: Medication) -> Reminder:
+    title, body = rules.missed_text(dose, med, config, config.notifications.private)
+    return Reminder(key=key(dose), title=title, body=body, urgency="normal", resident=False, cli_hint="")
+
+
+def too_close(config: Config, dose_id: int, dose: Dose | None, err: TooCloseError) -> Reminder:
+    """The minimum-gap warning: asks again instead of recording."""
+    name = dose.medication if dose is not None else "it"
+    private = config.notifications.private
+    return Reminder(
+        key=f"dose:{dose_id}", title="Taken again?" if private else f"Take {name} now?",
+        body="Doses would be closer than the minimum gap." if private else f"Careful: {err}.",
+        actions=((TAKEN_ANYWAY, "Taken anyway"), (SKIP, "Skip")), urgency="critical",
+        cli_hint="Record it with: reminderd take --force" if private
+        else f"Record it with: reminderd take {name} --force",
+    )
+
+
+def meds_of(config: Config) -> dict[str, Medication]:
+    return {m.name: m for m in config.medications}
+
+
+def group_reminder(config: Config, group_key: str, listed: list[Dose], now: datetime) -> Reminder:
+    meds, private = meds_of(config), config.notifications.private
+    title, body = grouping.reminder_text(listed, meds, config, now, private)
+    snooze = min((meds[d.medication].snooze for d in listed if d.medication in meds), default=timedelta(minutes=10))
+    urgent = any(d.reminders_sent >= 3 for d in listed)
+    label = minutes_under_two_hours(snooze) if snooze >= timedelta(minutes=1) else format_duration(snooze)
+    return Reminder(key=group_key, title=title, body=body,
+                    actions=grouping.actions(listed, f"Snooze {label}", private),
+                    urgency="critical" if urgent else "normal", cli_hint=grouping.cli_hint(listed, private))
+
+
+def group_missed_notice(config: Config, group: tuple[Dose, ...], just_missed: Dose) -> Reminder:
+    """One missed-dose notice per group, replaced as more of its doses are missed."""
+    missed = [just_missed if d.id == just_missed.id else d for d in group]
+    missed = [d for d in missed if d.status == rules.MISSED]
+    title, body = grouping.missed_text(missed, meds_of(config), config, config.notifications.private)
+    return Reminder(key=f"missed:{grouping.group_key(group)}", title=title, body=body, urgency="normal",
+                    resident=False, cli_hint="")

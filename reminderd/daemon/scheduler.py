@@ -1,0 +1,264 @@
+"""The daemon's dose timers: rows for today's and tomorrow's slots, one APScheduler job
+per open dose (id "dose:<id>"), and what each timer does when it fires, alone or with
+the doses due together with it (grouping.py has the rules).
+
+When a timer fires, the dose is read again inside a write transaction and the pure rules
+in `doses.decide` say what to do; asking twice at one moment gives one reminder. Log
+lines about a change are written after its commit, so a reader who sees the line sees
+the row.
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Callable, Iterator
+
+from reminderd.core import doses as rules
+from reminderd.core import grouping
+from reminderd.core.config.settings import Config
+from reminderd.core.doses import Dose, GiveUp, Remind, Wait
+from reminderd.core.prescriptions import History
+from reminderd.core.schedule import Slot, next_local_midnight, slots_between
+from reminderd.daemon import reminders
+from reminderd.daemon.reminders import key
+from reminderd.daemon.shared import Shared
+from reminderd.daemon.supply import warn_supply
+from reminderd.notify.base import Reminder
+
+if TYPE_CHECKING:
+    from reminderd.push.outbox import Push
+    from reminderd.store import Store
+
+log = logging.getLogger("reminderd")
+
+
+class DoseTimers:
+    """`after_refresh` runs at the end of every refresh, under the lock (the check-in's timer)."""
+
+    def __init__(self, shared: Shared, push: Push, after_refresh: Callable[[], None]) -> None:
+        self.shared = shared
+        self.push = push
+        self.after_refresh = after_refresh
+        self.started_at: datetime | None = None  # set on start: a dose reminded since is not reminded on restart
+        self._group_shown: dict[str, tuple[int, ...]] = {}  # group key -> dose ids it lists
+        self._holding_groups = 0  # >0 while a group's answer is being recorded dose by dose
+
+    # --- the schedule --------------------------------------------------------------
+
+    def refresh(self, restarting: bool = False) -> None:
+        """Make sure today's and tomorrow's slots have rows, and every open dose a job.
+
+        A planned dose whose due instant moved (a zone change) is replanned only while it
+        is still in the future and unreminded; then its timer follows from its new row.
+
+        Rows are created from the longest give-up window ago, so a dose still in its
+        window when the daemon starts is reminded now, and none is invented for a time
+        long past, nor for a slot the prescription in force at its due instant did not
+        have (a medication added at 08:30 has no 08:00 dose that day).
+        `restarting`: the notifications of the last run died with it, so a dose that was
+        being reminded is reminded again at once.
+        """
+        s = self.shared
+        with s.lock:
+            now, config = s.now(), s.config
+            lookback = max((m.give_up_after for m in config.medications), default=timedelta(0))
+            horizon = next_local_midnight(next_local_midnight(now, config.timezone), config.timezone)
+            planned = slots_between(config, now - lookback, horizon)
+            created = s.store.ensure_doses(prescribed_then(s.store, config, planned), now)
+            self._follow_config(planned, now)
+            if created:
+                log.info("%d dose(s) scheduled up to %s", created, horizon.astimezone(config.timezone).date())
+            open_ids = [dose.id for dose in s.store.open_doses()]
+            # A dose with a timer that is no longer open was answered elsewhere (the CLI):
+            # its tick closes the notification and drops the timer.
+            scheduled = [int(job.id[5:]) for job in s.scheduler.get_jobs() if job.id.startswith("dose:")]
+            for dose_id in dict.fromkeys(open_ids + scheduled):
+                self.tick(dose_id, restarting=restarting)
+            s.scheduler.add_job(
+                self.refresh, "date", run_date=next_local_midnight(now, config.timezone) + timedelta(seconds=1),
+                id="rollover", replace_existing=True,
+            )
+            self.after_refresh()
+        s.scheduler.wakeup()
+
+    def _follow_config(self, planned: list[Slot], now: datetime) -> None:
+        """After a config change, future doses follow it: slots it no longer has are
+        dropped if nothing has happened to them yet, and a changed dose text is taken
+        over. Past and answered doses keep what they had."""
+        store = self.shared.store
+        keep = {(s.medication, s.local_date.isoformat(), s.slot) for s in planned}
+        for gone in store.delete_unstarted_doses(keep, now):
+            self.unschedule(gone.id)
+            log.info("no longer scheduled: %s %s dose of %s", gone.medication, gone.slot, gone.local_date)
+        plans = {(s.medication, s.local_date, s.slot): s for s in planned if s.due > now}
+        for dose in store.open_doses():
+            plan = plans.get((dose.medication, dose.local_date, dose.slot))
+            if plan is not None and (plan.dose, plan.due) != (dose.dose, dose.due) and dose.reminders_sent == 0:
+                store.replan_dose(dose.id, plan.dose, plan.due)
+                if plan.due != dose.due:
+                    log.info("%s %s dose of %s now falls due at %s", dose.medication, dose.slot, dose.local_date,
+                             plan.due.isoformat())
+
+    def tick(self, dose_id: int, restarting: bool = False) -> None:
+        """Do what the rules say about one dose now, and set its next timer."""
+        s = self.shared
+        with s.lock:
+            show: Reminder | None = None
+            said: list[str] = []  # logged after the commit: a reader who sees the line sees the row
+            with s.store.write():
+                dose = s.store.dose(dose_id)
+                if dose is None:
+                    return
+                config = s.config
+                med = config.medication(dose.medication)
+                now = s.now()
+                if med is None or med.as_needed:
+                    # The medication left the config (or is taken only as needed): its
+                    # open doses are not reminded, and stay open so nothing is recorded
+                    # that did not happen.
+                    self.unschedule(dose_id)
+                    return
+                # A dose its group already reminded in this run is not reminded again on restart.
+                decision = rules.decide(dose, med, now,
+                                        restarting=restarting and not self._reminded_since_start(dose))
+                first_reminder = isinstance(decision, Remind) and decision.number == 1
+                group = self.group(dose)
+                if isinstance(decision, Remind) and len(group) > 1:
+                    dose, show = self._remind_group(group, dose, now, said)
+                    decision = rules.decide(dose, med, now)
+                elif isinstance(decision, Remind):
+                    dose = rules.reminded(dose, now)
+                    s.store.save_dose(dose, "reminded", "daemon", now,
+                                      {"number": decision.number, "last": decision.last})
+                    show = reminders.dose_reminder(config, dose, med, now, decision)
+                    self.push.on_reminder(dose, med, now, decision)
+                    late = round((now - dose.due).total_seconds() / 60)
+                    said.append(f"reminder {decision.number}: {med.name} {dose.dose}, {dose.slot} dose of "
+                                f"{dose.local_date}{f', {late} min late' if late > 0 else ''}"
+                                f"{' (last reminder)' if decision.last else ''}")
+                    decision = rules.decide(dose, med, now)
+                elif isinstance(decision, GiveUp):
+                    missed = rules.give_up_now(dose, med, now)
+                    dose = missed.dose
+                    s.store.save_dose(dose, "missed", "daemon", now, {"reason": dose.reason})
+                    said.append(f"missed: {med.name} {dose.slot} dose of {dose.local_date} ({dose.reason})")
+                    self.push.on_missed(dose, med, now, dose.reason,
+                                        news=now - rules.give_up_at(dose, med) < rules.LATE_NOTICE_LIMIT)
+                    if missed.tell:
+                        show = reminders.missed_notice(config, dose, med)
+                        if len(group) > 1:
+                            show = reminders.group_missed_notice(config, group, dose)
+            for line in said:
+                log.warning("%s", line)
+            if show is not None:
+                s.notifier.show(show)
+                if first_reminder:
+                    warn_supply(s, med, now)
+            if isinstance(decision, Wait):
+                s.scheduler.add_job(self.tick, "date", run_date=decision.until, args=[dose_id],
+                                    id=key(dose), replace_existing=True)
+            elif not dose.open:
+                if show is None:
+                    s.notifier.close(key(dose))
+                self.unschedule(dose_id)
+            if len(group) > 1 and not (show is not None and show.key.startswith("group:")):
+                self.update_group(group[0])
+
+    def unschedule(self, dose_id: int) -> None:
+        job = self.shared.scheduler.get_job(f"dose:{dose_id}")
+        if job is not None:
+            job.remove()
+
+    # --- doses due together ----------------------------------------------------------
+
+    def _reminded_since_start(self, dose: Dose) -> bool:
+        return (self.started_at is not None and dose.last_reminded_at is not None
+                and dose.last_reminded_at >= self.started_at)
+
+    def group(self, dose: Dose) -> tuple[Dose, ...]:
+        """The doses reminded together with `dose` (itself alone, mostly)."""
+        config = self.shared.config
+        day = dose.local_date
+        reminded = [d for d in self.shared.store.doses_on_dates(day - timedelta(days=1), day + timedelta(days=1))
+                    if (m := config.medication(d.medication)) is not None and not m.as_needed]
+        return grouping.group_of(dose, reminded, config.group_within)
+
+    def _remind_group(self, group: tuple[Dose, ...], owed: Dose, now: datetime,
+                      said: list[str]) -> tuple[Dose, Reminder]:
+        """`owed` is owed a reminder: remind it and every dose of its group owed one
+        soon, each counted on its own row, all in one notification. Inside a write; the
+        log lines go to `said`, for after the commit."""
+        s = self.shared
+        config = s.config
+        meds = reminders.meds_of(config)
+        group_key = grouping.group_key(group)
+        updated = {d.id: d for d in group}
+        reminded: list[tuple[Dose, int]] = []
+        for dose in grouping.remind_with(group, meds, now, config.group_within):
+            med = meds[dose.medication]
+            number = dose.reminders_sent + 1
+            last = now + med.remind_every >= rules.give_up_at(dose, med)
+            dose = rules.reminded(dose, now)
+            updated[dose.id] = dose
+            reminded.append((dose, number))
+            s.store.save_dose(dose, "reminded", "daemon", now, {"number": number, "last": last, "group": group_key})
+            late = round((now - dose.due).total_seconds() / 60)
+            said.append(f"reminder {number}: {med.name} {dose.dose}, {dose.slot} dose of {dose.local_date}"
+                        f"{f', {late} min late' if late > 0 else ''}{' (last reminder)' if last else ''}"
+                        f" (with {group_key})")
+            after = rules.decide(dose, med, now)
+            if dose.id != owed.id and isinstance(after, Wait):  # its timer follows the group's reminder
+                s.scheduler.add_job(self.tick, "date", run_date=after.until, args=[dose.id],
+                                    id=key(dose), replace_existing=True)
+        listed = grouping.listed([updated[d.id] for d in group], now)
+        self._group_shown[group_key] = tuple(d.id for d in listed)
+        reminder = reminders.group_reminder(config, group_key, listed, now)
+        self.push.on_group_reminder(reminded, reminder.title, reminder.body, now)
+        return updated[owed.id], reminder
+
+    def update_group(self, first: Dose) -> None:
+        """Show the group's notification again listing the doses still open (one was
+        answered, here or from the CLI), or withdraw it; not a new reminder."""
+        if self._holding_groups:
+            return
+        s = self.shared
+        with s.lock:
+            group = self.group(s.store.dose(first.id) or first)
+            group_key = grouping.group_key(group)
+            now = s.now()
+            listed = grouping.listed(group, now)
+            ids = tuple(d.id for d in listed)
+            if ids == self._group_shown.get(group_key, ()):
+                return
+            self._group_shown[group_key] = ids
+            config = s.config
+        if listed:
+            s.notifier.show(reminders.group_reminder(config, group_key, listed, now))
+        else:
+            s.notifier.close(group_key)
+
+    @contextmanager
+    def answering_group(self, group: tuple[Dose, ...]) -> Iterator[None]:
+        """While a group's button is recorded dose by dose: its notification (which the
+        button closed) is not shown again after each dose, only once at the end."""
+        self._group_shown.pop(grouping.group_key(group), None)
+        self._holding_groups += 1
+        try:
+            yield
+        finally:
+            self._holding_groups -= 1
+
+
+def prescribed_then(store: Store, config: Config, planned: list[Slot]) -> list[Slot]:
+    """The planned slots of medications the prescription in force at their due instant
+    has: a medication added at 08:30 has no 08:00 dose that day (prescriptions.History).
+    A slot of a medication already prescribed, moved by the change, is kept, so a move of
+    tonight's dose from 22:00 to 21:00 at 21:30 is still reminded tonight."""
+    rows = store.prescription_rows()
+    if not rows or all(s.due >= rows[-1][0] for s in planned):
+        return planned  # nothing before the last change: the common case, without parsing the history
+    history = History.of(rows, config)
+    since = rows[-1][0]
+    return [s for s in planned if s.due >= since or history.at(s.due).medication(s.medication) is not None]

@@ -1,0 +1,37 @@
+"""What the daemon's parts share: the config in force (replaced on reload), the log, the
+notifier, the clock, the timers and the one lock that keeps their work in turn."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Callable
+
+from reminderd.core.config.settings import Config
+from reminderd.notify.base import Notifier, Reminder
+
+if TYPE_CHECKING:
+    from apscheduler.schedulers.base import BaseScheduler
+
+    from reminderd.store import Store
+
+log = logging.getLogger("reminderd")
+
+
+@dataclass
+class Shared:
+    config: Config
+    store: Store
+    notifier: Notifier
+    now: Callable[[], datetime]
+    scheduler: BaseScheduler
+    lock: threading.RLock = field(default_factory=threading.RLock)
+
+    def show_plain(self, key: str, title: str, body: str) -> None:
+        """A notice without buttons; its failure is logged, never raised."""
+        try:
+            self.notifier.show(Reminder(key=key, title=title, body=body, resident=False, category="x-reminderd"))
+        except Exception:
+            log.exception("could not show %s", key)

@@ -1,0 +1,79 @@
+"""The log as a whole: its tables as stored, where it begins, and restoring an export
+into an empty log (the file format itself is in `backup`)."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date, tzinfo
+from typing import Any
+
+from reminderd.errors import UsageError
+from reminderd.store.connection import Connection
+from reminderd.store.instants import from_iso
+
+
+class Tables(Connection):
+
+    # Every table that holds the user's records, parents first (events point at doses).
+    LOG_TABLES = ("doses", "events", "checkins", "supply", "prescriptions")
+
+    def log_begins(self, tz: tzinfo) -> date | None:
+        """Where the log begins: the local date of the first prescription recorded or the
+        first dose row written, whichever came first. By when rows were written, not the
+        dates they are about: a back-filled check-in or an edit of an old date never
+        moves it."""
+        with self._lock:
+            first = self.conn.execute(
+                "SELECT min(at) FROM (SELECT min(in_force_from) AS at FROM prescriptions"
+                " UNION ALL SELECT min(created_at) FROM doses)").fetchone()[0]
+        return None if first is None else from_iso(first).astimezone(tz).date()
+
+    def table_columns(self, table: str) -> list[tuple[str, str, bool]]:
+        """(name, declared type, NOT NULL) of each column of a log table, in table order."""
+        self._check_log_table(table)
+        with self._lock:
+            return [(r[1], r[2].upper(), bool(r[3]))
+                    for r in self.conn.execute(f"PRAGMA table_info({table})")]
+
+    def table_rows(self, table: str) -> list[dict[str, Any]]:
+        """Every row of a log table as stored, by id."""
+        self._check_log_table(table)
+        with self._lock:
+            cursor = self.conn.execute(f"SELECT * FROM {table} ORDER BY id")
+            names = [c[0] for c in cursor.description]
+            return [dict(zip(names, row)) for row in cursor]
+
+    def row_counts(self) -> dict[str, int]:
+        with self._lock:
+            return {t: self.conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in self.LOG_TABLES}
+
+    def restore(self, tables: dict[str, list[dict[str, Any]]]) -> None:
+        """Put exported rows back, ids and all, into an empty log: all of it or nothing.
+
+        Refused (UsageError) when the log already holds a dose, event, check-in or supply
+        row: merging two logs could make two rows of one dose. The check is inside the write transaction, so a
+        daemon writing meanwhile cannot slip a row in between.
+        """
+        with self.write():
+            # Prescriptions recorded by the command that opened this new log are no record
+            # of the past: a file that brings its own history replaces them.
+            held = {t: n for t, n in self.row_counts().items() if n and t != "prescriptions"}
+            if not held and tables.get("prescriptions"):
+                self.conn.execute("DELETE FROM prescriptions")
+            if held:
+                counts = ", ".join(f"{n} {t}" for t, n in held.items())
+                raise UsageError(f"{self.path} is not empty (it holds {counts}); import restores only "
+                                 "into an empty log, and nothing was changed. Pass a new file with --db")
+            for table in self.LOG_TABLES:
+                columns = [c[0] for c in self.table_columns(table)]
+                try:
+                    self.conn.executemany(
+                        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+                        [tuple(row[c] for c in columns) for row in tables.get(table, [])],
+                    )
+                except sqlite3.IntegrityError as err:
+                    raise UsageError(f"the {table} rows cannot be restored ({err}); nothing was imported") from None
+
+    def _check_log_table(self, table: str) -> None:
+        if table not in self.LOG_TABLES:  # names go into SQL text: only known ones
+            raise ValueError(f"{table!r} is not one of the log's tables {self.LOG_TABLES}")
