@@ -39,3 +39,7 @@ def test_no_part_of_the_daemon_imports_the_daemon_or_a_part_that_leads_back() ->
 
 def test_morning_needs_only_the_shared_parts() -> None:
     assert daemon_imports(PACKAGE / "morning.py") == {"shared"}
+
+
+def test_push_needs_only_the_shared_parts() -> None:
+    assert daemon_imports(PACKAGE.parent / "push" / "outbox.py") == {"shared"}

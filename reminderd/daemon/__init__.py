@@ -65,7 +65,7 @@ class Daemon:
         )
         self.shared = Shared(config, store, notifier, now, scheduler)
         self._reload_config = reload_config
-        self.push = Push(self)  # phone and contacts, through Apprise ([push], [[contact]])
+        self.push = Push(self.shared)  # phone and contacts, through Apprise ([push], [[contact]])
         self.morning = MorningCheckin(self.shared, checkin_window_command)
         self.timers = DoseTimers(self.shared, self.push, after_refresh=self.morning.tick)
         self.buttons = Buttons(self.shared, self.timers, self.morning)
@@ -74,7 +74,7 @@ class Daemon:
         self.page = None  # the phone page's server, when [remote] is configured
         self.after_start: Callable[[], None] | None = None  # e.g. the self-check, once reminders are out
 
-    # What Push and the tests read of the daemon: the shared parts.
+    # What the tests and the CLI read of the daemon: the shared parts.
     @property
     def config(self) -> Config:
         return self.shared.config
@@ -90,10 +90,6 @@ class Daemon:
     @property
     def scheduler(self) -> BackgroundScheduler:
         return self.shared.scheduler
-
-    @property
-    def _lock(self):  # noqa: ANN202 (Push holds it around its own writes)
-        return self.shared.lock
 
     def now(self) -> datetime:
         return self.shared.now()

@@ -29,7 +29,7 @@ from reminderd.core.doses import Dose, Remind
 from reminderd.push.urls import mask, scrub
 
 if TYPE_CHECKING:
-    from reminderd.daemon import Daemon
+    from reminderd.daemon.shared import Shared
     from reminderd.store import Store
 
 log = logging.getLogger("reminderd")
@@ -86,8 +86,8 @@ class _Pending:
 class Push:
     """Owned by the daemon; its hooks are called from the daemon's tick and refresh."""
 
-    def __init__(self, daemon: Daemon) -> None:
-        self.daemon = daemon
+    def __init__(self, shared: Shared) -> None:
+        self.shared = shared  # the daemon's config, log, clock, timers and lock
         self._pending: dict[tuple[str, str], _Pending] = {}
         self._if_away: list[Message] = []  # escalations that go only if he is away
         self._late_at_start: list[Dose] = []
@@ -99,11 +99,11 @@ class Push:
 
     @property
     def store(self) -> Store:
-        return self.daemon.store
+        return self.shared.store
 
     @property
     def config(self) -> Config:
-        return self.daemon.config
+        return self.shared.config
 
     # --- hooks from the daemon (inside its lock and the dose's transaction) ---------------
 
@@ -161,8 +161,8 @@ class Push:
     @_never_raises
     def plan_summaries(self) -> None:
         """Send a summary that is due and not yet sent; set each contact's next timer."""
-        d = self.daemon
-        with d._lock:
+        d = self.shared
+        with d.lock:
             now, tz = d.now(), self.config.timezone
             for contact in alerts.contacts_for(self.config, alerts.SUMMARY):
                 day = alerts.summary_due(contact, now, tz)
@@ -248,8 +248,8 @@ class Push:
         if not is_away():
             return
         log.info("push: away from the screen; the reminder goes to the phone too")
-        with self.daemon._lock:
-            now = self.daemon.now()
+        with self.shared.lock:
+            now = self.shared.now()
             for message in waiting:
                 if self._still_wanted(message):
                     self._record(message, now)
@@ -262,7 +262,7 @@ class Push:
         return dose is not None and dose.open
 
     def _send_due(self) -> None:
-        now = self.daemon.now()
+        now = self.shared.now()
         with self._lock:
             due = [p for p in self._pending.values() if p.next_at is not None and p.next_at <= now]
         for pending in sorted(due, key=lambda p: p.first_tried):
@@ -279,7 +279,7 @@ class Push:
                          {"reason": "no longer configured" if url is None else "answered before it was sent"})
             return
         ok, answer = send(url, message.title, message.body)
-        now = self.daemon.now()
+        now = self.shared.now()
         if ok:
             self._settle(pending, "push-sent", {"answer": answer})
             log.warning("push: %s sent to %s (%s): %s", message.kind, where, mask(url), answer)
@@ -297,7 +297,7 @@ class Push:
 
     def _settle(self, pending: _Pending, kind: str, detail: dict) -> None:
         message = pending.message
-        self.store.add_event(kind, "daemon", self.daemon.now(), message.dose_id,
+        self.store.add_event(kind, "daemon", self.shared.now(), message.dose_id,
                              {"key": message.key, "to": message.to} | detail)
         with self._lock:
             self._pending.pop((message.key, message.to), None)
