@@ -15,6 +15,8 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Callable, Iterator
 
+from apscheduler.jobstores.base import JobLookupError
+
 from reminderd.core import doses as rules
 from reminderd.core import grouping
 from reminderd.core.config.settings import Config
@@ -167,9 +169,12 @@ class DoseTimers:
                 self.update_group(group[0])
 
     def unschedule(self, dose_id: int) -> None:
-        job = self.shared.scheduler.get_job(f"dose:{dose_id}")
-        if job is not None:
-            job.remove()
+        # A one-off job that has just run is gone on the scheduler's own thread, between a
+        # lookup and a remove: ask for the removal and accept that it is already done.
+        try:
+            self.shared.scheduler.remove_job(f"dose:{dose_id}")
+        except JobLookupError:
+            pass
 
     # --- doses due together ----------------------------------------------------------
 
