@@ -114,7 +114,23 @@ def test_undo_of_an_as_needed_take_voids_it():
          "reminded", "due", "row-upcoming", "missed", "skipped"],
 )
 def test_state_text(row, due, now, expected):
-    assert state_text(row, due, MED, now, LONDON) == expected
+    assert state_text(row, due, MED, now, LONDON, log_began_at=at(0)) == expected
+
+
+@pytest.mark.parametrize(
+    "began, due, now, expected",
+    [
+        (at(13), at(8), at(14), "before the log began"),  # first used at 13:00: the 08:00 was never watched
+        (None, at(8), at(14), "before the log began"),  # nothing recorded yet at all
+        (at(13), at(14), at(15), "DUE (daemon not running)"),  # in its window: `take` still records it
+        (at(8, 30), at(8), at(9), "DUE (daemon not running)"),  # in its window: the window decides first
+        (at(7), at(8), at(14), "not recorded (daemon not running)"),
+    ],
+    ids=["due-before-it-began", "nothing-recorded", "after-it-began-in-window", "before-it-began-in-window",
+         "after-it-began-past-window"],
+)
+def test_a_slot_with_no_row_before_the_log_began_is_not_called_not_recorded(began, due, now, expected):
+    assert state_text(None, due, MED, now, LONDON, log_began_at=began) == expected
 
 
 def slot(hour: int) -> Slot:

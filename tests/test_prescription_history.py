@@ -211,6 +211,14 @@ def test_an_edit_of_an_old_date_does_not_move_where_the_log_begins(store: Store)
     assert (a.due, a.taken, a.not_recorded) == (31, 31, 0)
 
 
+def test_slots_due_before_the_log_began_on_its_first_day_are_not_counted(store: Store) -> None:
+    # First used at 13:00: the 08:00 dose of that day was never watched, so it is neither
+    # due nor "not recorded"; the 14:00 and 22:00 doses with no answer are.
+    store.record_prescription(canonical_of(BEFORE), utc("2026-11-05 13:00"))
+    a = build(store, BEFORE, date(2026, 11, 5), date(2026, 11, 5), utc("2026-11-06 12:00")).analysis.adherence.total
+    assert (a.due, a.not_recorded) == (2, 2)
+
+
 def test_a_log_begins_at_the_first_prescription_when_no_dose_came_before(store: Store) -> None:
     assert store.log_begins(BEFORE.timezone) is None
     store.record_prescription(canonical_of(BEFORE), utc("2026-11-05 23:30"))

@@ -34,10 +34,12 @@ def _today_lines(app: App, now: datetime) -> list:
     today = now.astimezone(tz).date()
     recorded = app.store.doses_on_dates(today - timedelta(days=1), today + timedelta(days=2))
     rows = {(d.medication, d.local_date, d.slot): d for d in recorded}
+    began_at = app.store.log_began_at()
     table = []
     for s in _prescribed_slots(app, today):
         d = rows.get((s.medication, s.local_date, s.slot))
-        table.append([s.slot, s.medication, s.dose, state_text(d, s.due, config.medication(s.medication), now, tz)])
+        table.append([s.slot, s.medication, s.dose,
+                      state_text(d, s.due, config.medication(s.medication), now, tz, began_at)])
     click.echo(f"Today, {today:%A %d %B %Y} ({tz.key}):")
     click.echo(simple_table(table, ["slot", "medication", "dose", "state"]) if table else "no doses today")
     for d in recorded:

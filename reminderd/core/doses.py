@@ -293,15 +293,20 @@ def undo_answer(before: Dose, med: Medication | None, now: datetime,
 # --- what `status` says about a slot ---------------------------------------------------
 
 
-def state_text(dose: Dose | None, due: datetime, med: Medication | None, now: datetime, tz: tzinfo) -> str:
+def state_text(dose: Dose | None, due: datetime, med: Medication | None, now: datetime, tz: tzinfo,
+               log_began_at: datetime | None = None) -> str:
     """A slot's state for `status`. A slot with no row was never seen by a running
     daemon: still in its window it is due (and `take` records it); past the window the
-    daemon will close it as missed (not running) when it next starts."""
+    daemon will close it as missed (not running) when it next starts, unless it fell due
+    before the log began (`log_began_at`; None: nothing recorded yet), when nothing was
+    being recorded."""
     if dose is None:
         if due > now:
             return "upcoming"
         if med is None or now < due + med.give_up_after:
             return "DUE (daemon not running)"
+        if log_began_at is None or due < log_began_at:
+            return "before the log began"
         return "not recorded (daemon not running)"
     if dose.status == TAKEN:
         late = dose.late_minutes or 0

@@ -97,7 +97,9 @@ def build(store: Store, config: Config, since: date, until: date, now: datetime)
     scheduled = [DoseOutcome(*r, on_time_window=windows[k]) for r, k, prn in zip(rows, in_force, is_prn) if not prn]
     # The log began under the first prescription (or before it, judged by it): its zone.
     log_begins = store.log_begins(history.records[0].config.timezone)
-    scheduled += _not_recorded(history, rows, max(first, log_begins or last + timedelta(days=1)), last, now)
+    began_at = store.log_began_at()
+    scheduled += _not_recorded(history, rows, max(first, log_begins or last + timedelta(days=1)), last,
+                               now, began_at or now)
     stored = store.checkins_between(since, until)
     checkins = [NightCheckin(c.night, c.severity, c.frequency, c.woke) for c in stored]
     answered = {c.night: c.answered_at for c in stored}
@@ -123,9 +125,10 @@ def build(store: Store, config: Config, since: date, until: date, now: datetime)
 
 
 def _not_recorded(history: History, rows: Sequence[Row], first: date, last: date,
-                  now: datetime) -> list[DoseOutcome]:
+                  now: datetime, began_at: datetime) -> list[DoseOutcome]:
     """Slots of the prescription in force that fell due with no row in the log, as
-    unanswered doses.
+    unanswered doses. A slot due before the log began (on its first day, before the
+    first record) is not one: nothing was being recorded then.
 
     Which slots a day should have comes cheaply from the prescription in force all day
     (the same few sets of slots, day after day); the day is expanded into due instants
@@ -147,7 +150,8 @@ def _not_recorded(history: History, rows: Sequence[Row], first: date, last: date
                 continue
         missing += [DoseOutcome(s.medication, s.local_date, s.slot, s.due, "pending",
                                 on_time_window=history.at(s.due).on_time_window)
-                    for s in history.slots_on(day) if s.due < now and (s.medication, s.slot) not in recorded]
+                    for s in history.slots_on(day)
+                    if began_at <= s.due < now and (s.medication, s.slot) not in recorded]
     return missing
 
 

@@ -4,7 +4,7 @@ into an empty log (the file format itself is in `backup`)."""
 from __future__ import annotations
 
 import sqlite3
-from datetime import date, tzinfo
+from datetime import date, datetime, tzinfo
 from typing import Any
 
 from reminderd.errors import UsageError
@@ -17,16 +17,20 @@ class Tables(Connection):
     # Every table that holds the user's records, parents first (events point at doses).
     LOG_TABLES = ("doses", "events", "checkins", "supply", "prescriptions")
 
-    def log_begins(self, tz: tzinfo) -> date | None:
-        """Where the log begins: the local date of the first prescription recorded or the
-        first dose row written, whichever came first. By when rows were written, not the
-        dates they are about: a back-filled check-in or an edit of an old date never
-        moves it."""
+    def log_began_at(self) -> datetime | None:
+        """The instant the log began: the first prescription recorded or the first dose row
+        written, whichever came first. By when rows were written, not the dates they are
+        about: a back-filled check-in or an edit of an old date never moves it."""
         with self._lock:
             first = self.conn.execute(
                 "SELECT min(at) FROM (SELECT min(in_force_from) AS at FROM prescriptions"
                 " UNION ALL SELECT min(created_at) FROM doses)").fetchone()[0]
-        return None if first is None else from_iso(first).astimezone(tz).date()
+        return None if first is None else from_iso(first)
+
+    def log_begins(self, tz: tzinfo) -> date | None:
+        """Where the log begins, as the local date of `log_began_at`."""
+        began = self.log_began_at()
+        return None if began is None else began.astimezone(tz).date()
 
     def table_columns(self, table: str) -> list[tuple[str, str, bool]]:
         """(name, declared type, NOT NULL) of each column of a log table, in table order."""
