@@ -34,3 +34,16 @@ def test_supply_counts_doses_taken_before_the_first_status(cli: Cli) -> None:
     assert cli("take", at="2026-11-28 14:00:00").returncode == 0
     out = cli("status", at="2026-11-28 15:00:00")
     assert "Supply: gabapentin 28 tablets, about 9 day(s)." in out.stdout.splitlines()
+
+
+def test_status_shows_a_dose_of_a_slot_moved_today_to_a_time_already_past(cli: Cli) -> None:
+    # The evening dose moved from 22:00 to 21:00 at 21:30, then taken at 21:35: neither
+    # prescription has a 21:00 slot in force at 21:00, but the dose is today's and shown.
+    assert cli("status", at="2026-11-28 12:00:00").returncode == 0  # records the old prescription
+    cli.config.write_text(config_text(times='["08:00", "14:00", "21:00"]'))
+    assert cli("take", at="2026-11-28 21:35:00").returncode == 0
+    out = cli("status", at="2026-11-28 21:40:00")
+    assert out.returncode == 0, out.stderr
+    table = [line.split()[:2] + line.split()[4:5] for line in out.stdout.splitlines()[3:7]]
+    assert ["21:00", "gabapentin", "taken"] in table
+    assert "Next dose: gabapentin 300 mg at Sun 08:00." in out.stdout

@@ -35,11 +35,18 @@ def _today_lines(app: App, now: datetime) -> list:
     recorded = app.store.doses_on_dates(today - timedelta(days=1), today + timedelta(days=2))
     rows = {(d.medication, d.local_date, d.slot): d for d in recorded}
     began_at = app.store.log_began_at()
-    table = []
+    lines = []
     for s in _prescribed_slots(app, today):
-        d = rows.get((s.medication, s.local_date, s.slot))
-        table.append([s.slot, s.medication, s.dose,
-                      state_text(d, s.due, config.medication(s.medication), now, tz, began_at)])
+        d = rows.pop((s.medication, s.local_date, s.slot), None)
+        lines.append((s.due, [s.slot, s.medication, s.dose,
+                              state_text(d, s.due, config.medication(s.medication), now, tz, began_at)]))
+    # A row of today that no prescription of its time has (a slot moved today to a time
+    # already past, then answered) is still today's dose: shown, never hidden.
+    for d in rows.values():
+        if d.local_date == today and not d.slot.startswith("PRN "):
+            lines.append((d.due, [d.slot, d.medication, d.dose,
+                                  state_text(d, d.due, config.medication(d.medication), now, tz, began_at)]))
+    table = [line for _, line in sorted(lines, key=lambda x: x[0])]
     click.echo(f"Today, {today:%A %d %B %Y} ({tz.key}):")
     click.echo(simple_table(table, ["slot", "medication", "dose", "state"]) if table else "no doses today")
     for d in recorded:
