@@ -44,6 +44,7 @@ from _common import PYTHON, REPO, child_env, emit, reminderd_script, summary, ta
 sys.path.insert(0, str(REPO))
 from reminderd.core.checkin import Checkin  # noqa: E402
 from reminderd.core.config.load import load_config  # noqa: E402
+from reminderd.core.prescriptions import canonical_of  # noqa: E402
 from reminderd.core.schedule import next_local_midnight, slots_between  # noqa: E402
 from reminderd.store import Store  # noqa: E402
 
@@ -88,6 +89,10 @@ def build_log(home: Path, seed: int = 7) -> dict:
     start = now - timedelta(days=365)
     horizon = next_local_midnight(next_local_midnight(now, config.timezone), config.timezone)
     store = Store.open(db)
+    # As the daemon did when it first opened the log a year ago: the prescription in force.
+    # Without it every timed `take` would also record the prescription, which a real
+    # year-old log did once, on its first day (~27 ms).
+    store.record_prescription(canonical_of(config), start)
     counts = {"taken": 0, "skipped": 0, "missed": 0, "pending": 0, "checkins": 0}
     with store.write():
         store.ensure_doses(slots_between(config, start, horizon), start)
