@@ -63,7 +63,9 @@ JUMP_DAY = datetime(2030, 6, 12, 10, 0, tzinfo=UTC)
 
 RECEIPT_SCRIPT = """#!/bin/bash
 # dunst runs this for every notification it displays: the server's receipt time (no fork).
-printf '%s\\t%s\\t%s\\n' "$EPOCHREALTIME" "$DUNST_ID" "$DUNST_SUMMARY" >> {log}
+# The body too, its lines joined by " | ": doses due together arrive as one notification
+# whose body lists them.
+printf '%s\\t%s\\t%s\\n' "$EPOCHREALTIME" "$DUNST_ID" "$DUNST_SUMMARY | ${{DUNST_BODY//$'\\n'/ | }}" >> {log}
 """
 
 
@@ -93,12 +95,18 @@ class TimedDesktop(Desktop):
         return out
 
     def first_receipt(self, summary: str, after: float = 0.0) -> float | None:
-        return next((t for t, s in self.receipts() if s == summary and t >= after), None)
+        """The first notification whose title is `summary`, or whose body lists it as a
+        dose of a group ("med01 300 mg (10:00)")."""
+        def shows(text: str) -> bool:
+            return any(part == summary or part.startswith(summary + " (") for part in text.split(" | "))
+        return next((t for t, s in self.receipts() if shows(s) and t >= after), None)
 
 
 def config(meds: list[tuple[str, str]], zone: str = "UTC", checkin: str = "20:00") -> str:
     until = f"{checkin[:3]}30"
-    text = [f'timezone = "{zone}"', "", "[notifications]", 'backend = "dbus"', "",
+    # Doses are grouped only when due at the same instant: each minute's burst is one
+    # notification, and no dose is reminded before its own time with an earlier group.
+    text = [f'timezone = "{zone}"', 'group_within = "0s"', "", "[notifications]", 'backend = "dbus"', "",
             "[checkin]", f'time = "{checkin}"', f'until = "{until}"', ""]
     for name, slot in meds:
         text += ["[[medication]]", f'name = "{name}"', 'dose = "300 mg"', f'times = ["{slot}"]',
