@@ -6,17 +6,13 @@ from __future__ import annotations
 import http.client
 import os
 import re
-import socket
 import ssl
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
+from tests.receivers import free_port  # noqa: F401 - the page tests take it from here, with the client
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass
