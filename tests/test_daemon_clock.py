@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -122,6 +122,30 @@ def test_a_button_answer_is_recorded_and_stops_the_reminders(drive, store: Store
     d.advance_to(at("2026-11-28 13:00:00"))
     assert len(reminders(caplog)) == 1
     assert dose_row(store) == ("taken", None, 1, "notification")
+
+
+def test_timers_and_buttons_that_come_while_the_daemon_stops_do_nothing(tmp_path: Path, caplog) -> None:
+    """Stopping closes the log after the daemon's parts stop: a dose timer, the check-in
+    timer or a button still queued then must neither write nor raise (it did, with a
+    traceback per queued timer, whenever the daemon was stopped while reminding)."""
+    caplog.set_level(logging.INFO, logger="reminderd")
+    store = Store.open(tmp_path / "data" / "reminderd.db")
+    config = parse_config(config_text(remind_every="15m"), "test.toml", lambda: "UTC")
+    d = DrivenDaemon(config, store, at("2026-11-28 07:59:00"))
+    (dose_id,) = store.conn.execute(f"SELECT id FROM doses WHERE {SLOT}").fetchone()
+    d.daemon.shutdown()
+    store.close()
+    d.clock = at("2026-11-28 08:30:00")
+    caplog.clear()
+    d.daemon.tick(dose_id)
+    d.daemon.refresh()
+    d.daemon.morning.tick()
+    d.daemon.push.plan_summaries()
+    d.daemon.on_answer(f"dose:{dose_id}", "taken")
+    d.daemon.on_answer(f"group:{dose_id}", "all-taken")
+    assert [r.getMessage() for r in caplog.records] == []
+    with sqlite3.connect(tmp_path / "data" / "reminderd.db") as conn:
+        assert conn.execute(f"SELECT status, reminders_sent FROM doses WHERE {SLOT}").fetchone() == ("pending", 0)
 
 
 def test_a_dose_whose_window_passed_while_stopped_is_missed_not_running(drive, store: Store, caplog) -> None:

@@ -20,7 +20,7 @@ from reminderd.core import doses as rules
 from reminderd.core.checkin import Checkin
 from reminderd.core.config.load import parse_config
 from reminderd.core.prescriptions import History, Prescription, canonical_of, config_of
-from reminderd.core.schedule import local_instant, slots_on
+from reminderd.core.schedule import slots_on
 from reminderd.store import Store
 from tests.conftest import Cli, rows
 

@@ -8,9 +8,7 @@ default), so night N is labelled by the doses due from N-1 23:00 to N 23:00: N's
 
 from __future__ import annotations
 
-import itertools
 import json
-import math
 import sqlite3
 import statistics
 import struct

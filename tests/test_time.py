@@ -86,8 +86,12 @@ def test_cli_and_daemon_writing_together_never_fail(cli: Cli, tmp_path) -> None:
         assert taken == [("gabapentin",)] + [(f"med{i}",) for i in range(8)]
         assert d.proc.poll() is None
         assert "Traceback" not in d.output
+        # No timer was dropped by the scheduler for being queued too often (a dropped date
+        # timer is a dose no longer reminded).
+        assert "skipped: maximum number of running instances" not in d.output
     finally:
         d.stop()
+    assert "Traceback" not in d.output  # nor while it stopped with timers queued
 
 
 def test_time_zone_change_moves_future_doses_and_keeps_answered_ones(cli: Cli, tmp_path) -> None:

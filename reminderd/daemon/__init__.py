@@ -40,6 +40,9 @@ from reminderd.store import Store
 
 log = logging.getLogger("reminderd")
 
+# Runs of one timer that may wait for the worker at once: in practice "no limit".
+MAX_RUNS_QUEUED = 10_000
+
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
@@ -59,9 +62,13 @@ class Daemon:
             timezone=UTC,
             executors={"default": ThreadPoolExecutor(1)},
             # A job sets its own next timer while it runs, and that timer can fall due before it
-            # returns (a jump, or a slow D-Bus under load): with max_instances 1 that run was
-            # skipped, and a date timer skipped is lost. The one worker runs them in turn.
-            job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 2},
+            # returns (a jump, or a slow D-Bus under load), again and again while the one worker
+            # is busy with a group of doses: a run over max_instances is skipped, and a date
+            # timer skipped is lost (seen with max_instances 2: nine doses due together, each
+            # reminded every second, lost timers until the next refresh). Every job reads the
+            # log again under the lock before it acts, so an extra run does nothing twice: none
+            # is ever skipped. The one worker runs them in turn.
+            job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": MAX_RUNS_QUEUED},
         )
         self.shared = Shared(config, store, notifier, now, scheduler)
         self._reload_config = reload_config
@@ -133,6 +140,7 @@ class Daemon:
             self.page.stop()
         self.sleepwatch.stop()
         self.push.stop()
+        self.shared.stop()  # waits for the part at work; after it no timer touches the log
         self.scheduler.shutdown(wait=False)
         self.notifier.stop()
         log.info("reminderd stopped")

@@ -56,6 +56,8 @@ class Buttons:
         from reminderd import services
 
         s = self.shared
+        if s.stopped:  # under the lock: both callers hold it
+            return
         store, config, now = s.store, s.config, s.now()
         tz = config.timezone
         try:
@@ -88,6 +90,8 @@ class Buttons:
         s = self.shared
         try:
             with s.lock:
+                if s.stopped:
+                    return
                 first = s.store.dose(first_id)
                 if first is None:
                     return

@@ -36,6 +36,8 @@ class MorningCheckin:
         """Ask, wait or stop, as `checkin.checkin_decision` says; then set the next timer."""
         d = self.shared
         with d.lock:
+            if d.stopped:
+                return
             config, now = d.config, d.now()
             tz, settings = config.timezone, config.checkin
             night = core.last_night(now, tz)
@@ -73,6 +75,8 @@ class MorningCheckin:
         d = self.shared
         if action.startswith(SEVERITY_ACTION) and action[len(SEVERITY_ACTION):].isdigit():
             with d.lock:
+                if d.stopped:
+                    return
                 now = d.now()
                 entry = services.checkin(d.store, d.config, night, int(action[len(SEVERITY_ACTION):]), now=now,
                                          via="notification").entry

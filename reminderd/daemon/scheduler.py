@@ -64,6 +64,8 @@ class DoseTimers:
         """
         s = self.shared
         with s.lock:
+            if s.stopped:
+                return
             now, config = s.now(), s.config
             lookback = max((m.give_up_after for m in config.medications), default=timedelta(0))
             horizon = next_local_midnight(next_local_midnight(now, config.timezone), config.timezone)
@@ -107,6 +109,8 @@ class DoseTimers:
         """Do what the rules say about one dose now, and set its next timer."""
         s = self.shared
         with s.lock:
+            if s.stopped:
+                return
             show: Reminder | None = None
             said: list[str] = []  # logged after the commit: a reader who sees the line sees the row
             with s.store.write():
@@ -230,6 +234,8 @@ class DoseTimers:
             return
         s = self.shared
         with s.lock:
+            if s.stopped:
+                return
             group = self.group(s.store.dose(first.id) or first)
             group_key = grouping.group_key(group)
             now = s.now()

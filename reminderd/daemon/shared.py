@@ -28,6 +28,15 @@ class Shared:
     now: Callable[[], datetime]
     scheduler: BaseScheduler
     lock: threading.RLock = field(default_factory=threading.RLock)
+    # Set by `stop`: every part checks it under the lock before it touches the log, so a
+    # timer or button that comes while the daemon stops does nothing (the log is closed
+    # after this, and a tick on a closed log was a traceback at every busy stop).
+    stopped: bool = False
+
+    def stop(self) -> None:
+        """From now on no part does any work; returns once the part at work has finished."""
+        with self.lock:
+            self.stopped = True
 
     def show_plain(self, key: str, title: str, body: str) -> None:
         """A notice without buttons; its failure is logged, never raised."""

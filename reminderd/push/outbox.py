@@ -163,6 +163,8 @@ class Push:
         """Send a summary that is due and not yet sent; set each contact's next timer."""
         d = self.shared
         with d.lock:
+            if d.stopped:
+                return
             now, tz = d.now(), self.config.timezone
             for contact in alerts.contacts_for(self.config, alerts.SUMMARY):
                 day = alerts.summary_due(contact, now, tz)
@@ -249,6 +251,8 @@ class Push:
             return
         log.info("push: away from the screen; the reminder goes to the phone too")
         with self.shared.lock:
+            if self.shared.stopped:
+                return
             now = self.shared.now()
             for message in waiting:
                 if self._still_wanted(message):
@@ -286,8 +290,11 @@ class Push:
             return
         pending.failures += 1
         retry = alerts.next_try(pending.first_tried, pending.failures, now)
-        self.store.add_event("push-failed", "daemon", now, message.dose_id,
-                             {"key": message.key, "to": message.to, "error": answer, "try": pending.failures})
+        with self.shared.lock:
+            if self.shared.stopped:  # the answer came as the daemon stopped: the next run retries
+                return
+            self.store.add_event("push-failed", "daemon", now, message.dose_id,
+                                 {"key": message.key, "to": message.to, "error": answer, "try": pending.failures})
         log.error("push: %s to %s (%s) failed, try %d: %s; %s", message.kind, where, mask(url), pending.failures,
                   answer, f"trying again at {retry.astimezone(self.config.timezone):%H:%M:%S}" if retry else "given up")
         if retry is None:
@@ -297,8 +304,11 @@ class Push:
 
     def _settle(self, pending: _Pending, kind: str, detail: dict) -> None:
         message = pending.message
-        self.store.add_event(kind, "daemon", self.shared.now(), message.dose_id,
-                             {"key": message.key, "to": message.to} | detail)
+        with self.shared.lock:
+            if self.shared.stopped:  # not recorded: the next run sends it again (see `_resume`)
+                return
+            self.store.add_event(kind, "daemon", self.shared.now(), message.dose_id,
+                                 {"key": message.key, "to": message.to} | detail)
         with self._lock:
             self._pending.pop((message.key, message.to), None)
 

@@ -64,7 +64,7 @@ def dose_state(dose: Dose, now: datetime, tz: tzinfo) -> str:
 
 def render(*, today: date, doses: list[DoseView], night: date, checkin: Checkin | None, form_token: str,
            now: datetime, tz: tzinfo, message: str | None = None) -> str:
-    parts = [f"<h1>reminderd</h1>"]
+    parts = ["<h1>reminderd</h1>"]
     if message:
         parts.append(f'<p class="status" role="status">{escape(message)}</p>')
     parts.append(f'<section aria-labelledby="doses"><h2 id="doses">Today’s doses, {today:%A %-d %B}</h2>')
