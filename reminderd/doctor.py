@@ -22,6 +22,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable, Mapping
 
+from reminderd.systemctl import systemctl_user
+
 OK, WARNING, PROBLEM = "ok", "warning", "problem"
 DBUS_TIMEOUT_S = 3.0
 SUBPROCESS_TIMEOUT_S = 10.0
@@ -240,13 +242,7 @@ def check_notifications(backend: str = "auto", send_test: bool = False, bus: str
 
 
 def _systemctl(*args: str) -> subprocess.CompletedProcess | None:
-    if not shutil.which("systemctl"):
-        return None
-    try:
-        return subprocess.run(["systemctl", "--user", *args], capture_output=True, text=True,
-                              timeout=SUBPROCESS_TIMEOUT_S, stdin=subprocess.DEVNULL)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
+    return systemctl_user(*args, timeout=SUBPROCESS_TIMEOUT_S)
 
 
 def parse_properties(text: str) -> dict[str, str]:

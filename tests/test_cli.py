@@ -155,6 +155,33 @@ def test_bad_input_is_refused_with_what_is_accepted_and_changes_nothing(cli: Cli
     assert dump(cli) == before
 
 
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["refill", "gabapentin", "-5"], "reminderd: No such option '-5'. A negative number is not a value here. "
+                                         "(see: reminderd refill --help)\n"),
+        (["take", "--bogus"], "reminderd: No such option '--bogus'. (see: reminderd take --help)\n"),
+        (["refill"], "reminderd: Missing argument 'MEDICATION'. (see: reminderd refill --help)\n"),
+        (["frob"], "reminderd: No such command 'frob'. (see: reminderd --help)\n"),
+        (["--confg", "x", "status"], "reminderd: No such option '--confg'. Did you mean '--config'? (see: reminderd --help)\n"),
+    ],
+    ids=["negative-tablets", "unknown-option", "missing-argument", "unknown-command", "unknown-group-option"],
+)
+def test_a_command_line_click_cannot_read_is_refused_in_one_line(cli: Cli, args: list[str], message: str) -> None:
+    """Not click's three lines (usage, hint, error): one, like every other refusal."""
+    assert cli("take", at="2026-11-28 08:02:00").returncode == 0
+    before = dump(cli)
+    out = cli(*args, at="2026-11-28 08:30:00")
+    assert (out.returncode, out.stderr, out.stdout) == (2, message, "")
+    assert dump(cli) == before
+
+
+def test_the_command_alone_still_shows_the_help(cli: Cli) -> None:
+    out = cli()
+    assert "Usage: reminderd [OPTIONS] COMMAND [ARGS]..." in out.stdout + out.stderr
+    assert "take" in out.stdout + out.stderr
+
+
 def test_unknown_format_lists_the_choices(cli: Cli) -> None:
     out = cli("log", "--format", "xml")
     assert out.returncode == 2

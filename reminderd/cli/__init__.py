@@ -136,13 +136,35 @@ class LazyGroup(click.Group):
             self.add_command(getattr(importlib.import_module(module), function), name)
         return self.commands.get(name)
 
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        try:
+            return super().make_context(*args, **kwargs)
+        except click.UsageError as err:  # the group's own: `reminderd --confg x`
+            usage_error(err)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except click.UsageError as err:  # a command's: unknown option, missing argument
+            usage_error(err)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
         except Exception as err:  # noqa: BLE001 - report_error re-raises what is not ours
             report_error(err)
+
+
+def usage_error(err: click.UsageError) -> None:
+    """A command line click cannot read, as one line like every other refusal (click's
+    own is three: the usage, a hint and the error), exit 2; nothing has been opened."""
+    # `reminderd` alone: the help, as click shows it (click 8.2 and later raise it as an error).
+    if isinstance(err, getattr(click.exceptions, "NoArgsIsHelpError", ())):
+        raise err
+    command = err.ctx.command_path if err.ctx is not None else "reminderd"
+    message = err.format_message()
+    if isinstance(err, click.NoSuchOption) and err.option_name[1:2].isdigit():
+        message += " A negative number is not a value here."
+    click.echo(f"reminderd: {message} (see: {command} --help)", err=True)
+    sys.exit(err.exit_code)
 
 
 @click.group(cls=LazyGroup, lazy=COMMANDS)

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import os
 import shlex
-import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+from reminderd.systemctl import systemctl_user
 
 UNIT_NAME = "reminderd.service"
 TEMPLATE = Path(__file__).parent.parent / UNIT_NAME  # shipped at the package's top, beside the example config
@@ -34,15 +35,10 @@ def render_unit(python: str = sys.executable) -> str:
 
 def _systemctl(*args: str) -> subprocess.CompletedProcess | None:
     """Run `systemctl --user …`; None when there is no systemctl or no user manager."""
-    if not shutil.which("systemctl"):
+    probe = systemctl_user("show-environment", timeout=10)
+    if probe is None or probe.returncode != 0:
         return None
-    try:
-        probe = subprocess.run(["systemctl", "--user", "show-environment"], capture_output=True, timeout=10)
-        if probe.returncode != 0:
-            return None
-        return subprocess.run(["systemctl", "--user", *args], capture_output=True, text=True, timeout=30)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
+    return systemctl_user(*args)
 
 
 def install(echo) -> None:
