@@ -67,6 +67,24 @@ def planned_between(store: Store, config: Config, start: datetime, end: datetime
                                         else history.slots_on(day)) if start <= s.due < end]
 
 
+# What a prescription says of a medication: the rules that judge a dose (its windows and
+# gaps, its slots and amount), as against how reminderd reminds of it.
+PRESCRIBED = ("dose", "times", "steps", "until", "as_needed", "max_per_day", "give_up_after", "early_window",
+              "min_gap")
+
+
+def as_prescribed_at(store: Store, config: Config, med: Medication, when: datetime) -> Medication:
+    """`med` as the prescription in force at `when` had it: an answer recorded now for an
+    earlier time is judged by the rules of that time (which dose a take at 07:10 meant
+    depends on the early window then), not by a config changed since. The config as it is
+    when nothing changed after `when`, or the medication was not prescribed then."""
+    rows = store.prescription_rows()
+    if not rows or rows[-1][0] <= when:
+        return med
+    then = History.of(rows, config).at(when).medication(med.name)
+    return med if then is None else replace(med, **{field: getattr(then, field) for field in PRESCRIBED})
+
+
 def _candidates(store: Store, config: Config, med: Medication, when: datetime, now: datetime) -> list[Dose]:
     """The medication's doses around `when`: rows, and slots with no row yet (id 0)."""
     start, end = when - SEARCH_BACK, when + SEARCH_AHEAD
@@ -93,9 +111,9 @@ def _materialise(store: Store, config: Config, dose: Dose, now: datetime) -> Dos
 def take(store: Store, config: Config, name: str | None, when: datetime, now: datetime,
          force: bool = False, via: str = "cli") -> Answer:
     """The dose of medication `name` that a take at `when` means, taken at `when`."""
-    med = pick_medication(config, name)
     tz = config.timezone
     rules.check_not_future(when, now, tz)
+    med = as_prescribed_at(store, config, pick_medication(config, name), when)
     if med.as_needed:
         return _take_as_needed(store, config, med, when, now, force, via)
     with store.write():
@@ -134,7 +152,7 @@ def _take(store: Store, config: Config, med: Medication, dose: Dose, when: datet
 
 def skip(store: Store, config: Config, name: str | None, when: datetime, now: datetime,
          reason: str | None, via: str = "cli") -> Answer:
-    med = pick_medication(config, name)
+    med = as_prescribed_at(store, config, pick_medication(config, name), when)
     if med.as_needed:
         raise UsageError(f"{med.name} is taken as needed; there is no scheduled dose to skip")
     with store.write():

@@ -22,7 +22,7 @@ from reminderd.core.config.load import parse_config
 from reminderd.core.prescriptions import History, Prescription, canonical_of, config_of
 from reminderd.core.schedule import slots_on
 from reminderd.store import Store
-from tests.conftest import Cli, rows
+from tests.conftest import Cli, config_text, rows
 
 UTC = timezone.utc
 LONDON = "Europe/London"
@@ -293,6 +293,33 @@ def test_log_prescriptions_takes_no_period(changed: Cli) -> None:
 
 
 @pytest.mark.system
+def test_a_take_recorded_later_for_an_earlier_time_is_judged_by_the_rules_of_its_time(cli: Cli) -> None:
+    """On the 27th the 08:00 dose could be taken from 07:00 (early_window 1h); on the 28th
+    the window is 30 min. A take at 07:10 on the 27th, recorded on the 28th, is that 08:00
+    dose taken early, not the 22:00 dose of the 26th taken nine hours late, as the window
+    of the later config would have it."""
+    cli.config.write_text(config_text(extra='early_window = "1h"\n'))
+    assert cli("take", at="2026-11-26 08:02:00").returncode == 0  # the log begins
+    cli.config.write_text(config_text(extra='early_window = "30m"\n'))
+    out = cli("take", "--at", "2026-11-27 07:10", at="2026-11-28 09:00:00")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("Recorded: gabapentin 300 mg, 08:00 dose of 2026-11-27, taken at 07:10")
+    assert rows(cli, "SELECT local_date, slot, status, taken_at FROM doses ORDER BY due") == [
+        ("2026-11-26", "08:00", "taken", "2026-11-26T08:02:00+00:00"),
+        ("2026-11-27", "08:00", "taken", "2026-11-27T07:10:00+00:00"),
+    ]
+
+
+def test_a_skip_recorded_later_is_judged_by_the_rules_of_its_time(cli: Cli) -> None:
+    cli.config.write_text(config_text(extra='early_window = "1h"\n'))
+    assert cli("take", at="2026-11-26 08:02:00").returncode == 0
+    cli.config.write_text(config_text(extra='early_window = "30m"\n'))
+    out = cli("skip", "--at", "2026-11-27 07:10", at="2026-11-28 09:00:00")
+    assert out.returncode == 0, out.stderr
+    assert rows(cli, "SELECT local_date, slot, status FROM doses WHERE status = 'skipped'") == [
+        ("2026-11-27", "08:00", "skipped")]
+
+
 def test_the_daemon_records_the_prescription_at_start_and_on_reload(cli: Cli, tmp_path) -> None:
     from tests.conftest import config_text
     from tests.daemon_process import DaemonProcess
