@@ -155,11 +155,6 @@ def _aware(when: datetime) -> datetime:
 
 
 class FakeClock:
-    # How long a running child may go on with the previous offset: it re-reads the file
-    # when more than CACHE_S whole seconds have passed (libfaketime compares seconds with
-    # '>'), so up to two seconds with a cache of one (measured: 2.02 s).
-    CACHE_S = 1
-    SEEN_WITHIN = 2.0
     """A wall clock shared by all child processes started with :meth:`env`.
 
     ``start`` is what the children see at the moment of construction; from
@@ -174,6 +169,12 @@ class FakeClock:
     ``patch_sleep``: give children a working ``time.sleep`` (see module doc).
     ``lib``: path of libfaketimeMT.so.1; default :func:`find_libfaketime`.
     """
+
+    # How long a running child may go on with the previous offset: it re-reads the file
+    # when more than CACHE_S whole seconds have passed (libfaketime compares seconds with
+    # '>'), so up to two seconds with a cache of one (measured: 2.02 s).
+    CACHE_S = 1
+    SEEN_WITHIN = 2.0
 
     def __init__(
         self,

@@ -29,13 +29,15 @@ class Post:
 
 class HttpReceiver:
     """Records every POST. `hang`: hold each request up to 30 s before answering, as a
-    server that accepted the connection and then stalls. Start and stop it at will: the
-    port stays the same, so a test can have the server down and then up."""
+    server that accepted the connection and then stalls; `delay`: answer each one after
+    that many seconds (`hung` is set when a held or delayed request arrives). Start and
+    stop it at will: the port stays the same, so a test can have the server down and then up."""
 
     def __init__(self) -> None:
         self.port = free_port()
         self.posts: list[Post] = []
         self.hang = False
+        self.delay = 0.0
         self.hung = threading.Event()  # a request has arrived and is being held
         self._release = threading.Event()
         self._server: ThreadingHTTPServer | None = None
@@ -54,6 +56,9 @@ class HttpReceiver:
                     receiver.hung.set()
                     receiver._release.wait(30)
                     return
+                if receiver.delay:
+                    receiver.hung.set()
+                    receiver._release.wait(receiver.delay)
                 receiver.posts.append(Post(self.path, dict(self.headers), json.loads(data or b"{}")))
                 answer = json.dumps({"id": f"m{len(receiver.posts)}", "event": "message"}).encode()
                 self.send_response(200)

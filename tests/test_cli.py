@@ -162,10 +162,12 @@ def test_bad_input_is_refused_with_what_is_accepted_and_changes_nothing(cli: Cli
                                          "(see: reminderd refill --help)\n"),
         (["take", "--bogus"], "reminderd: No such option '--bogus'. (see: reminderd take --help)\n"),
         (["refill"], "reminderd: Missing argument 'MEDICATION'. (see: reminderd refill --help)\n"),
+        (["take", "--at"], "reminderd: Option '--at' requires an argument. (see: reminderd take --help)\n"),
         (["frob"], "reminderd: No such command 'frob'. (see: reminderd --help)\n"),
         (["--confg", "x", "status"], "reminderd: No such option '--confg'. Did you mean '--config'? (see: reminderd --help)\n"),
     ],
-    ids=["negative-tablets", "unknown-option", "missing-argument", "unknown-command", "unknown-group-option"],
+    ids=["negative-tablets", "unknown-option", "missing-argument", "missing-value", "unknown-command",
+         "unknown-group-option"],
 )
 def test_a_command_line_click_cannot_read_is_refused_in_one_line(cli: Cli, args: list[str], message: str) -> None:
     """Not click's three lines (usage, hint, error): one, like every other refusal."""

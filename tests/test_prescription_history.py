@@ -292,7 +292,6 @@ def test_log_prescriptions_takes_no_period(changed: Cli) -> None:
 # --------------------------------------------------------------------------- the daemon
 
 
-@pytest.mark.system
 def test_a_take_recorded_later_for_an_earlier_time_is_judged_by_the_rules_of_its_time(cli: Cli) -> None:
     """On the 27th the 08:00 dose could be taken from 07:00 (early_window 1h); on the 28th
     the window is 30 min. A take at 07:10 on the 27th, recorded on the 28th, is that 08:00
@@ -320,6 +319,7 @@ def test_a_skip_recorded_later_is_judged_by_the_rules_of_its_time(cli: Cli) -> N
         ("2026-11-27", "08:00", "skipped")]
 
 
+@pytest.mark.system
 def test_the_daemon_records_the_prescription_at_start_and_on_reload(cli: Cli, tmp_path) -> None:
     from tests.conftest import config_text
     from tests.daemon_process import DaemonProcess

@@ -234,6 +234,19 @@ def test_a_hanging_server_never_delays_a_reminder(clocked: Cli, daemon, http) ->
     assert rows(clocked, "SELECT count(*) FROM events WHERE kind = 'push-sent'")[0][0] == 0
 
 
+def test_a_message_answered_while_the_daemon_stops_is_recorded_so_not_sent_again(clocked: Cli, daemon, http) -> None:
+    """The daemon waits a little for a send in flight when it stops (outbox.STOP_WAIT_S),
+    so an answer that comes meanwhile is recorded and the next run does not send it again."""
+    http.delay = 1.0
+    write_config(clocked, contact("Partner", f"json://127.0.0.1:{http.port}/alerts", '["missed"]'),
+                 give_up_after="10s")
+    d = daemon()
+    assert http.hung.wait(60)  # the missed-dose alert has reached the server, which holds it 1 s
+    assert d.stop() == 0
+    assert rows(clocked, "SELECT count(*) FROM events WHERE kind = 'push-sent'") == [(1,)]
+    assert "Traceback" not in d.output
+
+
 def test_notify_test_sends_through_each_url_and_prints_the_answer(cli: Cli, http, smtp) -> None:
     write_config(cli, f'\n[push]\nurl = "ntfy://127.0.0.1:{http.port}/{TOPIC}"\n'
                  + contact("Partner", smtp.url(), '["missed"]'))

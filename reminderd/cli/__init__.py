@@ -146,20 +146,24 @@ class LazyGroup(click.Group):
         try:
             return super().invoke(ctx)
         except click.UsageError as err:  # a command's: unknown option, missing argument
-            usage_error(err)
+            usage_error(err, ctx)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
         except Exception as err:  # noqa: BLE001 - report_error re-raises what is not ours
             report_error(err)
 
 
-def usage_error(err: click.UsageError) -> None:
+def usage_error(err: click.UsageError, group: click.Context | None = None) -> None:
     """A command line click cannot read, as one line like every other refusal (click's
     own is three: the usage, a hint and the error), exit 2; nothing has been opened."""
     # `reminderd` alone: the help, as click shows it (click 8.2 and later raise it as an error).
     if isinstance(err, getattr(click.exceptions, "NoArgsIsHelpError", ())):
         raise err
     command = err.ctx.command_path if err.ctx is not None else "reminderd"
+    if group is not None and group.invoked_subcommand and (err.ctx is None or err.ctx is group):
+        # Some errors of a command's own options (`take --at` with no value) carry the group's
+        # context, or none: the command was found, so its help is the one to read.
+        command = f"{group.command_path} {group.invoked_subcommand}"
     message = err.format_message()
     if isinstance(err, click.NoSuchOption) and err.option_name[1:2].isdigit():
         message += " A negative number is not a value here."

@@ -47,6 +47,9 @@ def _never_raises(hook: Callable) -> Callable:
 
     return guarded
 SEND_LIMIT_S = 20.0  # one try, from starting the child to the server's answer
+# How long a stopping daemon waits for a send in flight, so that its answer is recorded
+# (and not sent again by the next run); well inside the unit's TimeoutStopSec=5.
+STOP_WAIT_S = 2.0
 LATE_AT_START = timedelta(minutes=2)  # a dose this far past due at start fell due while stopped
 POLL_S = 1.0  # wall-clock look for retries due; the wall clock may jump (suspend)
 
@@ -180,8 +183,13 @@ class Push:
             self._thread.start()
 
     def stop(self) -> None:
+        """Send nothing more; wait up to STOP_WAIT_S for a send in flight to be recorded.
+        One still going after that is not recorded (the daemon is stopping), so the next
+        run sends it again."""
         self._stop.set()
         self._wake.set()
+        if self._thread is not None:
+            self._thread.join(STOP_WAIT_S)
 
     # --- recording ----------------------------------------------------------------------
 
@@ -278,7 +286,11 @@ class Push:
         message = pending.message
         where = "his phone" if message.to == PUSH else message.to
         url = url_of(self.config, message.to)
-        if url is None or not self._still_wanted(message):
+        with self.shared.lock:
+            if self.shared.stopped:
+                return
+            wanted = self._still_wanted(message)
+        if url is None or not wanted:
             self._settle(pending, "push-cancelled",
                          {"reason": "no longer configured" if url is None else "answered before it was sent"})
             return
