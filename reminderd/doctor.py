@@ -110,12 +110,13 @@ def check_log(path: Path) -> list[Finding]:
     from reminderd.store import read_only
 
     findings = [check_log_permissions(path)]
-    if read_only.cannot_be_written(path):
+    unwritable = read_only.cannot_be_written(path)
+    if unwritable:
         findings.append(Finding("log writable", PROBLEM, f"{path} (or its folder) is read-only",
                                 "Nothing can be recorded: the daemon and every answer write to the log.",
                                 f"Make {path} and its folder writable, or pass another file with --db"))
     try:
-        if read_only.cannot_be_written(path):  # mode=ro alone would need to create the -shm file
+        if unwritable:  # mode=ro alone would need to create the -shm file
             conn = read_only.connect(path, timeout=5)
         else:
             conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
@@ -241,10 +242,6 @@ def check_notifications(backend: str = "auto", send_test: bool = False, bus: str
 # --- the systemd user service ------------------------------------------------------------
 
 
-def _systemctl(*args: str) -> subprocess.CompletedProcess | None:
-    return systemctl_user(*args, timeout=SUBPROCESS_TIMEOUT_S)
-
-
 def parse_properties(text: str) -> dict[str, str]:
     """`KEY=value` lines (systemctl show, show-environment) into a dict."""
     pairs = (line.partition("=") for line in text.splitlines() if "=" in line)
@@ -283,7 +280,7 @@ def judge_service(props: Mapping[str, str]) -> Finding:
 
 
 def check_service() -> list[Finding]:
-    env = _systemctl("show-environment")
+    env = systemctl_user("show-environment", timeout=SUBPROCESS_TIMEOUT_S)
     if env is None or env.returncode != 0:
         why = "systemctl is not installed" if env is None else (env.stderr.strip().splitlines() or ["?"])[-1]
         return [Finding("service", WARNING, f"no systemd user manager here ({why})",
@@ -291,7 +288,8 @@ def check_service() -> list[Finding]:
                         "something else keeps `reminderd run` going.",
                         "Start `reminderd run` from your desktop session's autostart, or log in to a session with "
                         "systemd --user")]
-    shown = _systemctl("show", "reminderd.service", "-p", "LoadState", "-p", "UnitFileState", "-p", "ActiveState")
+    shown = systemctl_user("show", "reminderd.service", "-p", "LoadState", "-p", "UnitFileState", "-p", "ActiveState",
+                           timeout=SUBPROCESS_TIMEOUT_S)
     props = parse_properties(shown.stdout) if shown is not None and shown.returncode == 0 else {}
     return [judge_service(props), judge_session_environment(parse_properties(env.stdout), "the systemd user manager")]
 

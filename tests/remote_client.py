@@ -11,9 +11,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
-from tests.receivers import free_port  # noqa: F401 - the page tests take it from here, with the client
-
-
 
 @dataclass
 class Reply:

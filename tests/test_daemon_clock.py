@@ -193,6 +193,26 @@ give_up_after = "3h"
 """
 
 
+def parsed_config(**settings: str) -> Config:
+    return parse_config(config_text(**settings), "test.toml", lambda: "UTC")
+
+
+def run_with_a_reload(store: Store, before: Config, after: Config, start: str, reload_at: str,
+                      until: str | None = None) -> None:
+    """A driven daemon on `before` (in force since the day before) from `start`, its config
+    reloaded to `after` at `reload_at`, then run on to `until` if given."""
+    store.record_prescription(canonical_of(before), at("2026-11-27 12:00:00"))
+    d = DrivenDaemon(before, store, at(start))
+    d.daemon._reload_config = lambda: after
+    try:
+        d.advance_to(at(reload_at))
+        d.daemon.reload()
+        if until is not None:
+            d.advance_to(at(until))
+    finally:
+        d.close()
+
+
 def baclofen_rows(store: Store) -> list[tuple]:
     return store.conn.execute("SELECT local_date, slot, status FROM doses WHERE medication = 'baclofen'").fetchall()
 
@@ -219,17 +239,8 @@ def test_a_medication_added_at_start_gets_no_row_for_a_slot_before_it_was_prescr
 def test_a_medication_added_by_a_reload_gets_no_row_for_a_slot_before_it_was_prescribed(
         store: Store, caplog) -> None:
     caplog.set_level(logging.INFO, logger="reminderd")
-    before = parse_config(config_text(), "test.toml", lambda: "UTC")
-    added = parse_config(config_text(extra=BACLOFEN), "test.toml", lambda: "UTC")
-    store.record_prescription(canonical_of(before), at("2026-11-27 12:00:00"))
-    d = DrivenDaemon(before, store, at("2026-11-28 07:00:00"))
-    d.daemon._reload_config = lambda: added
-    try:
-        d.advance_to(at("2026-11-28 08:30:00"))
-        d.daemon.reload()
-        d.advance_to(at("2026-11-28 12:00:00"))
-    finally:
-        d.close()
+    run_with_a_reload(store, parsed_config(), parsed_config(extra=BACLOFEN), "2026-11-28 07:00:00",
+                      reload_at="2026-11-28 08:30:00", until="2026-11-28 12:00:00")
     assert [r for r in baclofen_rows(store) if r[0] == "2026-11-28"] == []
     assert not [r for r in caplog.records if "baclofen" in r.getMessage() and "2026-11-28" in r.getMessage()]
     assert ("2026-11-29", "08:00", "pending") in baclofen_rows(store)
@@ -269,15 +280,7 @@ def test_reminder_and_missed_lines_are_logged_after_the_commit(drive, store: Sto
 
 def test_a_slot_moved_earlier_by_a_reload_is_still_reminded_that_day(store: Store, caplog) -> None:
     caplog.set_level(logging.INFO, logger="reminderd")
-    before = parse_config(config_text(), "test.toml", lambda: "UTC")
-    moved = parse_config(config_text(times='["08:00", "14:00", "21:00"]'), "test.toml", lambda: "UTC")
-    store.record_prescription(canonical_of(before), at("2026-11-27 12:00:00"))
-    d = DrivenDaemon(before, store, at("2026-11-28 21:00:00"))
-    d.daemon._reload_config = lambda: moved
-    try:
-        d.advance_to(at("2026-11-28 21:30:00"))
-        d.daemon.reload()
-    finally:
-        d.close()
+    run_with_a_reload(store, parsed_config(), parsed_config(times='["08:00", "14:00", "21:00"]'),
+                      "2026-11-28 21:00:00", reload_at="2026-11-28 21:30:00")
     assert reminders(caplog, "21:00") == ["reminder 1: gabapentin 300 mg, 21:00 dose of 2026-11-28, 30 min late"]
     assert dose_row(store, "local_date = '2026-11-28' AND slot = '22:00'") is None

@@ -20,7 +20,8 @@ import pytest
 from tests.conftest import Cli, at, config_text, rows
 from tests.daemon_process import DaemonProcess
 from tests.fakeclock import FakeClock
-from tests.remote_client import Client, free_port, listening_ports, pair
+from tests.receivers import free_port
+from tests.remote_client import Client, listening_ports, pair
 
 pytestmark = pytest.mark.system
 

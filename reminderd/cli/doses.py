@@ -149,9 +149,11 @@ def undo(app: App, yes: bool) -> None:
     if not yes and not click.confirm("Undo it?", default=False):
         click.echo("Nothing changed.")
         return
+    from reminderd.core.doses import MISSED
+
     done = services.undo(app.store, app.config, event["id"], app.now())
     d = done.dose
-    reason = f" ({d.reason})" if d.status == "missed" and d.reason else ""
+    reason = f" ({d.reason})" if d.status == MISSED and d.reason else ""
     click.echo(f"Undone: the {d.slot} dose of {d.medication} on {d.local_date} is {d.status}{reason}"
                + (f"; {done.note}." if done.note else " again."))
 

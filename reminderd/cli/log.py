@@ -3,13 +3,13 @@ table, csv or json; reads the log and needs no config."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import click
 
 from reminderd.cli import App, pass_app
 from reminderd.core.clock import local_time
-from reminderd.cli.params import DATE
+from reminderd.cli.params import DATE, period
 from reminderd.errors import ConfigError, UsageError
 
 LOG_COLUMNS = ["medication", "local_date", "slot", "dose", "due", "status", "taken_at",
@@ -46,10 +46,7 @@ def log(app: App, since: date | None, until: date | None, medication: str | None
                              "--until or --medication with it")
         click.echo(_render_prescriptions(app, fmt, tz), nl=False)
         return
-    last = until or app.now().astimezone(tz).date()
-    first = since or last - timedelta(days=30)
-    if first > last:
-        raise UsageError(f"--since {first} is after --until {last}; expected since <= until")
+    first, last = period(since, until, app.now().astimezone(tz).date(), 30)
     if checkins:
         if medication is not None:
             raise UsageError("--medication does not apply to --checkins; a check-in is about a night, not a medication")

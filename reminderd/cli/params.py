@@ -4,6 +4,7 @@ line ("--at '25:00' is not valid; expected …"), exit 2, before anything is ope
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
 import click
@@ -42,8 +43,6 @@ class Date(click.ParamType):
     name = "date"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        from datetime import date
-
         from reminderd.core.typed import parse_day
 
         return value if isinstance(value, date) else parse_day(value, _name(param, "--date"))
@@ -55,18 +54,9 @@ class Duration(click.ParamType):
     name = "duration"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        from datetime import timedelta
+        from reminderd.core.typed import parse_length
 
-        from reminderd.core.config.values import parse_duration
-        from reminderd.errors import BadValue
-        from reminderd.errors import UsageError
-
-        if isinstance(value, timedelta):
-            return value
-        try:
-            return parse_duration(value)
-        except BadValue as bad:
-            raise UsageError(f"{_name(param, '--for')} {value!r} is not valid; expected {bad.expected}") from None
+        return value if isinstance(value, timedelta) else parse_length(value, _name(param, "--for"))
 
 
 class Tablets(click.ParamType):
@@ -84,3 +74,15 @@ WHEN = When()
 DATE = Date()
 DURATION = Duration()
 TABLETS = Tablets()
+
+
+def period(since: date | None, until: date | None, today: date, days_before: int) -> tuple[date, date]:
+    """The dates of --since and --until as given, or by default up to `today` and from
+    `days_before` days before the last; refused when --since is after --until."""
+    from reminderd.errors import UsageError
+
+    last = until or today
+    first = since or last - timedelta(days=days_before)
+    if first > last:
+        raise UsageError(f"--since {first} is after --until {last}; expected since <= until")
+    return first, last

@@ -3,14 +3,14 @@ one JSON file, and `import` of such a file into an empty log."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import click
 
 from reminderd.cli import App, pass_app
 from reminderd.cli.output import write_out
-from reminderd.cli.params import DATE
+from reminderd.cli.params import DATE, period
 from reminderd.errors import UsageError
 
 
@@ -36,10 +36,7 @@ def report(app: App, since: date | None, until: date | None, fmt: str, output: P
     from reminderd.report import render
 
     config, now = app.config, app.now()
-    last = until or now.astimezone(config.timezone).date()
-    first = since or last - timedelta(days=29)
-    if first > last:
-        raise UsageError(f"--since {first} is after --until {last}; expected since <= until")
+    first, last = period(since, until, now.astimezone(config.timezone).date(), 29)
     write_out(render(app.store, config, first, last, now, fmt), output, f"Wrote the report to {output}.")
 
 

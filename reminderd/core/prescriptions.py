@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 from bisect import bisect_right
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, datetime, timedelta
 from typing import Any, Iterable, Sequence
 from zoneinfo import ZoneInfo
@@ -62,6 +63,10 @@ def canonical_of(config: Config) -> str:
     return canonical(prescription_of(config))
 
 
+# Pure and its result frozen, so each stored text is parsed once per process: one command
+# builds the history several times (a take: the rules then, the slots around it, the next
+# dose), and the daemon at every refresh.
+@lru_cache(maxsize=256)
 def config_of(text: str) -> Config:
     """A stored prescription back as a Config that the schedule can expand. Raises
     ValueError (with what is wrong) for text that is not a prescription this module wrote."""

@@ -54,6 +54,17 @@ def parse_day(text: str, name: str) -> date:
     return day
 
 
+def parse_length(text: str, name: str) -> timedelta:
+    """A length of time typed as the config writes it: "90s", "15m", "1h30m"."""
+    from reminderd.core.config.values import parse_duration  # which imports this module
+    from reminderd.errors import BadValue
+
+    try:
+        return parse_duration(text)
+    except BadValue as bad:
+        raise UsageError(f"{name} {text!r} is not valid; expected {bad.expected}") from None
+
+
 def check_day(day: date, name: str, text: str | None = None) -> None:
     if not FIRST_DAY <= day <= LAST_DAY:
         raise UsageError(f"{name} {text or day.isoformat()!r} is out of range; expected {DAY_HELP}")

@@ -14,7 +14,7 @@ from datetime import date
 
 from reminderd.core import checkin as core
 from reminderd import services
-from reminderd.daemon.shared import Shared
+from reminderd.daemon.shared import Shared, while_running
 from reminderd.notify.base import DEFAULT, Reminder
 
 log = logging.getLogger("reminderd")
@@ -32,33 +32,31 @@ class MorningCheckin:
         self.shared = shared
         self.window_command = window_command
 
+    @while_running
     def tick(self) -> None:
         """Ask, wait or stop, as `checkin.checkin_decision` says; then set the next timer."""
         d = self.shared
-        with d.lock:
-            if d.stopped:
-                return
-            config, now = d.config, d.now()
-            tz, settings = config.timezone, config.checkin
-            night = core.last_night(now, tz)
-            answered = d.store.checkin(night) is not None
-            decision = core.checkin_decision(now, tz, settings, answered, d.store.last_checkin_asked(night))
-            if isinstance(decision, core.Ask):
-                d.store.checkin_asked(night, now)
-                log.warning("check-in: asking about the night of %s", night)
-                d.notifier.show(self.question(night, decision.last))
-                decision = core.checkin_decision(now, tz, settings, answered, now)
-            if isinstance(decision, core.AskLater):
-                run_at = decision.until
-            else:
-                if d.store.last_checkin_asked(night) is not None:
-                    d.notifier.close(key(night))
-                    if not answered and d.store.last_event_at("checkin-unanswered", night=night.isoformat()) is None:
-                        d.store.add_event("checkin-unanswered", "daemon", now, None, {"night": night.isoformat()})
-                        log.warning("check-in: the night of %s was not answered; it can still be filled "
-                                    "in with `reminderd checkin --night %s`", night, night)
-                run_at = core.next_checkin_at(now, tz, settings)
-            d.scheduler.add_job(self.tick, "date", run_date=run_at, id=JOB_ID, replace_existing=True)
+        config, now = d.config, d.now()
+        tz, settings = config.timezone, config.checkin
+        night = core.last_night(now, tz)
+        answered = d.store.checkin(night) is not None
+        decision = core.checkin_decision(now, tz, settings, answered, d.store.last_checkin_asked(night))
+        if isinstance(decision, core.Ask):
+            d.store.checkin_asked(night, now)
+            log.warning("check-in: asking about the night of %s", night)
+            d.notifier.show(self.question(night, decision.last))
+            decision = core.checkin_decision(now, tz, settings, answered, now)
+        if isinstance(decision, core.AskLater):
+            run_at = decision.until
+        else:
+            if d.store.last_checkin_asked(night) is not None:
+                d.notifier.close(key(night))
+                if not answered and d.store.last_event_at("checkin-unanswered", night=night.isoformat()) is None:
+                    d.store.add_event("checkin-unanswered", "daemon", now, None, {"night": night.isoformat()})
+                    log.warning("check-in: the night of %s was not answered; it can still be filled "
+                                "in with `reminderd checkin --night %s`", night, night)
+            run_at = core.next_checkin_at(now, tz, settings)
+        d.scheduler.add_job(self.tick, "date", run_date=run_at, id=JOB_ID, replace_existing=True)
 
     def question(self, night: date, last: bool) -> Reminder:
         body = "One click is enough; \"Answer in full…\" asks everything."

@@ -16,8 +16,24 @@ from reminderd.notify.base import SKIP, SNOOZE, TAKEN, Reminder
 TAKEN_ANYWAY = "taken-anyway"  # the button on the minimum-gap warning
 
 
+DOSE_PREFIX = "dose:"  # a dose's notification and its timer are both "dose:<id>"
+
+
 def key(dose: Dose) -> str:
-    return f"dose:{dose.id}"
+    return key_of(dose.id)
+
+
+def key_of(dose_id: int) -> str:
+    return f"{DOSE_PREFIX}{dose_id}"
+
+
+def reminder_line(med: Medication, dose: Dose, number: int, last: bool, now: datetime,
+                  group_key: str | None = None) -> str:
+    """The daemon's log line for one reminder of a dose (with the group it was shown in)."""
+    late = round((now - dose.due).total_seconds() / 60)
+    return (f"reminder {number}: {med.name} {dose.dose}, {dose.slot} dose of {dose.local_date}"
+            f"{f', {late} min late' if late > 0 else ''}{' (last reminder)' if last else ''}"
+            f"{f' (with {group_key})' if group_key else ''}")
 
 
 def dose_reminder(config: Config, dose: Dose, med: Medication, now: datetime, decision: Remind) -> Reminder:
@@ -45,7 +61,7 @@ def too_close(config: Config, dose_id: int, dose: Dose | None, err: TooCloseErro
     name = dose.medication if dose is not None else "it"
     private = config.notifications.private
     return Reminder(
-        key=f"dose:{dose_id}", title="Taken again?" if private else f"Take {name} now?",
+        key=key_of(dose_id), title="Taken again?" if private else f"Take {name} now?",
         body="Doses would be closer than the minimum gap." if private else f"Careful: {err}.",
         actions=((TAKEN_ANYWAY, "Taken anyway"), (SKIP, "Skip")), urgency="critical",
         cli_hint="Record it with: reminderd take --force" if private

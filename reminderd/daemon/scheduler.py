@@ -24,8 +24,8 @@ from reminderd.core.doses import Dose, GiveUp, Remind, Wait
 from reminderd.core.prescriptions import History
 from reminderd.core.schedule import Slot, next_local_midnight, slots_between
 from reminderd.daemon import reminders
-from reminderd.daemon.reminders import key
-from reminderd.daemon.shared import Shared
+from reminderd.daemon.reminders import DOSE_PREFIX, key, key_of
+from reminderd.daemon.shared import Shared, while_running
 from reminderd.daemon.supply import warn_supply
 from reminderd.notify.base import Reminder
 
@@ -49,6 +49,7 @@ class DoseTimers:
 
     # --- the schedule --------------------------------------------------------------
 
+    @while_running
     def refresh(self, restarting: bool = False) -> None:
         """Make sure today's and tomorrow's slots have rows, and every open dose a job.
 
@@ -63,28 +64,26 @@ class DoseTimers:
         being reminded is reminded again at once.
         """
         s = self.shared
-        with s.lock:
-            if s.stopped:
-                return
-            now, config = s.now(), s.config
-            lookback = max((m.give_up_after for m in config.medications), default=timedelta(0))
-            horizon = next_local_midnight(next_local_midnight(now, config.timezone), config.timezone)
-            planned = slots_between(config, now - lookback, horizon)
-            created = s.store.ensure_doses(prescribed_then(s.store, config, planned), now)
-            self._follow_config(planned, now)
-            if created:
-                log.info("%d dose(s) scheduled up to %s", created, horizon.astimezone(config.timezone).date())
-            open_ids = [dose.id for dose in s.store.open_doses()]
-            # A dose with a timer that is no longer open was answered elsewhere (the CLI):
-            # its tick closes the notification and drops the timer.
-            scheduled = [int(job.id[5:]) for job in s.scheduler.get_jobs() if job.id.startswith("dose:")]
-            for dose_id in dict.fromkeys(open_ids + scheduled):
-                self.tick(dose_id, restarting=restarting)
-            s.scheduler.add_job(
-                self.refresh, "date", run_date=next_local_midnight(now, config.timezone) + timedelta(seconds=1),
-                id="rollover", replace_existing=True,
-            )
-            self.after_refresh()
+        now, config = s.now(), s.config
+        lookback = max((m.give_up_after for m in config.medications), default=timedelta(0))
+        horizon = next_local_midnight(next_local_midnight(now, config.timezone), config.timezone)
+        planned = slots_between(config, now - lookback, horizon)
+        created = s.store.ensure_doses(prescribed_then(s.store, config, planned), now)
+        self._follow_config(planned, now)
+        if created:
+            log.info("%d dose(s) scheduled up to %s", created, horizon.astimezone(config.timezone).date())
+        open_ids = [dose.id for dose in s.store.open_doses()]
+        # A dose with a timer that is no longer open was answered elsewhere (the CLI):
+        # its tick closes the notification and drops the timer.
+        scheduled = [int(job.id[len(DOSE_PREFIX):]) for job in s.scheduler.get_jobs()
+                     if job.id.startswith(DOSE_PREFIX)]
+        for dose_id in dict.fromkeys(open_ids + scheduled):
+            self.tick(dose_id, restarting=restarting)
+        s.scheduler.add_job(
+            self.refresh, "date", run_date=next_local_midnight(now, config.timezone) + timedelta(seconds=1),
+            id="rollover", replace_existing=True,
+        )
+        self.after_refresh()
         s.scheduler.wakeup()
 
     def _follow_config(self, planned: list[Slot], now: datetime) -> None:
@@ -105,78 +104,73 @@ class DoseTimers:
                     log.info("%s %s dose of %s now falls due at %s", dose.medication, dose.slot, dose.local_date,
                              plan.due.isoformat())
 
+    @while_running
     def tick(self, dose_id: int, restarting: bool = False) -> None:
         """Do what the rules say about one dose now, and set its next timer."""
         s = self.shared
-        with s.lock:
-            if s.stopped:
+        show: Reminder | None = None
+        said: list[str] = []  # logged after the commit: a reader who sees the line sees the row
+        with s.store.write():
+            dose = s.store.dose(dose_id)
+            if dose is None:
                 return
-            show: Reminder | None = None
-            said: list[str] = []  # logged after the commit: a reader who sees the line sees the row
-            with s.store.write():
-                dose = s.store.dose(dose_id)
-                if dose is None:
-                    return
-                config = s.config
-                med = config.medication(dose.medication)
-                now = s.now()
-                if med is None or med.as_needed:
-                    # The medication left the config (or is taken only as needed): its
-                    # open doses are not reminded, and stay open so nothing is recorded
-                    # that did not happen.
-                    self.unschedule(dose_id)
-                    return
-                # A dose its group already reminded in this run is not reminded again on restart.
-                decision = rules.decide(dose, med, now,
-                                        restarting=restarting and not self._reminded_since_start(dose))
-                first_reminder = isinstance(decision, Remind) and decision.number == 1
-                group = self.group(dose)
-                if isinstance(decision, Remind) and len(group) > 1:
-                    dose, show = self._remind_group(group, dose, now, said)
-                    decision = rules.decide(dose, med, now)
-                elif isinstance(decision, Remind):
-                    dose = rules.reminded(dose, now)
-                    s.store.save_dose(dose, "reminded", "daemon", now,
-                                      {"number": decision.number, "last": decision.last})
-                    show = reminders.dose_reminder(config, dose, med, now, decision)
-                    self.push.on_reminder(dose, med, now, decision)
-                    late = round((now - dose.due).total_seconds() / 60)
-                    said.append(f"reminder {decision.number}: {med.name} {dose.dose}, {dose.slot} dose of "
-                                f"{dose.local_date}{f', {late} min late' if late > 0 else ''}"
-                                f"{' (last reminder)' if decision.last else ''}")
-                    decision = rules.decide(dose, med, now)
-                elif isinstance(decision, GiveUp):
-                    missed = rules.give_up_now(dose, med, now)
-                    dose = missed.dose
-                    s.store.save_dose(dose, "missed", "daemon", now, {"reason": dose.reason})
-                    said.append(f"missed: {med.name} {dose.slot} dose of {dose.local_date} ({dose.reason})")
-                    self.push.on_missed(dose, med, now, dose.reason,
-                                        news=now - rules.give_up_at(dose, med) < rules.LATE_NOTICE_LIMIT)
-                    if missed.tell:
-                        show = reminders.missed_notice(config, dose, med)
-                        if len(group) > 1:
-                            show = reminders.group_missed_notice(config, group, dose)
-            for line in said:
-                log.warning("%s", line)
-            if show is not None:
-                s.notifier.show(show)
-                if first_reminder:
-                    warn_supply(s, med, now)
-            if isinstance(decision, Wait):
-                s.scheduler.add_job(self.tick, "date", run_date=decision.until, args=[dose_id],
-                                    id=key(dose), replace_existing=True)
-            elif not dose.open:
-                if show is None:
-                    s.notifier.close(key(dose))
+            config = s.config
+            med = config.medication(dose.medication)
+            now = s.now()
+            if med is None or med.as_needed:
+                # The medication left the config (or is taken only as needed): its
+                # open doses are not reminded, and stay open so nothing is recorded
+                # that did not happen.
                 self.unschedule(dose_id)
-            if len(group) > 1 and not (show is not None and show.key.startswith("group:")):
-                self.update_group(group[0])
+                return
+            # A dose its group already reminded in this run is not reminded again on restart.
+            decision = rules.decide(dose, med, now,
+                                    restarting=restarting and not self._reminded_since_start(dose))
+            first_reminder = isinstance(decision, Remind) and decision.number == 1
+            group = self.group(dose)
+            if isinstance(decision, Remind) and len(group) > 1:
+                dose, show = self._remind_group(group, dose, now, said)
+                decision = rules.decide(dose, med, now)
+            elif isinstance(decision, Remind):
+                dose = rules.reminded(dose, now)
+                s.store.save_dose(dose, "reminded", "daemon", now,
+                                  {"number": decision.number, "last": decision.last})
+                show = reminders.dose_reminder(config, dose, med, now, decision)
+                self.push.on_reminder(dose, med, now, decision)
+                said.append(reminders.reminder_line(med, dose, decision.number, decision.last, now))
+                decision = rules.decide(dose, med, now)
+            elif isinstance(decision, GiveUp):
+                missed = rules.give_up_now(dose, med, now)
+                dose = missed.dose
+                s.store.save_dose(dose, "missed", "daemon", now, {"reason": dose.reason})
+                said.append(f"missed: {med.name} {dose.slot} dose of {dose.local_date} ({dose.reason})")
+                self.push.on_missed(dose, med, now, dose.reason,
+                                    news=now - rules.give_up_at(dose, med) < rules.LATE_NOTICE_LIMIT)
+                if missed.tell:
+                    show = reminders.missed_notice(config, dose, med)
+                    if len(group) > 1:
+                        show = reminders.group_missed_notice(config, group, dose)
+        for line in said:
+            log.warning("%s", line)
+        if show is not None:
+            s.notifier.show(show)
+            if first_reminder:
+                warn_supply(s, med, now)
+        if isinstance(decision, Wait):
+            s.scheduler.add_job(self.tick, "date", run_date=decision.until, args=[dose_id],
+                                id=key(dose), replace_existing=True)
+        elif not dose.open:
+            if show is None:
+                s.notifier.close(key(dose))
+            self.unschedule(dose_id)
+        if len(group) > 1 and not (show is not None and show.key.startswith("group:")):
+            self.update_group(group[0])
 
     def unschedule(self, dose_id: int) -> None:
         # A one-off job that has just run is gone on the scheduler's own thread, between a
         # lookup and a remove: ask for the removal and accept that it is already done.
         try:
-            self.shared.scheduler.remove_job(f"dose:{dose_id}")
+            self.shared.scheduler.remove_job(key_of(dose_id))
         except JobLookupError:
             pass
 
@@ -213,10 +207,7 @@ class DoseTimers:
             updated[dose.id] = dose
             reminded.append((dose, number))
             s.store.save_dose(dose, "reminded", "daemon", now, {"number": number, "last": last, "group": group_key})
-            late = round((now - dose.due).total_seconds() / 60)
-            said.append(f"reminder {number}: {med.name} {dose.dose}, {dose.slot} dose of {dose.local_date}"
-                        f"{f', {late} min late' if late > 0 else ''}{' (last reminder)' if last else ''}"
-                        f" (with {group_key})")
+            said.append(reminders.reminder_line(med, dose, number, last, now, group_key))
             after = rules.decide(dose, med, now)
             if dose.id != owed.id and isinstance(after, Wait):  # its timer follows the group's reminder
                 s.scheduler.add_job(self.tick, "date", run_date=after.until, args=[dose.id],
@@ -233,9 +224,7 @@ class DoseTimers:
         if self._holding_groups:
             return
         s = self.shared
-        with s.lock:
-            if s.stopped:
-                return
+        with s.lock:  # its callers (a tick, a group's button) hold it and have checked `stopped`
             group = self.group(s.store.dose(first.id) or first)
             group_key = grouping.group_key(group)
             now = s.now()

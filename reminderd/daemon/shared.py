@@ -3,11 +3,12 @@ notifier, the clock, the timers and the one lock that keeps their work in turn."
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 from reminderd.core.config.settings import Config
 from reminderd.notify.base import Notifier, Reminder
@@ -28,9 +29,10 @@ class Shared:
     now: Callable[[], datetime]
     scheduler: BaseScheduler
     lock: threading.RLock = field(default_factory=threading.RLock)
-    # Set by `stop`: every part checks it under the lock before it touches the log, so a
-    # timer or button that comes while the daemon stops does nothing (the log is closed
-    # after this, and a tick on a closed log was a traceback at every busy stop).
+    # Set by `stop`: every part checks it under the lock before it touches the log (timers
+    # through `while_running`), so a timer or button that comes while the daemon stops does
+    # nothing (the log is closed after this, and a tick on a closed log was a traceback at
+    # every busy stop).
     stopped: bool = False
 
     def stop(self) -> None:
@@ -44,3 +46,21 @@ class Shared:
             self.notifier.show(Reminder(key=key, title=title, body=body, resident=False, category="x-reminderd"))
         except Exception:
             log.exception("could not show %s", key)
+
+
+Method = TypeVar("Method", bound=Callable[..., Any])
+
+
+def while_running(method: Method) -> Method:
+    """A timer's work, for a part with `self.shared`: done under the lock, in turn with the
+    other parts, and not at all once the daemon has stopped (the log is closed next)."""
+
+    @functools.wraps(method)
+    def run(self: Any, *args: Any, **kwargs: Any) -> Any:
+        shared = self.shared
+        with shared.lock:
+            if shared.stopped:
+                return None
+            return method(self, *args, **kwargs)
+
+    return run  # type: ignore[return-value]

@@ -21,6 +21,7 @@ from reminderd.core.analysis.nights import NightLabels, label_nights
 from reminderd.core.analysis.records import DoseOutcome, NightCheckin, date_range, dose_outcome
 from reminderd.core.config.settings import Config
 from reminderd.core.config.values import format_slot
+from reminderd.core.doses import TAKEN
 from reminderd.core.prescriptions import History
 from reminderd.core.schedule import local_instant
 
@@ -96,8 +97,8 @@ def build(store: Store, config: Config, since: date, until: date, now: datetime)
     windows = [r.config.on_time_window for r in history.records]
     scheduled = [DoseOutcome(*r, on_time_window=windows[k]) for r, k, prn in zip(rows, in_force, is_prn) if not prn]
     # The log began under the first prescription (or before it, judged by it): its zone.
-    log_begins = store.log_begins(history.records[0].config.timezone)
     began_at = store.log_began_at()
+    log_begins = began_at and began_at.astimezone(history.records[0].config.timezone).date()
     scheduled += _not_recorded(history, rows, max(first, log_begins or last + timedelta(days=1)), last,
                                now, began_at or now)
     stored = store.checkins_between(since, until)
@@ -119,7 +120,7 @@ def build(store: Store, config: Config, since: date, until: date, now: datetime)
         outcome = dose_outcome(d, now, config.on_time_window)
         if since <= d.local_date <= until and outcome is not None:
             days.setdefault(d.local_date, Counter())[outcome] += 1
-    taken_prn = [r for r, prn in zip(rows, is_prn) if prn and since <= r[1] <= until and r[4] == "taken"]
+    taken_prn = [r for r, prn in zip(rows, is_prn) if prn and since <= r[1] <= until and r[4] == TAKEN]
     return Report(since, until, now, tz, log_begins, analysis, labelled, days,
                   _as_needed(taken_prn, prn_names), (until - since).days + 1, format_slot(config.checkin.bedtime))
 

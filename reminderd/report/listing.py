@@ -12,6 +12,7 @@ import json
 from datetime import date, datetime, tzinfo
 from typing import Any
 
+from reminderd.core.clock import local_time
 from reminderd.store import Store, iso
 
 
@@ -42,7 +43,7 @@ def render(rows: list[dict[str, Any]], columns: list[str], fmt: str, tz: tzinfo)
         if value is None:
             return ""
         if column in ("due", "taken_at"):
-            return datetime.fromisoformat(value).astimezone(tz).strftime("%Y-%m-%d %H:%M")
+            return local_time(datetime.fromisoformat(value), tz, "%Y-%m-%d %H:%M")
         return value
 
     table = [[shown(c, r[c]) for c in columns] for r in rows]

@@ -114,7 +114,6 @@ class Doses(Events):
             self.conn.execute("UPDATE doses SET dose = ?, due = ? WHERE id = ? AND status = ? AND reminders_sent = 0",
                               (dose, iso(due), dose_id, PENDING))
 
-
     def _doses(self, where: str, params: Iterable[Any]) -> list[Dose]:
         with self._lock:
             cursor = self.conn.execute(

@@ -48,18 +48,11 @@ class Events(Connection):
         if kinds:
             where.append(f"kind IN ({', '.join('?' * len(kinds))})")
             params.extend(kinds)
-        if dose_id is not None:
-            where.append("dose_id = ?")
-            params.append(dose_id)
-        if source is not None:
-            where.append("source = ?")
-            params.append(source)
-        if after_id is not None:
-            where.append("id > ?")
-            params.append(after_id)
-        if since is not None:
-            where.append("at >= ?")
-            params.append(iso(since))
+        for clause, value in (("dose_id = ?", dose_id), ("source = ?", source), ("id > ?", after_id),
+                              ("at >= ?", since and iso(since))):
+            if value is not None:
+                where.append(clause)
+                params.append(value)
         where, params = _with_detail(where, params, detail or {})
         return self._select(where, params, "id DESC" if newest_first else "id", limit)
 
