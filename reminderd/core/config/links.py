@@ -1,5 +1,5 @@
-"""The tables that connect reminderd to other devices: [push], [[contact]] and [remote],
-and the url_files that hold their secrets."""
+"""The tables that connect reminderd to other devices: [push], [[contact]], [remote] and
+[replica], and the url_files that hold their secrets."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from reminderd.core.config.collect import Collector, show
-from reminderd.core.config.settings import Config, Contact, PushSettings, RemoteSettings
-from reminderd.core.config.tables import CONTACT_KEYS, PUSH_KEYS, REMOTE_KEYS
+from reminderd.core.config.settings import Config, Contact, PushSettings, RemoteSettings, ReplicaSettings
+from reminderd.core.config.tables import CONTACT_KEYS, PUSH_KEYS, REMOTE_KEYS, REPLICA_KEYS
 from reminderd.errors import BadUrl, ConfigError
 
 
@@ -42,6 +42,15 @@ def push(c: Collector, table: Any) -> PushSettings | None:
     return PushSettings(**fields) if len(c.problems) == before else None
 
 
+def replica(c: Collector, table: Any) -> ReplicaSettings | None:
+    if table is None:
+        return None
+    before = len(c.problems)
+    fields = c.fields(table, "replica", REPLICA_KEYS)
+    _one_url(c, table, "replica")
+    return ReplicaSettings(**fields) if len(c.problems) == before else None
+
+
 def contacts(c: Collector, raw: Any) -> tuple[Contact, ...]:
     if raw is None:
         return ()
@@ -65,22 +74,26 @@ def read_url_files(config: Config, folder: Path) -> Config:
     others can read, or that holds no URL, is refused, named by its key."""
     from dataclasses import replace
 
+    from reminderd.core.config.values import check_replica_url
     from reminderd.push.urls import read_url_file
 
     problems: list[str] = []
 
-    def read(target, path: str):
+    def read(target, path: str, **kind):
         if target is None or target.url_file is None:
             return target
         where = target.url_file if target.url_file.is_absolute() else folder / target.url_file
         try:
-            return replace(target, url=read_url_file(where), url_file=where)
+            return replace(target, url=read_url_file(where, **kind), url_file=where)
         except BadUrl as bad:
             problems.append(f"{path}.url_file: {show(str(where))} is not valid; expected {bad}")
             return target
 
     push = read(config.push, "push")
     contacts = tuple(read(contact, f"contact[{i}]") for i, contact in enumerate(config.contacts))
+    replica = read(config.replica, "replica", check=check_replica_url, what="replica URL")
+    if replica is not None and replica.key_file is not None and not replica.key_file.is_absolute():
+        replica = replace(replica, key_file=folder / replica.key_file)
     if problems:
         raise ConfigError(problems, config.source)
-    return replace(config, push=push, contacts=contacts)
+    return replace(config, push=push, contacts=contacts, replica=replica)
