@@ -13,6 +13,8 @@ import json
 import os
 import shutil
 import signal
+import sqlite3
+import subprocess
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -133,8 +135,6 @@ def cli_zone():
 
 
 def read(path: Path, sql: str) -> list[tuple]:
-    import sqlite3
-
     conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     try:
         return conn.execute(sql).fetchall()
@@ -241,3 +241,65 @@ def test_writes_while_the_daemon_is_stopped_are_caught_up_and_an_imported_log_re
     assert clocked("restore", "--output", str(fresh)).returncode == 0
     assert read(fresh, "SELECT night, severity FROM checkins") == [("2026-11-27", 2)]
     assert read(fresh, f"SELECT status, via FROM doses WHERE {TODAY}") == [("taken", "cli")]
+
+
+def test_the_sftp_servers_key_is_found_in_known_hosts_hashed_or_not_and_the_one_go_prefers_is_pinned(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    home = tmp_path / "home"
+    (home / ".ssh").mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(home))
+    settings = ReplicaSettings(url="sftp://me@nas.example:2222/backup/reminderd")
+    assert litestream.host_key(settings) is None  # no known_hosts: nothing is replicated
+    known = home / ".ssh" / "known_hosts"
+    known.write_text("[nas.example]:2222 ssh-ed25519 AAAAC3Nza1\n[nas.example]:2222 ecdsa-sha2-nistp256 AAAAE2Vj2\n"
+                     "other.example ssh-ed25519 AAAAC3Nza3\n")
+    assert litestream.host_key(settings) == "ecdsa-sha2-nistp256 AAAAE2Vj2"  # Go's client asks for ECDSA first
+    subprocess.run(["ssh-keygen", "-H", "-f", str(known)], check=True, capture_output=True)  # hashed host names
+    assert "nas.example" not in known.read_text()
+    assert litestream.host_key(settings) == "ecdsa-sha2-nistp256 AAAAE2Vj2"
+    assert litestream.host_key(ReplicaSettings(url="sftp://me@nas.example/r")) is None  # port 22 is another entry
+    pinned = ReplicaSettings(url=settings.url, host_key="ssh-ed25519 AAAAC3Nza9")
+    assert litestream.host_key(pinned) == "ssh-ed25519 AAAAC3Nza9"
+
+
+def test_restore_says_why_nothing_was_restored_and_leaves_nothing_behind(cli: Cli, tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    out = cli("restore", "--from", f"file://{empty}", "--output", str(tmp_path / "new.db"))
+    assert (out.returncode, out.stderr) == (1, "reminderd: nothing was restored from file://…: the replica holds no "
+                                               "copy of a log there (nothing replicated yet, or another folder)\n")
+    # A replica of some other SQLite database is not a log: refused, and no file appears.
+    other = tmp_path / "other.db"
+    conn = sqlite3.connect(other)
+    conn.executescript("PRAGMA journal_mode = WAL; CREATE TABLE notes (text); INSERT INTO notes VALUES ('x');")
+    conn.close()
+    config = tmp_path / "ls.yml"
+    config.write_text(litestream.config_text(other, ReplicaSettings(url=f"file://{tmp_path / 'foreign'}")))
+    subprocess.run([litestream.binary(), "replicate", "-once", "-config", str(config)], check=True, capture_output=True)
+    out = cli("restore", "--from", f"file://{tmp_path / 'foreign'}", "--output", str(tmp_path / "new.db"))
+    assert out.returncode == 1
+    assert out.stderr == ("reminderd: the copy restored from file://… cannot be used, and was deleted: it is an SQLite "
+                          "database that reminderd did not make\n")
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith((".new", "new"))) == []
+    out = cli("restore", "--from", f"file://{tmp_path / 'foreign'}", "--at", "2020-01-01 10:00:00Z",
+              "--output", str(tmp_path / "new.db"))
+    assert out.returncode == 1 and "the replica holds nothing as early as 2020-01-01 10:00:00 UTC" in out.stderr
+
+
+def test_the_daemon_leaves_the_logs_checkpoints_to_litestream_while_it_replicates(tmp_path: Path) -> None:
+    from reminderd.core.config.load import parse_config
+    from reminderd.daemon import Daemon
+    from reminderd.notify import make_notifier
+    from reminderd.store import Store
+
+    config = parse_config(config_text(extra=replica_toml(f"file://{tmp_path / 'replica'}")), "c", lambda: "UTC")
+    store = Store.open(tmp_path / "reminderd.db")
+    daemon = Daemon(config, store, make_notifier("log"), now=lambda: real_now())
+    try:
+        daemon.start_replica()
+        assert store.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 0
+        wait_for(lambda: Written.read(state_path(store.path)) and Written.read(state_path(store.path)).pid,
+                 timeout=10, what="Litestream to start")
+    finally:
+        daemon.replica.stop()
+        store.close()
+    assert Written.read(state_path(tmp_path / "reminderd.db")).behind_at_stop_s == 0.0

@@ -12,6 +12,9 @@ from reminderd.cli.params import WHEN
 from reminderd.errors import BadValue, ConfigError, UsageError
 
 
+ROWS = {"checkins": "check-ins", "supply": "supply rows"}  # how each table's rows are called
+
+
 @click.command()
 @click.option("--output", metavar="FILE", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="The new file to write (never an existing one).")
@@ -46,7 +49,7 @@ def restore(app: App, output: Path, source: str | None, at, key_file: Path | Non
     show = lambda instant: instant.astimezone(tz).strftime("%Y-%m-%d %H:%M") if instant else "none"
     when = f"as it was at {show(done.at)}" if done.at is not None else "its newest state"
     click.echo(f"Restored {done.source} ({when}) into {done.path}: intact (quick_check ok), reminderd's log.")
-    counts = ", ".join(f"{n} {table}" for table, n in done.counts.items())
+    counts = ", ".join(f"{n} {ROWS.get(table, table)}" for table, n in done.counts.items())
     click.echo(f"It holds {counts}.")
     if done.first_due is not None:
         click.echo(f"Doses from {show(done.first_due)} to {show(done.last_due)}.")

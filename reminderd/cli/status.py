@@ -90,7 +90,7 @@ def _push_lines(app: App) -> None:
 def _replica_lines(app: App) -> None:
     """Where the replica stands: last replicated, how far behind, the last error."""
     settings = app.config.replica
-    if settings is None:
+    if settings is None or app.store.read_only:  # a read-only log (a restored copy) is not what is replicated
         return
     from reminderd.replica.state import how_long, look
 

@@ -86,10 +86,10 @@ def _run(command: str, settings: ReplicaSettings, host_key: str | None, into: Pa
     if done.returncode != 0 or not into.exists():
         lines = (done.stderr or done.stdout).strip().splitlines()
         said = litestream.said(lines[-1] if lines else f"exit code {done.returncode}", settings.url or "")
-        if "no matching backup files" in said:
+        if at is not None and ("no matching backup files" in said or "timestamp" in said):
+            said = f"the replica holds nothing as early as {at.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC ({said})"
+        elif "no matching backup files" in said:
             said = "the replica holds no copy of a log there (nothing replicated yet, or another folder)"
-        elif at is not None and "timestamp" in said:
-            said = f"the replica holds nothing as early as {at:%Y-%m-%d %H:%M %Z} ({said})"
         raise ReminderdError(f"nothing was restored from {mask(settings.url or '')}: {said}")
 
 
@@ -98,9 +98,9 @@ def _check_and_describe(path: Path, url: str, at: datetime | None, now: datetime
     reminderd; an older schema is brought up to date (it is a new file of this machine)."""
     try:
         store = Store.open(path, integrity_check=True)
-    except StoreError as err:
-        raise ReminderdError(f"the copy restored from {mask(url)} cannot be used, and was deleted: "
-                             f"{str(err).replace(str(path), 'it')}") from None
+    except StoreError as err:  # its advice is for a log in place; this copy is deleted instead
+        why = str(err).replace(str(path), "it").split("; it was left untouched")[0]
+        raise ReminderdError(f"the copy restored from {mask(url)} cannot be used, and was deleted: {why}") from None
     try:
         first, last, answer = store.first_and_last_doses()
         counts = store.row_counts()
