@@ -241,6 +241,14 @@ def test_writes_while_the_daemon_is_stopped_are_caught_up_and_an_imported_log_re
     assert clocked("restore", "--output", str(fresh)).returncode == 0
     assert read(fresh, "SELECT night, severity FROM checkins") == [("2026-11-27", 2)]
     assert read(fresh, f"SELECT status, via FROM doses WHERE {TODAY}") == [("taken", "cli")]
+    # Health data: Litestream's files beside the log and on the replica are the user's alone.
+    for made in (tmp_path / "replica", clocked.db.parent / ".reminderd.db-litestream", *(tmp_path / "replica").rglob("*")):
+        assert made.stat().st_mode & 0o077 == 0, made
+    # A daemon killed outright takes its Litestream with it: none is left on the log.
+    replicating = Written.read(state_path(clocked.db)).pid
+    d.kill9()
+    wait_for(lambda: not Path(f"/proc/{replicating}").exists() or "Z" in Path(f"/proc/{replicating}/stat").read_text().split(")")[1][:3],
+             timeout=10, what="Litestream to end with the daemon")
 
 
 def test_the_sftp_servers_key_is_found_in_known_hosts_hashed_or_not_and_the_one_go_prefers_is_pinned(
