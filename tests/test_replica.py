@@ -45,14 +45,14 @@ def real_now() -> datetime:
     return datetime.now(UTC)  # this test process runs on the real clock, as Litestream does
 
 
-def replicated_after(cli: Cli, instant: datetime, timeout: float = 30.0) -> None:
+def replicated_after(db: Path, instant: datetime, timeout: float = 30.0) -> None:
     """Until the daemon's Litestream says the replica held everything at a moment at least
     one replication window after `instant` (a real time) and after it started (what was
     written while it was stopped is seen when it starts): what was written by then is there."""
     def done() -> bool:
-        written = Written.read(state_path(cli.db))
+        written = Written.read(state_path(db))
         try:
-            said = litestream.replication(Path(written.socket), cli.db)
+            said = litestream.replication(Path(written.socket), db)
         except (AttributeError, TypeError, OSError, ValueError, KeyError):  # not started yet
             return False
         return said.last_sync_at is not None and said.last_sync_at >= max(instant, said.started_at) + WINDOW
@@ -86,7 +86,7 @@ def test_a_folder_replica_gives_back_every_answer_and_any_moment_after_the_machi
     wait_for(lambda: rows(cli, f"SELECT status, via FROM doses WHERE {TODAY}") == [("taken", "notification")],
              what="the 08:00 dose taken from the notification")
     first_answer = real_now()
-    replicated_after(cli, first_answer)
+    replicated_after(cli.db, first_answer)
     between = (real_now() + timedelta(seconds=1)).replace(microsecond=0)  # --at takes whole seconds
     wait_until(between)
 
@@ -165,7 +165,7 @@ def test_an_sftp_replica_down_at_start_and_later_is_retried_reported_and_caught_
     failed = _status_replica(clocked, lambda lines: True)
     assert failed[-1].endswith("connect: connection refused."), failed
     sftp.start()
-    replicated_after(clocked, real_now(), timeout=30)
+    replicated_after(clocked.db, real_now(), timeout=30)
     assert list((sftp.replicas / "reminderd").rglob("*.ltx"))
 
     sftp.stop()  # the target goes down while the 08:00 dose is reminded every 3 s
@@ -184,7 +184,7 @@ def test_an_sftp_replica_down_at_start_and_later_is_retried_reported_and_caught_
     assert doctor["status"] == "ok" and " s behind" in doctor["found"] and "connection" in doctor["found"], doctor
 
     sftp.start()  # back: Litestream retries on its own backoff and catches up
-    replicated_after(clocked, answered, timeout=60)
+    replicated_after(clocked.db, answered, timeout=60)
     after = _status_replica(clocked, lambda lines: True)
     assert after[-1].endswith("(replicated fine since).")
     print(f"down for {(real_now() - down).total_seconds():.1f} s until caught up")
@@ -212,7 +212,7 @@ def test_writes_while_the_daemon_is_stopped_are_caught_up_and_an_imported_log_re
                                           extra=replica_toml(f"file://{tmp_path / 'replica'}")))
     d = daemon()
     d.wait_for(r"reminder 1: gabapentin 300 mg, 08:00 dose")
-    replicated_after(clocked, real_now())
+    replicated_after(clocked.db, real_now())
     assert d.stop() == 0
     stopped = clocked("status").stdout
     assert "Replica file://…: not replicating since the daemon stopped at Sat 08:00:" in stopped
@@ -220,7 +220,7 @@ def test_writes_while_the_daemon_is_stopped_are_caught_up_and_an_imported_log_re
     assert clocked("take").returncode == 0  # while it is stopped
     answered = real_now()
     d = daemon()
-    replicated_after(clocked, answered)
+    replicated_after(clocked.db, answered)
     copy = clocked.home / "copy.db"
     assert clocked("restore", "--output", str(copy)).returncode == 0
     assert read(copy, f"SELECT status, via FROM doses WHERE {TODAY}") == [("taken", "cli")]
@@ -236,7 +236,7 @@ def test_writes_while_the_daemon_is_stopped_are_caught_up_and_an_imported_log_re
     assert imported.returncode == 0, imported.stderr
     answered = real_now()
     d = daemon()
-    replicated_after(clocked, answered)
+    replicated_after(clocked.db, answered)
     fresh = clocked.home / "fresh.db"
     assert clocked("restore", "--output", str(fresh)).returncode == 0
     assert read(fresh, "SELECT night, severity FROM checkins") == [("2026-11-27", 2)]
@@ -305,8 +305,7 @@ def test_the_daemon_leaves_the_logs_checkpoints_to_litestream_while_it_replicate
     try:
         daemon.start_replica()
         assert store.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 0
-        wait_for(lambda: Written.read(state_path(store.path)) and Written.read(state_path(store.path)).pid,
-                 timeout=10, what="Litestream to start")
+        replicated_after(store.path, real_now())  # running, and its last sync has been answered
     finally:
         daemon.replica.stop()
         store.close()
