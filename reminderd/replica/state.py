@@ -54,9 +54,6 @@ class Written:
         except (OSError, ValueError, TypeError):
             return None
 
-    def but(self, **changes) -> "Written":
-        return replace(self, **changes)
-
 
 @dataclass(frozen=True)
 class ReplicaView:

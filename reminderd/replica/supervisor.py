@@ -22,6 +22,7 @@ import shutil
 import subprocess
 import threading
 import time
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Callable
@@ -178,6 +179,6 @@ class Replicator:
         with self._lock:
             written = Written.read(self.state_file) or Written()
             try:
-                written.but(**changes).write(self.state_file)
+                replace(written, **changes).write(self.state_file)
             except OSError as err:  # a full disk must not stop the replica, nor the daemon
                 log.warning("replica: cannot write %s (%s)", self.state_file, err.strerror)
