@@ -368,3 +368,82 @@ def refill(store: Store, config: Config, name: str, tablets: float, now: datetim
         supply = supply_of(store, config, med, now)
     assert supply is not None
     return supply
+
+
+# --- a second rater's night ------------------------------------------------------------
+
+
+def pick_rater(config: Config, name: str):
+    """The [[rater]] called `name` (any case), or a refusal naming the raters there are."""
+    rater = config.rater(name)
+    if rater is None:
+        known = ", ".join(r.name for r in config.raters) or "none: add a [[rater]] table to the config"
+        raise UsageError(f"no rater called {name!r} in the config; expected one of: {known}")
+    return rater
+
+
+def rate(store: Store, config: Config, rater_name: str, night: date, severity: Any, frequency: Any = None,
+         woke: Any = None, note: Any = None, *, now: datetime, via: str,
+         names: dict[str, str] | None = None) -> RatingSaved:
+    """One rater's answers about a night, checked and recorded with whether anything sent to
+    her had told her about that night's doses (reminderd.core.rating); a night answered
+    again keeps the earlier answer in `events`."""
+    from reminderd.core import rating as core
+
+    rater = pick_rater(config, rater_name)
+    core.check_night(night, now, config.timezone)
+    with store.write():
+        told = core.told_of(night, sent_to(store, config, rater.name, night), now)
+        entry = core.make_rating(rater.name, night, severity, frequency, woke, note, now=now, tz=config.timezone,
+                                 via=via, told=told, names=names)
+        return RatingSaved(entry, store.save_rating(entry, now, via))
+
+
+def undo_rating(store: Store, config: Config, rater_name: str, now: datetime, via: str) -> RatingUndone:
+    """Take back the rater's last answer: the one it replaced comes back, or none."""
+    from reminderd.core.rating import Rating
+
+    rater = pick_rater(config, rater_name)
+    with store.write():
+        event = store.last_rating_event(rater.name)
+        if event is None:
+            raise UsageError(f"{rater.name} has no answer to undo")
+        detail = json.loads(event["detail"])
+        undone = Rating(**{k: v for k, v in detail.items() if k not in ("before", "blinded")}
+                        | {"night": date.fromisoformat(detail["night"]), "answered_at": from_iso(detail["answered_at"])})
+        return RatingUndone(undone, store.undo_rating(event, now, via))
+
+
+def sent_to(store: Store, config: Config, name: str, night: date) -> list:
+    """Every message acknowledged for a contact called `name` (any case) from the day before
+    `night` on (nothing earlier can name its doses), with the nights whose doses it named."""
+    from reminderd.core.rating import TELLING_ALERTS, Sent, nights_told
+    from reminderd.core.schedule import local_instant
+
+    tz = config.timezone
+    since = local_instant(night - timedelta(days=1), datetime.min.time(), tz)
+    recorded = {(d["key"], d["to"]): d for e in store.events("push-due", since=since)
+                if (d := json.loads(e["detail"]))}
+    sent = []
+    for event in store.events("push-sent", since=since):
+        key, to = (detail := json.loads(event["detail"]))["key"], detail["to"]
+        kind, _, about = key.partition(":")
+        if to.casefold() != name.casefold() or kind not in TELLING_ALERTS:
+            continue
+        listed = recorded.get((key, to), {}).get("doses")  # the doses a not-running alert listed
+        ids = [int(about)] if kind == "missed" and about.isdigit() else list(listed or ())
+        due = {i: dose.due for i in ids if (dose := store.dose(i)) is not None}
+        sent.append(Sent(key, from_iso(event["at"]), nights_told(key, due, listed, config.checkin.bedtime, tz)))
+    return sent
+
+
+@dataclass(frozen=True)
+class RatingSaved:
+    entry: Any  # rating.Rating, as recorded
+    replaced: Any  # the answer it replaced, or None
+
+
+@dataclass(frozen=True)
+class RatingUndone:
+    undone: Any  # rating.Rating taken back
+    now: Any  # the rating in force for that night now, or None

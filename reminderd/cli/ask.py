@@ -47,6 +47,27 @@ def ask_checkin(day: date, previous, tz) -> dict:
     return answers
 
 
+def ask_rating(rater: str, day: date, previous, tz) -> dict:
+    """A rater's questions for one night, after saying what she answered before."""
+    from dataclasses import replace
+
+    from reminderd.core import rating as core
+
+    click.echo(f"{rater}'s rating of the night of {day:%A %d %B %Y}.")
+    if previous is not None:
+        click.echo(f"Already answered at {local_time(previous.answered_at, tz, '%Y-%m-%d %H:%M')}: "
+                   f"{core.describe(previous)}. Answering again replaces it.")
+    answers: dict = {}
+    for question in core.QUESTIONS:
+        if answers.get("severity") == 0 and question.key == "woke":
+            continue  # they did not disturb the night: they woke her 0 times
+        if question.key == "frequency" and answers.get("severity"):
+            question = replace(question, low=1)  # they disturbed the night: she noticed them
+        answers[question.key] = ask(question)
+    click.echo("")
+    return answers
+
+
 def ask(question) -> int | str | None:
     from reminderd.core import checkin as core
 

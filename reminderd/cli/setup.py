@@ -114,7 +114,7 @@ def check_config(app: App, path: Path | None) -> None:
     from reminderd.core.durations import format_duration
 
     config = load_config(path or app.config_path)
-    if config.push or config.contacts:
+    if config.push or config.contacts or config.raters:
         from reminderd.push.outbox import check_urls
 
         problems = check_urls(config)
@@ -144,11 +144,20 @@ def check_config(app: App, path: Path | None) -> None:
     if c.night_window is not None:
         click.echo("note: checkin.night_window is no longer used (nights are judged from checkin.bedtime); "
                    "it can be removed")
-    if config.push or config.contacts:
+    if config.push or config.contacts or config.raters:
         from reminderd.push.outbox import describe
 
         for line in describe(config):
             click.echo(line)
+    if config.raters:
+        from reminderd.core.rating import config_warnings
+
+        for rater in config.raters:
+            asked = (f"sent the link to her page at {rater.time:%H:%M} (not after {rater.until:%H:%M})" if rater.url
+                     else "no message: she opens her page herself")
+            click.echo(f"rater {rater.name}: rates the nights on her own page; {asked}")
+        for warning in config_warnings(config):
+            click.echo(f"warning: {warning}")
 
 
 @click.command()

@@ -19,6 +19,8 @@ from reminderd.core.doses import MISSED, PENDING, SKIPPED, TAKEN, Dose, Remind, 
 from reminderd.core.schedule import local_instant
 
 PUSH = "push"  # the recipient name of his own phone ([push]); contacts go by their name
+RATER_PREFIX = "rater:"  # a [[rater]]'s own messages go to "rater:NAME", never to a contact's URL
+RATER_ASK = "rater-ask"  # the morning message to a rater: the link to her page, nothing else
 ESCALATE, MISSED_ALERT, NOT_RUNNING, SUMMARY = "escalate", "missed", "not-running", "summary"
 # Backoff between tries of one message; the last delay repeats until GIVE_UP_AFTER.
 RETRY_DELAYS = (timedelta(seconds=30), timedelta(minutes=1), timedelta(minutes=2), timedelta(minutes=4),
@@ -34,6 +36,9 @@ class Message:
     title: str
     body: str
     dose_id: int | None = None
+    # Every dose it names, when more than `dose_id`: what it told its reader (a rater's
+    # blinding is judged by it; reminderd.core.rating).
+    doses: tuple[int, ...] = ()
 
 
 def escalates(number: int, after_reminders: int, away: bool) -> bool:
@@ -80,8 +85,9 @@ def not_running_alerts(doses: Sequence[Dose], config: Config, started: datetime)
              for d in sorted(doses, key=lambda d: (d.due, d.medication))]
     body = (f"reminderd was not running when {'this dose' if len(doses) == 1 else 'these doses'} fell due; "
             f"it started again at {local_time(started, tz)}.\n" + "\n".join(lines))
-    return [Message(f"{NOT_RUNNING}:{started.isoformat()}", c.name, NOT_RUNNING, "reminderd was not running", body)
-            for c in contacts_for(config, NOT_RUNNING)]
+    listed = tuple(sorted(d.id for d in doses))
+    return [Message(f"{NOT_RUNNING}:{started.isoformat()}", c.name, NOT_RUNNING, "reminderd was not running", body,
+                    doses=listed) for c in contacts_for(config, NOT_RUNNING)]
 
 
 def summary_message(contact: Contact, day: date, doses: Sequence[Dose], night: str | None,

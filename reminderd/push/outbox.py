@@ -57,6 +57,9 @@ POLL_S = 1.0  # wall-clock look for retries due; the wall clock may jump (suspen
 def url_of(config: Config, to: str) -> str | None:
     if to == PUSH:
         return config.push.url if config.push else None
+    if to.startswith(alerts.RATER_PREFIX):
+        rater = config.rater(to[len(alerts.RATER_PREFIX):])
+        return rater.url if rater else None
     contact = next((c for c in config.contacts if c.name == to), None)
     return contact.url if contact else None
 
@@ -201,7 +204,8 @@ class Push:
             return
         self.store.add_event("push-due", "daemon", now, message.dose_id,
                              {"key": message.key, "to": message.to, "kind": message.kind,
-                              "title": message.title, "body": message.body})
+                              "title": message.title, "body": message.body}
+                             | ({"doses": list(message.doses)} if message.doses else {}))
         with self._lock:
             self._pending[(message.key, message.to)] = _Pending(message, now, next_at=now)
         if not self._starting:
@@ -215,7 +219,8 @@ class Push:
         settled = {(e["key"], e["to"]) for e in self._events(("push-sent", "push-cancelled"), since)}
         for e in self._events(("push-due",), since):
             if (e["key"], e["to"]) not in settled and (e["key"], e["to"]) not in self._pending:
-                message = Message(e["key"], e["to"], e["kind"], e["title"], e["body"], e["dose_id"])
+                message = Message(e["key"], e["to"], e["kind"], e["title"], e["body"], e["dose_id"],
+                                  tuple(e.get("doses", ())))
                 left += 1
                 with self._lock:
                     self._pending.setdefault((message.key, message.to), _Pending(message, e["at"], next_at=now))
@@ -347,13 +352,24 @@ def targets(config: Config) -> list[tuple[str, str, str]]:
         if c.url:
             gets = ", ".join(f"summary at {c.summary_time:%H:%M}" if a == alerts.SUMMARY else a for a in c.alerts)
             out.append((c.name, c.url, gets))
+    for r in config.raters:
+        if r.url:
+            out.append((alerts.RATER_PREFIX + r.name, r.url, f"the link to her page at {r.time:%H:%M}, until "
+                                                              f"{r.until:%H:%M}, unless she has rated the night"))
     return out
 
 
 def describe(config: Config) -> list[str]:
     """One line per recipient, the URL masked: for `status` and `check-config`."""
-    return [f"{'push to his phone' if to == PUSH else 'contact ' + to}: {mask(url)} ({gets})"
-            for to, url, gets in targets(config)]
+    return [f"{_recipient(to)}: {mask(url)} ({gets})" for to, url, gets in targets(config)]
+
+
+def _recipient(to: str) -> str:
+    if to == PUSH:
+        return "push to his phone"
+    if to.startswith(alerts.RATER_PREFIX):
+        return "rater " + to[len(alerts.RATER_PREFIX):]
+    return "contact " + to
 
 
 def _nth(n: int) -> str:
@@ -363,7 +379,8 @@ def _nth(n: int) -> str:
 def url_keys(config: Config) -> dict[str, str]:
     """Each configured URL by the config key it came from, for error messages."""
     keys = {}
-    for path, target in [("push", config.push)] + [(f"contact[{i}]", c) for i, c in enumerate(config.contacts)]:
+    for path, target in [("push", config.push)] + [(f"contact[{i}]", c) for i, c in enumerate(config.contacts)] \
+            + [(f"rater[{i}]", r) for i, r in enumerate(config.raters)]:
         if target is not None and target.url:
             keys[f"{path}.{'url_file' if target.url_file else 'url'}"] = target.url
     return keys

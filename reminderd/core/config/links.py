@@ -1,5 +1,5 @@
-"""The tables that connect reminderd to other devices: [push], [[contact]], [remote] and
-[replica], and the url_files that hold their secrets."""
+"""The tables that connect reminderd to other devices: [push], [[contact]], [[rater]],
+[remote] and [replica], and the url_files that hold their secrets."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from reminderd.core.config.collect import Collector, show
-from reminderd.core.config.settings import Config, Contact, PushSettings, RemoteSettings, ReplicaSettings
-from reminderd.core.config.tables import CONTACT_KEYS, PUSH_KEYS, REMOTE_KEYS, REPLICA_KEYS
+from reminderd.core.config.settings import Config, Contact, PushSettings, Rater, RemoteSettings, ReplicaSettings
+from reminderd.core.config.tables import CONTACT_KEYS, PUSH_KEYS, RATER_KEYS, REMOTE_KEYS, REPLICA_KEYS
 from reminderd.errors import BadUrl, ConfigError
 
 
@@ -69,6 +69,34 @@ def contacts(c: Collector, raw: Any) -> tuple[Contact, ...]:
     return tuple(contacts)
 
 
+def raters(c: Collector, raw: Any) -> tuple[Rater, ...]:
+    """[[rater]] tables: each a name of her own, asked from `time` until `until`, by a url
+    or url_file (optional: without one she opens her page herself)."""
+    from reminderd.core.config.values import format_slot
+
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        c.bad("rater", raw, "[[rater]] tables (an array of tables)")
+        return ()
+    found: list[Rater] = []
+    for i, table in enumerate(raw):
+        path, before = f"rater[{i}]", len(c.problems)
+        fields = c.fields(table, path, RATER_KEYS)
+        if isinstance(table, dict) and "url" in table and "url_file" in table:
+            c.problems.append(f"{path}.url: given beside url_file; expected at most one of url or url_file")
+        if "name" in fields and any(o.name.casefold() == fields["name"].casefold() for o in found):
+            c.bad(f"{path}.name", fields["name"], "a name not already used by another rater")
+        if len(c.problems) > before:
+            continue
+        rater = Rater(**fields)
+        if rater.until <= rater.time:
+            c.bad(f"{path}.until", format_slot(rater.until), f"a time after {path}.time ({format_slot(rater.time)})")
+            continue
+        found.append(rater)
+    return tuple(found)
+
+
 def read_url_files(config: Config, folder: Path) -> Config:
     """Fill each `url` from its `url_file` (relative to the config's folder). A file that
     others can read, or that holds no URL, is refused, named by its key."""
@@ -91,9 +119,10 @@ def read_url_files(config: Config, folder: Path) -> Config:
 
     push = read(config.push, "push")
     contacts = tuple(read(contact, f"contact[{i}]") for i, contact in enumerate(config.contacts))
+    raters = tuple(read(rater, f"rater[{i}]") for i, rater in enumerate(config.raters))
     replica = read(config.replica, "replica", check=check_replica_url, what="replica URL")
     if replica is not None and replica.key_file is not None and not replica.key_file.is_absolute():
         replica = replace(replica, key_file=folder / replica.key_file)
     if problems:
         raise ConfigError(problems, config.source)
-    return replace(config, push=push, contacts=contacts, replica=replica)
+    return replace(config, push=push, contacts=contacts, raters=raters, replica=replica)
