@@ -351,3 +351,76 @@ def test_log_ratings_lists_her_nights_with_their_blinding(partner: Cli):
     assert refused.returncode == 2 and "expected one of them" in refused.stderr
     empty = partner("log", "--ratings", "--since", "2026-10-01", "--until", "2026-10-02", at="2026-11-28 08:00:00")
     assert empty.stdout == "no ratings recorded in that period\n"
+
+
+# --- asked at her time ----------------------------------------------------------------------
+
+
+def test_her_morning_message_carries_her_page_and_nothing_about_his_doses(store: Store):
+    from tests.test_daemon_clock import DrivenDaemon
+
+    text = config_text(extra=RATER.replace("\nuntil", '\nurl = "json://localhost/x"\nuntil')
+                       + '\n[remote]\nlisten = "127.0.0.1:8765"\n')
+    d = DrivenDaemon(parse_config(text, "test.toml", lambda: "UTC"), store, at("2026-11-28 06:00:00"))
+    try:
+        d.daemon.push.plan_daily()
+        d.advance_to(at("2026-11-28 07:29:59"))
+        assert store.events("push-due") == []
+        d.advance_to(at("2026-11-28 09:00:00"))
+        asked = [json.loads(e["detail"]) for e in store.events("push-due")]
+        assert [(a["key"], a["to"], a["title"]) for a in asked] == [
+            ("rater-ask:2026-11-27", "rater:Partner", "How was last night?")]
+        assert asked[0]["body"] == ("How much did his spasms disturb the night of Fri 27 Nov? Answer on your page: "
+                                    "http://127.0.0.1:8765/")
+        # Rated before the next morning's time: not asked again; nor after her `until`.
+        services.rate(store, d.daemon.config, "Partner", date(2026, 11, 28), 1, 1, now=at("2026-11-29 07:00:00"),
+                      via="phone")
+        d.advance_to(at("2026-11-30 12:00:00"))
+        assert [json.loads(e["detail"])["key"] for e in store.events("push-due")] == [
+            "rater-ask:2026-11-27", "rater-ask:2026-11-29"]
+    finally:
+        d.close()
+
+
+def test_a_daemon_started_after_her_until_does_not_ask_her(store: Store):
+    from tests.test_daemon_clock import DrivenDaemon
+
+    text = config_text(extra=RATER.replace("\nuntil", '\nurl = "json://localhost/x"\nuntil'))
+    d = DrivenDaemon(parse_config(text, "test.toml", lambda: "UTC"), store, at("2026-11-28 11:00:00"))
+    try:
+        d.daemon.push.plan_daily()
+        d.advance_to(at("2026-11-29 07:29:00"))
+        assert store.events("push-due") == []
+        d.advance_to(at("2026-11-29 07:30:00"))
+        assert [json.loads(e["detail"])["body"][-40:] for e in store.events("push-due")] == [
+            "Answer with: reminderd checkin --rater Partner"[-40:]]
+    finally:
+        d.close()
+
+
+# --- doctor ---------------------------------------------------------------------------------
+
+
+def test_doctor_follows_her_link_and_checks_her_url_dry():
+    from reminderd import doctor
+    from tests.receivers import HttpReceiver, free_port
+
+    page = HttpReceiver().start()  # a real HTTP server: any answer, even a refusal, is a page that answers
+    try:
+        text = config_text(extra=RATER.replace("\nuntil", f'\nurl = "{SECRET}"\nuntil')
+                           + f'\n[remote]\nlisten = "127.0.0.1:{page.port}"\n')
+        cfg = parse_config(text, "test.toml", lambda: "UTC")
+        (found,) = doctor.check_raters(cfg)
+        assert (found.check, found.status, found.found) == (
+            "rater Partner: her page", doctor.OK, f"http://127.0.0.1:{page.port}/ answers (501 Unsupported method "
+                                                  "('GET'))")
+        assert [f.found for f in doctor.check_push(cfg)] == ["ntfy://… (recognised by Apprise; nothing sent)"]
+        closed = free_port()
+        (found,) = doctor.check_raters(parse_config(text.replace(str(page.port), str(closed)), "t", lambda: "UTC"))
+        assert found.status == doctor.PROBLEM and found.found == f"nothing answers at http://127.0.0.1:{closed}/"
+        assert found.fix.startswith("Start the daemon (it serves the page)")
+    finally:
+        page.stop()
+    (found,) = doctor.check_raters(config())
+    assert (found.status, found.found) == (doctor.WARNING, "no [remote] page")
+    assert doctor.check_raters(config("")) == []

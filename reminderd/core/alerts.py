@@ -9,12 +9,12 @@ one message per key and recipient is ever sent, which the log's `events` remembe
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Sequence
 from zoneinfo import ZoneInfo
 
 from reminderd.core.clock import local_time
-from reminderd.core.config.settings import Config, Contact, Medication
+from reminderd.core.config.settings import Config, Contact, Medication, Rater
 from reminderd.core.doses import MISSED, PENDING, SKIPPED, TAKEN, Dose, Remind, give_up_at, reminder_text
 from reminderd.core.schedule import local_instant
 
@@ -105,17 +105,40 @@ def summary_at(contact: Contact, day: date, tz: ZoneInfo) -> datetime:
     return local_instant(day, contact.summary_time, tz)
 
 
+def next_daily(wall: time, now: datetime, tz: ZoneInfo) -> datetime:
+    """The next instant the local clock shows `wall`, today's if still ahead."""
+    today = now.astimezone(tz).date()
+    at = local_instant(today, wall, tz)
+    return at if at > now else local_instant(today + timedelta(days=1), wall, tz)
+
+
 def next_summary_at(contact: Contact, now: datetime, tz: ZoneInfo) -> datetime:
     """The next instant the contact's summary is due, today's if still ahead."""
-    today = now.astimezone(tz).date()
-    at = summary_at(contact, today, tz)
-    return at if at > now else summary_at(contact, today + timedelta(days=1), tz)
+    return next_daily(contact.summary_time, now, tz)
 
 
 def summary_due(contact: Contact, now: datetime, tz: ZoneInfo) -> date | None:
     """The day whose summary should go out now (today, once summary_time has passed)."""
     today = now.astimezone(tz).date()
     return today if now >= summary_at(contact, today, tz) else None
+
+
+def rater_ask(rater: Rater, night: date, page: str | None) -> Message:
+    """Her morning message: the link to her page, and nothing about his doses."""
+    import shlex
+
+    where = (f"Answer on your page: {page}" if page else
+             f"Answer with: reminderd checkin --rater {shlex.quote(rater.name)}")
+    return Message(f"{RATER_ASK}:{night.isoformat()}", RATER_PREFIX + rater.name, RATER_ASK, "How was last night?",
+                   f"How much did his spasms disturb the night of {night:%a %d %b}? {where}")
+
+
+def rater_ask_due(rater: Rater, now: datetime, tz: ZoneInfo) -> date | None:
+    """The night to ask her about now: last night, from her `time` until her `until`."""
+    today = now.astimezone(tz).date()
+    if local_instant(today, rater.time, tz) <= now < local_instant(today, rater.until, tz):
+        return today - timedelta(days=1)
+    return None
 
 
 def next_try(first_tried: datetime, failures: int, now: datetime) -> datetime | None:

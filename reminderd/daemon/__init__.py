@@ -184,7 +184,7 @@ class Daemon:
                 self.store.record_prescription(canonical_of(config), self.now())
                 log.info("config reloaded: %d medication(s)", len(config.medications))
                 self.refresh()
-                self.push.plan_summaries()
+                self.push.plan_daily()
             if config.replica != previous.replica:  # outside the lock: stopping Litestream may take a second
                 if self.replica is not None:
                     self.replica.stop()

@@ -19,7 +19,7 @@ import subprocess
 import sys
 import threading
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Callable
 
 from reminderd.core import alerts
@@ -155,18 +155,19 @@ class Push:
         unsent by the last run, the summaries' timers, and the sending thread."""
         self._starting = False
         left = self._resume(now)
-        if left or self.config.push or self.config.contacts:
+        if left or self.config.push or self.config.contacts or self._raters_asked():
             self._ensure_thread()
         for message in alerts.not_running_alerts(self._late_at_start, self.config, now):
             self._record(message, now)
         self._late_at_start = []
-        if self.config.push or self.config.contacts:
+        if self.config.push or self.config.contacts or self._raters_asked():
             log.info("push: %d recipient(s); %d message(s) left from the last run", len(targets(self.config)), left)
-        self.plan_summaries()
+        self.plan_daily()
 
     @_never_raises
-    def plan_summaries(self) -> None:
-        """Send a summary that is due and not yet sent; set each contact's next timer."""
+    def plan_daily(self) -> None:
+        """Send a summary, or a rater's morning message, that is due and not yet sent; set
+        each one's next timer."""
         d = self.shared
         with d.lock:
             if d.stopped:
@@ -176,8 +177,20 @@ class Push:
                 day = alerts.summary_due(contact, now, tz)
                 if day is not None and not self._recorded(f"{alerts.SUMMARY}:{day.isoformat()}", contact.name):
                     self._record(self._summary(contact, day, now), now)
-                d.scheduler.add_job(self.plan_summaries, "date", run_date=alerts.next_summary_at(contact, now, tz),
+                d.scheduler.add_job(self.plan_daily, "date", run_date=alerts.next_summary_at(contact, now, tz),
                                     id=f"summary:{contact.name}", replace_existing=True)
+            for rater in self._raters_asked():
+                night = alerts.rater_ask_due(rater, now, tz)
+                if night is not None and self.store.rating(rater.name, night) is None:
+                    from reminderd.remote import page_url
+
+                    self._record(alerts.rater_ask(rater, night, page_url(self.config)), now)
+                d.scheduler.add_job(self.plan_daily, "date", run_date=alerts.next_daily(rater.time, now, tz),
+                                    id=f"{alerts.RATER_PREFIX}{rater.name}", replace_existing=True)
+
+    def _raters_asked(self) -> list:
+        """The raters asked by a message (the others open their page themselves)."""
+        return [r for r in self.config.raters if r.url]
 
     def _ensure_thread(self) -> None:
         """The sending thread, started once there is anyone to send to (none otherwise)."""
@@ -272,7 +285,11 @@ class Push:
                     self._record(message, now)
 
     def _still_wanted(self, message: Message) -> bool:
-        """An escalation for a dose answered meanwhile would only be noise."""
+        """An escalation for a dose answered meanwhile, or a rater's question about a night
+        she has rated meanwhile, would only be noise."""
+        if message.kind == alerts.RATER_ASK:
+            night = date.fromisoformat(message.key.partition(":")[2])
+            return self.store.rating(message.to[len(alerts.RATER_PREFIX):], night) is None
         if message.kind != alerts.ESCALATE or message.dose_id is None:
             return True
         dose = self.store.dose(message.dose_id)
