@@ -58,12 +58,18 @@ class Client:
 
 
 def pair(link: str, client: Client) -> str:
-    """Open the pairing link as the phone would; returns the cookie's token."""
-    reply = client.get(urlsplit(link).path)
+    """Open the pairing link and tap "Pair this phone", as the phone would; returns the
+    phone's credential from its cookie."""
+    asked = client.get(urlsplit(link).path)
+    assert asked.status == 200 and "Pair this phone" in asked.body, asked
+    code = re.search(r'name="code" value="([^"]+)"', asked.body)[1]
+    reply = client.post("/pair", {"code": code})
     assert reply.status == 303 and reply.headers["Location"] == "/", reply
     cookie = reply.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
-    return re.match(r"reminderd=([^;]+);", cookie)[1]
+    secret = re.match(r"reminderd=([^;]+);", cookie)[1]
+    assert secret != code and code not in cookie  # the phone's own credential, not the link's code
+    return secret
 
 
 def listening_ports(pid: int) -> list[int]:
