@@ -280,3 +280,99 @@ def test_a_throttled_line_is_written_once_a_period_with_the_count_left_out() -> 
     clock[0] = 60.0
     line("refused %s", "10.0.0.9")
     assert written[1] == "refused 10.0.0.9 (and 999 more like it in the last 60 s)"
+
+
+# --- the application, called in-process -----------------------------------------------------
+
+
+class Answer:
+    def __init__(self, app, environ: dict) -> None:
+        def start_response(status, headers):
+            self.status, self.headers = status, dict(headers)
+
+        self.body = b"".join(app(environ, start_response)).decode()
+
+
+def request(app, path: str = "/", method: str = "GET", body: str = "", cookie: str | None = None, **headers: str):
+    import io
+
+    environ = {"REQUEST_METHOD": method, "PATH_INFO": path, "REMOTE_ADDR": "10.0.0.9", "SERVER_NAME": "127.0.0.1",
+               "HTTP_HOST": "127.0.0.1:8765", "CONTENT_TYPE": "application/x-www-form-urlencoded",
+               "CONTENT_LENGTH": str(len(body)), "wsgi.input": io.BytesIO(body.encode())}
+    if cookie is not None:
+        environ["HTTP_COOKIE"] = f"reminderd={cookie}"
+    environ.update({f"HTTP_{k.upper()}": v for k, v in headers.items()})
+    return Answer(app, environ)
+
+
+def page_app(tmp_path: Path, config=lambda: parse("")):
+    from reminderd.remote.app import PageApp
+
+    return PageApp(config, tmp_path / "reminderd.db", lambda: T0, RemoteSettings(host="127.0.0.1", port=8765))
+
+
+def test_a_500_logs_where_it_failed_but_never_the_request(tmp_path: Path, caplog) -> None:
+    def broken():
+        raise ValueError("form=secret-form-token&note=private words")  # an error that quotes what it was given
+
+    app = page_app(tmp_path, broken)
+    secret, _ = app.pairings.redeem(app.pairings.new_code(None, pairing.PATIENT, T0), T0)
+    with caplog.at_level("INFO", logger="reminderd"):
+        answer = request(app, cookie=secret)
+    assert answer.status.startswith("500")
+    assert "ValueError at " in caplog.text and "app.py:" in caplog.text
+    assert "secret-form-token" not in caplog.text and "private words" not in caplog.text
+
+
+def test_a_credential_opens_only_the_page_of_its_role(tmp_path: Path) -> None:
+    app = page_app(tmp_path)
+    hers, _ = app.pairings.redeem(app.pairings.new_code("her phone", pairing.rater_role("Anna"), T0), T0)
+    refused = request(app, cookie=hers)
+    assert refused.status.startswith("403") and "Not paired" in refused.body
+    assert not app.failures.locked("10.0.0.9", 0.0)
+
+
+def test_no_credential_never_counts_towards_a_lock_out_and_a_wrong_one_does(tmp_path: Path) -> None:
+    app = page_app(tmp_path)
+    for _ in range(10 * FREE_FAILURES):
+        assert request(app).status.startswith("403")
+        assert request(app, "/dose", "POST", "dose=x", Origin="http://news.example").status.startswith("403")
+    assert not app.failures.locked("10.0.0.9", app.monotonic())
+    for _ in range(FREE_FAILURES + 1):
+        request(app, cookie="W" * 43)
+    assert app.failures.locked("10.0.0.9", app.monotonic())
+
+
+def test_check_config_and_doctor_warn_of_plain_http_beyond_loopback(cli) -> None:
+    from reminderd.doctor import WARNING, check_page
+
+    cli.config.write_text(MEDICATION + '[remote]\nlisten = "0.0.0.0:8765"\n')
+    out = cli("check-config")
+    assert out.returncode == 0
+    assert "warning: The phone page is served over plain HTTP on every interface" in out.stdout
+    finding = check_page(parse('[remote]\nlisten = "192.168.1.20:8765"\n'))
+    assert finding.status == WARNING and "plain HTTP on 192.168.1.20" in finding.problem
+    assert check_page(parse('[remote]\nlisten = "100.101.102.103:8765"\n')).status == "ok"
+    cli.config.write_text(MEDICATION + '[remote]\nlisten = "127.0.0.1:8765"\n')
+    assert "warning" not in cli("check-config").stdout
+
+
+def test_the_unit_leaves_room_for_the_pages_connections() -> None:
+    from reminderd.remote.server import FD_RESERVE, MAX_CONNECTIONS
+
+    unit = (Path(__file__).parent.parent / "reminderd" / "reminderd.service").read_text()
+    limit = int(next(l.split("=", 1)[1] for l in unit.splitlines() if l.startswith("LimitNOFILE=")))
+    assert limit >= MAX_CONNECTIONS + FD_RESERVE
+
+
+def test_errors_the_loop_reports_are_logged_once_a_period(tmp_path: Path, caplog) -> None:
+    from reminderd.remote.server import ERRORS_LOGGED_EVERY_S, PageServer
+
+    server = PageServer(RemoteSettings(host="127.0.0.1", port=8765), page_app(tmp_path))
+    with caplog.at_level("ERROR", logger="reminderd"):
+        for _ in range(1000):
+            server._loop_error(server.loop, {"message": "socket.accept() out of system resource",
+                                             "exception": OSError(24, "Too many open files")})
+    assert caplog.text.count("remote page:") == 1 and "Too many open files" in caplog.text
+    assert ERRORS_LOGGED_EVERY_S >= 60
+    server.loop.close()

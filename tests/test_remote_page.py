@@ -67,11 +67,11 @@ def read_all(port: int, request: bytes) -> bytes:
 
 
 def start_page(cli: Cli, tmp_path: Path, extra: str = "", started: list | None = None,
-               start: str = "2026-11-28 08:05:00", **settings: str) -> Page:
+               start: str = "2026-11-28 08:05:00", env: dict[str, str] | None = None, **settings: str) -> Page:
     port = free_port()
     cli.clock = FakeClock(tmp_path / "clock", at(start))
     cli.config.write_text(config_text(extra=f'\n[remote]\nlisten = "127.0.0.1:{port}"\n{extra}', **settings))
-    d = DaemonProcess(cli)
+    d = DaemonProcess(cli, env=cli.env() | (env or {}))
     if started is not None:
         started.append(d)
     d.wait_for(r"remote page: listening on 127\.0\.0\.1:\d+")
@@ -255,6 +255,10 @@ def test_forged_posts_change_nothing(page: Page) -> None:
     cross = phone.post("/dose", {"form": phone.get().form_token, "dose": DOSE, "action": "taken"},
                        {"Sec-Fetch-Site": "same-site"})
     assert cross.status == 403
+    # The Origin alone, as an older browser sends it without Sec-Fetch-Site.
+    origin = phone.post("/dose", {"form": phone.get().form_token, "dose": DOSE, "action": "taken"},
+                        {"Origin": "http://evil.example"})
+    assert origin.status == 403 and "Nothing was changed" in origin.body
     # Not a form; a field twice; a dose or action that does not exist.
     assert phone.request("POST", "/dose", b'{"action": "taken"}', {"Content-Type": "application/json"}).status == 415
     body = f"form={phone.get().form_token}&dose={DOSE}&action=taken&action=skip".encode()
@@ -265,6 +269,20 @@ def test_forged_posts_change_nothing(page: Page) -> None:
     other = page.paired(page.new_link())
     assert phone.post("/dose", {"form": other.get().form_token, "dose": DOSE, "action": "taken"}).status == 403
     assert page.events() == count and page.dose() == [("pending", None)]
+
+
+def test_the_page_answers_only_to_its_own_names(page: Page) -> None:
+    phone = page.paired()
+    rebound = phone.get("/", Host=f"evil.example:{page.port}")  # a name pointed at this address (DNS rebinding)
+    assert rebound.status == 421 and "Due now." not in rebound.body
+    assert phone.get("/", Host=f"localhost:{page.port}").status == 200
+    # The same Origin as a rebinding page's is not enough either.
+    post = phone.post("/dose", {"form": phone.get().form_token, "dose": DOSE, "action": "taken"},
+                      {"Host": f"evil.example:{page.port}", "Origin": f"http://evil.example:{page.port}"})
+    assert post.status == 421 and page.dose() == [("pending", None)]
+    same = phone.post("/dose", {"form": phone.get().form_token, "dose": DOSE, "action": "taken"},
+                      {"Origin": f"http://127.0.0.1:{page.port}"})
+    assert same.status == 200 and page.dose() == [("taken", "phone")]
 
 
 def test_sizes_are_limited_and_slow_clients_cut_off(page: Page) -> None:

@@ -8,11 +8,11 @@ slow client a worker thread for as long as it trickles, and loops on a failing a
 hypercorn and uvicorn bound neither the number of connections nor (uvicorn) the wait for a
 first request. The measurements are in the README. So here:
 
-- **Slots.** At most MAX_CONNECTIONS connections, PER_ADDRESS of them from one address.
-  A connection over either limit takes the place of the oldest one still waiting for its
-  request (a silent or slow client), or is closed at once if every slot is being answered.
-  So a flood costs a bounded number of file descriptors, and a phone's new connection
-  always gets in.
+- **Slots.** At most MAX_CONNECTIONS connections, PER_ADDRESS of them from one address,
+  decided as each is accepted. A connection over either limit takes the place of the
+  oldest one still waiting for its request (a silent or slow client), or is closed at once
+  if every slot is being answered. So a flood costs a bounded number of file descriptors,
+  and a phone's new connection always gets in.
 - **Deadlines, not idle timeouts.** A connection must deliver a whole request (the TLS
   handshake, head and body) within REQUEST_S of arriving or of its previous answer, and
   take its answer within REQUEST_S: a byte every few seconds does not keep it open.
@@ -21,8 +21,8 @@ first request. The measurements are in the README. So here:
 - **Strict HTTP.** h11 refuses malformed framing, a space before the colon, a signed
   Content-Length and a bare CR; Content-Length together with Transfer-Encoding is refused
   here. A refusal is a plain 400 and nothing of the request is logged.
-- **Errors on the accept path** (out of file descriptors, say) are logged once a minute at
-  most; asyncio itself waits a second before accepting again.
+- **Errors on the accept path** (out of file descriptors, say) stop accepting for
+  ACCEPT_RETRY_S instead of spinning, and are logged once a minute at most.
 """
 
 from __future__ import annotations
@@ -56,7 +56,9 @@ REQUEST_S = 10.0  # a whole request must arrive within this, and its answer be t
 THREADS = 2  # the page's answers are short (a few SQLite reads and at most one write)
 MAX_HEAD = 8 * 1024
 MAX_BODY = 4 * 1024
-BACKLOG = 128
+BACKLOG = 128  # connections the kernel holds until they are accepted
+ACCEPT_BATCH = 16
+ACCEPT_RETRY_S = 1.0
 ERRORS_LOGGED_EVERY_S = 60.0
 # Descriptors the rest of the daemon may need beside the page's connections (the log,
 # D-Bus, a sending child's pipes); below this much room the soft limit is raised.
@@ -121,12 +123,41 @@ class PageServer:
 
     async def _serve(self, ready: threading.Event) -> None:
         self._stopped = self.loop.create_future()
-        server = await self.loop.create_server(lambda: Connection(self), sock=self._sock, backlog=BACKLOG)
+        self.loop.add_reader(self._sock, self._accept)
         ready.set()
         try:
             await self._stopped
         finally:
-            server.close()
+            self.loop.remove_reader(self._sock)
+            self._sock.close()
+
+    def _accept(self) -> None:
+        """Take up to ACCEPT_BATCH waiting connections (then let the others' reads run):
+        each gets a slot at once or is closed at once, so that a flood never holds more
+        descriptors than the slots."""
+        for _ in range(ACCEPT_BATCH):
+            try:
+                sock, peer = self._sock.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as err:  # out of descriptors, say: wait rather than spin on it
+                self.errors("remote page: cannot accept a connection (%s); trying again every %g s",
+                            err.strerror or type(err).__name__, ACCEPT_RETRY_S)
+                self.loop.remove_reader(self._sock)
+                self.loop.call_later(ACCEPT_RETRY_S, self.loop.add_reader, self._sock, self._accept)
+                return
+            conn = Connection(self, _address(peer))
+            if not self.slots.admit(conn):
+                sock.close()
+                continue
+            self.loop.create_task(self._connect(conn, sock))
+
+    async def _connect(self, conn: Connection, sock: socket.socket) -> None:
+        try:
+            await self.loop.connect_accepted_socket(lambda: conn, sock)
+        except OSError:
+            sock.close()
+            conn.close(abort=True)
 
     def _loop_error(self, loop: asyncio.AbstractEventLoop, context: dict) -> None:
         """asyncio's report of an error outside any request: accept() failing (it then waits
@@ -175,12 +206,12 @@ class Connection(asyncio.Protocol):
     """One client: its TLS handshake, then requests read with h11, one at a time, each
     answered by the page in the pool's threads."""
 
-    def __init__(self, server: PageServer) -> None:
+    def __init__(self, server: PageServer, address: str) -> None:
         self.server = server
         self.loop = server.loop
         self.transport: asyncio.Transport | None = None
         self.http = h11.Connection(h11.SERVER, max_incomplete_event_size=MAX_HEAD)
-        self.address = ""
+        self.address = address
         self.local = ""
         self.waiting = True  # for a whole request: the state in which it may be shed
         self.closed = False
@@ -193,12 +224,10 @@ class Connection(asyncio.Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
-        self.address = _address(transport.get_extra_info("peername"))
-        self.local = _address(transport.get_extra_info("sockname"))
-        if not self.server.slots.admit(self):
-            self.closed = True
+        if self.closed:  # shed while its transport was being made
             transport.abort()
             return
+        self.local = _address(transport.get_extra_info("sockname"))
         self._arm()
         if self.server.tls is not None:
             transport.pause_reading()  # the ClientHello is for the TLS layer; start_tls reads on
@@ -353,7 +382,8 @@ class Connection(asyncio.Protocol):
 
     def close(self, abort: bool = False) -> None:
         """Close after what was written is sent (within REQUEST_S), or at once."""
-        if self.transport is None:
+        if self.transport is None:  # accepted, its transport not made yet: connection_made aborts it
+            self._released()
             return
         if abort:
             self.transport.abort()
