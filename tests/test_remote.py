@@ -116,6 +116,13 @@ def test_a_code_is_spent_by_its_first_use_and_only_hashes_are_kept_in_a_private_
     assert stat.S_IMODE(os.stat(store.path).st_mode) == 0o600
 
 
+def test_pairings_of_the_first_version_are_forgotten_at_the_first_new_one(tmp_path: Path) -> None:
+    store = pairing.Pairings(tmp_path / "reminderd.db")
+    store.legacy.write_text(pairing.digest("an old token that was its own link") + "\n")
+    store.new_code(None, pairing.PATIENT, T0)
+    assert not store.legacy.exists()
+
+
 def test_a_code_expires(tmp_path: Path) -> None:
     store = pairing.Pairings(tmp_path / "reminderd.db")
     code = store.new_code(None, pairing.PATIENT, T0)
@@ -376,3 +383,42 @@ def test_errors_the_loop_reports_are_logged_once_a_period(tmp_path: Path, caplog
     assert caplog.text.count("remote page:") == 1 and "Too many open files" in caplog.text
     assert ERRORS_LOGGED_EVERY_S >= 60
     server.loop.close()
+
+
+class Held:
+    """A connection as the slots see it: its address, whether it still waits for its
+    request, and whether it was closed to make room."""
+
+    def __init__(self, address: str, waiting: bool = True) -> None:
+        self.address, self.waiting, self.shed = address, waiting, False
+
+    def close(self, abort: bool = False) -> None:
+        self.shed = True
+
+
+def test_a_new_connection_takes_the_place_of_the_oldest_one_waiting() -> None:
+    from reminderd.remote.server import Slots
+
+    slots = Slots(limit=6, per_address=3)
+    flood = [Held("10.0.0.66") for _ in range(3)]
+    assert all(slots.admit(c) for c in flood)
+    fourth = Held("10.0.0.66")
+    assert slots.admit(fourth) and flood[0].shed and not flood[1].shed  # one address: its own oldest
+    others = [Held(f"10.0.0.{i}", waiting=False) for i in range(1, 4)]  # being answered
+    assert all(slots.admit(c) for c in others) and not flood[1].shed
+    phone = Held("10.0.0.7")
+    assert slots.admit(phone) and flood[1].shed  # full: the oldest waiting goes
+    assert not any(c.shed for c in others)
+    for c in (flood[2], fourth, phone):
+        c.waiting = False
+    assert not slots.admit(Held("10.0.0.8"))  # every slot is being answered: refused
+
+
+def test_pair_refuses_two_actions_at_once_and_an_unknown_name(cli) -> None:
+    cli.config.write_text(MEDICATION + '[remote]\nlisten = "127.0.0.1:8765"\n')
+    both = cli("pair", "--list", "--revoke-all")
+    assert (both.returncode, both.stderr) == (
+        2, "reminderd: use one of --list, --revoke NAME, --revoke-all, or pair a phone (with --name)\n")
+    unknown = cli("pair", "--revoke", "nobody")
+    assert (unknown.returncode, unknown.stderr) == (2, "reminderd: no phone called 'nobody'; see: reminderd pair --list\n")
+    assert cli("pair", "--list").stdout == "No phone is paired. Pair one with: reminderd pair --name NAME\n"

@@ -48,6 +48,7 @@ from reminderd.core.config.settings import Config, RemoteSettings
 from reminderd.remote import page_url, plain_http_warning
 from reminderd.remote.app import PageApp
 from reminderd.remote.guard import Throttled
+from reminderd.remote.pairing import legacy_path
 
 log = logging.getLogger("reminderd")
 MAX_CONNECTIONS = 64  # a phone or two open up to 6 each; the rest is room to shed a flood
@@ -187,6 +188,7 @@ class Slots:
             waiting = next((c for c in crowd if c.waiting), None)
             if waiting is None:
                 return False
+            self.release(waiting)
             waiting.close(abort=True)
         self._open[conn] = None
         return True
@@ -470,6 +472,9 @@ def start_page(config: Config, db_path: Path, now: Callable[[], datetime],
         return None
     log.warning("remote page: listening on %s (%s); open %s on a paired phone (`reminderd pair`)",
                 where, "https" if settings.https else "http", page_url(config))
+    if legacy_path(db_path).exists():
+        log.warning("remote page: phones paired before pairing codes were introduced are no longer accepted "
+                    "(their link was their key); pair each again: reminderd pair --name NAME")
     warning = plain_http_warning(settings)
     if warning:
         log.warning("remote page: %s", " ".join(warning))
