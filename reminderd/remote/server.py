@@ -308,7 +308,14 @@ class Connection(asyncio.Protocol):
     def _answered(self, future: asyncio.Future) -> None:
         if self.closed or future.cancelled():
             return
-        status, headers, body = future.result()  # run_page never raises
+        try:
+            status, headers, body = future.result()
+        except Exception as err:  # the page answers its own errors; this is the server's
+            self.server.errors("remote page: no answer made (%s)", type(err).__name__)
+            self.close(abort=True)
+            return
+        if self._request.method == b"HEAD":
+            body = b""  # the headers as for GET, and no body
         keep = self.http.their_state is h11.DONE
         try:
             data = self.http.send(h11.Response(status_code=status[0], reason=status[1], headers=headers))
