@@ -7,6 +7,7 @@ import http.client
 import os
 import re
 import ssl
+import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
@@ -70,6 +71,15 @@ def pair(link: str, client: Client) -> str:
     secret = re.match(r"reminderd=([^;]+);", cookie)[1]
     assert secret != code and code not in cookie  # the phone's own credential, not the link's code
     return secret
+
+
+def certificate(folder: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 and its key, made by openssl in `folder`."""
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+    return cert, key
 
 
 def listening_ports(pid: int) -> list[int]:

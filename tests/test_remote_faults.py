@@ -28,8 +28,8 @@ from reminderd.remote.guard import FIRST_LOCKOUT_S, FREE_FAILURES, MAX_LOCKOUT_S
 from reminderd.remote.server import ACCEPT_BATCH, ACCEPT_RETRY_S, MAX_CONNECTIONS, REQUEST_S
 from tests.conftest import Cli, at
 from tests.daemon_process import DaemonProcess
-from tests.remote_client import Client, pair
-from tests.test_remote_page import DOSE, REFUSAL, Page, read_all, start_page
+from tests.remote_client import Client, certificate, pair
+from tests.test_remote_page import DOSE, REFUSAL, Page, page, read_all, start_page  # noqa: F401 (page: the fixture)
 
 pytestmark = pytest.mark.system
 
@@ -256,10 +256,7 @@ def test_a_flood_and_slow_clients_never_take_the_page_down(cli: Cli, tmp_path: P
 
 
 def test_a_silent_tls_client_does_not_hold_the_page(cli: Cli, tmp_path: Path) -> None:
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost",
-                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
-                   check=True, capture_output=True)
+    cert, key = certificate(tmp_path)
     started: list[DaemonProcess] = []
     watchdog = None
     try:
@@ -355,13 +352,6 @@ def test_a_pairing_link_works_once_expires_and_one_phone_is_revoked_alone(page: 
     assert page.client(source="127.0.0.4").get(urlsplit(unused).path).status == 403
     assert "link not used yet" not in page.cli("pair", "--list").stdout
 
-
-@pytest.fixture
-def page(cli: Cli, tmp_path: Path):
-    started: list[DaemonProcess] = []
-    yield start_page(cli, tmp_path, started=started)
-    for d in started:
-        d.stop()
 
 
 SERVER_OUT_OF_FILES = """

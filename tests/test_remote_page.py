@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 import socket
 import ssl
-import subprocess
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -22,7 +21,7 @@ from tests.daemon_process import DaemonProcess
 from tests.fakeclock import FakeClock
 from tests.receivers import free_port
 from reminderd.remote.pairing import digest, pairing_path
-from tests.remote_client import Client, listening_ports, pair
+from tests.remote_client import Client, certificate, listening_ports, pair
 
 pytestmark = pytest.mark.system
 
@@ -324,10 +323,7 @@ def test_checkin_one_tap_then_frequency_and_wakings(page: Page) -> None:
 
 
 def test_https_with_the_configured_certificate(cli: Cli, tmp_path: Path) -> None:
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost",
-                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
-                   check=True, capture_output=True)
+    cert, key = certificate(tmp_path)
     started: list[DaemonProcess] = []
     try:
         page = start_page(cli, tmp_path, f'certificate = "{cert}"\nkey = "{key}"\n', started)
