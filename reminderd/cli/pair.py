@@ -10,7 +10,7 @@ from reminderd.errors import UsageError
 
 
 @click.command()
-@click.option("--name", metavar="NAME", help="What to call the phone in --list (default: phone, phone 2, …).")
+@click.option("--name", metavar="NAME", help="What to call the phone in --list (default: phone, phone 2, and so on).")
 @click.option("--list", "list_", is_flag=True, help="The paired phones, when each was last seen, and links not used yet.")
 @click.option("--revoke", metavar="NAME", help="Unpair the phone called NAME (or withdraw its link not used yet).")
 @click.option("--revoke-all", is_flag=True, help="Unpair every phone and withdraw every link.")
