@@ -196,9 +196,6 @@ class Slots:
     def release(self, conn: Connection) -> None:
         self._open.pop(conn, None)
 
-    def __len__(self) -> int:
-        return len(self._open)
-
     def close_all(self) -> None:
         for conn in list(self._open):
             conn.close(abort=True)
