@@ -424,3 +424,77 @@ def test_doctor_follows_her_link_and_checks_her_url_dry():
     (found,) = doctor.check_raters(config())
     assert (found.status, found.found) == (doctor.WARNING, "no [remote] page")
     assert doctor.check_raters(config("")) == []
+
+
+# --- her page, in process (the real server and browser: test_rater_phones.py) ------------------
+
+
+def test_her_credential_opens_her_page_only_and_his_cannot_answer_as_her(tmp_path: Path):
+    import re
+    from urllib.parse import urlencode
+
+    from reminderd.core.config.settings import RemoteSettings
+    from reminderd.remote import pairing
+    from reminderd.remote.app import PageApp
+    from tests.test_remote import request
+
+    cfg = parse_config(config_text(extra=RATER), "test.toml", lambda: "UTC")
+    now = at("2026-11-28 07:40:00")
+    app = PageApp(lambda: cfg, tmp_path / "reminderd.db", lambda: now, RemoteSettings(host="127.0.0.1", port=8765))
+    his, _ = app.pairings.redeem(app.pairings.new_code("his phone", pairing.PATIENT, now), now)
+    hers, _ = app.pairings.redeem(app.pairings.new_code("Partner", pairing.rater_role("Partner"), now), now)
+
+    def post(cookie: str, path: str, page_body: str, **fields: str):
+        token = re.search(r'name="form" value="([^"]+)"', page_body)[1]
+        return request(app, path, "POST", urlencode({"form": token, **fields}), cookie=cookie)
+
+    page = request(app, cookie=hers)
+    assert page.status == "200 OK" and "How much did your partner&#x27;s spasms disturb the night?" in page.body
+    for word in ("gabapentin", "300 mg", "dose", "Dose", "check-in", "missed", "Missed"):
+        assert word not in page.body
+    answered = post(hers, "/rating", page.body, night="2026-11-27", severity="2")
+    assert answered.status == "200 OK" and "Recorded last night: disturbed the night: 2 (moderate)." in answered.body
+    detail = post(hers, "/rating", answered.body, night="2026-11-27", severity="2", frequency="3", woke="1",
+                  note="<b>kicks</b>")
+    assert "woke her 1 time, note &quot;&lt;b&gt;kicks&lt;/b&gt;&quot;" in detail.body and "<b>kicks" not in detail.body
+    assert "Undo my last answer (the night of Fri 27 Nov)" in detail.body
+
+    # His credential on her form, even with a form token of hers, and hers on his.
+    his_page = request(app, cookie=his)
+    assert his_page.status == "200 OK" and "gabapentin" in his_page.body
+    for refused in (post(his, "/rating", his_page.body, night="2026-11-27", severity="0"),
+                    post(his, "/rating/undo", his_page.body, night="2026-11-27"),
+                    post(hers, "/checkin", detail.body, night="2026-11-27", severity="3"),
+                    post(hers, "/dose", detail.body, dose="gabapentin|2026-11-28|08:00", action="taken")):
+        assert refused.status.startswith("403") and "Not this phone’s page" in refused.body
+    stolen = request(app, "/rating", "POST", urlencode({"form": re.search(r'name="form" value="([^"]+)"',
+                                                                          detail.body)[1], "night": "2026-11-27",
+                                                        "severity": "0"}), cookie=his)
+    assert stolen.status.startswith("403")
+    assert app.store.rating("Partner", date(2026, 11, 27)).severity == 2
+    assert app.store.checkin(date(2026, 11, 27)) is None and app.store.doses_on_dates(date(2026, 11, 28),
+                                                                                     date(2026, 11, 28)) == []
+
+    # Her undo takes back her last answer, named by its night.
+    page = request(app, cookie=hers)
+    stale = post(hers, "/rating/undo", page.body, night="2026-11-26")
+    assert stale.status.startswith("409") and "nothing was taken back" in stale.body
+    undone = post(hers, "/rating/undo", stale.body, night="2026-11-27")
+    assert "Took back your answer for the night of Friday 27 November; that night now has: disturbed the night: " \
+           "2 (moderate)." in undone.body
+    assert app.store.rating("Partner", date(2026, 11, 27)).frequency is None
+    app.close()
+
+
+def test_pair_rater_makes_a_link_for_her_page_only(cli: Cli):
+    cli.config.write_text(config_text(extra=RATER + '\n[remote]\nlisten = "127.0.0.1:8765"\n'))
+    out = cli("pair", "--rater", "partner")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("Open this on the phone to be called 'Partner' (or scan the code)")
+    listed = cli("pair", "--list").stdout.splitlines()[2].split()
+    assert listed[:3] == ["Partner", "Partner's", "rating"]
+    unknown = cli("pair", "--rater", "Bob")
+    assert (unknown.returncode, unknown.stderr) == (
+        2, "reminderd: no rater called 'Bob' in the config; expected one of: Partner\n")
+    both = cli("pair", "--rater", "Partner", "--list")
+    assert both.returncode == 2
