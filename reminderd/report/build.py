@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from reminderd.core.analysis.adherence import Adherence, adherence
 from reminderd.core.analysis.effect import Effect, effect
 from reminderd.core.analysis.nights import NightLabels, label_nights
+from reminderd.core.analysis.raters import RaterAnalysis, analyse, rater_checkins
 from reminderd.core.analysis.records import DoseOutcome, NightCheckin, date_range, dose_outcome
 from reminderd.core.config.settings import Config
 from reminderd.core.config.values import format_slot
@@ -65,6 +66,8 @@ class Report:
     as_needed: tuple[AsNeeded, ...]
     period_days: int
     bedtime: str  # "23:00": when a night begins
+    # Each second rater (configured, or in the log) beside him; empty without any.
+    raters: tuple[RaterAnalysis, ...] = ()
 
 
 # (medication, local date, slot, due, status, taken_at), as Store.dose_outcome_rows gives them
@@ -108,9 +111,10 @@ def build(store: Store, config: Config, since: date, until: date, now: datetime)
     nights = [n for n in date_range(since, until) if n in answered or (
         log_begins is not None and n >= log_begins
         and local_instant(n + timedelta(days=1), config.checkin.time, zone_on(n + timedelta(days=1))) <= now)]
-    labelled = label_nights(scheduled, checkins, nights, bedtime=config.checkin.bedtime,
-                            checkin_time=config.checkin.time, tz=tz, on_time_window=config.on_time_window,
-                            answered=answered, zone_on=zone_on)
+    label = lambda checkins, nights: label_nights(  # noqa: E731  (every rater's nights labelled alike)
+        scheduled, checkins, nights, bedtime=config.checkin.bedtime, checkin_time=config.checkin.time, tz=tz,
+        on_time_window=config.on_time_window, answered=answered, zone_on=zone_on)
+    labelled = label(checkins, nights)
     analysis = Analysis(
         adherence(scheduled, since, until, now, tz=tz, on_time_window=config.on_time_window),
         effect(labelled),
@@ -121,8 +125,24 @@ def build(store: Store, config: Config, since: date, until: date, now: datetime)
         if since <= d.local_date <= until and outcome is not None:
             days.setdefault(d.local_date, Counter())[outcome] += 1
     taken_prn = [r for r, prn in zip(rows, is_prn) if prn and since <= r[1] <= until and r[4] == TAKEN]
+    raters = _raters(store, config, since, until, nights, labelled, analysis.effect, label)
     return Report(since, until, now, tz, log_begins, analysis, labelled, days,
-                  _as_needed(taken_prn, prn_names), (until - since).days + 1, format_slot(config.checkin.bedtime))
+                  _as_needed(taken_prn, prn_names), (until - since).days + 1, format_slot(config.checkin.bedtime),
+                  raters)
+
+
+def _raters(store: Store, config: Config, since: date, until: date, nights: list[date], his: NightLabels,
+            his_effect: Effect, label) -> tuple[RaterAnalysis, ...]:
+    """Each rater of the config, and each who rated a night in the period though no longer
+    configured: her ratings on the same calendar, labelled by the same doses (judged at
+    his check-in, so a night's label is the same whoever rates it)."""
+    ratings: dict[str, list] = {r.name: [] for r in config.raters}
+    for rating in store.ratings_between(since, until):
+        known = config.rater(rating.rater)
+        ratings.setdefault(known.name if known else rating.rater, []).append(rating)
+    return tuple(analyse(name, his, label(rater_checkins(rated), sorted(set(nights) | {r.night for r in rated})),
+                         {r.night for r in rated if r.blinded}, his_effect)
+                 for name, rated in ratings.items())
 
 
 def _not_recorded(history: History, rows: Sequence[Row], first: date, last: date,

@@ -94,7 +94,12 @@ def render(report: Report) -> str:
     parts += ['<section id="effect"><h2>Missed doses and the next night</h2>',
               _html_table("", EFFECT_HEADERS, effect_rows(report)), _effect_chart(report),
               "<ul class=\"figures\">" + "".join(f"<li>{escape(x)}</li>" for x in comparison_lines(report)) + "</ul>",
-              f'<p class="summary" id="summary">{escape(e.summary)}</p></section>', "</body></html>"]
+              f'<p class="summary" id="summary">{escape(e.summary)}</p></section>']
+    if report.raters:  # a second rater's figures and nights beside his (none without one)
+        from reminderd.report.raters_html import section
+
+        parts.append(section(report))
+    parts.append("</body></html>")
     return "\n".join(parts) + "\n"
 
 

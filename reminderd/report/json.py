@@ -20,4 +20,8 @@ def render(report: Report) -> str:
         "as_needed": {p.medication: {"taken": p.taken, "days": p.days, "most_in_a_day": p.most_in_a_day}
                       for p in report.as_needed},
     }
+    if report.raters:  # a second rater's figures beside his (none without one)
+        from reminderd.report.raters import json_list
+
+        data["raters"] = json_list(report)
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
