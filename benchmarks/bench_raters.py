@@ -187,7 +187,7 @@ def main() -> None:
     biased = [r for r in rows if r["bias"]]
     noise = lambda r, who: 2 * math.sqrt(0.05 * 0.95 / r[f"{who}_given"]) if r[f"{who}_given"] else 0.0  # noqa: E731
     her_ok = all(r["hers_rejection"] <= 0.05 + noise(r, "hers") for r in biased if r["hers_given"])
-    his_fails = all(r["his_rejection"] > 0.05 + noise(r, "his") for r in biased if r["his_given"] and r["nights"] >= 60)
+    his_fails = all(r["his_rejection"] > 0.05 + noise(r, "his") for r in biased if r["his_given"] and r["nights"] >= 90)
     fair = [r for r in rows if not r["bias"]]
     covered = all(0.92 - noise(r, who) <= r[f"{who}_coverage"] <= 0.98 + noise(r, who)
                   for r in fair for who in ("hers", "both") if r[f"{who}_given"])
@@ -211,7 +211,7 @@ def main() -> None:
         f"{logs} logs per cell, {elapsed:.0f} s on {workers} processes; the process's weighted kappa: "
         + ", ".join(f"{k:.3f} (effect {c.effect:g})" for c, k in list(truth.items())[:2]),
         f"Her blinded figure's false positives <= 5% + 2 MC errors under his bias: {verdict(her_ok)}; his figure "
-        f"fails it (60 nights and more): {verdict(his_fails)}; coverage 92-98% (within 2 MC errors) for one rater "
+        f"fails it (90 nights and more): {verdict(his_fails)}; coverage 92-98% (within 2 MC errors) for one rater "
         f"and both: {verdict(covered)}",
     ])
     emit({"logs_per_cell": logs, "seconds": elapsed, "bias": BIAS, "effect": EFFECT, "phi": PHI, "run": RUN,

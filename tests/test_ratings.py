@@ -498,3 +498,31 @@ def test_pair_rater_makes_a_link_for_her_page_only(cli: Cli):
         2, "reminderd: no rater called 'Bob' in the config; expected one of: Partner\n")
     both = cli("pair", "--rater", "Partner", "--list")
     assert both.returncode == 2
+
+
+@pytest.mark.system
+def test_her_questions_in_a_terminal(partner: Cli):
+    import pexpect
+
+    from tests.test_checkin import spawn
+
+    child = spawn(partner, "--rater", "Partner", at="2026-11-28 07:40:00")
+    child.expect_exact("Partner's rating of the night of Friday 27 November 2026.")
+    child.expect_exact("How much did your partner's spasms disturb the night?\r\n  0  none\r\n  1  mild\r\n")
+    child.expect_exact("Severity 0-3: ")
+    child.sendline("0")
+    child.expect_exact("How often did you feel or notice them (legs jerking, twitching or going stiff)?\r\n"
+                       "  0  never\r\n  1  once\r\n  2  a few times\r\n  3  often\r\n  4  all night\r\n")
+    child.expect_exact("Frequency 0-4 (Enter to skip): ")
+    child.sendline("1")  # she felt one that did not disturb the night; she is not asked how often it woke her
+    index = child.expect_exact(["Times woken", "Note (Enter to skip): "])
+    assert index == 1, child.before
+    child.sendline("restless but quiet")
+    child.expect_exact("Recorded Partner's rating of the night of Friday 27 November 2026: disturbed the night: "
+                       '0 (none), felt them: 1 (once), woke her 0 times, note "restless but quiet".')
+    child.expect_exact("Blinded: nothing reminderd sent had told her about that night's doses.")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert rows(partner, "SELECT severity, frequency, woke, note, via FROM ratings") == [
+        (0, 1, 0, "restless but quiet", "cli")]
