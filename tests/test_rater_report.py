@@ -15,6 +15,7 @@ import pytest
 
 from reminderd.core.analysis.raters import weighted_kappa
 from reminderd.core.rating import Rating
+from reminderd.report.figures import LABEL_NAMES
 from reminderd.store import Store
 from tests.conftest import Cli, config_text
 from tests.test_report import Page, chromium, write_log
@@ -99,7 +100,7 @@ def test_text_shows_the_figures_side_by_side_and_says_which_to_trust(two: Cli):
     assert f"{blinded['p_value']:.2g}" in rows["Partner, blinded only"]
     assert f"weighted kappa {data['agreement']['weighted_kappa']:.2f}" in " ".join(section.split())
     assert "Partner's blinded figure is the most trustworthy" in " ".join(section.split())
-    assert "Thu 24 Sep  some missed" in section and section.count(" told\n") == 2
+    assert f"Thu 24 Sep  {LABEL_NAMES['missed']}" in section and section.count(" told\n") == 2
 
 
 def test_with_no_blinded_rating_no_figure_is_called_free_of_expectation(cli: Cli):

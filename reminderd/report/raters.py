@@ -52,7 +52,8 @@ def night_rows(report: Report, r: RaterAnalysis) -> list[list[Any]]:
 
 
 def text_lines(report: Report) -> list[str]:
-    """The raters' part of the terminal report (nothing without a rater)."""
+    """Each rater's figures beside his, their agreement, and which to trust (nothing
+    without a rater)."""
     import textwrap
 
     from tabulate import tabulate
@@ -63,6 +64,15 @@ def text_lines(report: Report) -> list[str]:
                 tabulate([figure_cells(*row) for row in figure_rows(report, r)], headers=FIGURE_HEADERS,
                          disable_numparse=True, colalign=("left", "right", "right", "right", "left", "right")),
                 "", *textwrap.wrap(agreement_words(r.agreement), 88), "", *textwrap.wrap(r.trust, 88)]
+    return out
+
+
+def night_lines(report: Report) -> list[str]:
+    """Each rater's nights beside his, as a table."""
+    from tabulate import tabulate
+
+    out: list[str] = []
+    for r in report.raters:
         rows = night_rows(report, r)
         if rows:
             out += ["", f"Nights, his severity beside {r.rater}'s (0\u20133):", "",

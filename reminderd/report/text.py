@@ -38,8 +38,8 @@ def render(report: Report) -> str:
                      colalign=("left",) + ("right",) * (len(EFFECT_HEADERS) - 1)),
             "", *comparison_lines(report), ""]
     out += textwrap.wrap(report.analysis.effect.summary, 88)
-    if report.raters:
-        from reminderd.report.raters import text_lines
+    if report.raters:  # a second rater's figures beside his, which to trust, and her nights beside his
+        from reminderd.report.raters import night_lines, text_lines
 
-        out += text_lines(report)
+        out += text_lines(report) + night_lines(report)
     return "\n".join(out) + "\n"
