@@ -24,7 +24,7 @@ from typing import Any, Iterable, Mapping
 from zoneinfo import ZoneInfo
 
 from reminderd.core.analysis.nights import night_of_dose
-from reminderd.core.checkin import WOKE_MAX, Question, check_night, parse_answer
+from reminderd.core.checkin import WOKE_MAX, Question, answer_parts, check_night, parse_answer
 from reminderd.errors import UsageError
 
 # How much his spasms disturbed the night: the same four steps as his own severity.
@@ -96,14 +96,7 @@ def make_rating(rater: str, night: date, severity: Any, frequency: Any = None, w
 
 def describe(rating: Rating) -> str:
     """ "disturbed the night: 2 (moderate), felt them: 3 (often), woke her 2 times" """
-    parts = [f"disturbed the night: {rating.severity} ({SEVERITY[rating.severity]})"]
-    if rating.frequency is not None:
-        parts.append(f"felt them: {rating.frequency} ({FREQUENCY[rating.frequency]})")
-    if rating.woke is not None:
-        parts.append(f"woke her {rating.woke} time" + ("" if rating.woke == 1 else "s"))
-    if rating.note:
-        parts.append(f"note \"{rating.note}\"")
-    return ", ".join(parts)
+    return ", ".join(answer_parts(rating, ("disturbed the night:", "felt them:", "woke her"), (SEVERITY, FREQUENCY)))
 
 
 # --- blinding ------------------------------------------------------------------------------

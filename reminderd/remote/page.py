@@ -11,7 +11,7 @@ from html import escape
 
 from reminderd.core import checkin as core
 from reminderd.core import rating as rated
-from reminderd.core.checkin import WOKE_MAX, Checkin
+from reminderd.core.checkin import Checkin, Question
 from reminderd.core.rating import Rating
 from reminderd.core.clock import local_time
 from reminderd.core.doses import MISSED, SKIPPED, TAKEN, Dose
@@ -114,22 +114,13 @@ def render_rating(*, rater: str, night: date, rating: Rating | None, past: list[
     parts.append(f'<section aria-labelledby="night"><h2 id="night">Last night ({night:%A %-d %B})</h2>')
     if rating is not None:
         parts.append(f"<p>Your answer: {escape(rated.describe(rating))}.</p>")
-    chosen = None if rating is None else rating.severity
-    buttons = "".join(_severity_button(n, label, n == chosen) for n, label in enumerate(rated.SEVERITY))
-    parts.append(_form("/rating", form_token, {"night": night.isoformat()},
-                       f"<fieldset><legend>{escape(rated.SEVERITY_QUESTION.prompt)}</legend>{buttons}</fieldset>"))
+    parts.append(_severity_form("/rating", form_token, night, rated.SEVERITY_QUESTION, rating))
     if rating is not None:
         low = 1 if rating.severity else 0  # what disturbed the night, she noticed
-        freq = "".join(
-            f'<label class="choice"><input type="radio" name="frequency" value="{n}"'
-            f'{" checked" if rating.frequency == n else ""}> {escape(rated.FREQUENCY[n].capitalize())}</label>'
-            for n in range(low, len(rated.FREQUENCY)))
-        woke = (f'<p><label for="woke">{escape(rated.WOKE_QUESTION.prompt)}</label><br>'
-                f'<input type="number" id="woke" name="woke" min="0" max="{WOKE_MAX}" inputmode="numeric"'
-                f' value="{"" if rating.woke is None else rating.woke}"></p>') if rating.severity else ""
+        woke = _woke_input(rated.WOKE_QUESTION, rating.woke) if rating.severity else ""
         parts.append(_form("/rating", form_token, {"night": night.isoformat(), "severity": str(rating.severity)},
-            f"<fieldset><legend>{escape(rated.FREQUENCY_QUESTION.prompt)}</legend>{freq}</fieldset>{woke}"
-            f'<p><label for="note">{escape(rated.NOTE_QUESTION.prompt)}</label><br>'
+            _frequency_choices(rated.FREQUENCY_QUESTION, rating.frequency, low) + woke
+            + f'<p><label for="note">{escape(rated.NOTE_QUESTION.prompt)}</label><br>'
             f'<input type="text" id="note" name="note" maxlength="{RATING_NOTE_MAX}"'
             f' value="{escape(rating.note or "")}"></p><button type="submit" class="main">Save</button>'))
     parts.append("</section>")
@@ -147,23 +138,34 @@ def _checkin_section(night: date, checkin: Checkin | None, form_token: str) -> s
     parts = [f'<section aria-labelledby="night"><h2 id="night">Last night ({night:%A %-d %B})</h2>']
     if checkin is not None:
         parts.append(f"<p>Answered: {escape(core.describe(checkin))}.</p>")
-    chosen = None if checkin is None else checkin.severity
-    buttons = "".join(_severity_button(n, label, n == chosen) for n, label in enumerate(core.SEVERITY))
-    parts.append(_form("/checkin", form_token, {"night": night.isoformat()},
-                       f"<fieldset><legend>{core.SEVERITY_QUESTION.prompt}</legend>{buttons}</fieldset>"))
+    parts.append(_severity_form("/checkin", form_token, night, core.SEVERITY_QUESTION, checkin))
     if checkin is not None and checkin.severity > 0:
-        freq = "".join(
-            f'<label class="choice"><input type="radio" name="frequency" value="{n}"'
-            f'{" checked" if checkin.frequency == n else ""}> {escape(core.FREQUENCY[n].capitalize())}</label>'
-            for n in range(1, len(core.FREQUENCY)))
-        woke = "" if checkin.woke is None else str(checkin.woke)
         parts.append(_form("/checkin", form_token, {"night": night.isoformat(), "severity": str(checkin.severity)},
-            f"<fieldset><legend>{core.FREQUENCY_QUESTION.prompt}</legend>{freq}</fieldset>"
-            f'<p><label for="woke">{core.WOKE_QUESTION.prompt}</label><br>'
-            f'<input type="number" id="woke" name="woke" min="0" max="{core.WOKE_MAX}" inputmode="numeric"'
-            f' value="{woke}"></p><button type="submit" class="main">Save</button>'))
+            _frequency_choices(core.FREQUENCY_QUESTION, checkin.frequency, 1)
+            + _woke_input(core.WOKE_QUESTION, checkin.woke) + '<button type="submit" class="main">Save</button>'))
     parts.append("</section>")
     return "\n".join(parts)
+
+
+def _severity_form(action: str, form_token: str, night: date, question: Question, answered) -> str:
+    """The one-tap question: a button per severity, the one answered shown pressed."""
+    chosen = None if answered is None else answered.severity
+    buttons = "".join(_severity_button(n, label, n == chosen) for n, label in enumerate(question.labels))
+    return _form(action, form_token, {"night": night.isoformat()},
+                 f"<fieldset><legend>{escape(question.prompt)}</legend>{buttons}</fieldset>")
+
+
+def _frequency_choices(question: Question, chosen: int | None, low: int) -> str:
+    """How often, as choices from `low` up, each a large target with its label."""
+    return f"<fieldset><legend>{escape(question.prompt)}</legend>" + "".join(
+        f'<label class="choice"><input type="radio" name="frequency" value="{n}"'
+        f'{" checked" if chosen == n else ""}> {escape(question.labels[n].capitalize())}</label>'
+        for n in range(low, len(question.labels))) + "</fieldset>"
+
+
+def _woke_input(question: Question, value: int | None) -> str:
+    return (f'<p><label for="woke">{escape(question.prompt)}</label><br><input type="number" id="woke" name="woke" '
+            f'min="0" max="{question.high}" inputmode="numeric" value="{"" if value is None else value}"></p>')
 
 
 def _dose_button(action: str, dose: Dose) -> str:

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from reminderd.core.config.collect import Collector, show
 from reminderd.core.config.settings import Config, Contact, PushSettings, Rater, RemoteSettings, ReplicaSettings
@@ -51,22 +51,31 @@ def replica(c: Collector, table: Any) -> ReplicaSettings | None:
     return _one_url_table(c, table, "replica", REPLICA_KEYS, ReplicaSettings)
 
 
-def contacts(c: Collector, raw: Any) -> tuple[Contact, ...]:
+def _named_tables(c: Collector, raw: Any, name: str, keys: dict,
+                  rules: Callable[[Any, str], None]) -> list[tuple[str, dict]]:
+    """An array of tables ([[contact]], [[rater]]) each with a `name` of its own (in any
+    case): (key path, fields) of each table without a problem; `rules(table, path)` adds
+    what that kind of table checks across its keys."""
     if raw is None:
-        return ()
+        return []
     if not isinstance(raw, list):
-        c.bad("contact", raw, "[[contact]] tables (an array of tables)")
-        return ()
-    contacts: list[Contact] = []
+        c.bad(name, raw, f"[[{name}]] tables (an array of tables)")
+        return []
+    found: list[tuple[str, dict]] = []
     for i, table in enumerate(raw):
-        path, before = f"contact[{i}]", len(c.problems)
-        fields = c.fields(table, path, CONTACT_KEYS)
-        _one_url(c, table, path)
-        if "name" in fields and any(o.name.casefold() == fields["name"].casefold() for o in contacts):
-            c.bad(f"{path}.name", fields["name"], "a name not already used by another contact")
+        path, before = f"{name}[{i}]", len(c.problems)
+        fields = c.fields(table, path, keys)
+        rules(table, path)
+        if "name" in fields and any(f["name"].casefold() == fields["name"].casefold() for _, f in found):
+            c.bad(f"{path}.name", fields["name"], f"a name not already used by another {name}")
         if len(c.problems) == before:
-            contacts.append(Contact(**fields))
-    return tuple(contacts)
+            found.append((path, fields))
+    return found
+
+
+def contacts(c: Collector, raw: Any) -> tuple[Contact, ...]:
+    return tuple(Contact(**fields) for _, fields in
+                 _named_tables(c, raw, "contact", CONTACT_KEYS, lambda table, path: _one_url(c, table, path)))
 
 
 def raters(c: Collector, raw: Any) -> tuple[Rater, ...]:
@@ -74,26 +83,17 @@ def raters(c: Collector, raw: Any) -> tuple[Rater, ...]:
     or url_file (optional: without one she opens her page herself)."""
     from reminderd.core.config.values import format_slot
 
-    if raw is None:
-        return ()
-    if not isinstance(raw, list):
-        c.bad("rater", raw, "[[rater]] tables (an array of tables)")
-        return ()
-    found: list[Rater] = []
-    for i, table in enumerate(raw):
-        path, before = f"rater[{i}]", len(c.problems)
-        fields = c.fields(table, path, RATER_KEYS)
+    def at_most_one_url(table: Any, path: str) -> None:
         if isinstance(table, dict) and "url" in table and "url_file" in table:
             c.problems.append(f"{path}.url: given beside url_file; expected at most one of url or url_file")
-        if "name" in fields and any(o.name.casefold() == fields["name"].casefold() for o in found):
-            c.bad(f"{path}.name", fields["name"], "a name not already used by another rater")
-        if len(c.problems) > before:
-            continue
+
+    found = []
+    for path, fields in _named_tables(c, raw, "rater", RATER_KEYS, at_most_one_url):
         rater = Rater(**fields)
         if rater.until <= rater.time:
             c.bad(f"{path}.until", format_slot(rater.until), f"a time after {path}.time ({format_slot(rater.time)})")
-            continue
-        found.append(rater)
+        else:
+            found.append(rater)
     return tuple(found)
 
 
