@@ -471,4 +471,6 @@ def render_text(findings: list[Finding]) -> str:
         lines.append(f"\nNo problem; {len(warnings)} warning(s): " + ", ".join(f.check for f in warnings))
     else:
         lines.append("\nAll well.")
-    return "\n".join(lines)
+    from reminderd.terminal import visible_lines
+
+    return visible_lines("\n".join(lines))  # names from the config and the log, shown not run

@@ -108,7 +108,9 @@ def report_error(err: Exception) -> None:
     """reminderd's own errors, and a log damaged after it was opened, as one line and an
     exit code; anything else is a bug and keeps its traceback."""
     if isinstance(err, ReminderdError):
-        click.echo(f"reminderd: {err}", err=True)
+        from reminderd.terminal import visible_lines
+
+        click.echo(f"reminderd: {visible_lines(str(err))}", err=True)
         sys.exit(err.exit_code)
     sqlite3 = sys.modules.get("sqlite3")  # not loaded: the error cannot be one of its
     if sqlite3 is not None and isinstance(err, sqlite3.DatabaseError):

@@ -10,6 +10,7 @@ import click
 
 from reminderd.cli import App, pass_app
 from reminderd.core.clock import local_time
+from reminderd.cli.output import say
 from reminderd.cli.params import DATE
 from reminderd.errors import ReminderdError, UsageError
 
@@ -90,8 +91,8 @@ def _record(app: App, day: date, answers: dict, now: datetime, via: str, names: 
 
     saved = services.checkin(app.store, app.config, day, **answers, now=now, via=via, names=names)
     entry, previous = saved.entry, saved.replaced
-    click.echo(f"Recorded the check-in for the night of {entry.night:%A %d %B %Y}: {core.describe(entry)}.")
+    say(f"Recorded the check-in for the night of {entry.night:%A %d %B %Y}: {core.describe(entry)}.")
     if previous is not None:
         when = local_time(previous.answered_at, app.config.timezone, "%Y-%m-%d %H:%M")
-        click.echo(f"It replaces the answer given at {when} ({core.describe(previous)}); both stay in the log.")
+        say(f"It replaces the answer given at {when} ({core.describe(previous)}); both stay in the log.")
     return entry

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import click
 
 from reminderd.cli import App, pass_app
-from reminderd.cli.output import say_note
+from reminderd.cli.output import say, say_note
 from reminderd.core.clock import local_time
 from reminderd.cli.params import DATE, DURATION, TABLETS, When
 from reminderd.core.typed import WHEN_HELP, TypedTime
@@ -88,12 +88,12 @@ def _echo_taken(app: App, answer, when) -> None:
     d, tz = answer.dose, app.config.timezone
     late = d.late_minutes or 0
     timing = "on time" if abs(late) < 1 else (f"{late} min late" if late > 0 else f"{-late} min early")
-    click.echo(f"Recorded: {d.medication} {d.dose}, {d.slot} dose of {d.local_date}, taken at "
+    say(f"Recorded: {d.medication} {d.dose}, {d.slot} dose of {d.local_date}, taken at "
                f"{local_time(d.taken_at, tz)} ({timing}).")
     if when is not None:  # how --at was read, said once
         say_note(when)
     if answer.advice:
-        click.echo(f"Note: the next dose is near. {answer.advice}")
+        say(f"Note: the next dose is near. {answer.advice}")
 
 
 @click.command()
@@ -111,7 +111,7 @@ def skip(app: App, medication: str | None, at: TypedTime | None, reason: str | N
 
     when = at or TypedTime(app.now())
     d = services.skip(app.store, app.config, medication, when.instant, app.now(), reason).dose
-    click.echo(f"Recorded: {d.medication} {d.slot} dose of {d.local_date} skipped.")
+    say(f"Recorded: {d.medication} {d.slot} dose of {d.local_date} skipped.")
     say_note(when)
 
 
@@ -129,7 +129,7 @@ def snooze(app: App, medication: str | None, length: timedelta | None) -> None:
     from reminderd import services
 
     d = services.snooze(app.store, app.config, medication, length, app.now()).dose
-    click.echo(f"Snoozed: {d.medication} {d.slot} dose, reminding again at "
+    say(f"Snoozed: {d.medication} {d.slot} dose, reminding again at "
                f"{local_time(d.snoozed_until, app.config.timezone)}.")
 
 
@@ -145,7 +145,7 @@ def undo(app: App, yes: bool) -> None:
     from reminderd import services
 
     event, dose = services.last_answer(app.store)
-    click.echo(f"Last answer: {services.describe_event(event, dose, app.config)}")
+    say(f"Last answer: {services.describe_event(event, dose, app.config)}")
     if not yes and not click.confirm("Undo it?", default=False):
         click.echo("Nothing changed.")
         return
@@ -154,7 +154,7 @@ def undo(app: App, yes: bool) -> None:
     done = services.undo(app.store, app.config, event["id"], app.now())
     d = done.dose
     reason = f" ({d.reason})" if d.status == MISSED and d.reason else ""
-    click.echo(f"Undone: the {d.slot} dose of {d.medication} on {d.local_date} is {d.status}{reason}"
+    say(f"Undone: the {d.slot} dose of {d.medication} on {d.local_date} is {d.status}{reason}"
                + (f"; {done.note}." if done.note else " again."))
 
 
@@ -182,7 +182,7 @@ def edit(app: App, medication: str | None, day, slot: str, status: str | None,
     d = services.edit(app.store, app.config, medication, day, services.parse_slot(slot),
                       app.now(), status, taken_at and taken_at.instant, reason)
     taken = f", taken at {local_time(d.taken_at, app.config.timezone, '%Y-%m-%d %H:%M')}" if d.taken_at else ""
-    click.echo(f"Corrected: {d.medication} {d.slot} dose of {d.local_date} is {d.status}{taken}.")
+    say(f"Corrected: {d.medication} {d.slot} dose of {d.local_date} is {d.status}{taken}.")
     if taken_at:
         say_note(taken_at)
 
@@ -200,4 +200,4 @@ def refill(app: App, medication: str, tablets: float) -> None:
     from reminderd import services
 
     supply = services.refill(app.store, app.config, medication, tablets, app.now())
-    click.echo(f"Refilled: {supply.medication} now {supply.text}.")
+    say(f"Refilled: {supply.medication} now {supply.text}.")

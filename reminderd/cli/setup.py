@@ -11,6 +11,7 @@ import click
 
 from reminderd import paths
 from reminderd.cli import App, pass_app
+from reminderd.cli.output import say
 from reminderd.errors import ConfigError, ReminderdError, UsageError
 
 if TYPE_CHECKING:
@@ -126,13 +127,13 @@ def check_config(app: App, path: Path | None) -> None:
         gap = f"at least {format_duration(med.min_gap)} apart"
         if med.as_needed:
             most = f"at most {med.max_per_day} a day, " if med.max_per_day else ""
-            click.echo(f"{med.name} {med.dose} as needed (never reminded); {most}{gap}")
+            say(f"{med.name} {med.dose} as needed (never reminded); {most}{gap}")
             continue
         steps = med.steps or ()
         plan = "; ".join(f"from {s.start}: {s.dose} at {', '.join(t.strftime('%H:%M') for t in s.times)}"
                          for s in steps) or f"{med.dose} at {', '.join(med.slots)}"
         until = f"; until {med.until}" if med.until else ""
-        click.echo(f"{med.name} {plan}{until}; reminded every {format_duration(med.remind_every)}, "
+        say(f"{med.name} {plan}{until}; reminded every {format_duration(med.remind_every)}, "
                    f"missed after {format_duration(med.give_up_after)}, {gap}")
         if med.supply is not None:
             click.echo(f"  supply counted from {med.supply:g} tablets, {med.per_dose:g} a dose; "
