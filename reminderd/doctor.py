@@ -248,13 +248,21 @@ def parse_properties(text: str) -> dict[str, str]:
     return {key: value for key, _, value in pairs}
 
 
-def judge_session_environment(env: Mapping[str, str], whose: str) -> Finding:
-    """A reminder needs a display and the session bus in the environment it runs in."""
+def judge_session_environment(env: Mapping[str, str], whose: str, by_systemd: bool = True) -> Finding:
+    """A reminder needs a display and the session bus in the environment it runs in.
+    `by_systemd`: that environment is systemd's (the manager's, or a daemon it started);
+    otherwise the advice is about where the daemon was started, not about systemd."""
     missing = []
     if not env.get("DISPLAY") and not env.get("WAYLAND_DISPLAY"):
         missing.append("DISPLAY or WAYLAND_DISPLAY")
     if not env.get("DBUS_SESSION_BUS_ADDRESS"):
         missing.append("DBUS_SESSION_BUS_ADDRESS")
+    if missing and not by_systemd:
+        return Finding("session environment", PROBLEM, f"{whose} has no {' and no '.join(missing)}",
+                       "This daemon was started outside a desktop session, so its reminders cannot reach a "
+                       "desktop: they go to its log only.",
+                       "Start it from inside your desktop session (a terminal there), or let the desktop start "
+                       "it: reminderd install-service")
     if missing:
         return Finding("service environment", PROBLEM, f"{whose} has no {' and no '.join(missing)}",
                        "The daemon started by systemd cannot reach your desktop, so reminders never appear.",
@@ -424,7 +432,9 @@ def check_push(config) -> list[Finding]:
 def startup_checks(db_path: Path, env: Mapping[str, str], backend: str) -> list[Finding]:
     """The cheap checks the daemon runs once it has started (no subprocess, short D-Bus
     calls); the config and the log's integrity it has already checked itself."""
-    findings = [check_log_permissions(db_path), judge_session_environment(env, "the daemon's environment")]
+    # systemd gives every service it starts an INVOCATION_ID; `reminderd run` in a terminal has none.
+    findings = [check_log_permissions(db_path),
+                judge_session_environment(env, "the daemon's environment", by_systemd=bool(env.get("INVOCATION_ID")))]
     if backend in ("auto", "dbus"):
         findings.append(check_notifications(backend))
     findings.append(check_clock(ask_timedatectl=False))

@@ -44,6 +44,13 @@ def test_session_environment(env, status, says):
         assert "systemctl --user import-environment DISPLAY WAYLAND_DISPLAY DBUS_SESSION_BUS_ADDRESS" in finding.fix
 
 
+def test_session_environment_outside_systemd_makes_no_claim_about_systemd():
+    finding = judge_session_environment({}, "the daemon's environment", by_systemd=False)
+    assert finding.status == PROBLEM and "systemd" not in finding.problem + finding.fix
+    assert "started outside a desktop session" in finding.problem
+    assert judge_session_environment({"DISPLAY": ":0", "DBUS_SESSION_BUS_ADDRESS": "x"}, "it", by_systemd=False).status == OK
+
+
 @pytest.mark.parametrize("props, status, fix", [
     ("LoadState=loaded\nUnitFileState=enabled\nActiveState=active\n", OK, ""),
     ("LoadState=not-found\nUnitFileState=\nActiveState=inactive\n", PROBLEM, "reminderd install-service"),
@@ -213,9 +220,15 @@ def test_a_broken_config(good, desktop):
 def test_the_daemon_logs_what_is_wrong_at_start_and_starts_anyway(daemon):
     d = daemon()  # its environment has no display and no session bus
     d.wait_for(r"reminderd started")
-    d.wait_for(r"doctor: problem service environment: the daemon's environment has no DISPLAY or "
+    d.wait_for(r"doctor: problem session environment: the daemon's environment has no DISPLAY or "
                r"WAYLAND_DISPLAY and no DBUS_SESSION_BUS_ADDRESS")
-    d.wait_for(r"reminder 1: gabapentin", timeout=30)  # the start was not held up
+    d.wait_for(r"INFO reminder 1: gabapentin", timeout=30)  # the start was not held up
+    # Run from a terminal, not by systemd: nothing it says blames systemd.
+    doctor = [line for line in d.output.splitlines() if "doctor:" in line]
+    assert "started outside a desktop session" in "\n".join(doctor) and "systemd" not in "\n".join(doctor)
+    # Reminders are its ordinary work (INFO); the warnings are the problems found.
+    warnings = [line for line in d.output.splitlines() if " WARNING " in line]
+    assert warnings and all("doctor:" in line for line in warnings), warnings
 
 
 @pytest.mark.system

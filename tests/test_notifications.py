@@ -170,3 +170,12 @@ def test_notify_test_prints_the_button_pressed(desktop: Desktop, cli: Cli) -> No
     out, err = proc.communicate(timeout=20)
     assert proc.returncode == 0, err
     assert out.splitlines() == ["Shown with the dbus backend.", "Pressed: snooze"]
+
+
+@pytest.mark.system
+def test_notify_test_without_a_desktop_exits_1_with_one_plain_sentence(cli: Cli) -> None:
+    done = cli("notify-test", "--backend", "auto")  # the test's environment has no session bus and no display
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr.splitlines() == [
+        "reminderd: no test notification could be shown: there is no desktop session here "
+        "(DBUS_SESSION_BUS_ADDRESS is not set). Run it inside your desktop session, where reminders appear."]

@@ -53,16 +53,18 @@ def notify_test(app: App, backend: str | None, timeout: int, push: bool, contact
         _push_test(app.config, push, contacts)
         return
 
+    import logging
+
     from reminderd.notify import make_notifier
     from reminderd.notify.base import SKIP, SNOOZE, TAKEN, Reminder
 
-    from reminderd.cli.run import setup_logging
-
-    setup_logging()
     try:
         chosen = backend or app.config.notifications.backend
     except ConfigError:
         chosen = "auto"  # a test of the desktop should not need a good config
+    # The log backend's reminder is a log line; why another backend cannot be used is said
+    # once, below, in a sentence.
+    logging.basicConfig(level=logging.INFO if chosen == "log" else logging.ERROR, format="%(message)s")
     notifier = make_notifier(chosen)
     pressed: list[str] = []
     answered = threading.Event()
@@ -72,6 +74,11 @@ def notify_test(app: App, backend: str | None, timeout: int, push: bool, contact
         actions=((TAKEN, "Taken"), (SNOOZE, "Snooze"), (SKIP, "Skip")), urgency="normal",
         cli_hint="(this backend has no buttons)", category="x-reminderd",
     ))
+    if notifier.name == "log" and chosen != "log":
+        reason = next(iter(notifier.why_not.values()), "no notification server answered")
+        notifier.stop()
+        raise ReminderdError(f"no test notification could be shown: {reason}. Run it inside your desktop "
+                             "session, where reminders appear.")
     click.echo(f"Shown with the {notifier.name} backend.")
     if notifier.name != "dbus":
         click.echo("This backend has no buttons; nothing to wait for.")

@@ -64,16 +64,16 @@ class Buttons:
             if action in (TAKEN, DEFAULT, TAKEN_ANYWAY):
                 dose = services.take_dose(store, config, dose_id, now, "notification",
                                           force=action == TAKEN_ANYWAY).dose
-                log.warning("taken: %s %s dose of %s at %s via notification", dose.medication, dose.slot,
+                log.info("taken: %s %s dose of %s at %s via notification", dose.medication, dose.slot,
                             dose.local_date, now.astimezone(tz).strftime("%H:%M"))
             elif action == SNOOZE:
                 dose = services.snooze_dose(store, config, dose_id, now, "notification").dose
-                log.warning("snoozed: %s %s dose until %s", dose.medication, dose.slot,
+                log.info("snoozed: %s %s dose until %s", dose.medication, dose.slot,
                             dose.snoozed_until.astimezone(tz).strftime("%H:%M"))
             elif action == SKIP:
                 dose = services.skip_dose(store, config, dose_id, now, "notification",
                                           "skipped from the notification").dose
-                log.warning("skipped: %s %s dose of %s via notification", dose.medication, dose.slot, dose.local_date)
+                log.info("skipped: %s %s dose of %s via notification", dose.medication, dose.slot, dose.local_date)
             else:
                 return
         except AlreadyTakenError:

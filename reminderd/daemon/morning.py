@@ -43,7 +43,7 @@ class MorningCheckin:
         decision = core.checkin_decision(now, tz, settings, answered, d.store.last_checkin_asked(night))
         if isinstance(decision, core.Ask):
             d.store.checkin_asked(night, now)
-            log.warning("check-in: asking about the night of %s", night)
+            log.info("check-in: asking about the night of %s", night)
             d.notifier.show(self.question(night, decision.last))
             decision = core.checkin_decision(now, tz, settings, answered, now)
         if isinstance(decision, core.AskLater):
@@ -53,7 +53,7 @@ class MorningCheckin:
                 d.notifier.close(key(night))
                 if not answered and d.store.last_event_at("checkin-unanswered", night=night.isoformat()) is None:
                     d.store.add_event("checkin-unanswered", "daemon", now, None, {"night": night.isoformat()})
-                    log.warning("check-in: the night of %s was not answered; it can still be filled "
+                    log.info("check-in: the night of %s was not answered; it can still be filled "
                                 "in with `reminderd checkin --night %s`", night, night)
             run_at = core.next_checkin_at(now, tz, settings)
         d.scheduler.add_job(self.tick, "date", run_date=run_at, id=JOB_ID, replace_existing=True)
@@ -78,7 +78,7 @@ class MorningCheckin:
                 now = d.now()
                 entry = services.checkin(d.store, d.config, night, int(action[len(SEVERITY_ACTION):]), now=now,
                                          via="notification").entry
-                log.warning("check-in: night of %s recorded from the notification: %s", night, core.describe(entry))
+                log.info("check-in: night of %s recorded from the notification: %s", night, core.describe(entry))
             d.notifier.close(key(night))
             self.tick()
         elif action in (FULL, DEFAULT):

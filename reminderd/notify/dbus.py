@@ -10,6 +10,7 @@ being replaced, and reconnects when the bus connection drops.
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import threading
 from concurrent import futures
@@ -133,10 +134,12 @@ class DBusNotifier:
     # Talking to the server (lock held) ------------------------------------------------
 
     def _connect(self) -> None:
+        if self._bus == "SESSION" and not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
+            raise NotifierUnavailable("there is no desktop session here (DBUS_SESSION_BUS_ADDRESS is not set)")
         try:
             conn = open_dbus_connection(bus=self._bus)
         except Exception as err:  # jeepney raises KeyError, ValueError, OSError, RuntimeError...
-            raise NotifierUnavailable(f"no D-Bus session bus ({err!r})") from err
+            raise NotifierUnavailable(f"the D-Bus session bus cannot be reached ({err})") from err
         self._conn = conn
         self._server = ""
         self._ids.clear()
