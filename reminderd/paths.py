@@ -1,4 +1,5 @@
-"""Where the config, the log and the daemon's lock live (XDG base directories)."""
+"""Where the config, the log, the daemon's lock and what the desktop reads live (XDG base
+directories)."""
 
 from __future__ import annotations
 
@@ -37,3 +38,18 @@ def lock_path(db: Path) -> Path:
     if runtime and os.path.isdir(runtime):
         return Path(runtime) / "reminderd.lock"
     return db.parent / "reminderd.lock"
+
+
+def unit_path() -> Path:
+    """The systemd user unit that starts the daemon with a graphical session."""
+    return _xdg("XDG_CONFIG_HOME", ".config") / "systemd" / "user" / "reminderd.service"
+
+
+def autostart_path() -> Path:
+    """The XDG autostart entry that starts it in a session without graphical-session.target."""
+    return _xdg("XDG_CONFIG_HOME", ".config") / "autostart" / "reminderd.desktop"
+
+
+def desktop_entry_path() -> Path:
+    """The application entry that names reminderd's notifications on the desktop."""
+    return _xdg("XDG_DATA_HOME", ".local/share") / "applications" / "reminderd.desktop"

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import click
 
 from reminderd.cli import App, pass_app
-from reminderd.cli.output import say, say_note
+from reminderd.cli.output import nobody_reminds, say, say_note
 from reminderd.core.clock import local_time
 from reminderd.cli.params import DATE, DURATION, TABLETS, When
 from reminderd.core.typed import WHEN_HELP, TypedTime
@@ -43,6 +43,7 @@ def take(app: App, medication: str | None, at: TypedTime | None, force: bool, ta
     names = [medication] if medication is not None else _which_due(app, when.instant, take_all)
     with app.store.write():  # several doses: all recorded, or none
         taken = [services.take(app.store, app.config, name, when.instant, app.now(), force) for name in names]
+    _say_if_nobody_reminds(app)
     for i, answer in enumerate(taken):
         _echo_taken(app, answer, when if i == 0 else None)
 
@@ -82,6 +83,15 @@ def _doses_around(app: App, when: datetime) -> list:
     have = {(d.medication, d.local_date, d.slot) for d in found}
     return found + [Dose(id=0, medication=s.medication, local_date=s.local_date, slot=s.slot, dose=s.dose, due=s.due)
                     for s in slots_between(config, start, end) if (s.medication, s.local_date, s.slot) not in have]
+
+
+def _say_if_nobody_reminds(app: App) -> str | None:
+    """After an answer, and above it: "Reminders are off: …" when no daemon reminds from
+    this log (on stderr, so a script reading the answer is unaffected)."""
+    off = nobody_reminds(app)
+    if off:
+        say(off, err=True)
+    return off
 
 
 def _echo_taken(app: App, answer, when) -> None:
@@ -129,8 +139,10 @@ def snooze(app: App, medication: str | None, length: timedelta | None) -> None:
     from reminderd import services
 
     d = services.snooze(app.store, app.config, medication, length, app.now()).dose
-    say(f"Snoozed: {d.medication} {d.slot} dose, reminding again at "
-               f"{local_time(d.snoozed_until, app.config.timezone)}.")
+    off = _say_if_nobody_reminds(app)
+    until = local_time(d.snoozed_until, app.config.timezone)
+    say(f"Snoozed: {d.medication} {d.slot} dose until {until}, but no reminder will come: the daemon is not running."
+        if off else f"Snoozed: {d.medication} {d.slot} dose, reminding again at {until}.")
 
 
 @click.command()

@@ -19,6 +19,14 @@ def say(line: str, err: bool = False) -> None:
     click.echo(visible(line), err=err)
 
 
+def nobody_reminds(app) -> str | None:
+    """"Reminders are off: …" when no daemon reminds from this log (see reminding.py)."""
+    from reminderd.reminding import off_banner
+
+    tz = app.config.timezone  # a config that cannot be used is refused before the log is opened
+    return off_banner(app.store, app.db_path, app.now(), tz)
+
+
 def write_exact(text: str) -> None:
     """CSV or JSON to standard output, byte for byte: click would strip what looks like a
     colour code from output that is not a terminal (a file, a pipe), so a reason holding

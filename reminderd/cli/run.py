@@ -32,9 +32,9 @@ def run(app: App) -> None:
                     "your own)", app.config_path, paths.EXAMPLE_CONFIG)
         app.config_path = paths.EXAMPLE_CONFIG
     config = app.config  # a bad config stops here, before anything else is touched
-    from reminderd.daemon.lock import take_lock
+    from reminderd.lock import take_lock
 
-    take_lock(paths.lock_path(app.db_path))
+    take_lock(paths.lock_path(app.db_path), app.config_path, app.db_path)
     _migrate_apart(app.db_path)
     app.integrity_check = True
     from reminderd.daemon import Daemon

@@ -8,15 +8,19 @@ from datetime import date, datetime, timedelta
 import click
 
 from reminderd.cli import App, pass_app
-from reminderd.cli.output import say
+from reminderd.cli.output import nobody_reminds, say
 from reminderd.core.clock import local_time
 
 
 @click.command()
 @pass_app
 def status(app: App) -> None:
-    """Today's doses with their state, what is waiting, and the next dose."""
+    """Today's doses with their state, what is waiting, and the next dose; first, whether
+    reminders are off (no daemon running for this log)."""
     now = app.now()
+    off = nobody_reminds(app)
+    if off:
+        say(off)
     recorded = _today_lines(app, now)
     _as_needed_lines(app, recorded, now)
     _supply_lines(app, now)
