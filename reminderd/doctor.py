@@ -60,7 +60,8 @@ def check_config(path: Path, load: Callable | None = None):
 
     if not path.exists():
         return Finding("config", WARNING, f"no config file at {path}",
-                       "The daemon would remind of the example config's medication, not yours.",
+                       "The daemon would remind of the example config's medication (into a throwaway log), "
+                       "not yours.",
                        "Write yours with: reminderd init"), None
     try:
         config = (load or load_config)(path)

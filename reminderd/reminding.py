@@ -52,6 +52,12 @@ def how_to_start() -> str:
     return "reminderd run (or have your desktop start it: reminderd install-service)"
 
 
+def how_to_restart() -> str:
+    if paths.unit_path().exists():
+        return "systemctl --user restart reminderd"
+    return "stop `reminderd run` (Ctrl-C) and start it again"
+
+
 def _when(instant: datetime, now: datetime, tz: tzinfo) -> str:
     same_day = instant.astimezone(tz).date() == now.astimezone(tz).date()
     return local_time(instant, tz, "%H:%M" if same_day else "%a %d %b %H:%M")

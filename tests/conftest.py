@@ -163,9 +163,9 @@ def at(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
-def rows(cli: Cli, sql: str) -> list[tuple]:
-    """Read the test's log with plain sqlite3, as any SQLite tool would."""
-    conn = sqlite3.connect(cli.db)
+def rows(cli: Cli | Path, sql: str) -> list[tuple]:
+    """Read the test's log (or the log at a path) with plain sqlite3, as any SQLite tool would."""
+    conn = sqlite3.connect(cli if isinstance(cli, Path) else cli.db)
     try:
         return conn.execute(sql).fetchall()
     finally:

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.system  # real processes: the daemon, a bus, dunst, lib
 
 def test_installed_unit_passes_systemd_analyze_verify(cli: Cli, tmp_path: Path) -> None:
     env = cli.env() | {"XDG_CONFIG_HOME": str(tmp_path / "xdg"), "XDG_RUNTIME_DIR": str(tmp_path / "run")}
-    out = subprocess.run([sys.executable, "-m", "reminderd", "install-service"], env=env,
+    out = subprocess.run([sys.executable, "-m", "reminderd", "install-service", "--systemd"], env=env,
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     unit = tmp_path / "xdg" / "systemd" / "user" / "reminderd.service"

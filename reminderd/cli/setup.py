@@ -19,17 +19,50 @@ if TYPE_CHECKING:
 
 
 @click.command(name="install-service")
-@click.option("--uninstall", is_flag=True, help="Stop, disable and remove the unit instead.")
-def install_service(uninstall: bool) -> None:
-    """Install reminderd as a systemd user service and start it.
+@click.option("--systemd", "how", flag_value="systemd",
+              help="As a systemd user unit, started with graphical-session.target (GNOME, KDE).")
+@click.option("--autostart", "how", flag_value="autostart",
+              help="As an XDG autostart entry, for desktops that never reach graphical-session.target "
+                   "(Xfce, i3 and others).")
+@click.option("--uninstall", is_flag=True, help="Stop and remove the unit and the autostart entry instead.")
+def install_service(how: str | None, uninstall: bool) -> None:
+    """Have your desktop start the daemon at login.
 
-    Writes ~/.config/systemd/user/reminderd.service running this install, then runs
-    `systemctl --user daemon-reload` and `enable --now reminderd` (or prints them
-    when systemctl cannot be used here).
+    A systemd user unit (~/.config/systemd/user/reminderd.service, enabled and started
+    now) where this session reaches graphical-session.target, else an XDG autostart entry
+    (~/.config/autostart/reminderd.desktop, started at the next login). Installing one
+    removes the other, so there is never a second daemon.
+
+    \b
+    reminderd install-service
+    reminderd install-service --autostart
     """
-    from reminderd.daemon import unit as service
+    from reminderd.install import desktop, unit
 
-    (service.uninstall if uninstall else service.install)(click.echo)
+    if uninstall:
+        unit.uninstall(click.echo)
+        desktop.remove_autostart(click.echo)
+        return
+    if how is None:
+        why_not = unit.graphical_session()
+        how = "systemd" if why_not is None else "autostart"
+        if why_not:
+            click.echo(f"Using the XDG autostart entry: {why_not}, so a systemd unit would never start.")
+    if how == "systemd":
+        desktop.remove_autostart(click.echo)
+        unit.install(click.echo)
+    else:
+        unit.uninstall(click.echo)  # stops a daemon it started: the entry starts the next one
+        desktop.install_autostart(click.echo)
+        click.echo("To start it now, in your desktop session: reminderd run &")
+
+
+@click.command(name="desktop-entry", hidden=True)
+def desktop_entry() -> None:
+    """Print the application entry reminderd.desktop: reminderd desktop-entry > ~/.local/share/applications/reminderd.desktop"""
+    from reminderd.install.desktop import application_entry
+
+    click.echo(application_entry(), nl=False)
 
 
 @click.command(name="notify-test")
@@ -170,6 +203,14 @@ def init(app: App) -> None:
     with open(target, "x", encoding="utf-8") as out:  # "x": never overwrite, even in a race
         out.write(paths.EXAMPLE_CONFIG.read_text(encoding="utf-8"))
     click.echo(f"Wrote {target}. Edit it, then check it with: reminderd check-config")
+    from reminderd.lock import running_daemon
+
+    holder = running_daemon(paths.lock_path(app.db_path))
+    if holder is not None and holder.config == paths.EXAMPLE_CONFIG:
+        from reminderd.reminding import how_to_restart
+
+        click.echo("The daemon running now reminds of the example, into a throwaway log. Once your config is "
+                   f"ready, restart it so that it reminds of yours, into your own log: {how_to_restart()}")
 
 
 @click.command(name="doctor")
