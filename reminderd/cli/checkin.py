@@ -77,9 +77,10 @@ def _in_window(app: App, day: date) -> None:
         answers = {"severity": severity, "frequency": frequency, "woke": woke, "note": note}
         saved.append(_record(app, day, answers, app.now(), "window"))
 
-    if not open_checkin_window(day, save, app.store.checkin(day)):
+    why_not = open_checkin_window(day, save, app.store.checkin(day))
+    if why_not is not None:
         hint = "" if day == core.last_night(app.now(), tz) else f" --night {day}"
-        raise ReminderdError(f"no display to open the check-in window on; answer in a terminal with: "
+        raise ReminderdError(f"the check-in window cannot open: {why_not}. Answer in a terminal with: "
                              f"reminderd checkin{hint}")
     if not saved:
         click.echo(f"Nothing recorded: the check-in window for the night of {day} was closed without saving.")
