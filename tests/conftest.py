@@ -22,6 +22,7 @@ import pytest
 
 from reminderd.store import Store
 from tests.desktop import desktop, module_desktop  # noqa: F401  (fixtures: a private dunst on Xvfb)
+from tests.gnome import gnome  # noqa: F401  (fixture: GNOME Shell headless, on buses of its own)
 from tests.fakeclock import FakeClock, find_libfaketime
 
 UTC = timezone.utc
@@ -133,7 +134,7 @@ class Cli:
 
 
 # Fixtures that start real processes: a test using any of them is a system test.
-SYSTEM_FIXTURES = frozenset({"desktop", "module_desktop", "daemon", "clocked", "display"})
+SYSTEM_FIXTURES = frozenset({"desktop", "module_desktop", "daemon", "clocked", "display", "gnome"})
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
