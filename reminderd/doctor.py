@@ -177,9 +177,14 @@ def _has_owner(bus: str, names: tuple[str, ...]) -> list[bool]:
 def judge_notification_server(info: tuple, capabilities: list[str], backend: str) -> Finding:
     """Name, vendor, version; whether it shows buttons and keeps notifications."""
     name, vendor, version = info[0], info[1], info[2]
+    from reminderd.notify.pages import button_limit
+
     actions = "actions" in capabilities
     persistence = "persistence" in capabilities
-    found = (f"{name} {version} by {vendor}: {'shows buttons' if actions else 'NO buttons'}, "
+    limit = button_limit(name)
+    buttons = "NO buttons" if not actions else (
+        f"shows {limit} buttons at most (more answers come behind \"More…\")" if limit else "shows buttons")
+    found = (f"{name} {version} by {vendor}: {buttons}, "
              f"{'keeps notifications until dismissed' if persistence else 'no persistence (reminders are repeated instead)'}")
     if backend in ("log", "plyer"):
         return Finding("notifications", WARNING, found + f"; but the config says backend = \"{backend}\"",
@@ -290,13 +295,21 @@ def judge_service(props: Mapping[str, str]) -> Finding:
 
 def check_service() -> list[Finding]:
     env = systemctl_user("show-environment", timeout=SUBPROCESS_TIMEOUT_S)
+    from reminderd import paths
+
+    unit, autostart = paths.unit_path().exists(), paths.autostart_path().exists()
+    if unit and autostart:
+        return [Finding("service", PROBLEM, f"both {paths.unit_path()} and {paths.autostart_path()} start the daemon",
+                        "Two daemons would be started at login; the second is refused, and the one that wins "
+                        "may not be the one you meant.",
+                        "Keep one: reminderd install-service (it removes the other)")]
+    if autostart:
+        return [ok("service", f"started at login by the autostart entry {paths.autostart_path()}")]
     if env is None or env.returncode != 0:
         why = "systemctl is not installed" if env is None else (env.stderr.strip().splitlines() or ["?"])[-1]
         return [Finding("service", WARNING, f"no systemd user manager here ({why})",
-                        "reminderd cannot run as a systemd user service in this session; it runs only while "
-                        "something else keeps `reminderd run` going.",
-                        "Start `reminderd run` from your desktop session's autostart, or log in to a session with "
-                        "systemd --user")]
+                        "Nothing starts the daemon when you log in; it runs only while `reminderd run` does.",
+                        "Have your desktop start it at login: reminderd install-service --autostart")]
     shown = systemctl_user("show", "reminderd.service", "-p", "LoadState", "-p", "UnitFileState", "-p", "ActiveState",
                            timeout=SUBPROCESS_TIMEOUT_S)
     props = parse_properties(shown.stdout) if shown is not None and shown.returncode == 0 else {}

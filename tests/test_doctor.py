@@ -62,6 +62,27 @@ def test_service_states(props, status, fix):
     assert finding.status == status and fix in finding.fix
 
 
+def test_gnome_shell_is_said_to_show_three_buttons():
+    gnome = judge_notification_server(("gnome-shell", "GNOME", "43.9", "1.2"), DUNST_CAPS, "auto")
+    assert gnome.status == OK and 'shows 3 buttons at most (more answers come behind "More…")' in gnome.found
+
+
+@pytest.mark.system  # systemctl is asked first, as a process
+def test_an_autostart_entry_starts_the_daemon_and_never_beside_the_unit(tmp_path, monkeypatch):
+    from reminderd import paths
+    from reminderd.doctor import check_service
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    paths.autostart_path().parent.mkdir(parents=True)
+    paths.autostart_path().write_text("[Desktop Entry]\n")
+    [alone] = check_service()
+    assert alone.status == OK and alone.found == f"started at login by the autostart entry {paths.autostart_path()}"
+    paths.unit_path().parent.mkdir(parents=True)
+    paths.unit_path().write_text("[Unit]\n")
+    [both] = check_service()
+    assert both.status == PROBLEM and both.fix == "Keep one: reminderd install-service (it removes the other)"
+
+
 def test_notification_server_judgement():
     dunst = judge_notification_server(("dunst", "knopwob", "1.9.0", "1.2"), DUNST_CAPS, "auto")
     assert dunst.status == OK
