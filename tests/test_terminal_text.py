@@ -90,3 +90,13 @@ def test_csv_keeps_it_exactly_through_a_pipe(hostile):
     rows = list(csv.DictReader(io.StringIO(_exact_stdout(hostile, "log", "--checkins", "--format", "csv"),
                                            newline="")))
     assert [r["note"] for r in rows] == [NOTE]
+
+
+def test_the_daemon_log_shows_a_hostile_name_escaped(clocked, daemon):
+    # A name from a config (TOML spells ESC as \u001b) reaches the terminal running `reminderd run`.
+    clocked.config.write_text(clocked.config.read_text().replace('name = "gabapentin"', 'name = "gaba\\u001b[2Jpentin"'))
+    d = daemon()
+    d.wait_for(r"INFO reminder 1: gaba\\x1b\[2Jpentin 300 mg, 08:00 dose")
+    assert "\x1b" not in d.output
+    took = clocked("take")
+    assert took.returncode == 0 and took.stdout.startswith("Recorded: gaba\\x1b[2Jpentin 300 mg")

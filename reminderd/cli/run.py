@@ -71,7 +71,18 @@ def _migrate_apart(db_path: Path) -> None:
 def setup_logging() -> None:
     import logging
 
+    from reminderd.terminal import visible_lines
+
+    class Visible(logging.Formatter):
+        """A name or note from the config or the log, shown and never run by the terminal
+        (or journalctl) that reads the daemon's lines."""
+
+        def format(self, record: logging.LogRecord) -> str:
+            return visible_lines(super().format(record))
+
     # Under systemd the journal stamps each line itself.
     fmt = "%(levelname)s %(message)s" if os.environ.get("JOURNAL_STREAM") else "%(asctime)s %(levelname)s %(message)s"
-    logging.basicConfig(level=logging.INFO, format=fmt, stream=sys.stderr)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(Visible(fmt))
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
