@@ -29,34 +29,21 @@ def exec_line(*args: str) -> str:
 
 
 def application_entry(python: str = sys.executable) -> str:
-    return "\n".join([
-        "[Desktop Entry]",
-        "Type=Application",
-        "Name=reminderd",
-        "GenericName=Medication reminders",
-        "Comment=How were your spasms last night? The morning check-in",
-        f"Exec={exec_line(python, '-m', 'reminderd', 'checkin', '--window')}",
-        "Icon=appointment-soon",
-        "Terminal=false",
-        "Categories=Utility;",
-        "StartupNotify=false",
-        "X-GNOME-UsesNotifications=true",
-        "",
-    ])
+    return _entry("GenericName=Medication reminders",
+                  "Comment=How were your spasms last night? The morning check-in",
+                  f"Exec={exec_line(python, '-m', 'reminderd', 'checkin', '--window')}",
+                  "Icon=appointment-soon", "Categories=Utility;", "StartupNotify=false",
+                  "X-GNOME-UsesNotifications=true")
 
 
 def autostart_entry(python: str = sys.executable) -> str:
-    return "\n".join([
-        "[Desktop Entry]",
-        "Type=Application",
-        "Name=reminderd",
-        "Comment=Medication reminders: the daemon, started at login",
-        f"Exec={exec_line(python, '-m', 'reminderd', 'run')}",
-        "Terminal=false",
-        "NoDisplay=true",
-        "X-GNOME-Autostart-enabled=true",
-        "",
-    ])
+    return _entry("Comment=Medication reminders: the daemon, started at login",
+                  f"Exec={exec_line(python, '-m', 'reminderd', 'run')}",
+                  "NoDisplay=true", "X-GNOME-Autostart-enabled=true")
+
+
+def _entry(*keys: str) -> str:
+    return "\n".join(["[Desktop Entry]", "Type=Application", "Name=reminderd", "Terminal=false", *keys, ""])
 
 
 def install_autostart(echo) -> None:
