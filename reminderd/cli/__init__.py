@@ -65,7 +65,6 @@ class App:
         self.config_path = paths.config_path(config_option)
         self.db_path = paths.db_path(db_option)
         self.config_given = bool(config_option or os.environ.get("REMINDERD_CONFIG"))
-        self.db_given = bool(db_option or os.environ.get("REMINDERD_DB"))
         self._config: Config | None = None
         self._store = None
         self._clock = clock  # given only by tests that run a command in-process at a chosen time

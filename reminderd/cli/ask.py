@@ -36,7 +36,7 @@ def ask_checkin(day: date, previous, tz) -> dict:
     click.echo(f"Check-in for the night of {day:%A %d %B %Y}.")
     if previous is not None:
         say(f"Already answered at {local_time(previous.answered_at, tz, '%Y-%m-%d %H:%M')}: "
-                   f"{core.describe(previous)}. Answering again replaces it.")
+            f"{core.describe(previous)}. Answering again replaces it.")
     answers: dict = {}
     for question in core.QUESTIONS:
         if answers.get("severity") == 0 and question.key in ("frequency", "woke"):

@@ -99,7 +99,7 @@ def _echo_taken(app: App, answer, when) -> None:
     late = d.late_minutes or 0
     timing = "on time" if abs(late) < 1 else (f"{late} min late" if late > 0 else f"{-late} min early")
     say(f"Recorded: {d.medication} {d.dose}, {d.slot} dose of {d.local_date}, taken at "
-               f"{local_time(d.taken_at, tz)} ({timing}).")
+        f"{local_time(d.taken_at, tz)} ({timing}).")
     if when is not None:  # how --at was read, said once
         say_note(when)
     if answer.advice:
@@ -167,7 +167,7 @@ def undo(app: App, yes: bool) -> None:
     d = done.dose
     reason = f" ({d.reason})" if d.status == MISSED and d.reason else ""
     say(f"Undone: the {d.slot} dose of {d.medication} on {d.local_date} is {d.status}{reason}"
-               + (f"; {done.note}." if done.note else " again."))
+        + (f"; {done.note}." if done.note else " again."))
 
 
 @click.command()

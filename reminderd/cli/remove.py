@@ -142,12 +142,13 @@ def _delete_data(app: App) -> None:
     config (with the files beside it, when it is in the usual folder)."""
     import shutil
 
-    for given, usual in ((app.db_path, paths.db_path(None)), (app.config_path, paths.default_config_path())):
+    for given, usual, delete in ((app.db_path, paths.db_path(None), _delete_log),
+                                 (app.config_path, paths.default_config_path(), Path.unlink)):
         if given == usual and given.parent.exists():
             shutil.rmtree(given.parent)
             click.echo(f"Deleted {given.parent}")
         elif given.exists():
-            _delete_log(given) if given == app.db_path else given.unlink()
+            delete(given)
             click.echo(f"Deleted {given}")
 
 

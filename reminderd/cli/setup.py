@@ -174,7 +174,7 @@ def check_config(app: App, path: Path | None) -> None:
                          for s in steps) or f"{med.dose} at {', '.join(med.slots)}"
         until = f"; until {med.until}" if med.until else ""
         say(f"{med.name} {plan}{until}; reminded every {format_duration(med.remind_every)}, "
-                   f"missed after {format_duration(med.give_up_after)}, {gap}")
+            f"missed after {format_duration(med.give_up_after)}, {gap}")
         if med.supply is not None:
             click.echo(f"  supply counted from {med.supply:g} tablets, {med.per_dose:g} a dose; "
                        f"refill warning under {med.refill_warn_days} days")

@@ -57,7 +57,7 @@ def _today_lines(app: App, now: datetime) -> list:
     for d in recorded:
         if d.open and d.due <= now and d.local_date <= today:
             say(f"Waiting for an answer: {d.medication} {d.slot} dose of {d.local_date} "
-                       f"(due {local_time(d.due, tz, '%a %H:%M')}); answer with: reminderd take {d.medication}")
+                f"(due {local_time(d.due, tz, '%a %H:%M')}); answer with: reminderd take {d.medication}")
     s = next_unanswered(slots_between(config, now, now + timedelta(days=2)), recorded, now)
     if s is not None:
         say(f"Next dose: {s.medication} {s.dose} at {local_time(s.due, tz, '%a %H:%M')}.")
