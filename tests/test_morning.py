@@ -23,11 +23,13 @@ CHECKIN = '\n[checkin]\ntime = "08:30"\nremind_every = "{every}"\nuntil = "{unti
 def morning(cli: Cli, tmp_path, desktop: Desktop):
     started: list[DaemonProcess] = []
 
-    def start(every: str = "4s", until: str = "08:31", clock: str = "2026-11-28 08:29:57") -> DaemonProcess:
+    def start(every: str = "4s", until: str = "08:31", clock: str = "2026-11-28 08:29:57",
+              display: bool = True) -> DaemonProcess:
         cli.clock = FakeClock(tmp_path / "clock", at(clock))
         cli.config.write_text(config_text(times='["20:00"]', min_gap="1h").replace('backend = "log"', 'backend = "dbus"')
                               + CHECKIN.format(every=every, until=until))
-        env = cli.env() | {"DBUS_SESSION_BUS_ADDRESS": desktop.bus_address, "DISPLAY": desktop.display}
+        env = cli.env() | {"DBUS_SESSION_BUS_ADDRESS": desktop.bus_address} | (
+            {"DISPLAY": desktop.display} if display else {})
         d = DaemonProcess(cli, env=env)
         started.append(d)
         return d
@@ -106,3 +108,15 @@ def test_answer_in_full_opens_the_window(morning, desktop: Desktop, cli: Cli) ->
     d.wait_for(r"check-in: opened the window for the night of 2026-11-27")
     subprocess.run(["xdotool", "key", "--window", win.split()[0], "Escape"],
                    env={"DISPLAY": desktop.display, "PATH": "/usr/bin:/bin"}, timeout=10)
+
+
+def test_a_window_that_cannot_open_says_why_on_the_desktop(morning, desktop: Desktop, cli: Cli) -> None:
+    d = morning(every="60s", display=False)  # a session bus, but no X display for Tk
+    wait_for(lambda: desktop.displayed() == 1, timeout=15, what="the question")
+    desktop.press("full")
+    told = wait_for(lambda: [n for n in desktop.shown() if n["summary"] == "The check-in window did not open"],
+                    timeout=15, what="why, on the desktop")[0]
+    assert told["body"] == ("the check-in window cannot open: there is no display here (DISPLAY is not set: not "
+                            "inside a desktop session). Answer in a terminal with: reminderd checkin")
+    d.wait_for(r"WARNING check-in: the window for the night of 2026-11-27 did not open: the check-in window cannot "
+               r"open: there is no display here")

@@ -65,11 +65,11 @@ class Buttons:
                 dose = services.take_dose(store, config, dose_id, now, "notification",
                                           force=action == TAKEN_ANYWAY).dose
                 log.info("taken: %s %s dose of %s at %s via notification", dose.medication, dose.slot,
-                            dose.local_date, now.astimezone(tz).strftime("%H:%M"))
+                         dose.local_date, now.astimezone(tz).strftime("%H:%M"))
             elif action == SNOOZE:
                 dose = services.snooze_dose(store, config, dose_id, now, "notification").dose
                 log.info("snoozed: %s %s dose until %s", dose.medication, dose.slot,
-                            dose.snoozed_until.astimezone(tz).strftime("%H:%M"))
+                         dose.snoozed_until.astimezone(tz).strftime("%H:%M"))
             elif action == SKIP:
                 dose = services.skip_dose(store, config, dose_id, now, "notification",
                                           "skipped from the notification").dose
