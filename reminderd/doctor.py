@@ -175,10 +175,10 @@ def _has_owner(bus: str, names: tuple[str, ...]) -> list[bool]:
 
 
 def judge_notification_server(info: tuple, capabilities: list[str], backend: str) -> Finding:
-    """Name, vendor, version; whether it shows buttons and keeps notifications."""
-    name, vendor, version = info[0], info[1], info[2]
+    """Name, vendor, version; whether it shows buttons (how many) and keeps notifications."""
     from reminderd.notify.pages import button_limit
 
+    name, vendor, version = info[0], info[1], info[2]
     actions = "actions" in capabilities
     persistence = "persistence" in capabilities
     limit = button_limit(name)

@@ -18,8 +18,8 @@ import os
 import queue
 import threading
 from concurrent import futures
-from dataclasses import replace
 from concurrent.futures import Future
+from dataclasses import replace
 
 from jeepney import DBusAddress, HeaderFields, MatchRule, Message, MessageType, message_bus, new_method_call
 from jeepney.io.threading import DBusConnection, ReceiveStopped, open_dbus_connection
