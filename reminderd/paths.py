@@ -52,6 +52,11 @@ def lock_path(db: Path) -> Path:
     return db.parent / "reminderd.lock"
 
 
+def replica_socket(db: Path) -> Path:
+    """The control socket of the daemon's Litestream, beside the daemon's lock (private)."""
+    return lock_path(db).with_name("reminderd-replica.sock")
+
+
 def unit_path() -> Path:
     """The systemd user unit that starts the daemon with a graphical session."""
     return _xdg("XDG_CONFIG_HOME", ".config") / "systemd" / "user" / "reminderd.service"
