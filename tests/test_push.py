@@ -201,7 +201,7 @@ def test_server_down_at_the_alert_then_up_gets_one_alert_and_reminders_stay_on_t
     n = len(stamps(d.output, r"reminder \d+: baclofen"))
     d.wait_for(r"reminder \d+: baclofen", count=n + 3)
     # baclofen was reminded every 3 s while the alert failed
-    missed_at, = stamps(d.output, r"WARNING missed: gabapentin 08:00 dose")
+    missed_at, = stamps(d.output, r"INFO missed: gabapentin 08:00 dose")
     assert_on_time(d.output, "baclofen", 3, since=missed_at)
     assert rows(clocked, "SELECT count(*) FROM events WHERE kind = 'push-failed'")[0][0] == 1
     failed = clocked("status")
@@ -225,7 +225,7 @@ def test_a_hanging_server_never_delays_a_reminder(clocked: Cli, daemon, http) ->
     d.wait_for(r"missed: gabapentin", timeout=60)
     assert http.hung.wait(20)
     failure = d.wait_for(r"push: missed to Partner \(json://…\) failed, try 1", timeout=30)[0]
-    missed_at, = stamps(d.output, r"WARNING missed: gabapentin 08:00 dose")
+    missed_at, = stamps(d.output, r"INFO missed: gabapentin 08:00 dose")
     failed_at, = stamps(failure, "failed")
     assert (failed_at - missed_at).total_seconds() < 25  # cut at the time limit, not after 30 s
     n = len(stamps(d.output, r"reminder \d+: baclofen"))

@@ -10,6 +10,7 @@ import click
 
 from reminderd.cli import App, pass_app
 from reminderd.core.clock import local_time
+from reminderd.cli.output import say
 from reminderd.cli.params import DATE
 from reminderd.errors import ReminderdError, UsageError
 
@@ -107,11 +108,11 @@ def _rate(app: App, name: str, day: date, severity: str | None, given: dict, now
     saved = services.rate(app.store, app.config, rater.name, day, **answers, now=now, via="cli",
                           names=CHECKIN_FLAGS)
     entry, previous = saved.entry, saved.replaced
-    click.echo(f"Recorded {entry.rater}'s rating of the night of {entry.night:%A %d %B %Y}: {core.describe(entry)}.")
-    click.echo(_blinding_line(entry))
+    say(f"Recorded {entry.rater}'s rating of the night of {entry.night:%A %d %B %Y}: {core.describe(entry)}.")
+    say(_blinding_line(entry))
     if previous is not None:
         when = local_time(previous.answered_at, app.config.timezone, "%Y-%m-%d %H:%M")
-        click.echo(f"It replaces the answer given at {when} ({core.describe(previous)}); both stay in the log.")
+        say(f"It replaces the answer given at {when} ({core.describe(previous)}); both stay in the log.")
 
 
 def _blinding_line(entry) -> str:
@@ -128,10 +129,10 @@ def _undo_rating(app: App, name: str) -> None:
     from reminderd.core import rating as core
 
     done = services.undo_rating(app.store, app.config, name, app.now(), "cli")
-    click.echo(f"Took back {done.undone.rater}'s answer for the night of {done.undone.night:%A %d %B %Y} "
+    say(f"Took back {done.undone.rater}'s answer for the night of {done.undone.night:%A %d %B %Y} "
                f"({core.describe(done.undone)}).")
-    click.echo(f"That night is now: {core.describe(done.now)}." if done.now is not None else
-               "That night has no rating now; the answer stays in the log.")
+    say(f"That night is now: {core.describe(done.now)}." if done.now is not None else
+        "That night has no rating now; the answer stays in the log.")
 
 
 def _in_window(app: App, day: date) -> None:
@@ -145,9 +146,10 @@ def _in_window(app: App, day: date) -> None:
         answers = {"severity": severity, "frequency": frequency, "woke": woke, "note": note}
         saved.append(_record(app, day, answers, app.now(), "window"))
 
-    if not open_checkin_window(day, save, app.store.checkin(day)):
+    why_not = open_checkin_window(day, save, app.store.checkin(day))
+    if why_not is not None:
         hint = "" if day == core.last_night(app.now(), tz) else f" --night {day}"
-        raise ReminderdError(f"no display to open the check-in window on; answer in a terminal with: "
+        raise ReminderdError(f"the check-in window cannot open: {why_not}. Answer in a terminal with: "
                              f"reminderd checkin{hint}")
     if not saved:
         click.echo(f"Nothing recorded: the check-in window for the night of {day} was closed without saving.")
@@ -159,8 +161,8 @@ def _record(app: App, day: date, answers: dict, now: datetime, via: str, names: 
 
     saved = services.checkin(app.store, app.config, day, **answers, now=now, via=via, names=names)
     entry, previous = saved.entry, saved.replaced
-    click.echo(f"Recorded the check-in for the night of {entry.night:%A %d %B %Y}: {core.describe(entry)}.")
+    say(f"Recorded the check-in for the night of {entry.night:%A %d %B %Y}: {core.describe(entry)}.")
     if previous is not None:
         when = local_time(previous.answered_at, app.config.timezone, "%Y-%m-%d %H:%M")
-        click.echo(f"It replaces the answer given at {when} ({core.describe(previous)}); both stay in the log.")
+        say(f"It replaces the answer given at {when} ({core.describe(previous)}); both stay in the log.")
     return entry

@@ -320,7 +320,7 @@ class Push:
         now = self.shared.now()
         if ok:
             self._settle(pending, "push-sent", {"answer": answer})
-            log.warning("push: %s sent to %s (%s): %s", message.kind, where, mask(url), answer)
+            log.info("push: %s sent to %s (%s): %s", message.kind, where, mask(url), answer)
             return
         pending.failures += 1
         retry = alerts.next_try(pending.first_tried, pending.failures, now)
