@@ -526,3 +526,14 @@ def test_her_questions_in_a_terminal(partner: Cli):
     assert child.exitstatus == 0
     assert rows(partner, "SELECT severity, frequency, woke, note, via FROM ratings") == [
         (0, 1, 0, "restless but quiet", "cli")]
+
+
+def test_her_note_is_shown_never_run_on_a_terminal(partner: Cli):
+    out = partner("checkin", "--rater", "Partner", "--severity", "1", "--frequency", "1", "--note",
+                  "kicks\x1b[2J\nforged line", at="2026-11-28 07:40:00")
+    assert out.returncode == 0, out.stderr
+    assert "\x1b" not in out.stdout and 'note "kicks\\x1b[2J\\nforged line"' in out.stdout
+    table = partner("log", "--ratings", at="2026-11-28 08:00:00").stdout
+    assert "\x1b" not in table and "kicks\\x1b[2J\\nforged line" in table
+    exact = json.loads(partner("log", "--ratings", "--format", "json", at="2026-11-28 08:00:00").stdout)
+    assert exact[0]["note"] == "kicks\x1b[2J\nforged line"  # JSON keeps what was recorded
