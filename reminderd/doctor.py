@@ -412,7 +412,7 @@ def run_checks(config_path: Path, db_path: Path, send_test: bool = False) -> lis
     findings.append(judge_zone(config.timezone.key if config else None,
                                config.zone_from_system if config else True, machine))
     findings += check_push(config)
-    findings += check_raters(config)
+    findings += check_raters(config, db_path)
     findings.append(check_replica(config, db_path))
     findings.append(check_page(config))
     return findings
@@ -465,9 +465,10 @@ def check_push(config) -> list[Finding]:
 PAGE_PROBE_TIMEOUT_S = 3.0
 
 
-def judge_rater_page(rater: str, url: str | None, answered: str | None) -> Finding:
+def judge_rater_page(rater: str, url: str | None, answered: str | None, phones: int) -> Finding:
     """Her link, as the daemon sends it: the page answers there (`answered`: its HTTP
-    status, or None when nothing answered). Without [remote] she has no page."""
+    status, or None when nothing answered), and a phone is paired with her page (`phones`).
+    Without [remote] she has no page."""
     check = f"rater {rater}: her page"
     if url is None:
         return Finding(check, WARNING, "no [remote] page", "She can answer only at this machine.",
@@ -478,7 +479,11 @@ def judge_rater_page(rater: str, url: str | None, answered: str | None) -> Findi
                        "The link sent to her phone leads nowhere: she cannot rate the night.",
                        "Start the daemon (it serves the page), and check that [remote] listen is an address "
                        "her phone reaches")
-    return ok(check, f"{url} answers ({answered})")
+    if not phones:
+        return Finding(check, WARNING, f"{url} answers ({answered}); no phone is paired with her page",
+                       "Her link opens only a refusal until her phone is paired.",
+                       f"Pair her phone: reminderd pair --rater {rater}")
+    return ok(check, f"{url} answers ({answered}); {phones} phone{'s' if phones > 1 else ''} paired with her page")
 
 
 def probe_page(url: str) -> str | None:
@@ -499,16 +504,23 @@ def probe_page(url: str) -> str | None:
         return None
 
 
-def check_raters(config) -> list[Finding]:
-    """Each rater's link: the page it leads to answers (probed once for them all)."""
+def check_raters(config, db_path: Path) -> list[Finding]:
+    """Each rater's link: the page it leads to answers (probed once for them all), and her
+    phone is paired with it."""
     raters = config.raters if config is not None else ()
     if not raters:
         return []
+    from reminderd.errors import UsageError
     from reminderd.remote import page_url
+    from reminderd.remote.pairing import Pairings, rater_role
 
     url = page_url(config)
     answered = probe_page(url) if url is not None else None
-    return [judge_rater_page(r.name, url, answered) for r in raters]
+    try:
+        roles = [p.role for p in Pairings(db_path).phones()]
+    except UsageError:  # a damaged pairing file: the page's own check says so
+        roles = []
+    return [judge_rater_page(r.name, url, answered, roles.count(rater_role(r.name))) for r in raters]
 
 
 # A replica further behind than this is a problem: answers since exist on this machine only.

@@ -115,8 +115,9 @@ def test_two_phones_his_and_hers(cli: Cli, tmp_path: Path) -> None:
         from reminderd import doctor
         from reminderd.core.config.load import load_config
 
-        (found,) = doctor.check_raters(load_config(cli.config))
-        assert found.status == doctor.OK and found.found.startswith(f"http://127.0.0.1:{port}/ answers (403")
+        (found,) = doctor.check_raters(load_config(cli.config), cli.db)
+        assert found.status == doctor.OK and found.found == (f"http://127.0.0.1:{port}/ answers (403 Forbidden); "
+                                                             "1 phone paired with her page")
     finally:
         for browser in (his, hers):
             if browser is not None:

@@ -401,29 +401,37 @@ def test_a_daemon_started_after_her_until_does_not_ask_her(store: Store):
 # --- doctor ---------------------------------------------------------------------------------
 
 
-def test_doctor_follows_her_link_and_checks_her_url_dry():
+def test_doctor_follows_her_link_and_checks_her_url_dry(tmp_path: Path):
     from reminderd import doctor
+    from reminderd.remote.pairing import Pairings, rater_role
     from tests.receivers import HttpReceiver, free_port
+
+    db = tmp_path / "reminderd.db"
 
     page = HttpReceiver().start()  # a real HTTP server: any answer, even a refusal, is a page that answers
     try:
         text = config_text(extra=RATER.replace("\nuntil", f'\nurl = "{SECRET}"\nuntil')
                            + f'\n[remote]\nlisten = "127.0.0.1:{page.port}"\n')
         cfg = parse_config(text, "test.toml", lambda: "UTC")
-        (found,) = doctor.check_raters(cfg)
+        (found,) = doctor.check_raters(cfg, db)
         assert (found.check, found.status, found.found) == (
-            "rater Partner: her page", doctor.OK, f"http://127.0.0.1:{page.port}/ answers (501 Unsupported method "
-                                                  "('GET'))")
+            "rater Partner: her page", doctor.WARNING, f"http://127.0.0.1:{page.port}/ answers (501 Unsupported "
+                                                       "method ('GET')); no phone is paired with her page")
+        assert found.fix == "Pair her phone: reminderd pair --rater Partner"
+        pairings = Pairings(db)
+        pairings.redeem(pairings.new_code("Partner", rater_role("Partner"), NOW), NOW)
+        (found,) = doctor.check_raters(cfg, db)
+        assert found.status == doctor.OK and found.found.endswith("; 1 phone paired with her page")
         assert [f.found for f in doctor.check_push(cfg)] == ["ntfy://… (recognised by Apprise; nothing sent)"]
         closed = free_port()
-        (found,) = doctor.check_raters(parse_config(text.replace(str(page.port), str(closed)), "t", lambda: "UTC"))
+        (found,) = doctor.check_raters(parse_config(text.replace(str(page.port), str(closed)), "t", lambda: "UTC"), db)
         assert found.status == doctor.PROBLEM and found.found == f"nothing answers at http://127.0.0.1:{closed}/"
         assert found.fix.startswith("Start the daemon (it serves the page)")
     finally:
         page.stop()
-    (found,) = doctor.check_raters(config())
+    (found,) = doctor.check_raters(config(), db)
     assert (found.status, found.found) == (doctor.WARNING, "no [remote] page")
-    assert doctor.check_raters(config("")) == []
+    assert doctor.check_raters(config(""), db) == []
 
 
 # --- her page, in process (the real server and browser: test_rater_phones.py) ------------------

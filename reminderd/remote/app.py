@@ -213,7 +213,7 @@ class PageApp:
         self.refusals("remote page: refused a post from %s (%s)", environ.get("REMOTE_ADDR", ""), why)
         return "403 Forbidden", [], _html(page.short_page(
             "Nothing was changed", "This form was already sent, is out of date, or did not come from "
-            "this page. Open today’s doses again and answer there."))
+            "this page. Open the page again and answer there."))
 
     # --- the page and the answers ----------------------------------------------------
 

@@ -202,7 +202,7 @@ def pairing_page(name: str, code: str, rater: str | None = None) -> str:
 
 def short_page(title: str, text: str, link: bool = True) -> str:
     """A page with one sentence: a refusal, or an answer that changed nothing."""
-    back = '<p><a href="/">Back to today’s doses</a></p>' if link else ""
+    back = '<p><a href="/">Back to the page</a></p>' if link else ""  # his or hers: it names neither
     return _document(title, f"<h1>{escape(title)}</h1><p>{escape(text)}</p>{back}")
 
 
