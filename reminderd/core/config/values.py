@@ -170,6 +170,18 @@ def parse_after_reminders(value: Any) -> int:
     return value
 
 
+def parse_send_timeout(value: Any) -> timedelta:
+    """[push] and [[contact]] timeout: how long a server may take to answer a message."""
+    expected = 'a duration from "1s" to "10m", like "60s"'
+    try:
+        result = parse_duration(value)
+    except BadValue:
+        raise BadValue(expected) from None
+    if result > timedelta(minutes=10):
+        raise BadValue(expected)
+    return result
+
+
 GROUP_WITHIN_MAX = timedelta(hours=1)
 
 
