@@ -171,7 +171,7 @@ def _outcome(dose: Dose | Slot, tz: ZoneInfo, now: datetime) -> str:
     if dose.status == SKIPPED:
         return "skipped"
     if dose.status == MISSED:
-        return "missed"
+        return f"missed ({dose.reason})" if dose.reason else "missed"
     if dose.status == PENDING and dose.due <= now:
         return "not answered yet"
     return f"due at {local_time(dose.due, tz)}"

@@ -205,6 +205,7 @@ class Push:
                               "title": message.title, "body": message.body})
         with self._lock:
             self._pending[(message.key, message.to)] = _Pending(message, message_id, now, next_at=now)
+            self._said_empty = False
         if not self._starting:
             self._ensure_thread()
         self._wake.set()
@@ -234,6 +235,7 @@ class Push:
             with self._lock:
                 self._pending[(key, to)] = _Pending(message, due.get("id") or delivery.message_id(key, to, due["at"]),
                                                     due["at"], then.tries, then.failures, now, then.repeat_of)
+                self._said_empty = False
         return left
 
     def _events(self, kinds: tuple[str, ...], since: datetime) -> list[dict]:
