@@ -169,7 +169,7 @@ class Push:
             now, tz = d.now(), self.config.timezone
             for contact in alerts.contacts_for(self.config, alerts.SUMMARY):
                 days = alerts.summaries_owed(contact, self._last_summary_day(contact.name), now, tz)
-                if days and not self._recorded(f"{alerts.SUMMARY}:{days[-1].isoformat()}", contact.name):
+                if days:  # none that the log already has
                     self._record(self._summary(contact, days, now), now)
                 d.scheduler.add_job(self.plan_summaries, "date", run_date=alerts.next_summary_at(contact, now, tz),
                                     id=f"summary:{contact.name}", replace_existing=True)
