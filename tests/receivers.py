@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import pytest
+
 from tests.desktop import wait_for
 
 def free_port() -> int:
@@ -191,3 +193,17 @@ def text_of(message: EmailMessage) -> str:
     part = message.get_body(preferencelist=("plain",))
     return part.get_content() if part is not None else ""
 
+
+
+@pytest.fixture
+def http():
+    receiver = HttpReceiver().start()
+    yield receiver
+    receiver.stop()
+
+
+@pytest.fixture
+def smtp():
+    receiver = SmtpReceiver().start()
+    yield receiver
+    receiver.stop()

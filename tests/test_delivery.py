@@ -16,56 +16,28 @@ import base64
 import json
 import re
 import time as clock
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from reminderd.push.outbox import STOP_WAIT_S
+from reminderd.store import from_iso
 from tests.conftest import Cli, at, rows
-from tests.daemon_process import DaemonProcess
+from tests.daemon_process import DaemonProcess, daemon_at  # noqa: F401  (a fixture)
 from tests.desktop import wait_for
-from tests.fakeclock import FakeClock
-from tests.receivers import HttpReceiver, SmtpReceiver, text_of
+from tests.receivers import http, smtp, text_of  # noqa: F401  (fixtures)
 from tests.test_daemon import stop_timeout
 from tests.test_push import assert_on_time, baclofen, contact, stamps, through_sending, write_config
 
 pytestmark = pytest.mark.system
+LONDON = ZoneInfo("Europe/London")
 SENT_AGAIN = "(Sent again: reminderd stopped while sending this at"
 
 
-@pytest.fixture
-def http():
-    receiver = HttpReceiver().start()
-    yield receiver
-    receiver.stop()
-
-
-@pytest.fixture
-def smtp():
-    receiver = SmtpReceiver().start()
-    yield receiver
-    receiver.stop()
-
-
-@pytest.fixture
-def started(cli: Cli, tmp_path):
-    """start(when=None) -> a daemon; the first one's clock starts at `when` (default 08:00:04,
-    six seconds before the 08:00 dose is given up with give_up_after = 10s)."""
-    daemons: list[DaemonProcess] = []
-
-    def start(when: str | None = "2026-11-28 08:00:04") -> DaemonProcess:
-        if cli.clock is None:
-            cli.clock = FakeClock(tmp_path / "clock", at(when))
-        elif when is not None:
-            cli.clock.set(at(when))
-        daemons.append(DaemonProcess(cli))
-        return daemons[-1]
-
-    yield start
-    for d in daemons:
-        d.stop()
+START = at("2026-11-28 08:00:04")  # six seconds before the 08:00 dose is given up (give_up_after = 10s)
 
 
 def alert_to(cli: Cli, url: str, timeout: str | None = None) -> None:
@@ -99,10 +71,10 @@ def id_of(post) -> str:
 
 
 @pytest.mark.parametrize("delay, timeout", [(5.0, None), (3.0, "6s")], ids=["after-5s", "after-30s-scaled"])
-def test_a_slow_server_gets_the_alert_once_and_reminders_keep_time(cli: Cli, started, http, delay, timeout) -> None:
+def test_a_slow_server_gets_the_alert_once_and_reminders_keep_time(cli: Cli, daemon_at, http, delay, timeout) -> None:
     http.delay = delay
     alert_to(cli, f"json://127.0.0.1:{http.port}/alerts", timeout)
-    d = started()
+    d = daemon_at(cli, START)
     since = missed_at(d)
     line, = d.wait_for(r"push: missed to Partner \(json://…, id rmd-\w+\) sent: HTTP 200", timeout=30)
     assert (stamps(line, "sent")[0] - since).total_seconds() >= delay  # it did wait for the answer
@@ -113,12 +85,12 @@ def test_a_slow_server_gets_the_alert_once_and_reminders_keep_time(cli: Cli, sta
 
 
 @pytest.mark.parametrize("fault", ["hang", "reset"])
-def test_a_server_that_takes_the_alert_and_never_answers_gets_it_once(cli: Cli, started, http, fault) -> None:
+def test_a_server_that_takes_the_alert_and_never_answers_gets_it_once(cli: Cli, daemon_at, http, fault) -> None:
     """The request went out, so the alert may have arrived: it is recorded as unconfirmed
     and never sent again, neither by this run nor after a restart with its retries due."""
     setattr(http, fault, True)
     alert_to(cli, f"json://127.0.0.1:{http.port}/alerts", timeout="2s")
-    d = started()
+    d = daemon_at(cli, START)
     since = missed_at(d)
     line, = d.wait_for(r"push: missed to Partner \(json://…, id rmd-\w+\) not confirmed, try 1: the message was "
                        r"written, then no answer came: .*; not sent again", timeout=30)
@@ -130,18 +102,18 @@ def test_a_server_that_takes_the_alert_and_never_answers_gets_it_once(cli: Cli, 
                      r".*not sent again \(it may have arrived", status.stdout), status.stdout
     d.stop()
     cli.clock.advance(timedelta(minutes=20))  # every retry the back-off could have planned is due
-    again = started(None)
+    again = daemon_at(cli, None)
     through_sending(again)
     assert len(http.received) == 1 and http.posts == []
     assert kinds(cli) == ["push-due", "push-try", "push-unconfirmed"]
 
 
-def test_a_stop_during_a_hanging_send_is_not_held_up_and_the_alert_is_not_repeated(cli: Cli, started, http) -> None:
+def test_a_stop_during_a_hanging_send_is_not_held_up_and_the_alert_is_not_repeated(cli: Cli, daemon_at, http) -> None:
     """With the default 60 s timeout the daemon stops within the unit's TimeoutStopSec: it
     waits STOP_WAIT_S for the answer, then cuts the send short and records it unconfirmed."""
     http.hang = True
     alert_to(cli, f"json://127.0.0.1:{http.port}/alerts")
-    d = started()
+    d = daemon_at(cli, START)
     since = missed_at(d)
     assert http.hung.wait(20)
     reminders_kept_time(d, since)
@@ -150,21 +122,21 @@ def test_a_stop_during_a_hanging_send_is_not_held_up_and_the_alert_is_not_repeat
     assert STOP_WAIT_S < clock.monotonic() - begun < stop_timeout()
     assert kinds(cli) == ["push-due", "push-try", "push-unconfirmed"]
     assert "Traceback" not in d.output
-    again = started(None)
+    again = daemon_at(cli, None)
     through_sending(again)
     assert len(http.received) == 1
 
 
-def test_a_failing_server_is_tried_again_with_back_off_and_the_same_id(cli: Cli, started, http) -> None:
+def test_a_failing_server_is_tried_again_with_back_off_and_the_same_id(cli: Cli, daemon_at, http) -> None:
     http.fail_first = 2
     alert_to(cli, f"json://127.0.0.1:{http.port}/alerts")
-    d = started()
-    since = missed_at(d)
+    d = daemon_at(cli, START)
+    missed_at(d)
     for n, delay in ((1, 30), (2, 60)):
         line, = d.wait_for(rf"push: missed to Partner .* failed, try {n}: HTTP 500 .*; trying again at", timeout=30)
-        failed = stamps(line, "failed")[0]
-        retry = datetime.combine(failed.date(), time.fromisoformat(re.search(r"trying again at ([\d:]+)", line)[1]))
-        assert delay - 1 <= (retry - failed).total_seconds() <= delay  # backing off
+        failed_at = from_iso(rows(cli, "SELECT at FROM events WHERE kind = 'push-failed' ORDER BY id")[n - 1][0])
+        again_at = (failed_at + timedelta(seconds=delay)).astimezone(LONDON)
+        assert line.endswith(f"trying again at {again_at:%H:%M:%S}")  # backing off: 30 s, then 60 s
         cli.clock.advance(timedelta(seconds=delay))
     sent, = d.wait_for(r"push: missed to Partner .* sent: HTTP 200")
     reminders_kept_time(d, stamps(sent, "sent")[0])  # and after the clock's jumps
@@ -174,11 +146,11 @@ def test_a_failing_server_is_tried_again_with_back_off_and_the_same_id(cli: Cli,
 
 
 @pytest.mark.parametrize("fault", ["delay", "hang"])
-def test_a_slow_or_hanging_mail_server_gets_the_alert_once(cli: Cli, started, smtp, fault) -> None:
+def test_a_slow_or_hanging_mail_server_gets_the_alert_once(cli: Cli, daemon_at, smtp, fault) -> None:
     """Scaled down by ten: answering the data after 3 s within a 6 s timeout, or never."""
     smtp.delay, smtp.hang = (3.0, False) if fault == "delay" else (0.0, True)
     alert_to(cli, smtp.url(), timeout="6s" if fault == "delay" else "2s")
-    d = started()
+    d = daemon_at(cli, START)
     since = missed_at(d)
     if fault == "delay":
         d.wait_for(r"push: missed to Partner \(mailto://…, id rmd-\w+\) sent: SMTP 250", timeout=30)
@@ -210,7 +182,7 @@ def senders(cli: Cli) -> list[int]:
 
 @pytest.mark.parametrize("service", ["ntfy", "mailto"])
 def test_kill_9_during_a_send_gives_at_most_one_repeat_recognisable_by_its_id(
-        cli: Cli, started, http, smtp, service) -> None:
+        cli: Cli, daemon_at, http, smtp, service) -> None:
     if service == "ntfy":
         http.delay, url = 10.0, f"ntfy://127.0.0.1:{http.port}/pills-7f3a9c"
         receiver, the_id, text = http, (lambda m: m.headers["X-Sequence-ID"]), (lambda m: m.body["message"])
@@ -218,14 +190,14 @@ def test_kill_9_during_a_send_gives_at_most_one_repeat_recognisable_by_its_id(
         smtp.delay, url = 10.0, smtp.url()
         receiver, the_id, text = smtp, (lambda m: m["Message-ID"]), text_of
     alert_to(cli, url)
-    d = started()
+    d = daemon_at(cli, START)
     receiver.wait_received(1)  # the server has the alert and holds its answer
     assert senders(cli)
     d.kill9()
     # at once, not when the server answers 10 s later
     wait_for(lambda: not senders(cli), timeout=2, what="the sending child gone with the daemon")
     receiver.delay = 0.0
-    again = started(None)
+    again = daemon_at(cli, None)
     through_sending(again)
     assert "1 message(s) left from the last run" in again.output
     first, repeat = receiver.wait_received(2)
@@ -233,7 +205,7 @@ def test_kill_9_during_a_send_gives_at_most_one_repeat_recognisable_by_its_id(
     assert SENT_AGAIN not in text(first) and SENT_AGAIN + " 08:00 and cannot tell" in text(repeat)
     assert kinds(cli) == ["push-due", "push-try", "push-try", "push-sent"]
     again.stop()
-    third = started(None)
+    third = daemon_at(cli, None)
     through_sending(third)
     assert len(receiver.received) == 2
 
@@ -246,14 +218,14 @@ def test_kill_9_during_a_send_gives_at_most_one_repeat_recognisable_by_its_id(
     ("2026-11-29 22:30:00", ["2026-11-28", "2026-11-29"]),
 ], ids=["stopped-for-hours", "stopped-for-a-whole-day"])
 def test_summaries_due_while_the_daemon_was_stopped_are_delivered_once_saying_so(
-        cli: Cli, started, http, back_at, days) -> None:
+        cli: Cli, daemon_at, http, back_at, days) -> None:
     write_config(cli, contact("Partner", f"json://127.0.0.1:{http.port}/day", '["summary"]'))
-    d = started("2026-11-27 20:59:58")
+    d = daemon_at(cli, at("2026-11-27 20:59:58"))
     on_time, = http.wait_for(1, timeout=20)
     assert on_time.body["title"] == "Doses on Fri 27 Nov" and "Sent late" not in on_time.body["message"]
     d.wait_for(r"push: summary to Partner .* sent")
     d.stop()
-    back = started(back_at)
+    back = daemon_at(cli, at(back_at))
     through_sending(back)
     late = http.wait_for(2)[1]
     lines = late.body["message"].splitlines()
@@ -271,7 +243,7 @@ def test_summaries_due_while_the_daemon_was_stopped_are_delivered_once_saying_so
                                                  "Sun 29 Nov 08:00", "Sun 29 Nov 14:00", "Sun 29 Nov 22:00"]
         assert doses[3].endswith("not recorded: reminderd was not running")  # no run ever made Sunday's rows
     back.stop()
-    third = started(None)
+    third = daemon_at(cli, None)
     through_sending(third)
     assert len(http.posts) == 2
     keys = [k for (k,) in rows(cli, "SELECT json_extract(detail, '$.key') FROM events WHERE kind = 'push-sent'")]
@@ -293,11 +265,11 @@ def secret_forms() -> list[str]:
 
 
 def test_a_server_that_echoes_basic_auth_never_gets_the_password_into_any_output(
-        cli: Cli, started, http, tmp_path) -> None:
+        cli: Cli, daemon_at, http, tmp_path) -> None:
     http.echo_auth, http.fail_first, http.fail_status = True, 1, 401
     url = f"json://{USER}:{quote(PASSWORD, safe='')}@127.0.0.1:{http.port}/alerts"
     alert_to(cli, url)
-    d = started()
+    d = daemon_at(cli, START)
     d.wait_for(r"push: missed to Partner .* failed, try 1: HTTP 401", timeout=30)
     failed = cli("status")
     cli.clock.advance(timedelta(seconds=30))

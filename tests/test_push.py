@@ -10,43 +10,12 @@ from datetime import datetime, timedelta
 import pytest
 
 from tests.conftest import Cli, at, config_text, rows
-from tests.daemon_process import DaemonProcess
+from tests.daemon_process import DaemonProcess, daemon_at  # noqa: F401  (a fixture)
 from tests.desktop import wait_for
-from tests.fakeclock import FakeClock
-from tests.receivers import HttpReceiver, SmtpReceiver, text_of
+from tests.receivers import http, smtp, text_of  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.system
 TOPIC = "pills-7f3a9c"  # the secret part of the ntfy URL: it must never be shown
-
-
-@pytest.fixture
-def http():
-    receiver = HttpReceiver().start()
-    yield receiver
-    receiver.stop()
-
-
-@pytest.fixture
-def smtp():
-    receiver = SmtpReceiver().start()
-    yield receiver
-    receiver.stop()
-
-
-@pytest.fixture
-def daemon_at(tmp_path):
-    """start(cli, when) -> a daemon whose clock starts at `when` (None: runs on)."""
-    started: list[DaemonProcess] = []
-
-    def start(cli: Cli, when: datetime | None) -> DaemonProcess:
-        if when is not None:
-            cli.clock = FakeClock(tmp_path / "clock", when)
-        started.append(DaemonProcess(cli))
-        return started[-1]
-
-    yield start
-    for d in started:
-        d.stop()
 
 
 def write_config(cli: Cli, extra: str, private: bool = False, **settings: str) -> None:
