@@ -333,8 +333,8 @@ class Push:
                 return
             if target is None or target.url is None or not self._still_wanted(message):
                 gone = target is None or target.url is None
-                self._settle(pending, "push-cancelled",
-                             {"reason": "no longer configured" if gone else "answered before it was sent"})
+                self._settle_now(message, "push-cancelled", self.shared.now(),
+                                 {"reason": "no longer configured" if gone else "answered before it was sent"})
                 return
             pending.tries += 1
             self.store.add_event("push-try", "daemon", self.shared.now(), message.dose_id,
