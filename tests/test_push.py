@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from reminderd.push.outbox import STOP_WAIT_S
 from tests.conftest import Cli, at, config_text, rows
 from tests.daemon_process import DaemonProcess, daemon_at  # noqa: F401  (a fixture)
 from tests.desktop import wait_for
@@ -197,7 +198,7 @@ def test_server_down_at_the_alert_then_up_gets_one_alert_and_reminders_stay_on_t
 def test_a_message_answered_while_the_daemon_stops_is_recorded_so_not_sent_again(clocked: Cli, daemon, http) -> None:
     """The daemon waits a little for a send in flight when it stops (outbox.STOP_WAIT_S),
     so an answer that comes meanwhile is recorded and the next run does not send it again."""
-    http.delay = 1.0
+    http.delay = STOP_WAIT_S / 4  # answered well within the wait, even on a loaded machine
     write_config(clocked, contact("Partner", f"json://127.0.0.1:{http.port}/alerts", '["missed"]'),
                  give_up_after="10s")
     d = daemon()
