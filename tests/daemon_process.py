@@ -18,12 +18,14 @@ from tests.fakeclock import FakeClock
 
 
 class DaemonProcess:
-    def __init__(self, cli: Cli, *args: str, env: dict[str, str] | None = None) -> None:
+    def __init__(self, cli: Cli, *args: str, env: dict[str, str] | None = None,
+                 command: list[str] | None = None) -> None:
+        """`reminderd [args] run` of this checkout, or of another install (`command`)."""
         self.cli = cli
         self.log_path = cli.home / f"daemon-{time.monotonic_ns()}.log"
         self._log = open(self.log_path, "w")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "reminderd", *args, "run"],
+            [*(command or [sys.executable, "-m", "reminderd"]), *args, "run"],
             env=env or cli.env(), stdout=self._log, stderr=subprocess.STDOUT, text=True,
         )
 

@@ -48,8 +48,8 @@ def alert_to(cli: Cli, url: str, timeout: str | None = None) -> None:
 
 
 def missed_at(d: DaemonProcess):
-    d.wait_for(r"WARNING missed: gabapentin 08:00 dose")
-    return stamps(d.output, r"WARNING missed: gabapentin 08:00 dose")[0]
+    d.wait_for(r"INFO missed: gabapentin 08:00 dose")
+    return stamps(d.output, r"INFO missed: gabapentin 08:00 dose")[0]
 
 
 def reminders_kept_time(d: DaemonProcess, since) -> None:

@@ -179,7 +179,7 @@ def test_server_down_at_the_alert_then_up_gets_one_alert_and_reminders_stay_on_t
     n = len(stamps(d.output, r"reminder \d+: baclofen"))
     d.wait_for(r"reminder \d+: baclofen", count=n + 3)
     # baclofen was reminded every 3 s while the alert failed
-    missed_at, = stamps(d.output, r"WARNING missed: gabapentin 08:00 dose")
+    missed_at, = stamps(d.output, r"INFO missed: gabapentin 08:00 dose")
     assert_on_time(d.output, "baclofen", 3, since=missed_at)
     assert rows(clocked, "SELECT count(*) FROM events WHERE kind = 'push-failed'")[0][0] == 1
     failed = clocked("status")

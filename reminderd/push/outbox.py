@@ -347,7 +347,7 @@ class Push:
         what = f"{message.kind} to {where} ({mask(target.url)}, id {pending.id})"
         if result.sent:
             self._settle(pending, "push-sent", {"answer": result.answer, "try": pending.tries})
-            log.warning("push: %s sent: %s", what, result.answer)
+            log.info("push: %s sent: %s", what, result.answer)
             return
         if result.outcome == delivery.UNCONFIRMED:
             error = f"{result.answer}; not sent again (it may have arrived, and a repeat would arrive twice)"
