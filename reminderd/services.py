@@ -430,10 +430,13 @@ def sent_to(store: Store, config: Config, name: str, night: date) -> list:
         kind, _, about = key.partition(":")
         if to.casefold() != name.casefold() or kind not in TELLING_ALERTS:
             continue
-        listed = recorded.get((key, to), {}).get("doses")  # the doses a not-running alert listed
+        named = recorded.get((key, to), {})
+        listed = named.get("doses")  # the doses a not-running alert listed
         ids = [int(about)] if kind == "missed" and about.isdigit() else list(listed or ())
         due = {i: dose.due for i in ids if (dose := store.dose(i)) is not None}
-        sent.append(Sent(key, from_iso(event["at"]), nights_told(key, due, listed, config.checkin.bedtime, tz)))
+        days = [date.fromisoformat(d) for d in named.get("days", ())]  # the days a summary covered
+        sent.append(Sent(key, from_iso(event["at"]), nights_told(key, due, listed, config.checkin.bedtime, tz,
+                                                                 days)))
     return sent
 
 

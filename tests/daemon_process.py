@@ -9,8 +9,12 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import datetime
+
+import pytest
 
 from tests.conftest import Cli
+from tests.fakeclock import FakeClock
 
 
 class DaemonProcess:
@@ -65,3 +69,19 @@ class DaemonProcess:
         self._log.close()
         if self.cli.clock is not None:
             self.cli.clock.cleanup(self.proc.pid)
+
+
+@pytest.fixture
+def daemon_at(tmp_path):
+    """start(cli, when) -> a daemon whose clock starts at `when` (None: runs on)."""
+    started: list[DaemonProcess] = []
+
+    def start(cli: Cli, when: datetime | None) -> DaemonProcess:
+        if when is not None:
+            cli.clock = FakeClock(tmp_path / "clock", when)
+        started.append(DaemonProcess(cli))
+        return started[-1]
+
+    yield start
+    for d in started:
+        d.stop()

@@ -100,7 +100,7 @@ def test_two_phones_his_and_hers(cli: Cli, tmp_path: Path) -> None:
         (alert,) = [p for p in http.wait_for(2, timeout=40) if p.path == "/alerts"]
         assert alert.body["title"] == "Missed: gabapentin 300 mg"
         cli.clock.set(at("2026-11-29 07:30:05"))
-        daemon.wait_for(r"push: rater-ask sent to rater:Partner", count=2, timeout=40)
+        daemon.wait_for(r"push: rater-ask to rater:Partner .* sent", count=2, timeout=40)
         hers.get(f"http://127.0.0.1:{port}/")
         blind_to_his_doses(hers)
         tap(hers, '//button[@name="severity" and normalize-space()="Severe"]')

@@ -62,7 +62,7 @@ def test_a_rater_is_read_with_her_times_and_defaults():
     (f'\n[[rater]]\nname = "A"\nurl = "{SECRET}"\nurl_file = "f"\n',
      "rater[0].url: given beside url_file; expected at most one of url or url_file"),
     ('\n[[rater]]\nname = "A"\ncolour = "red"\n', "rater[0].colour: unknown setting; expected one of: name, time, "
-     "until, url, url_file"),
+     "until, url, url_file, timeout"),
 ], ids=["no name", "option-like name", "long name", "twice", "until before time", "bad url", "url and file",
         "unknown key"])
 def test_a_bad_rater_is_named_and_its_url_never_shown(extra, problem):
@@ -72,9 +72,9 @@ def test_a_bad_rater_is_named_and_its_url_never_shown(extra, problem):
 
 
 def test_rater_must_be_tables():
-    with pytest.raises(ConfigError) as info:
-        parse_config('rater = "A"\n' + config_text(), "test.toml", lambda: "UTC")
-    assert info.value.problems == ['rater: "A" is not valid; expected [[rater]] tables (an array of tables)']
+    with pytest.raises(ConfigError) as info:  # what was written there may be her URL: never shown
+        parse_config(f'rater = "{SECRET}"\n' + config_text(), "test.toml", lambda: "UTC")
+    assert info.value.problems == ['rater: "ntfy://…" is not valid; expected [[rater]] tables (an array of tables)']
 
 
 def test_her_url_file_is_read_like_a_contacts(tmp_path: Path):
@@ -185,6 +185,10 @@ def test_each_alert_names_the_nights_of_its_doses():
     assert nights("missed:7") == {date(2026, 11, 27)}
     assert nights("missed:99") == set()  # a dose the log does not hold
     assert nights("summary:2026-11-27") == {date(2026, 11, 27)}
+    # A summary sent late folds in the days the daemon was not running: each is named.
+    folded = rating.nights_told("summary:2026-11-27", due, None, time(23, 0), LONDON,
+                                [date(2026, 11, 25), date(2026, 11, 26), date(2026, 11, 27)])
+    assert folded == {date(2026, 11, 25), date(2026, 11, 26), date(2026, 11, 27)}
     assert nights("not-running:2026-11-28T09:00:00+00:00", [7, 8]) == {date(2026, 11, 27), date(2026, 11, 28)}
     # Recorded before the listed doses were kept: the day it was sent and the day before.
     assert nights("not-running:2026-11-28T09:00:00+00:00") == {date(2026, 11, 27), date(2026, 11, 28)}
@@ -258,6 +262,22 @@ def test_a_summary_of_the_day_unblinds_that_night(told):
     cfg, store, alert = told
     alert("partner", at("2026-11-27 21:00:00"), key="summary:2026-11-27")
     saved = services.rate(store, cfg, "Partner", date(2026, 11, 27), 0, now=at("2026-11-28 07:40:00"), via="cli")
+    assert saved.entry.told == "summary:2026-11-27"
+
+
+def test_a_late_summary_unblinds_every_day_it_folded_in(told):
+    from reminderd.core import alerts
+
+    cfg, store, _ = told
+    message = alerts.Message("summary:2026-11-27", "partner", "summary", "Doses", "…",
+                             days=(date(2026, 11, 26), date(2026, 11, 27)))
+    store.add_event("push-due", "daemon", at("2026-11-27 21:30:00"), None,
+                    {"key": message.key, "to": "partner", "kind": "summary", "title": "", "body": ""}
+                    | alerts.what_it_names(message))
+    store.add_event("push-sent", "daemon", at("2026-11-27 21:30:02"), None, {"key": message.key, "to": "partner"})
+    assert alerts.named(alerts.Message("summary:2026-11-27", "partner", "summary", "", ""),
+                        json.loads(store.events("push-due")[-1]["detail"])).days == message.days
+    saved = services.rate(store, cfg, "Partner", date(2026, 11, 26), 1, 1, now=at("2026-11-28 07:40:00"), via="cli")
     assert saved.entry.told == "summary:2026-11-27"
 
 

@@ -4,6 +4,7 @@ and the manual page made from the commands' own help."""
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -83,7 +84,7 @@ def notify_test(app: App, backend: str | None, timeout: int, push: bool, contact
     import threading
 
     if push or contacts:
-        _push_test(app.config, push, contacts)
+        _push_test(app.config, push, contacts, app.now())
         return
 
     import logging
@@ -125,20 +126,23 @@ def notify_test(app: App, backend: str | None, timeout: int, push: bool, contact
     click.echo(f"Pressed: {pressed[0]}")
 
 
-def _push_test(config: Config, push: bool, contacts: tuple[str, ...]) -> None:
-    from reminderd.push.outbox import PUSH, send, url_of
+def _push_test(config: Config, push: bool, contacts: tuple[str, ...], now: datetime) -> None:
+    from reminderd.core.delivery import message_id
+    from reminderd.push.outbox import PUSH, recipient, send
     from reminderd.push.urls import mask
 
     names = ([PUSH] if push else []) + list(contacts)
     for name in names:
-        if url_of(config, name) is None:
+        if getattr(recipient(config, name), "url", None) is None:
             raise UsageError("no [push] url or url_file in the config" if name == PUSH else
                              f"--contact {name!r}: no such [[contact]] with a url; the config has: "
                              + (", ".join(c.name for c in config.contacts) or "none"))
     failed = 0
     for name in names:
-        url = url_of(config, name)
-        ok, answer = send(url, "reminderd test", "A test message from reminderd: this is how it reaches you.")
+        target = recipient(config, name)
+        url = target.url
+        ok, answer = send(url, "reminderd test", "A test message from reminderd: this is how it reaches you.",
+                          message_id("test", name, now), target.timeout)
         failed += not ok
         click.echo(f"{'push' if name == PUSH else name} ({mask(url)}): {'sent' if ok else 'NOT sent'}; "
                    f"the server answered: {answer}")

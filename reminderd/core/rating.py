@@ -112,19 +112,21 @@ class Sent:
 
 
 def nights_told(key: str, dose_due: Mapping[int, datetime], listed: Iterable[int] | None, bedtime: time,
-                tz: ZoneInfo) -> frozenset[date]:
+                tz: ZoneInfo, days: Iterable[date] = ()) -> frozenset[date]:
     """The nights whose doses a contact alert named, from its key ("missed:17",
-    "summary:2026-11-20", "not-running:…") and, for a not-running alert, the doses it listed
+    "summary:2026-11-20", "not-running:…"), for a not-running alert the doses it listed
     (`listed`; None for one recorded before they were kept: then the day it was sent and the
-    day before, which is as far back as its doses can reach in a day's stop). `dose_due`
-    gives each known dose's due instant."""
+    day before, which is as far back as its doses can reach in a day's stop), and for a
+    summary the days it covered (`days`: several when it folded in days the daemon was not
+    running; else the day its key names). A day's doses are that night's: every slot is
+    before bedtime. `dose_due` gives each known dose's due instant."""
     kind, _, rest = key.partition(":")
     if kind == "missed":
         due = dose_due.get(int(rest)) if rest.isdigit() else None
         return frozenset() if due is None else frozenset({night_of_dose(due, bedtime, tz)})
     if kind == "summary":
         try:
-            return frozenset({date.fromisoformat(rest)})
+            return frozenset(days) or frozenset({date.fromisoformat(rest)})
         except ValueError:
             return frozenset()
     if kind == "not-running":

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable
 
-from reminderd.core.config.collect import Collector, show
+from reminderd.core.config.collect import Collector, Secret, show
 from reminderd.core.config.settings import Config, Contact, PushSettings, Rater, RemoteSettings, ReplicaSettings
 from reminderd.core.config.tables import CONTACT_KEYS, PUSH_KEYS, RATER_KEYS, REMOTE_KEYS, REPLICA_KEYS
 from reminderd.errors import BadUrl, ConfigError
@@ -59,7 +59,7 @@ def _named_tables(c: Collector, raw: Any, name: str, keys: dict,
     if raw is None:
         return []
     if not isinstance(raw, list):
-        c.bad(name, raw, f"[[{name}]] tables (an array of tables)")
+        c.bad(name, Secret(raw), f"[[{name}]] tables (an array of tables)")  # it may be a URL
         return []
     found: list[tuple[str, dict]] = []
     for i, table in enumerate(raw):
