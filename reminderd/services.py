@@ -415,28 +415,39 @@ def undo_rating(store: Store, config: Config, rater_name: str, now: datetime, vi
 
 
 def sent_to(store: Store, config: Config, name: str, night: date) -> list:
-    """Every message acknowledged for a contact called `name` (any case) from the day before
-    `night` on (nothing earlier can name its doses), with the nights whose doses it named."""
+    """Every message that may have reached a contact called `name` (any case), from the day
+    before `night` on (nothing earlier can name its doses), with the nights whose doses it
+    named. A message may have reached her from its first try that did not fail: one her
+    server acknowledged, one whose answer was not seen, or one still being sent."""
     from reminderd.core.rating import TELLING_ALERTS, Sent, nights_told
     from reminderd.core.schedule import local_instant
 
     tz = config.timezone
     since = local_instant(night - timedelta(days=1), datetime.min.time(), tz)
-    recorded = {(d["key"], d["to"]): d for e in store.events("push-due", since=since)
-                if (d := json.loads(e["detail"]))}
-    sent = []
-    for event in store.events("push-sent", since=since):
-        key, to = (detail := json.loads(event["detail"]))["key"], detail["to"]
-        kind, _, about = key.partition(":")
-        if to.casefold() != name.casefold() or kind not in TELLING_ALERTS:
+    recorded, failed, reached = {}, set(), {}
+    for event in store.events("push-due", "push-try", "push-failed", "push-sent", "push-unconfirmed", since=since):
+        detail = json.loads(event["detail"])
+        key, to = detail["key"], detail["to"]
+        if to.casefold() != name.casefold() or key.partition(":")[0] not in TELLING_ALERTS:
             continue
-        named = recorded.get((key, to), {})
-        listed = named.get("doses")  # the doses a not-running alert listed
+        if event["kind"] == "push-due":
+            recorded[key] = detail
+        elif event["kind"] == "push-failed":  # that try never reached her server, or was refused
+            failed.add((key, detail.get("try")))
+        else:
+            reached.setdefault(key, []).append((from_iso(event["at"]), event["kind"], detail.get("try")))
+    sent = []
+    for key, tries in reached.items():
+        at = min((when for when, kind, number in tries if kind != "push-try" or (key, number) not in failed),
+                 default=None)
+        if at is None:
+            continue
+        kind, _, about = key.partition(":")
+        listed = recorded.get(key, {}).get("doses")  # the doses a not-running alert listed
         ids = [int(about)] if kind == "missed" and about.isdigit() else list(listed or ())
         due = {i: dose.due for i in ids if (dose := store.dose(i)) is not None}
-        days = [date.fromisoformat(d) for d in named.get("days", ())]  # the days a summary covered
-        sent.append(Sent(key, from_iso(event["at"]), nights_told(key, due, listed, config.checkin.bedtime, tz,
-                                                                 days)))
+        days = [date.fromisoformat(d) for d in recorded.get(key, {}).get("days", ())]  # a summary's days
+        sent.append(Sent(key, at, nights_told(key, due, listed, config.checkin.bedtime, tz, days)))
     return sent
 
 

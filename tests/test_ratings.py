@@ -219,11 +219,13 @@ def told(tmp_path: Path):
     store.ensure_doses([slot], slot.due)
     dose = store.dose_at("gabapentin", date(2026, 11, 27), "22:00")
 
-    def alert(to: str, at_: datetime, sent: bool = True, key: str = f"missed:{dose.id}") -> None:
+    def alert(to: str, at_: datetime, ended: str | None = "push-sent", key: str = f"missed:{dose.id}") -> None:
+        """As the outbox records a message: due, a try, and how the try ended (None: still going)."""
         store.add_event("push-due", "daemon", at_, dose.id, {"key": key, "to": to, "kind": "missed",
                                                            "title": "Missed", "body": "…"})
-        store.add_event("push-sent" if sent else "push-failed", "daemon", at_ + timedelta(seconds=2), dose.id,
-                        {"key": key, "to": to, "answer": "ok"} if sent else {"key": key, "to": to, "error": "x"})
+        store.add_event("push-try", "daemon", at_ + timedelta(seconds=1), dose.id, {"key": key, "to": to, "try": 1})
+        if ended is not None:
+            store.add_event(ended, "daemon", at_ + timedelta(seconds=2), dose.id, {"key": key, "to": to, "try": 1})
 
     yield cfg, store, alert
     store.close()
@@ -242,6 +244,14 @@ def test_a_rating_after_an_alert_about_that_night_is_recorded_as_not_blinded(tol
     assert [r.blinded for r in store.ratings_between(date(2026, 11, 1), date(2026, 11, 30))] == [True, False]
 
 
+@pytest.mark.parametrize("ended", ["push-unconfirmed", None], ids=["no answer seen", "still being sent"])
+def test_a_message_that_may_have_reached_her_counts_as_telling_her(told, ended):
+    cfg, store, alert = told
+    alert("partner", at("2026-11-28 01:05:00"), ended)
+    saved = services.rate(store, cfg, "Partner", date(2026, 11, 27), 2, 2, now=at("2026-11-28 07:40:00"), via="cli")
+    assert saved.entry.told == "missed:1"
+
+
 @pytest.mark.parametrize("case", ["to someone else", "sent after she answered", "failed, never sent",
                                   "his phone's reminder"])
 def test_what_never_reached_her_first_leaves_her_blinded(told, case):
@@ -251,7 +261,7 @@ def test_what_never_reached_her_first_leaves_her_blinded(told, case):
     elif case == "sent after she answered":
         alert("partner", at("2026-11-28 07:50:00"))
     elif case == "failed, never sent":
-        alert("partner", at("2026-11-28 01:05:00"), sent=False)
+        alert("partner", at("2026-11-28 01:05:00"), "push-failed")
     else:
         alert("push", at("2026-11-28 01:05:00"), key="escalate:1:2")
     saved = services.rate(store, cfg, "Partner", date(2026, 11, 27), 2, 2, now=at("2026-11-28 07:40:00"), via="cli")

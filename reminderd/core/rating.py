@@ -104,7 +104,8 @@ def describe(rating: Rating) -> str:
 
 @dataclass(frozen=True)
 class Sent:
-    """A message her server acknowledged: its key, when, and the nights whose doses it named."""
+    """A message that may have reached her: its key, the first moment it may have (its
+    first try that did not fail), and the nights whose doses it named."""
 
     key: str
     at: datetime  # aware
