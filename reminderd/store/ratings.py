@@ -63,11 +63,6 @@ class Ratings(Events):
             where, params = where + " AND rater = ?", params + [rater]
         return self._ratings(where, params)
 
-    def rater_names(self) -> list[str]:
-        """Everyone who has rated a night, as the log spells them."""
-        with self._lock:
-            return [r[0] for r in self.conn.execute("SELECT DISTINCT rater FROM ratings ORDER BY rater")]
-
     def _put(self, row: dict[str, Any], now: datetime) -> None:
         self.conn.execute(
             f"INSERT INTO ratings ({', '.join(RATING_FIELDS)}, updated_at)"
