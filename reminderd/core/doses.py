@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, tzinfo
-from typing import Sequence
+from typing import Callable, Sequence
 
 from reminderd.core.clock import UTC, local_time
 from reminderd.core.config.settings import Config, Medication
@@ -333,7 +333,8 @@ def next_unanswered(slots: Sequence, doses: Sequence[Dose], now: datetime):
 # --- which dose does "take it now" mean? -----------------------------------------------
 
 
-def resolve_slot(doses: Sequence[Dose], med: Medication, when: datetime, tz: tzinfo = UTC) -> Dose:
+def resolve_slot(doses: Sequence[Dose], med: Medication, when: datetime, tz: tzinfo = UTC,
+                 rules_of: Callable[[Dose], Medication] | None = None) -> Dose:
     """The unanswered dose of `med` that a take or skip at `when` refers to.
 
     A dose can be answered from `early_window` before it is due until the next dose's
@@ -341,14 +342,18 @@ def resolve_slot(doses: Sequence[Dose], med: Medication, when: datetime, tz: tzi
     yet due (the latest due first): a forgotten 08:00 dose taken at 10:00 is the late
     08:00 dose, not the 12:00 one taken early, so the 12:00 reminder still comes and the
     minimum gap still guards it. A dose given up as missed still counts, so a late take
-    can be recorded.
+    can be recorded. Each dose's windows are those of `rules_of(dose)`, the medication as
+    prescribed when it falls due (default: `med` for every dose).
     """
+    own = rules_of or (lambda _: med)
     ordered = sorted((d for d in doses if d.medication == med.name), key=lambda d: d.due)
     candidates = []
     for i, dose in enumerate(ordered):
-        opens = dose.due - med.early_window
-        closes = ordered[i + 1].due - med.early_window if i + 1 < len(ordered) else dose.due + med.give_up_after
-        closes = max(closes, dose.due + med.give_up_after)
+        rules = own(dose)
+        opens = dose.due - rules.early_window
+        closes = dose.due + rules.give_up_after
+        if i + 1 < len(ordered):
+            closes = max(closes, ordered[i + 1].due - own(ordered[i + 1]).early_window)
         if opens <= when < closes and not dose.answered:
             candidates.append(dose)
     overdue = [d for d in candidates if d.due <= when]
@@ -356,7 +361,7 @@ def resolve_slot(doses: Sequence[Dose], med: Medication, when: datetime, tz: tzi
         return max(overdue, key=lambda d: d.due)
     if candidates:
         return min(candidates, key=lambda d: d.due)
-    answered = [d for d in ordered if d.answered and abs(d.due - when) <= med.give_up_after]
+    answered = [d for d in ordered if d.answered and abs(d.due - when) <= own(d).give_up_after]
     if answered:
         d = min(answered, key=lambda d: abs(d.due - when))
         when_text = f" at {_clock(d.taken_at, tz)}" if d.taken_at else ""

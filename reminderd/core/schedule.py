@@ -9,15 +9,14 @@ Both rules are what `fold=0` means in zoneinfo, which `local_instant` spells out
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Iterator
 from zoneinfo import ZoneInfo
 
 from reminderd.core.clock import UTC
-from reminderd.core.config.settings import Config
+from reminderd.core.config.settings import Config, Medication
 from reminderd.core.config.values import format_slot
-
 
 
 @dataclass(frozen=True, order=True)
@@ -29,6 +28,9 @@ class Slot:
     local_date: date
     slot: str  # "HH:MM", the wall-clock time the prescription names
     dose: str
+    # The medication as the prescription that planned the slot has it: the rules (early
+    # window, give-up, minimum gap) its dose is judged by. Not part of what the slot is.
+    prescribed: Medication | None = field(default=None, compare=False, repr=False)
 
 
 def local_instant(day: date, wall: time, tz: ZoneInfo) -> datetime:
@@ -49,9 +51,15 @@ def slots_on(config: Config, day: date) -> list[Slot]:
         step = med.step_on(day)
         if step is None:
             continue
-        slots.extend(Slot(local_instant(day, t, config.timezone), med.name, day, format_slot(t), step.dose)
+        slots.extend(Slot(local_instant(day, t, config.timezone), med.name, day, format_slot(t), step.dose, med)
                      for t in step.times)
-    return sorted(slots)
+    return sorted(slots, key=by_due)
+
+
+def by_due(slot: Slot) -> tuple[datetime, str]:
+    """How slots are ordered: by due instant, then by medication (a key, not the dataclass's
+    own order, which compares every field and is slow over years of slots)."""
+    return slot.due, slot.medication
 
 
 def local_days(start: datetime, end: datetime, tz: ZoneInfo) -> Iterator[date]:
