@@ -63,6 +63,17 @@ def planned(store: Store, config: Config, start: datetime, end: datetime) -> lis
     return history_of(store, config).plan(start, end)
 
 
+def drop_unplanned(store: Store, config: Config, now: datetime) -> None:
+    """After a new prescription is recorded: the rows made ahead (by the daemon) for
+    slots the plan no longer has, and that nothing has happened to, go with the old plan,
+    as the daemon's own refresh drops them; a stopped daemon's 20:00 row must not become
+    a second evening dose beside the new 21:00 one."""
+    ahead = [d.due for d in store.open_doses() if d.due > now and not d.reminders_sent]
+    if ahead:
+        keep = {(s.medication, s.local_date.isoformat(), s.slot) for s in planned(store, config, now, max(ahead) + SECOND)}
+        store.delete_unstarted_doses(keep, now)
+
+
 def doses_between(store: Store, config: Config, start: datetime, end: datetime, medication: str | None = None,
                   history: History | None = None) -> list[PlannedDose]:
     """The one answer to "which doses exist between start and end", by due time: the plan

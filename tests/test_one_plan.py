@@ -20,6 +20,7 @@ import pytest
 from reminderd import services
 from reminderd.core.config.load import parse_config
 from reminderd.core.prescriptions import History, Prescription, canonical_of
+from reminderd.core.schedule import slots_on
 from reminderd.store import Store
 from tests.conftest import Cli, config_text, rows
 
@@ -340,6 +341,22 @@ def test_the_daemon_makes_rows_for_the_doses_status_shows(store: Store) -> None:
                                   "local_date = ? ORDER BY due", (TODAY,)).fetchall() == [("08:00", 1), ("21:00", 0)]
     finally:
         d.close()
+
+
+def test_rows_made_ahead_for_the_old_plan_go_when_the_change_is_recorded(moved: Cli) -> None:
+    """The daemon made today's rows at midnight and stopped; the move is first seen at
+    10:00. Its 20:00 row would otherwise stay beside the new 21:00 dose: two evening doses."""
+    store = Store.open(moved.db)
+    try:
+        before = parse_config(config_text(extra=baclofen('["08:00", "20:00"]')), "test", lambda: "UTC")
+        store.ensure_doses(slots_on(before, date(2026, 11, 21)), utc(f"{TODAY} 00:00"))
+    finally:
+        store.close()
+    assert moved("log", at=f"{TODAY} 10:00:00").returncode == 0  # any command records the change
+    status = moved("status", at=f"{TODAY} 20:30:00")
+    assert [(slot, state(rest)) for slot, med, rest in table(status) if med == "baclofen"] == [
+        ("08:00", "DUE"), ("21:00", "upcoming")]
+    assert rows(moved, "SELECT slot FROM doses WHERE medication = 'baclofen' ORDER BY due") == [("08:00",)]
 
 
 def test_the_phone_page_lists_and_answers_the_doses_status_shows(moved: Cli) -> None:
