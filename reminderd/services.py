@@ -63,15 +63,29 @@ def planned(store: Store, config: Config, start: datetime, end: datetime) -> lis
     return history_of(store, config).plan(start, end)
 
 
-def drop_unplanned(store: Store, config: Config, now: datetime) -> None:
-    """After a new prescription is recorded: the rows made ahead (by the daemon) for
-    slots the plan no longer has, and that nothing has happened to, go with the old plan,
-    as the daemon's own refresh drops them; a stopped daemon's 20:00 row must not become
-    a second evening dose beside the new 21:00 one."""
+def follow_plan(store: Store, planned: Sequence[Slot], now: datetime) -> tuple[list[Dose], list[tuple[Dose, Slot]]]:
+    """Rows made ahead follow the plan until something happens to them: one whose slot
+    the plan (`planned`, from `now` on) no longer has is dropped, one whose slot moved (a
+    changed zone) or whose dose changed takes the plan's; past and answered doses keep what
+    they had. Returns (the dropped rows, the moved rows with their new slot)."""
+    gone = store.delete_unstarted_doses({(s.medication, s.local_date.isoformat(), s.slot) for s in planned}, now)
+    plans = {_key(s): s for s in planned if s.due > now}
+    moved = []
+    for dose in store.open_doses():
+        plan = plans.get(_key(dose))
+        if plan is not None and (plan.dose, plan.due) != (dose.dose, dose.due) and dose.reminders_sent == 0:
+            store.replan_dose(dose.id, plan.dose, plan.due)
+            moved.append((dose, plan))
+    return gone, moved
+
+
+def follow_new_prescription(store: Store, config: Config, now: datetime) -> None:
+    """After a new prescription is recorded, the rows made ahead for the old plan follow
+    the new one (`follow_plan`), as the daemon's refresh makes them: with the daemon
+    stopped, its 20:00 row must not stay beside the new 21:00 dose as a second one."""
     ahead = [d.due for d in store.open_doses() if d.due > now and not d.reminders_sent]
     if ahead:
-        keep = {(s.medication, s.local_date.isoformat(), s.slot) for s in planned(store, config, now, max(ahead) + SECOND)}
-        store.delete_unstarted_doses(keep, now)
+        follow_plan(store, planned(store, config, now, max(ahead) + SECOND), now)
 
 
 def doses_between(store: Store, config: Config, start: datetime, end: datetime, medication: str | None = None,

@@ -106,7 +106,7 @@ class App:
             if self._store.record_prescription(canonical_of(config), now):
                 from reminderd import services  # only when it changed: rows made for the old plan
 
-                services.drop_unplanned(self._store, config, now)
+                services.follow_new_prescription(self._store, config, now)
 
 
 def report_error(err: Exception) -> None:

@@ -27,7 +27,7 @@ def _today_lines(app: App, now: datetime) -> list:
     """The day's table, the doses waiting for an answer and the next one; returns the
     doses recorded around today."""
     from reminderd import services
-    from reminderd.core.doses import state_text
+    from reminderd.core.doses import next_unanswered, state_text
     from reminderd.report.table import simple_table
 
     config, tz = app.config, app.config.timezone
@@ -47,8 +47,7 @@ def _today_lines(app: App, now: datetime) -> list:
             click.echo(f"Waiting for an answer: {d.medication} {d.slot} dose of {d.local_date} "
                        f"(due {local_time(d.due, tz, '%a %H:%M')}); answer with: reminderd take {d.medication}")
     ahead = services.doses_between(app.store, config, now, now + timedelta(days=2), history=history)
-    s = next((p.dose for p in ahead if p.dose.due > now and not p.dose.answered
-              and not p.dose.slot.startswith("PRN ")), None)
+    s = next_unanswered([p.dose for p in ahead], now)
     if s is not None:
         click.echo(f"Next dose: {s.medication} {s.dose} at {local_time(s.due, tz, '%a %H:%M')}.")
     return recorded

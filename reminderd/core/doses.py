@@ -249,7 +249,8 @@ def correct(dose: Dose, status: str | None, taken_at: datetime | None, reason: s
         raise DoseError(f"--taken-at goes with a taken dose; this one would be {new_status}")
     if new_status == TAKEN:
         when = taken_at or dose.taken_at or dose.due
-        check_not_future(when, now, tz)
+        if when is not dose.taken_at:  # a time it keeps was checked when recorded (the clock may be set back since)
+            check_not_future(when, now, tz)
         return replace(dose, status=TAKEN, taken_at=when, late_minutes=lateness_minutes(dose, when),
                        via=dose.via or via, reason=reason, answered_at=now, snoozed_until=None)
     if new_status == PENDING:
@@ -320,14 +321,11 @@ def state_text(dose: Dose | None, due: datetime, med: Medication | None, now: da
     return dose.status + (f" ({dose.reason})" if dose.reason else "")
 
 
-def next_unanswered(slots: Sequence, doses: Sequence[Dose], now: datetime):
-    """The first slot due after `now` whose dose is not answered yet (one taken early is
-    not "next"), or None. `slots` are schedule.Slot, by due time."""
-    answered = {(d.medication, d.local_date, d.slot) for d in doses if d.answered}
-    for slot in slots:
-        if slot.due > now and (slot.medication, slot.local_date, slot.slot) not in answered:
-            return slot
-    return None
+def next_unanswered(doses: Sequence[Dose], now: datetime) -> Dose | None:
+    """The first scheduled dose due after `now` that is not answered yet (one taken early
+    is not "next"), or None. `doses` are the plan's, by due time (a slot with no row yet
+    is a dose with id 0)."""
+    return next((d for d in doses if d.due > now and not d.answered and not d.slot.startswith("PRN ")), None)
 
 
 # --- which dose does "take it now" mean? -----------------------------------------------

@@ -86,22 +86,15 @@ class DoseTimers:
         s.scheduler.wakeup()
 
     def _follow_config(self, planned: list[Slot], now: datetime) -> None:
-        """After a config change, future doses follow it: slots it no longer has are
-        dropped if nothing has happened to them yet, and a changed dose text is taken
-        over. Past and answered doses keep what they had."""
-        store = self.shared.store
-        keep = {(s.medication, s.local_date.isoformat(), s.slot) for s in planned}
-        for gone in store.delete_unstarted_doses(keep, now):
-            self.unschedule(gone.id)
-            log.info("no longer scheduled: %s %s dose of %s", gone.medication, gone.slot, gone.local_date)
-        plans = {(s.medication, s.local_date, s.slot): s for s in planned if s.due > now}
-        for dose in store.open_doses():
-            plan = plans.get((dose.medication, dose.local_date, dose.slot))
-            if plan is not None and (plan.dose, plan.due) != (dose.dose, dose.due) and dose.reminders_sent == 0:
-                store.replan_dose(dose.id, plan.dose, plan.due)
-                if plan.due != dose.due:
-                    log.info("%s %s dose of %s now falls due at %s", dose.medication, dose.slot, dose.local_date,
-                             plan.due.isoformat())
+        """After a config change, future doses follow it (`services.follow_plan`)."""
+        gone, moved = services.follow_plan(self.shared.store, planned, now)
+        for dose in gone:
+            self.unschedule(dose.id)
+            log.info("no longer scheduled: %s %s dose of %s", dose.medication, dose.slot, dose.local_date)
+        for dose, plan in moved:
+            if plan.due != dose.due:
+                log.info("%s %s dose of %s now falls due at %s", dose.medication, dose.slot, dose.local_date,
+                         plan.due.isoformat())
 
     @while_running
     def tick(self, dose_id: int, restarting: bool = False) -> None:

@@ -62,6 +62,9 @@ class Report:
     analysis: Analysis
     nights: NightLabels
     days: dict[date, Counter]  # outcomes of the scheduled doses due each day in the period
+    # The scheduled doses of the period's days that the figures count (rows, and the plan's
+    # slots with none), as `status` and the answers see them too.
+    doses: tuple[DoseOutcome, ...]
     as_needed: tuple[AsNeeded, ...]
     period_days: int
     bedtime: str  # "23:00": when a night begins
@@ -123,7 +126,8 @@ def build(store: Store, config: Config, since: date, until: date, now: datetime)
             days.setdefault(d.local_date, Counter())[outcome] += 1
     taken_prn = [r for r, prn in zip(rows, is_prn) if prn and since <= r[1] <= until and r[4] == TAKEN]
     return Report(since, until, now, tz, log_begins, analysis, labelled, days,
-                  _as_needed(taken_prn, prn_names), (until - since).days + 1, format_slot(config.checkin.bedtime))
+                  tuple(d for d in scheduled if since <= d.local_date <= until), _as_needed(taken_prn, prn_names),
+                  (until - since).days + 1, format_slot(config.checkin.bedtime))
 
 
 def _not_recorded(history: History, rows: Sequence[Row], first: date, last: date,
