@@ -85,7 +85,7 @@ def follow_new_prescription(store: Store, config: Config, now: datetime) -> None
     stopped, its 20:00 row must not stay beside the new 21:00 dose as a second one."""
     ahead = [d.due for d in store.open_doses() if d.due > now and not d.reminders_sent]
     if ahead:
-        follow_plan(store, planned(store, config, now, max(ahead) + SECOND), now)
+        follow_plan(store, planned(store, config, now, max(ahead) + DAY_SPREAD), now)  # a slot can move a day
 
 
 def doses_between(store: Store, config: Config, start: datetime, end: datetime, medication: str | None = None,

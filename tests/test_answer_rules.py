@@ -173,3 +173,12 @@ def test_correct_refuses(status, taken_at, message):
     with pytest.raises(DoseError) as err:
         correct(dose(), status, taken_at, None, at(20), "cli", LONDON)
     assert str(err.value) == message
+
+
+def test_a_reason_added_after_the_clock_was_set_back_keeps_the_taken_time():
+    # Taken at 08:05; the clock was then set back to 07:00. The time it keeps was checked
+    # when it was recorded; only a new time is checked against the clock.
+    taken = dose(status=TAKEN, taken_at=at(8, 5), late_minutes=5)
+    assert correct(taken, None, None, "asleep", at(7), "cli", LONDON).taken_at == at(8, 5)
+    with pytest.raises(DoseError):
+        correct(taken, None, at(8, 10), None, at(7), "cli", LONDON)

@@ -359,6 +359,27 @@ def test_rows_made_ahead_for_the_old_plan_go_when_the_change_is_recorded(moved: 
     assert rows(moved, "SELECT slot FROM doses WHERE medication = 'baclofen' ORDER BY due") == [("08:00",)]
 
 
+def test_a_row_made_ahead_moves_with_its_slot_when_the_zone_change_is_recorded(cli: Cli) -> None:
+    """Rows made in Tokyo for the day; back to London (first seen at 06:00 UTC): the row
+    of the 22:00 dose, not yet due, follows London's 22:00 (21:00 UTC in summer time)
+    instead of staying due at Tokyo's 22:00 (13:00 UTC)."""
+    cli.config.write_text(config_text(timezone="Asia/Tokyo"))
+    assert cli("status", at="2026-10-20 05:50:00").returncode == 0
+    store = Store.open(cli.db)
+    try:
+        tokyo = parse_config(config_text(timezone="Asia/Tokyo"), "test", lambda: "UTC")
+        store.ensure_doses(slots_on(tokyo, date(2026, 10, 20)), utc("2026-10-20 05:50"))
+    finally:
+        store.close()
+    cli.config.write_text(config_text())
+    assert cli("status", at="2026-10-20 06:00:00").returncode == 0
+    assert rows(cli, "SELECT slot, due FROM doses WHERE local_date = '2026-10-20' AND due > '2026-10-20T06'") == [
+        ("22:00", "2026-10-20T21:00:00+00:00")]
+    out = cli("take", "--at", "22:05", at="2026-10-20 21:10:00")
+    assert out.stdout.startswith("Recorded: gabapentin 300 mg, 22:00 dose of 2026-10-20, taken at 22:05 (5 min late)"), \
+        out.stderr
+
+
 def test_the_phone_page_lists_and_answers_the_doses_status_shows(moved: Cli) -> None:
     from io import BytesIO
 

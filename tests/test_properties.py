@@ -132,7 +132,7 @@ def undone_state(world: World, undoing: dict) -> dict:
     reason the daemon gave it up after the answer, or as "not answered"."""
     expected = dict(world.before_answer[undoing["id"]])
     dose = world.store.dose(undoing["dose_id"])
-    med = world.config.medication(dose.medication)
+    med = answers.planned_dose(world.store, world.config, dose).med  # by the rules it fell due under
     if expected["status"] == "pending" and med is not None and not med.as_needed \
             and world.now >= dose.due + med.give_up_after:
         reason = dose.reason if dose.reason in ("not answered", "not running") else None
