@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from datetime import date, datetime, time, timedelta
 from typing import Any, Sequence
 
@@ -31,6 +32,7 @@ SEARCH_AHEAD = timedelta(days=1)
 # A local day's doses fall due within a day of its midnight in the zone of the day; with
 # a change of zone, within two.
 DAY_SPREAD = timedelta(days=2)
+ZONES_APART = timedelta(hours=26)  # the same wall-clock time in two zones: at most this apart
 SECOND = timedelta(seconds=1)
 
 
@@ -96,8 +98,8 @@ def doses_between(store: Store, config: Config, start: datetime, end: datetime, 
     dose of a slot that moved since) is still a dose, shown and answered like any other."""
     history = history or history_of(store, config)
     slots = {_key(s): s for s in history.plan(start, end) if medication is None or s.medication == medication}
-    # A row and its slot can be due apart (a zone changed under a row made ahead).
-    rows = [d for d in store.doses_between(start - DAY_SPREAD, end + DAY_SPREAD, medication)
+    # A row and its slot can be due apart (a zone changed under a row reminded already).
+    rows = [d for d in store.doses_between(start - ZONES_APART, end + ZONES_APART, medication)
             if _key(d) in slots or start <= d.due < end]
     doses = [PlannedDose(d, _rules(config, history, slots.get(_key(d)), d)) for d in rows]
     doses += [PlannedDose(_no_row_yet(s), _rules(config, history, s, s)) for s in unrecorded(slots.values(),
@@ -118,9 +120,14 @@ def _rules(config: Config, history: History, slot: Slot | None, dose: Dose | Slo
 
 def doses_on(store: Store, config: Config, day: date, history: History | None = None) -> list[PlannedDose]:
     """The doses of one local day (`doses_between`): what `status` and the phone page list."""
+    return [p for p in doses_between(store, config, *around_day(config, day), history=history)
+            if p.dose.local_date == day]
+
+
+def around_day(config: Config, day: date) -> tuple[datetime, datetime]:
+    """From two days before a local day to two after it: every dose of the day is due then."""
     midnight = local_instant(day, time(0), config.timezone)
-    return [p for p in doses_between(store, config, midnight - DAY_SPREAD, midnight + DAY_SPREAD + timedelta(days=1),
-                                     history=history) if p.dose.local_date == day]
+    return midnight - DAY_SPREAD, midnight + DAY_SPREAD + timedelta(days=1)
 
 
 def _no_row_yet(slot: Slot) -> Dose:
@@ -140,8 +147,12 @@ def _as_prescribed(config: Config, prescribed: Medication | None, name: str, dos
     current = config.medication(name)
     if prescribed is None:
         return current or Medication(name=name, dose=dose)
-    if current is None or current == prescribed:
-        return prescribed
+    return prescribed if current is None else _merged(current, prescribed)
+
+
+@lru_cache(maxsize=64)
+def _merged(current: Medication, prescribed: Medication) -> Medication:
+    # The same few pairs for every dose of a period: made once.
     return replace(current, **{field: getattr(prescribed, field) for field in PRESCRIBED})
 
 
@@ -180,12 +191,15 @@ def pick_medication(config: Config, name: str) -> Medication:
     return _named(config, [], name)
 
 
-def due_at(store: Store, config: Config, when: datetime) -> list[Dose]:
+def due_at(store: Store, config: Config, when: datetime, only_if_several: bool = False) -> list[Dose]:
     """The doses a bare `take` at `when` can mean (`grouping.due_now`), from the plan: at
-    most one per medication, not yet given up."""
+    most one per medication, not yet given up. With `only_if_several`, only when more than one
+    medication was scheduled then (else none: the one scheduled needs no asking)."""
     from reminderd.core.grouping import due_now
 
     history = history_of(store, config)
+    if only_if_several and len({m.name for c in (config, history.at(when)) for m in c.medications if not m.as_needed}) < 2:
+        return []
     longest = max((m.give_up_after for c in (config, history.at(when)) for m in c.medications), default=SECOND)
     doses = doses_between(store, config, when - longest, when + config.group_within + SECOND, history=history)
     order = {m.name: m for c in (config, history.at(when)) for m in c.medications}

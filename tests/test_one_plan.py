@@ -308,6 +308,8 @@ def plan_of(*changes: tuple[str, object], day: str = TODAY) -> list[tuple[str, s
                  [("08:00", "21 08:00"), ("14:00", "21 14:00"), ("22:00", "21 22:00")], id="changed-and-back"),
     pytest.param([(f"{TODAY} 10:00", prescription('["08:00", "14:00", "22:00"]', "Asia/Tokyo"))],
                  [("08:00", "21 08:00"), ("22:00", "21 13:00")], id="to-tokyo"),
+    pytest.param([(f"{TODAY} 19:00", prescription('["08:00", "14:00", "22:00"]', "Asia/Tokyo"))],
+                 [("08:00", "21 08:00"), ("14:00", "21 14:00")], id="to-tokyo-in-the-evening"),
     pytest.param([(f"{TODAY} 12:00", prescription('["08:00", "14:00", "22:00"]', "America/New_York"))],
                  [("08:00", "21 08:00"), ("14:00", "21 19:00"), ("22:00", "22 03:00")], id="to-new-york"),
 ])

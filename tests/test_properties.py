@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from reminderd import services as answers
@@ -389,6 +389,9 @@ def use_config(world: World, which: int) -> None:
 
 @settings(max_examples=max(MAX_EXAMPLES // 2, 10), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(agreeing_actions, min_size=1, max_size=25))
+# Moved from London to Tokyo at 19:00 UTC: London's 22:00 dose, not yet due, is no dose (a
+# longer search found it left on London's day, where status and the report did not show it).
+@example(steps=[("clock", 37 * 60), ("config", 3), ("clock", 30), ("skip", None, 0)])
 def test_status_the_report_and_the_answers_agree_on_every_day(steps: list[tuple]) -> None:
     with tempfile.TemporaryDirectory() as folder:
         store = Store.open(Path(folder) / "reminderd.db")

@@ -52,7 +52,7 @@ def _which_due(app: App, when: datetime, take_all: bool) -> list[str | None]:
     ask which of several."""
     from reminderd import services
 
-    due = services.due_at(app.store, app.config, when)
+    due = services.due_at(app.store, app.config, when, only_if_several=not take_all)
     if not due:
         if take_all:
             raise UsageError("no dose is due now; nothing to take")

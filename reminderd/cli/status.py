@@ -32,22 +32,20 @@ def _today_lines(app: App, now: datetime) -> list:
 
     config, tz = app.config, app.config.timezone
     today = now.astimezone(tz).date()
-    recorded = app.store.doses_on_dates(today - timedelta(days=1), today + timedelta(days=2))
     began_at = app.store.log_began_at()
-    history = services.history_of(app.store, config)
-    # Today's doses as the one plan has them: the rows, the slots with none yet, and the
-    # rows of a slot that moved since they were answered (shown, never hidden).
+    # The doses around today as the one plan has them: the rows, the slots with none yet,
+    # and the rows of a slot that moved since they were answered (shown, never hidden).
+    around = services.doses_between(app.store, config, *services.around_day(config, today))
+    recorded = [p.dose for p in around if p.dose.id]
     table = [[d.slot, d.medication, d.dose, state_text(d if d.id else None, d.due, p.med, now, tz, began_at)]
-             for p in services.doses_on(app.store, config, today, history)
-             if not (d := p.dose).slot.startswith("PRN ")]
+             for p in around if (d := p.dose).local_date == today and not d.slot.startswith("PRN ")]
     click.echo(f"Today, {today:%A %d %B %Y} ({tz.key}):")
     click.echo(simple_table(table, ["slot", "medication", "dose", "state"]) if table else "no doses today")
     for d in recorded:
         if d.open and d.due <= now and d.local_date <= today:
             click.echo(f"Waiting for an answer: {d.medication} {d.slot} dose of {d.local_date} "
                        f"(due {local_time(d.due, tz, '%a %H:%M')}); answer with: reminderd take {d.medication}")
-    ahead = services.doses_between(app.store, config, now, now + timedelta(days=2), history=history)
-    s = next_unanswered([p.dose for p in ahead], now)
+    s = next_unanswered([p.dose for p in around], now)
     if s is not None:
         click.echo(f"Next dose: {s.medication} {s.dose} at {local_time(s.due, tz, '%a %H:%M')}.")
     return recorded

@@ -20,7 +20,7 @@ import json
 from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any, Iterable, Sequence
 from zoneinfo import ZoneInfo
 
@@ -28,7 +28,7 @@ from reminderd.core.clock import UTC
 from reminderd.core.config.settings import Config, Medication, Step
 from reminderd.core.config.values import format_slot, parse_duration, parse_time
 from reminderd.core.durations import format_duration
-from reminderd.core.schedule import Slot, by_due, local_days, slots_on
+from reminderd.core.schedule import Slot, by_due, local_days, local_instant, slots_on
 
 
 def prescription_of(config: Config) -> dict[str, Any]:
@@ -177,8 +177,14 @@ class History:
             until = self._starts[i + 1] if i + 1 < len(self.records) else hi
             zone = config.timezone.key
             # The day it came into force on is planned whole by the one before, so that a
-            # change during it can tell which of its doses were already due.
-            for day in local_days(lo if since is None else max(since, lo), min(until, hi), config.timezone):
+            # change during it can tell which of its doses were already due; with a new zone,
+            # from the earlier of that day's date in either zone (moving east at 19:00 UTC,
+            # London's day goes on after Tokyo's next one has begun).
+            begins = lo if since is None else max(since, lo)
+            first = begins.astimezone(config.timezone).date()
+            if since is not None:
+                first = min(first, begins.astimezone(self.records[i - 1].config.timezone).date())
+            for day in local_days(local_instant(first, time(12), config.timezone), min(until, hi), config.timezone):
                 slots = slots_on(config, day)
                 if since is not None and day in days:
                     slots = changed_during(days[day][1], slots, since, same_zone=days[day][0] == zone)
