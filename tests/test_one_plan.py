@@ -383,19 +383,18 @@ def test_a_row_made_ahead_moves_with_its_slot_when_the_zone_change_is_recorded(c
 
 
 def test_the_phone_page_lists_and_answers_the_doses_status_shows(moved: Cli) -> None:
-    from io import BytesIO
-
-    from reminderd.core.config.load import load_config
+    from reminderd.core.config.settings import RemoteSettings
     from reminderd.remote import pairing
     from reminderd.remote.app import PageApp
+    from tests.test_remote import request
 
     assert moved("status", at=f"{TODAY} 10:00:00").returncode == 0  # as the daemon does, records the change
-    token = pairing.new_token(moved.db)
-    app = PageApp(lambda: load_config(moved.config), moved.db, lambda: utc(f"{TODAY} 10:00"), https=False)
+    config = parse_config(config_text(extra=baclofen('["09:00", "21:00"]')), "test", lambda: "UTC")
+    app = PageApp(lambda: config, moved.db, lambda: utc(f"{TODAY} 10:00"), RemoteSettings(host="127.0.0.1", port=8765))
     try:
-        environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/", "REMOTE_ADDR": "127.0.0.1",
-                   "HTTP_COOKIE": f"reminderd={token}", "wsgi.input": BytesIO()}
-        page = b"".join(app(environ, lambda status, headers: None)).decode()
+        phone, _ = app.pairings.redeem(app.pairings.new_code(None, pairing.PATIENT, utc(f"{TODAY} 10:00")),
+                                       utc(f"{TODAY} 10:00"))
+        page = request(app, cookie=phone).body
     finally:
         app.close()
     listed = re.findall(r"<h3>(\d\d:\d\d): (\w+)", page)
