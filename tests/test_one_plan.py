@@ -234,24 +234,13 @@ def test_an_answered_dose_of_a_slot_that_moved_stays_visible_and_answerable(cli:
 # --------------------------------------------------------------------------- the rules of a dose's own time
 
 
-LONDON = '''
-timezone = "Europe/London"
-
-[[medication]]
-name = "gabapentin"
-dose = "300 mg"
-times = ["08:00", "14:00", "22:00"]
-early_window = "{early}"
-'''
-
-
 def test_each_candidate_dose_is_judged_by_the_rules_in_force_at_its_own_due_time(store: Store) -> None:
     """The early window went from 2 h to 30 min at 13:00. A take at 12:30, recorded at 13:10,
     is not the 14:00 dose taken early (by the rules of 12:30 its window opened at 12:00, but
     the 14:00 dose is prescribed with a 30 min window, opening at 13:30) but the forgotten
     08:00 dose, whose window stays open until the 14:00 dose's opens."""
-    before = parse_config(LONDON.format(early="2h"), "test", lambda: "UTC")
-    after = parse_config(LONDON.format(early="30m"), "test", lambda: "UTC")
+    before = parse_config(config_text(extra='early_window = "2h"\n'), "test", lambda: "UTC")
+    after = parse_config(config_text(extra='early_window = "30m"\n'), "test", lambda: "UTC")
     store.record_prescription(canonical_of(before), utc(f"{YESTERDAY} 07:00"))
     store.record_prescription(canonical_of(after), utc(f"{TODAY} 13:00"))
     d = services.take(store, after, "gabapentin", utc(f"{TODAY} 12:30"), utc(f"{TODAY} 13:10")).dose
@@ -261,18 +250,8 @@ def test_each_candidate_dose_is_judged_by_the_rules_in_force_at_its_own_due_time
 # --------------------------------------------------------------------------- the plan in the core
 
 
-GABAPENTIN = '''
-timezone = "{zone}"
-
-[[medication]]
-name = "gabapentin"
-dose = "300 mg"
-times = {times}
-'''
-
-
 def prescription(times: str, zone: str = "Europe/London"):
-    return parse_config(GABAPENTIN.format(times=times, zone=zone), "test", lambda: "UTC")
+    return parse_config(config_text(timezone=zone, times=times), "test", lambda: "UTC")
 
 
 THREE = prescription('["08:00", "14:00", "22:00"]')
@@ -318,8 +297,7 @@ def test_the_plan_of_a_day_when_the_prescription_changes_during_it(changes, expe
 
 
 def test_a_medication_added_during_a_day_has_no_dose_before_it_was_added() -> None:
-    added = parse_config(GABAPENTIN.format(times='["08:00", "14:00", "22:00"]', zone="Europe/London")
-                         + baclofen('["08:00", "20:00"]'), "test", lambda: "UTC")
+    added = parse_config(config_text(extra=baclofen('["08:00", "20:00"]')), "test", lambda: "UTC")
     history = History([Prescription(utc(f"{YESTERDAY} 00:00"), THREE), Prescription(utc(f"{TODAY} 08:30"), added)])
     planned = history.plan(utc(f"{TODAY} 00:00"), utc("2026-11-22 00:00"))
     assert [(s.medication, s.slot) for s in planned if s.medication == "baclofen"] == [("baclofen", "20:00")]
