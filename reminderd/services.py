@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any, Sequence
 
 from reminderd.core import doses as rules
