@@ -130,7 +130,7 @@ def _undo_rating(app: App, name: str) -> None:
 
     done = services.undo_rating(app.store, app.config, name, app.now(), "cli")
     say(f"Took back {done.undone.rater}'s answer for the night of {done.undone.night:%A %d %B %Y} "
-               f"({core.describe(done.undone)}).")
+        f"({core.describe(done.undone)}).")
     say(f"That night is now: {core.describe(done.now)}." if done.now is not None else
         "That night has no rating now; the answer stays in the log.")
 
