@@ -240,7 +240,9 @@ class Push:
         while not self._stop.is_set():
             with self._lock:
                 busy = bool(self._pending or self._if_away)
-            self._wake.wait(POLL_S if busy else 60.0)
+            # With nothing to send it waits for the next message, with no timeout: at rest
+            # the thread never wakes (a message, a stop or an escalation sets `_wake`).
+            self._wake.wait(POLL_S if busy else None)
             self._wake.clear()
             try:
                 self._escalate_if_away()

@@ -66,6 +66,14 @@ class Connection:
         with self._lock:
             return self.conn.execute("PRAGMA data_version").fetchone()[0]
 
+    def committed_version(self) -> int:
+        """`data_version` once no other connection is in the middle of a write. A writer's
+        change to the -wal file comes before its commit is visible, so this first waits
+        for the write lock (the busy timeout), as a writer would, and lets it go at once:
+        an empty transaction writes nothing."""
+        with self.write():
+            return self.conn.execute("PRAGMA data_version").fetchone()[0]
+
 
 def prepare(path: Path) -> None:
     """Make sure `path` can be the log before SQLite touches it: writable, and private."""
