@@ -116,6 +116,11 @@ def page_section(port: int) -> str:
     return f'\n[remote]\nlisten = "127.0.0.1:{port}"\n'
 
 
+# What the daemon logs once its replica's engine runs (issue 25): "everything" is measured
+# from then on, so the engine's start-up is not counted as idle.
+REPLICA_READY = "replica: Litestream replicates"
+
+
 def replica_section(home: Path) -> str | None:
     """The hook for issue 25's replica: its config section, or None while this version of
     reminderd does not know `[replica]` (then "everything" runs without it, and says so).
@@ -279,6 +284,8 @@ def main() -> None:
             wait_for_line(logs[name], "reminderd started", procs[name])
             if "[remote]" in text:
                 wait_for_line(logs[name], "remote page: listening", procs[name])
+            if "[replica]" in text:
+                wait_for_line(logs[name], REPLICA_READY, procs[name])
         time.sleep(SETTLE_S)  # their first look at the doses, the self-check, the first waits
         startup_s = time.monotonic() - t_start
         first = {name: sample(p.pid) for name, p in procs.items()}
