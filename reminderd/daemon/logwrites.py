@@ -18,6 +18,7 @@ log = logging.getLogger("reminderd")
 
 class LogWrites:
     def __init__(self, db_path: Path) -> None:
+        db_path = db_path.resolve()  # SQLite keeps the -wal beside the file a link points to
         self.folder = db_path.parent
         self.wal_name = f"{db_path.name}-wal"
         self._inotify = None
