@@ -10,8 +10,9 @@ with its own config and log, and all are measured over the same idle window:
 - plain, first start: the same, but the daemon creates and migrates the log itself;
 - push + contacts: `[push]` and a `[[contact]]` configured, nothing to send;
 - phone page: `[remote]` listening on loopback;
-- everything: push, contacts, the page and, once issue 25's replica is in this version,
-  `[replica]` (see `replica_section`: the row says when it is not).
+- replica: `[replica]` to a folder; its Litestream (a child of the daemon) is measured
+  beside it;
+- everything: push, contacts, the page and the replica.
 
 Slots, the check-in and the contact's summary are hours away: nothing falls due, nothing
 is asked and nothing is sent. After start-up and SETTLE_S, over `--seconds`:
@@ -116,24 +117,14 @@ def page_section(port: int) -> str:
     return f'\n[remote]\nlisten = "127.0.0.1:{port}"\n'
 
 
-# What the daemon logs once its replica's engine runs (issue 25): "everything" is measured
-# from then on, so the engine's start-up is not counted as idle.
+# What the daemon logs once its Litestream runs: "everything" is measured from then on, so
+# the engine's start-up is not counted as idle.
 REPLICA_READY = "replica: Litestream replicates"
 
 
-def replica_section(home: Path) -> str | None:
-    """The hook for issue 25's replica: its config section, or None while this version of
-    reminderd does not know `[replica]` (then "everything" runs without it, and says so).
-    Replicates to a folder beside the log, as its tests do."""
-    from reminderd.core.config.load import parse_config
-    from reminderd.errors import ConfigError
-
-    section = f'\n[replica]\nurl = "file://{home / "replica"}"\n'
-    try:
-        parse_config(base_config(datetime.now(timezone.utc)) + section, "bench.toml", lambda: "UTC")
-    except ConfigError:
-        return None
-    return section
+def replica_section(home: Path) -> str:
+    """`[replica]` to a folder beside the log, as its tests do."""
+    return f'\n[replica]\nurl = "file://{home / "replica"}"\n'
 
 
 # --- /proc -------------------------------------------------------------------------------
@@ -230,14 +221,14 @@ def wait_for_line(log: Path, text: str, proc: subprocess.Popen, timeout: float =
 def configurations(root: Path, now: datetime) -> dict[str, tuple[str, bool]]:
     """name -> (config text, whether the log exists before the start)."""
     plain = base_config(now)
-    replica = replica_section(root / "everything")
-    everything = plain + push_sections(now) + page_section(free_port()) + (replica or "")
+    everything = plain + push_sections(now) + page_section(free_port()) + replica_section(root / "everything")
     return {
         "plain": (plain, True),
         "plain, first start (migrates)": (plain, False),
         "push + contacts": (plain + push_sections(now), True),
         "phone page": (plain + page_section(free_port()), True),
-        "everything" + (" (with the replica)" if replica else " (no replica in this version)"): (everything, True),
+        "replica": (plain + replica_section(root / "replica"), True),
+        "everything": (everything, True),
     }
 
 
@@ -264,7 +255,7 @@ def main() -> None:
         now = datetime.now(timezone.utc)
         configs = configurations(root, now)
         for i, (name, (text, log_exists)) in enumerate(configs.items()):
-            home = root / ("everything" if name.startswith("everything") else f"c{i}")
+            home = root / (name if name in ("everything", "replica") else f"c{i}")
             home.mkdir(exist_ok=True)
             (home / "config.toml").write_text(text)
             # As systemd runs the unit: the desktop's bus, logind, the watchdog.
@@ -324,7 +315,7 @@ def _drain_pings(sock: socket.socket) -> int:
 
 def report(configs: dict, d: dict, daemon_logs: dict[str, str], startup_s: float, pings: int, as_json: bool) -> None:
     names = list(configs)
-    everything = next(n for n in names if n.startswith("everything"))
+    everything = "everything"
     ok = {name: {"cpu": d[name]["cpu_pct_of_core"] <= GOAL_CPU_PCT,
                  "wakeups": d[name]["wakeups_per_s"] <= GOAL_WAKEUPS_PER_S} for name in names}
     ok_mem = d[everything]["vmrss_mb"] < GOAL_RSS_MB and d[everything]["vmhwm_mb"] < GOAL_RSS_MB
