@@ -1,5 +1,6 @@
-"""What the daemon's main thread waits for, on a real daemon: writes by other processes
-(heard from the kernel, not looked for), logind's resume, and nothing at all at rest."""
+"""What the daemon's main thread waits for: writes by other processes (heard from the
+kernel, not looked for), logind's resume, and nothing at all at rest. On a real daemon
+(system), and the watch's loop in this process over a real log."""
 
 from __future__ import annotations
 
@@ -21,13 +22,12 @@ from tests.daemon_process import DaemonProcess
 from tests.screensaver import IdleSession
 from tests.test_grouping_desktop import EIGHT, config_with
 
-pytestmark = pytest.mark.system  # real processes: the daemon, strace, a bus, libfaketime
-
 # The promise of the README's Performance table: a dose due during a suspend is reminded
 # within this long of the wake-up.
 JUMP_TO_REMINDER_S = 5.0
 
 
+@pytest.mark.system
 def test_an_answer_is_heard_even_when_its_commit_shows_after_its_write(clocked: Cli, daemon) -> None:
     """The kernel reports a write to the -wal file before SQLite makes the commit visible
     (after the writer's fsync); the daemon waits for the writer, so the answer is not lost.
@@ -60,6 +60,7 @@ def far_from_now_config() -> str:
     return config_text(timezone="UTC", times=str(times).replace("'", '"'))
 
 
+@pytest.mark.system
 def test_at_rest_the_daemon_only_waits(cli: Cli) -> None:
     """No query of the log, no file and no other thread: the main thread's wait, which
     returns every WATCH_S for a look at the clock (two reads of the vDSO, no system call)."""
@@ -82,6 +83,7 @@ def test_at_rest_the_daemon_only_waits(cli: Cli) -> None:
         d.stop()
 
 
+@pytest.mark.system
 def test_a_resume_reported_by_logind_reminds_the_dose_due_meanwhile(clocked: Cli, tmp_path) -> None:
     logind = IdleSession(tmp_path / "system-bus")
     clocked.clock.set(at("2026-11-28 12:00:00"))
@@ -104,3 +106,70 @@ def test_a_resume_reported_by_logind_reminds_the_dose_due_meanwhile(clocked: Cli
         d.stop()
         logind.stop()
     assert JUMP_S < (datetime(2026, 11, 28, 16, 30) - datetime(2026, 11, 28, 12)).total_seconds()
+
+
+@pytest.fixture
+def watch(store):
+    """The main thread's watch over a real log, its refresh recorded (and ending the loop)."""
+    from reminderd.core.config.load import parse_config
+    from reminderd.daemon import Daemon
+    from reminderd.daemon.watch import Watch
+    from reminderd.notify import make_notifier
+
+    config = parse_config(config_text(), "test.toml", lambda: "UTC")
+    shared = Daemon(config, store, make_notifier("log"), now=lambda: at("2026-11-28 12:00:00")).shared
+    refreshed: list[float] = []
+
+    def refresh() -> None:
+        refreshed.append(time.monotonic())
+        watcher.stop.set()
+
+    watcher = Watch(shared, refresh, reload=lambda: None)
+    watcher.refreshed = refreshed
+    yield watcher
+    watcher._writes.close()
+
+
+def commit_from_another_process_later(path, delay: float) -> threading.Thread:
+    """Another connection (as the CLI's) changes the log after `delay` seconds."""
+    def write() -> None:
+        threading.Event().wait(delay)
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("INSERT INTO meta (key, value) VALUES ('test-write', 'x')")
+        other.close()
+
+    thread = threading.Thread(target=write, daemon=True)
+    thread.start()
+    return thread
+
+
+@pytest.mark.parametrize("kernel_watch", [True, False], ids=["heard from the kernel", "looked for on each look"])
+def test_a_commit_by_another_process_is_noticed(watch, store, kernel_watch: bool) -> None:
+    """With the kernel's word it is noticed within a fraction of the look's interval;
+    without it (inotify unavailable), on the next look at the clock."""
+    watch.mark()
+    if not kernel_watch:
+        watch._writes.close()  # as when the kernel refuses a watch (its limits reached)
+    guard = threading.Timer(4 * WATCH_S, watch.stop.set)  # bounds a failure: the loop sees it on a look
+    guard.start()
+    try:
+        written = commit_from_another_process_later(store.path, delay=0.2 * WATCH_S)
+        started = time.monotonic()
+        watch.loop()
+        written.join()
+    finally:
+        guard.cancel()
+    assert len(watch.refreshed) == 1
+    # The first look is at once, the next WATCH_S later: only the kernel's word comes before it.
+    assert watch.refreshed[0] - started < (0.7 if kernel_watch else 2) * WATCH_S
+
+
+def test_the_daemons_own_writes_are_not_taken_for_another_process(watch, store) -> None:
+    watch.mark()
+    guard = threading.Timer(0.5 * WATCH_S, watch.stop.set)  # the loop ends on its next look
+    guard.start()
+    with store.write():
+        store.conn.execute("INSERT INTO meta (key, value) VALUES ('own-write', 'x')")
+    watch.loop()
+    guard.cancel()
+    assert watch.refreshed == []
