@@ -40,7 +40,6 @@ The issue's figure is over 5 minutes: `--seconds 300` (takes ~5 min 20 s). The d
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import socket
 import subprocess

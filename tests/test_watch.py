@@ -16,8 +16,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from reminderd.daemon.watch import JUMP_S, WATCH_S
-from tests.conftest import Cli, at, config_text, rows
+from reminderd.daemon.watch import WATCH_S
+from tests.conftest import Cli, at, config_text
 from tests.daemon_process import DaemonProcess
 from tests.screensaver import IdleSession
 from tests.test_grouping_desktop import EIGHT, config_with
@@ -105,7 +105,6 @@ def test_a_resume_reported_by_logind_reminds_the_dose_due_meanwhile(clocked: Cli
     finally:
         d.stop()
         logind.stop()
-    assert JUMP_S < (datetime(2026, 11, 28, 16, 30) - datetime(2026, 11, 28, 12)).total_seconds()
 
 
 @pytest.fixture
