@@ -32,7 +32,8 @@ def test_an_answer_is_heard_even_when_its_commit_shows_after_its_write(clocked: 
     """The kernel reports a write to the -wal file before SQLite makes the commit visible
     (after the writer's fsync); the daemon waits for the writer, so the answer is not lost.
     Here each fsync of the CLI is held for a second (strace), well after its write."""
-    clocked.config.write_text(config_with("baclofen", "vitamin D", remind_every="60s")
+    # No re-reminder for minutes (the fake clock runs in real time): what follows are updates.
+    clocked.config.write_text(config_with("baclofen", "vitamin D", remind_every="5m", give_up_after="10m")
                               .replace('backend = "dbus"', 'backend = "log"'))
     d = daemon()
     d.wait_for(r"REMINDER 3 doses due")
@@ -41,13 +42,13 @@ def test_an_answer_is_heard_even_when_its_commit_shows_after_its_write(clocked: 
                            sys.executable, "-m", "reminderd", "take", "baclofen"],
                           env=clocked.env(), capture_output=True, text=True, timeout=60)
     assert took.returncode == 0, took.stderr
-    d.wait_for(r"REMINDER 2 doses due: gabapentin 300 mg \(08:00\) \| vitamin D", timeout=10)
+    d.wait_for(r"REMINDER 2 doses due: gabapentin 300 mg \(08:00\) \| vitamin D", timeout=20)
 
     # Any SQLite tool, holding its connection open (here an UPDATE of the row itself).
     tool = sqlite3.connect(clocked.db, isolation_level=None)
     try:
         tool.execute(f"UPDATE doses SET status = 'skipped' WHERE medication = 'vitamin D' AND {EIGHT}")
-        d.wait_for(r"REMINDER gabapentin 300 mg: gabapentin 300 mg \(08:00\) \| Answer", timeout=10)
+        d.wait_for(r"REMINDER gabapentin 300 mg: gabapentin 300 mg \(08:00\) \| Answer", timeout=20)
     finally:
         tool.close()
     assert d.count(r"reminder 2:") == 0  # updates, not reminders
@@ -116,7 +117,9 @@ def watch(store):
     from reminderd.notify import make_notifier
 
     config = parse_config(config_text(), "test.toml", lambda: "UTC")
-    shared = Daemon(config, store, make_notifier("log"), now=lambda: at("2026-11-28 12:00:00")).shared
+    daemon = Daemon(config, store, make_notifier("log"), now=lambda: at("2026-11-28 12:00:00"))
+    daemon.scheduler.start(paused=True)  # woken by the look after a clock step, never run
+    shared = daemon.shared
     refreshed: list[float] = []
 
     def refresh() -> None:
@@ -127,6 +130,7 @@ def watch(store):
     watcher.refreshed = refreshed
     yield watcher
     watcher._writes.close()
+    daemon.scheduler.shutdown(wait=False)
 
 
 def commit_from_another_process_later(path, delay: float) -> threading.Thread:
