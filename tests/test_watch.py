@@ -51,7 +51,7 @@ def test_an_answer_is_heard_even_when_its_commit_shows_after_its_write(clocked: 
         d.wait_for(r"REMINDER gabapentin 300 mg: gabapentin 300 mg \(08:00\) \| Answer", timeout=20)
     finally:
         tool.close()
-    assert d.count(r"reminder 2:") == 0  # updates, not reminders
+    assert d.count(r"reminder 2:") == 0, d.output  # updates, not reminders
 
 
 def far_from_now_config() -> str:

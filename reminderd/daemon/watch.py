@@ -69,25 +69,30 @@ class Watch:
         if writes is not None:
             poller.register(writes, select.POLLIN)
         watchdog = systemd.watchdog_interval()
-        last_ping = next_look = time.monotonic()
+        next_look = time.monotonic()
+        ping_by = next_look + (watchdog / 2 if watchdog else math.inf)  # half the unit's WatchdogSec
         try:
             while not self.stop.is_set():
                 # poll's timeout runs on the monotonic clock, so the wait keeps working
                 # when the wall clock is moved under it.
-                ready = {fd for fd, _ in poller.poll(math.ceil(max(0.0, next_look - time.monotonic()) * 1000))}
+                wake_at = min(next_look, ping_by)
+                ready = {fd for fd, _ in poller.poll(math.ceil(max(0.0, wake_at - time.monotonic()) * 1000))}
                 if wake_r in ready:
                     _drain(wake_r)
                 written = writes in ready and self._writes.written()
                 if writes is not None and not self._writes.watching:
                     poller.unregister(writes)  # the watch ended: the log is asked on each look
                     writes = None
-                if time.monotonic() >= next_look:
+                looked = time.monotonic() >= next_look
+                if looked:
                     next_look = time.monotonic() + WATCH_S
                     self._look_at_clock()
                     written = written or self._log_unread or writes is None
-                    if watchdog and time.monotonic() - last_ping >= watchdog / 2:
-                        systemd.notify("WATCHDOG=1")
-                        last_ping = time.monotonic()
+                # The ping rides on a look when the next look would be too late for it, so
+                # it costs no wake-up of its own (unless WatchdogSec is under 2 × WATCH_S).
+                if time.monotonic() + (WATCH_S if looked else 0) >= ping_by:
+                    systemd.notify("WATCHDOG=1")
+                    ping_by = time.monotonic() + watchdog / 2
                 if written:
                     self._look_at_log()
                 if self.reload_requested.is_set() or self._machine_zone_changed():
