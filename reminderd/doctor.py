@@ -391,7 +391,22 @@ def run_checks(config_path: Path, db_path: Path, send_test: bool = False) -> lis
                                config.zone_from_system if config else True, machine))
     findings += check_push(config)
     findings.append(check_replica(config, db_path))
+    findings.append(check_page(config))
     return findings
+
+
+def check_page(config) -> Finding:
+    """The phone page, if any: where it listens and whether others on the network can read it."""
+    remote = config.remote if config is not None else None
+    if remote is None:
+        return ok("phone page", "off (no [remote] in the config): nothing listens")
+    from reminderd.remote import plain_http_warning
+
+    found = f"listening on {remote.host}:{remote.port} ({'https' if remote.https else 'http'})"
+    warning = plain_http_warning(remote)
+    if warning is None:
+        return ok("phone page", found)
+    return Finding("phone page", WARNING, found, *warning)
 
 
 def judge_push_url(who: str, url: str, known: bool) -> Finding:
