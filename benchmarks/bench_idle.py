@@ -99,7 +99,10 @@ min_gap = "4h"
 
 
 def push_sections(now: datetime) -> str:
-    """Configured but silent: to a closed loopback port, the summary 6 h away."""
+    """Configured but silent: to a closed loopback port, the summary later today (at 23:59
+    when now + 6 h is tomorrow: a time already past today would send today's at once)."""
+    later = now + timedelta(hours=6)
+    summary = later if later.date() == now.date() else now.replace(hour=23, minute=59)
     return f"""
 [push]
 url = "ntfy://127.0.0.1:9/never-used"
@@ -108,7 +111,7 @@ url = "ntfy://127.0.0.1:9/never-used"
 name = "Partner"
 url = "json://127.0.0.1:9/never-used"
 alerts = ["missed", "not-running", "summary"]
-summary_time = "{(now + timedelta(hours=6)):%H:%M}"
+summary_time = "{summary:%H:%M}"
 """
 
 

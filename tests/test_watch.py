@@ -1,6 +1,6 @@
-"""What the daemon's main thread waits for: writes by other processes (heard from the
-kernel, not looked for), logind's resume, and nothing at all at rest. On a real daemon
-(system), and the watch's loop in this process over a real log."""
+"""What the daemon's threads wait for: writes by other processes (heard from the kernel,
+not looked for), logind's resume, a push's next retry, and nothing at all at rest. On a
+real daemon (system), and the watch's loop in this process over a real log."""
 
 from __future__ import annotations
 
@@ -176,3 +176,29 @@ def test_the_daemons_own_writes_are_not_taken_for_another_process(watch, store) 
     watch.loop()
     guard.cancel()
     assert watch.refreshed == []
+
+
+@pytest.mark.system  # one real try through Apprise's sending child
+def test_the_push_thread_waits_for_the_next_retry_not_a_second(store) -> None:
+    """At rest it has no timeout; with a retry pending it looks again when the retry is
+    due, or every RETRY_LOOK_S in case the wall clock jumped (a suspend), never every second."""
+    from reminderd.core.alerts import Message
+    from reminderd.core.config.load import parse_config
+    from reminderd.daemon import Daemon
+    from reminderd.notify import make_notifier
+    from reminderd.push.outbox import RETRY_LOOK_S
+    from tests.receivers import free_port
+
+    now = at("2026-11-28 12:00:00")
+    config = parse_config(config_text() + f'\n[[contact]]\nname = "Partner"\nurl = "json://127.0.0.1:{free_port()}/x"\n'
+                          'alerts = ["missed"]\n', "test.toml", lambda: "UTC")
+    push = Daemon(config, store, make_notifier("log"), now=lambda: now).push
+    assert push.wait_s(now) is None  # nothing to send: no timeout
+    push._record(Message("missed:1", "Partner", "missed", "Missed", "a dose"), now)
+    [pending] = push._pending.values()
+    push._try(pending)  # the port is closed: the first try fails, the next is set
+    retry = pending.next_at
+    assert retry is not None and (retry - now).total_seconds() > RETRY_LOOK_S
+    assert push.wait_s(now) == RETRY_LOOK_S
+    assert push.wait_s(retry - timedelta(seconds=2)) == 2.0
+    assert push.wait_s(retry) == 1.0

@@ -51,7 +51,9 @@ SEND_LIMIT_S = 20.0  # one try, from starting the child to the server's answer
 # (and not sent again by the next run); well inside the unit's TimeoutStopSec=5.
 STOP_WAIT_S = 2.0
 LATE_AT_START = timedelta(minutes=2)  # a dose this far past due at start fell due while stopped
-POLL_S = 1.0  # wall-clock look for retries due; the wall clock may jump (suspend)
+# The longest wait for a retry due: its instant is on the wall clock, which may jump (a
+# suspend), so the thread looks again at least this often while one is pending.
+RETRY_LOOK_S = 5.0
 
 
 def url_of(config: Config, to: str) -> str | None:
@@ -238,17 +240,28 @@ class Push:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            with self._lock:
-                busy = bool(self._pending or self._if_away)
-            # With nothing to send it waits for the next message, with no timeout: at rest
-            # the thread never wakes (a message, a stop or an escalation sets `_wake`).
-            self._wake.wait(POLL_S if busy else None)
+            # A message, a stop or an escalation sets `_wake`; with nothing to send the wait
+            # has no timeout, so at rest the thread never wakes.
+            self._wake.wait(self.wait_s(self.shared.now()))
             self._wake.clear()
             try:
                 self._escalate_if_away()
                 self._send_due()
             except Exception:  # a bug here must not end the sending for good
                 log.exception("push: sending failed")
+
+    def wait_s(self, now: datetime) -> float | None:
+        """How long the sending thread may wait: until the first retry is due (from 1 s to
+        RETRY_LOOK_S), not at all for an escalation that waits on the screen, and with
+        nothing to send without a timeout (None)."""
+        with self._lock:
+            if self._if_away:
+                return 0.0
+            due = [p.next_at for p in self._pending.values() if p.next_at is not None]
+        if not due:
+            return None
+        # At least a second: a retry that failed in a way that left it due is not a busy loop.
+        return min(RETRY_LOOK_S, max(1.0, (min(due) - now).total_seconds()))
 
     def _escalate_if_away(self) -> None:
         with self._lock:
