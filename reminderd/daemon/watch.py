@@ -108,7 +108,7 @@ class Watch:
         offset = time.time() - time.monotonic()
         jump, self._clock_offset = offset - self._clock_offset, offset
         if abs(jump) > JUMP_S:
-            log.warning("the clock jumped by %+.0f s (suspend, resume or a clock change); checking every dose", jump)
+            log.info("the clock jumped by %+.0f s (suspend, resume or a clock change); checking every dose", jump)
             self.refresh()
         elif abs(jump) > STEP_S:
             # The scheduler sleeps on a monotonic timeout computed when it last looked, so
@@ -140,7 +140,7 @@ class Watch:
         zone = system_zone_name()
         if zone == config.timezone.key:
             return False
-        log.warning("the machine's time zone is now %s (was %s)", zone, config.timezone.key)
+        log.info("the machine's time zone is now %s (was %s)", zone, config.timezone.key)
         return True
 
 
