@@ -82,8 +82,15 @@ def _migrate_4(db: Any) -> None:
     db["prescriptions"].create_index(["in_force_from"])
 
 
+def _migrate_5(db: Any) -> None:
+    """The check-in's optional "anything else that could explain the night?" (1 yes, 0 no,
+    NULL not answered): the one common cause of a missed dose and a bad night the report
+    can allow for."""
+    db["checkins"].add_column("other_cause", int)
+
+
 # Each entry upgrades the schema by one version; never edit one that has shipped.
-MIGRATIONS = [_migrate_1, _migrate_2, _migrate_3, _migrate_4]
+MIGRATIONS = [_migrate_1, _migrate_2, _migrate_3, _migrate_4, _migrate_5]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
