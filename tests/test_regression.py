@@ -1,7 +1,8 @@
 """The rotation test with the regression statistic, against a brute-force reference written
 from the definition: for every shift, rotate the exposure rows, build the prewhitening
-matrix W (a gap of d positions as phi^d), fit W y on W [exposures, covariates] by least
-squares, take the target's t, and rank the observed shift's |t| among them."""
+matrix W (a gap of d positions as phi^d), fit W y on W [exposures, covariates, the value
+before and whether it is a gap] by least squares, take the target's t, and rank the
+observed shift's |t| among them."""
 
 from __future__ import annotations
 
@@ -25,10 +26,16 @@ def whitening_matrix(present: np.ndarray, n: int, phi: float) -> np.ndarray:
     return w
 
 
+def with_value_before(covariates, values) -> np.ndarray:
+    before = [None] + list(values[:-1])
+    return np.column_stack([np.asarray(covariates, float), [0.0 if b is None else b for b in before],
+                            [float(b is None) for b in before]])
+
+
 def brute_t(values, exposures, covariates, columns, target, phi, delta=0.0) -> list[float | None]:
     """|t| of the target at every shift, the effect `delta` taken off its true positions."""
     y = np.array([np.nan if v is None else v for v in values])
-    x, z, n = np.asarray(exposures, float), np.asarray(covariates, float), len(y)
+    x, z, n = np.asarray(exposures, float), with_value_before(covariates, values), len(y)
     present = np.flatnonzero(~np.isnan(y))
     w = whitening_matrix(present, n, phi)
     left = w @ (np.nan_to_num(y) - delta * x[:, target])
@@ -91,7 +98,7 @@ def test_p_value_and_estimate_match_the_definition(values, exposures, covariates
     y = np.array([np.nan if v is None else v for v in values])
     present = np.flatnonzero(~np.isnan(y))
     w = whitening_matrix(present, len(y), result.phi)
-    design = w @ np.column_stack([np.asarray(exposures)[:, list(columns)], covariates])
+    design = w @ np.column_stack([np.asarray(exposures)[:, list(columns)], with_value_before(covariates, values)])
     fitted, *_ = np.linalg.lstsq(design, w @ np.nan_to_num(y), rcond=None)
     assert result.estimate == pytest.approx(fitted[list(columns).index(target)])
 
@@ -107,7 +114,7 @@ def test_the_interval_is_the_set_of_effects_the_test_does_not_reject(values, exp
     assert (not low <= 0 <= high) == (result.p_value <= 0.05)
 
 
-def test_phi_comes_from_the_values_and_covariates_alone():
+def test_phi_comes_from_the_values_and_covariates_alone_without_the_value_before():
     values, exposures, covariates = CASES[0]
     y = np.array([np.nan if v is None else v for v in values])
     phi = ar1_coefficient(y, covariates)

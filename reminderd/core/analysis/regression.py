@@ -18,16 +18,20 @@ always give the same answer.
 The statistic decides how much the test sees, and what it still sees when the exposures
 are *not* independent of the values, which is the case to worry about: a bad night can
 make the next dose forgotten. It is the t of the target's coefficient in the model, at each
-position t holding a value: value_t = covariates_t . gamma + exposures_t . beta + u_t,
-with u an AR(1) of coefficient phi, fitted by generalised least squares. Every column is
-*prewhitened*, x_t - phi^d x_s (s the previous position holding a value, d = t - s, so a
-gap of d positions counts as phi^d), scaled by 1 / sqrt(1 - phi^2d); the first position
-is kept as it is (Prais-Winsten). Prewhitening is the adjustment for the value before
-(value_t - phi value_s on the left), and it takes the slow swings of the values out of
-the noise. phi comes from the values and the covariates alone (the lag-1 autocorrelation
-of the residuals of an ordinary least-squares fit on the covariates, with Kendall's
-small-sample correction (1 + 3 phi) / N, Kendall 1954, Biometrika 41:403-404), never from
-the exposures, so one transform serves every rotation.
+position t holding a value: value_t = covariates_t . gamma + delta . previous_t +
+exposures_t . beta + u_t, with u an AR(1) of coefficient phi, fitted by generalised least
+squares. previous_t is the value at position t - 1 (0 where it is a gap) and whether it is
+a gap: the adjustment for the value before, which the exposures may follow. Every column
+is *prewhitened*, x_t - phi^d x_s (s the previous position holding a value, d = t - s, so
+a gap of d positions counts as phi^d), scaled by 1 / sqrt(1 - phi^2d); the first position
+is kept as it is (Prais-Winsten); this takes the slow swings of the values out of the
+noise. phi comes from the values and the covariates alone (the lag-1 autocorrelation of the
+residuals of an ordinary least-squares fit on the covariates, without the previous value,
+with Kendall's small-sample correction (1 + 3 phi) / N, Kendall 1954, Biometrika
+41:403-404), never from the exposures, so one transform serves every rotation. Measured
+(benchmarks/bench_effect.py), the previous value as a covariate as well as in the
+prewhitening brings the false positives under reverse causation at 60 positions from
+about 8% to 6%, at no cost in power.
 
 The interval is the set of effects delta the same test does not reject, testing value -
 delta * target at the true alignment (Garthwaite 1996, Biometrics 52:1387-1393), so
@@ -111,7 +115,8 @@ class RotationRegression:
     every shift needs computed once (see the module); `test` then fits any subset of the
     exposure columns and tests one of them. `values`: one per position, None for a gap (it
     stays a gap). `exposures`: one row per position (every column rotates together).
-    `covariates`: one fixed row per position (include a constant column)."""
+    `covariates`: one fixed row per position (include a constant column); the value before
+    each position is added to them (see the module)."""
 
     def __init__(self, values: Sequence[float | None], exposures: Sequence[Sequence[float]],
                  covariates: Sequence[Sequence[float]], *, phi: float | None = None) -> None:
@@ -121,6 +126,8 @@ class RotationRegression:
         self.n = len(y)
         present = np.flatnonzero(~np.isnan(y))
         self.phi = ar1_coefficient(y, z) if phi is None else phi
+        before = np.concatenate([[math.nan], y[:-1]])
+        z = np.column_stack([z, np.nan_to_num(before), np.isnan(before)])
         self.white = _Prewhitening(present, self.phi)
         self.basis = _orthonormal(self.white.apply(z)) if len(present) else np.zeros((0, 0))
         self.a = self._adjusted(np.nan_to_num(y))
