@@ -1,5 +1,5 @@
-"""The tables that connect reminderd to other devices: [push], [[contact]] and [remote],
-and the url_files that hold their secrets."""
+"""The tables that connect reminderd to other devices: [push], [[contact]], [remote] and
+[replica], and the url_files that hold their secrets."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from reminderd.core.config.collect import Collector, show
-from reminderd.core.config.settings import Config, Contact, PushSettings, RemoteSettings
-from reminderd.core.config.tables import CONTACT_KEYS, PUSH_KEYS, REMOTE_KEYS
+from reminderd.core.config.settings import Config, Contact, PushSettings, RemoteSettings, ReplicaSettings
+from reminderd.core.config.tables import CONTACT_KEYS, PUSH_KEYS, REMOTE_KEYS, REPLICA_KEYS
 from reminderd.errors import BadUrl, ConfigError
 
 
@@ -33,13 +33,22 @@ def _one_url(c: Collector, table: Any, path: str) -> None:
         c.problems.append(f"{path}.url: missing; expected url, or url_file (a file holding the URL, mode 0600)")
 
 
-def push(c: Collector, table: Any) -> PushSettings | None:
+def _one_url_table(c: Collector, table: Any, path: str, keys: dict, settings: type) -> Any:
+    """An optional table whose secret is one url or url_file: [push], [replica]."""
     if table is None:
         return None
     before = len(c.problems)
-    fields = c.fields(table, "push", PUSH_KEYS)
-    _one_url(c, table, "push")
-    return PushSettings(**fields) if len(c.problems) == before else None
+    fields = c.fields(table, path, keys)
+    _one_url(c, table, path)
+    return settings(**fields) if len(c.problems) == before else None
+
+
+def push(c: Collector, table: Any) -> PushSettings | None:
+    return _one_url_table(c, table, "push", PUSH_KEYS, PushSettings)
+
+
+def replica(c: Collector, table: Any) -> ReplicaSettings | None:
+    return _one_url_table(c, table, "replica", REPLICA_KEYS, ReplicaSettings)
 
 
 def contacts(c: Collector, raw: Any) -> tuple[Contact, ...]:
@@ -65,22 +74,26 @@ def read_url_files(config: Config, folder: Path) -> Config:
     others can read, or that holds no URL, is refused, named by its key."""
     from dataclasses import replace
 
+    from reminderd.core.config.values import check_replica_url
     from reminderd.push.urls import read_url_file
 
     problems: list[str] = []
 
-    def read(target, path: str):
+    def read(target, path: str, **kind):
         if target is None or target.url_file is None:
             return target
         where = target.url_file if target.url_file.is_absolute() else folder / target.url_file
         try:
-            return replace(target, url=read_url_file(where), url_file=where)
+            return replace(target, url=read_url_file(where, **kind), url_file=where)
         except BadUrl as bad:
             problems.append(f"{path}.url_file: {show(str(where))} is not valid; expected {bad}")
             return target
 
     push = read(config.push, "push")
     contacts = tuple(read(contact, f"contact[{i}]") for i, contact in enumerate(config.contacts))
+    replica = read(config.replica, "replica", check=check_replica_url, what="replica URL")
+    if replica is not None and replica.key_file is not None and not replica.key_file.is_absolute():
+        replica = replace(replica, key_file=folder / replica.key_file)
     if problems:
         raise ConfigError(problems, config.source)
-    return replace(config, push=push, contacts=contacts)
+    return replace(config, push=push, contacts=contacts, replica=replica)
