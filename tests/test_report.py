@@ -222,6 +222,24 @@ def test_text_report_reads_finding_first_then_prescription_adherence_nights_and_
     assert "not a clinical trial" in " ".join(text.split())
 
 
+def test_a_log_with_no_prescription_recorded_is_reported_by_todays(ten_days: Cli) -> None:
+    """A log from before the prescription history, read where nothing is written: today's
+    prescription holds from the beginning of time, and the page says so from the first day."""
+    from reminderd.report.build import build
+
+    conn = sqlite3.connect(ten_days.db)
+    conn.execute("DELETE FROM prescriptions")
+    conn.commit()
+    conn.close()
+    store = Store.open(ten_days.db)
+    try:
+        built = build(store, load_config(ten_days.config), date(2026, 11, 1), date(2026, 11, 10),
+                      datetime(2026, 11, 11, 12, tzinfo=UTC), effect_since=date(2026, 11, 1))
+    finally:
+        store.close()
+    assert [(p.start, p.end) for p in built.prescriptions] == [(date(2026, 11, 1), None)]
+
+
 def test_slots_before_the_log_begins_are_not_counted_as_not_recorded(ten_days: Cli) -> None:
     out = ten_days("report", "--since", "2026-10-25", "--until", "2026-11-10", "--format", "json", at=NOW)
     data = json.loads(out.stdout)

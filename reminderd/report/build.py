@@ -203,7 +203,10 @@ def _prescriptions(history: History, first: date, last: date) -> tuple[Prescript
     (a change of a reminder setting alone is no change of prescription), with its days."""
     periods: list[PrescriptionPeriod] = []
     for record in history.records:
-        starts = max(record.in_force_from.astimezone(record.config.timezone).date(), first)
+        tz = record.config.timezone
+        # A log with no prescription recorded is judged by today's from the beginning of time.
+        starts = (first if record.in_force_from <= local_instant(first, time(0, 0), tz)
+                  else record.in_force_from.astimezone(tz).date())
         if starts > last:
             break
         plans = tuple((m.name, plan(m)) for m in record.config.medications)

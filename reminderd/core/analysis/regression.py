@@ -132,7 +132,7 @@ class RotationRegression:
         self.basis = _orthonormal(self.white.apply(z)) if len(present) else np.zeros((0, 0))
         self.a = self._adjusted(np.nan_to_num(y))
         self.spread = float(np.nanmax(np.abs(y))) + 1.0 if len(present) else 1.0
-        self.spectrum = np.fft.rfft(self.x, axis=0)
+        self.spectrum = _spectrum(self.x)
         # For every shift k (rotated exposures X_k, transformed W X_k):
         #   u_k = (W X_k)' a,  F_k = basis' W X_k,  G_k = (W X_k)'(W X_k) - F_k' F_k.
         self.u = self._cross(self.white.transpose(self.a[:, None], self.n))[:, 0, :]
@@ -145,7 +145,7 @@ class RotationRegression:
 
     def _cross(self, f: np.ndarray, columns: Sequence[int] | None = None) -> np.ndarray:
         """out[k, i, j] = sum_t f[t, i] x[(t - k) mod n, j], for every shift k at once."""
-        return _cross(f, self.spectrum if columns is None else self.spectrum[:, list(columns)], self.n)
+        return _cross(f, self.spectrum if columns is None else self.spectrum[list(columns)], self.n)
 
     def test(self, columns: Sequence[int], target: int, *, confidence: float = 0.95) -> RegressionResult | None:
         """The coefficient of exposure `target` in the regression on the exposures `columns`
@@ -169,7 +169,7 @@ class RotationRegression:
         p_of = _p_function(stats)
         estimate = float(stats[0, 0] / stats[0, 5])
         step = max(math.sqrt(max(stats[0, 2], 0.0) / df / stats[0, 5]), 0.01)
-        interval = _inverted(p_of, estimate, step, 1 - confidence, self.spread, len(stats))
+        interval = inverted(p_of, estimate, step, 1 - confidence, self.spread, len(stats))
         return RegressionResult(estimate, p_of(0.0), interval, len(stats), self.phi, int(df))
 
 
@@ -189,11 +189,17 @@ def _orthonormal(m: np.ndarray) -> np.ndarray:
     return u[:, s > _TOLERANCE * max(float(s.max()), 1e-300)]
 
 
+def _spectrum(g: np.ndarray) -> np.ndarray:
+    """The real FFT of each column of g (positions down axis 0), one row per column: each
+    transform runs along contiguous memory, several times faster than down the columns."""
+    return np.fft.rfft(np.ascontiguousarray(g.T), axis=1)
+
+
 def _cross(f: np.ndarray, spectrum: np.ndarray, n: int) -> np.ndarray:
     """out[k, i, j] = sum_t f[t, i] g[(t - k) mod n, j] for every shift k at once, from g's
-    real FFT (its columns along axis 1): a circular cross-correlation."""
-    product = np.fft.rfft(f, axis=0)[:, :, None] * np.conj(spectrum)[:, None, :]
-    return np.fft.irfft(product, n=n, axis=0)
+    `_spectrum`: a circular cross-correlation."""
+    product = _spectrum(f)[:, None, :] * np.conj(spectrum)[None, :, :]
+    return np.moveaxis(np.fft.irfft(product, n=n, axis=2), 2, 0)
 
 
 def _gram(white: _Prewhitening, x: np.ndarray) -> np.ndarray:
@@ -205,7 +211,7 @@ def _gram(white: _Prewhitening, x: np.ndarray) -> np.ndarray:
     np.add.at(on_diagonal, white.present, weight)
     np.add.at(on_diagonal, white.previous, weight * white.carry ** 2)
     first, second = np.triu_indices(q)
-    sums = _cross(on_diagonal[:, None], np.fft.rfft(x[:, first] * x[:, second], axis=0), n)[:, 0, :]
+    sums = _cross(on_diagonal[:, None], _spectrum(x[:, first] * x[:, second]), n)[:, 0, :]
     gram = np.empty((n, q, q))
     gram[:, first, second] = sums
     gram[:, second, first] = sums
@@ -214,7 +220,7 @@ def _gram(white: _Prewhitening, x: np.ndarray) -> np.ndarray:
         lagged = np.zeros(n)
         np.add.at(lagged, white.present[rows], weight[rows] * white.carry[rows])
         pairs = (x[:, :, None] * np.roll(x, int(gap), axis=0)[:, None, :]).reshape(n, q * q)
-        cross = _cross(lagged[:, None], np.fft.rfft(pairs, axis=0), n)[:, 0, :].reshape(n, q, q)
+        cross = _cross(lagged[:, None], _spectrum(pairs), n)[:, 0, :].reshape(n, q, q)
         gram -= cross + np.swapaxes(cross, 1, 2)
     return gram
 
@@ -259,7 +265,7 @@ def _p_function(stats: np.ndarray) -> Callable[[float], float]:
     return p
 
 
-def _inverted(p_of: Callable[[float], float], estimate: float, step: float, alpha: float,
+def inverted(p_of: Callable[[float], float], estimate: float, step: float, alpha: float,
               spread: float, rotations: int) -> tuple[float, float] | None:
     """{delta: p(delta) > alpha}, from the estimate outward on each side: doubling steps
     until one is rejected, then bisection to well below the 0.1 the report rounds to.
