@@ -132,6 +132,13 @@ def test_json_report_of_ten_days_has_the_hand_worked_answers(ten_days: Cli) -> N
     assert (effect["figures"]["evening"]["nights"], effect["figures"]["earlier"]["nights"]) == (3, 0)
     assert effect["period"] == {"first_night": "2026-11-01", "last_night": "2026-11-10"}
     assert data["as_needed"] == {"baclofen": {"taken": 3, "days": 2, "most_in_a_day": 2}}
+    assert data["prescriptions"] == [{"from": "2026-11-01", "until": None, "medications": {
+        "gabapentin": "300 mg at 08:00, 14:00, 22:00", "baclofen": "10 mg as needed"}}]
+    assert data["nights"][1] == {"night": "2026-11-04", "label": "missed", "severity": 3,
+                                 "doses": ["22:00 gabapentin: missed (no answer)"], "as_needed": [], "note": None,
+                                 "other_cause": False}
+    assert [n["night"] for n in data["nights"]] == ["2026-11-03", "2026-11-04", "2026-11-06", "2026-11-07",
+                                                    "2026-11-08", "2026-11-10"]
 
 
 def test_a_figure_with_enough_nights_is_the_rotation_regression_over_the_calendar(cli: Cli) -> None:
