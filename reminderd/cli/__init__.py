@@ -8,6 +8,7 @@ push code.
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable
@@ -44,10 +45,17 @@ COMMANDS = {
     "notify-test": "reminderd.cli.setup:notify_test",
     "doctor": "reminderd.cli.setup:doctor",
     "man": "reminderd.cli.setup:man",
+    "desktop-entry": "reminderd.cli.setup:desktop_entry",
+    "reset": "reminderd.cli.remove:reset",
+    "uninstall": "reminderd.cli.remove:uninstall",
 }
 
 # The commands that only read the log: a read-only log is opened read-only for them.
 READS_ONLY = frozenset({"log", "status", "report", "export", "doctor"})
+# Without a config of his own, these use the example and its throwaway log while a daemon
+# runs on them, so that what its notifications suggest (`reminderd take gabapentin`) works.
+FOLLOW_AN_EXAMPLE_DAEMON = frozenset({"take", "skip", "snooze", "undo", "edit", "refill", "status", "log",
+                                      "checkin", "report", "export"})
 
 
 class App:
@@ -57,11 +65,26 @@ class App:
                  clock: Callable[[], datetime] | None = None) -> None:
         self.config_path = paths.config_path(config_option)
         self.db_path = paths.db_path(db_option)
+        self.config_given = bool(config_option or os.environ.get("REMINDERD_CONFIG"))
         self._config: Config | None = None
         self._store = None
         self._clock = clock  # given only by tests that run a command in-process at a chosen time
         self.integrity_check = False  # the daemon reads every page of the log at start
         self.reads_only = False  # a command of READS_ONLY: a log that cannot be written is read, not refused
+
+    def follow_an_example_daemon(self) -> None:
+        """No config of his own, and a daemon reminds of the example into its throwaway log:
+        use the same, and say so."""
+        if self.config_given or self.config_path.exists():
+            return
+        from reminderd.lock import running_daemon
+
+        holder = running_daemon(paths.lock_path(self.db_path))
+        if holder is None or holder.config != paths.EXAMPLE_CONFIG or holder.log is None:
+            return
+        self.config_path, self.db_path = holder.config, holder.log
+        click.echo("reminderd: no config of yours yet; using the example config and the throwaway log of the "
+                   "daemon running on it (make yours with: reminderd init)", err=True)
 
     def now(self) -> datetime:
         return self._clock() if self._clock is not None else datetime.now(UTC)
@@ -109,7 +132,9 @@ def report_error(err: Exception) -> None:
     """reminderd's own errors, and a log damaged after it was opened, as one line and an
     exit code; anything else is a bug and keeps its traceback."""
     if isinstance(err, ReminderdError):
-        click.echo(f"reminderd: {err}", err=True)
+        from reminderd.terminal import visible_lines
+
+        click.echo(f"reminderd: {visible_lines(str(err))}", err=True)
         sys.exit(err.exit_code)
     sqlite3 = sys.modules.get("sqlite3")  # not loaded: the error cannot be one of its
     if sqlite3 is not None and isinstance(err, sqlite3.DatabaseError):
@@ -192,6 +217,8 @@ def cli(ctx: click.Context, config_option: str | None, db_option: str | None) ->
     settings = ctx.obj if isinstance(ctx.obj, dict) else {}
     ctx.obj = App(config_option, db_option, clock=settings.get("now"))
     ctx.obj.reads_only = ctx.invoked_subcommand in READS_ONLY
+    if ctx.invoked_subcommand in FOLLOW_AN_EXAMPLE_DAEMON:
+        ctx.obj.follow_an_example_daemon()
     ctx.call_on_close(ctx.obj.close)
 
 

@@ -1,5 +1,6 @@
 """The report as terminal text, in the page's order: the finding, the prescription,
-adherence, the nights, and the methods last."""
+adherence, the nights, and the methods last. Text from the log or the config (names,
+reasons, notes) is shown with its control characters as visible escapes."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from reminderd.report.figures import (
     period_line,
     prescription_rows,
 )
+from reminderd.terminal import visible
 
 if TYPE_CHECKING:
     from reminderd.report.build import Report
@@ -49,11 +51,12 @@ def render(report: Report) -> str:
     out += ["", *_wrapped(period_line(report))]
     for line in figure_lines(report):
         out += _wrapped(line, "  ")
-    out += ["", "PRESCRIPTION", "", _table(prescription_rows(report), PRESCRIPTION_HEADERS)]
+    out += ["", "PRESCRIPTION", "", _table([[visible(v) for v in row] for row in prescription_rows(report)],
+                                           PRESCRIPTION_HEADERS)]
     out += ["", "ADHERENCE"]
     for heading, rows in adherence_rows(report):
-        out += ["", heading, _table([[name, *count_cells(c)] for name, c in rows], ["", *COUNT_HEADERS])]
-    out += ["", *key_figures(report)]
+        out += ["", heading, _table([[visible(name), *count_cells(c)] for name, c in rows], ["", *COUNT_HEADERS])]
+    out += ["", *map(visible, key_figures(report))]
     out += ["", "THE NIGHTS", "", *_wrapped(nights_line(report)),
             "(severity 0\u20133, Penn frequency 0\u20134, wake-ups: where answered)", "",
             _table(effect_rows(report), EFFECT_HEADERS)]
@@ -62,7 +65,7 @@ def render(report: Report) -> str:
         for detail in report.details:
             night, severity, doses, prn, said = detail_cells(detail)
             parts = [p for p in (doses, prn and f"as needed: {prn}", said) if p]
-            out += _wrapped(f"{night} ({severity}): {'; '.join(parts)}", "  ")
+            out += _wrapped(visible(f"{night} ({severity}): {'; '.join(parts)}"), "  ")
     out += ["", "METHODS", ""]
     for line in methods_lines(report):
         out += _wrapped(line) + [""]

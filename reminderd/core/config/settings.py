@@ -89,6 +89,12 @@ class NotificationSettings:
     private: bool = False
 
 
+# How long a server may take to answer a message once it is written: a slow Matrix or
+# SMTP server answers within tens of seconds. After that it is not sent again (it may have
+# arrived); see core/delivery.py.
+SEND_TIMEOUT = timedelta(seconds=60)
+
+
 @dataclass(frozen=True)
 class PushSettings:
     """[push]: his own phone. `url` is filled from `url_file` by load_config."""
@@ -96,6 +102,7 @@ class PushSettings:
     url: str | None = None
     url_file: Path | None = None
     after_reminders: int = 2
+    timeout: timedelta = SEND_TIMEOUT
 
 
 @dataclass(frozen=True)
@@ -107,6 +114,7 @@ class Contact:
     url: str | None = None
     url_file: Path | None = None
     summary_time: _clock = _clock(21, 0)
+    timeout: timedelta = SEND_TIMEOUT
 
 
 @dataclass(frozen=True)
