@@ -54,6 +54,7 @@ QUESTIONS = (SEVERITY_QUESTION, FREQUENCY_QUESTION, WOKE_QUESTION, NOTE_QUESTION
 # missed dose and a bad night. Only what is recorded can be allowed for.
 OTHER_CAUSE_PROMPT = "Anything else that could explain the night: unwell, an infection, heat, alcohol, a relapse?"
 OTHER_CAUSE_SHORT = "something else could explain the night"
+OTHER_CAUSE_QUESTION = Question("other_cause", OTHER_CAUSE_PROMPT, 0, 1, ("no", "yes"))
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,9 @@ STEPS = (
                               (3, "Over one an hour"), (4, "Over ten an hour")), _had_spasms),
     Step(WOKE_QUESTION, ((0, "Not at all"), (1, "Once"), (2, "Twice"), (3, "3 times"), (4, "4 times")),
          _had_spasms),
+    # Asked after every night, a good one too: marked only after bad nights, it would
+    # follow the severity it is there to explain.
+    Step(OTHER_CAUSE_QUESTION, ((1, "Yes, something else"),)),
 )
 
 
