@@ -229,12 +229,12 @@ def effect(labelled: NightLabels, *, min_nights: int = MIN_NIGHTS, min_episodes:
     rated = {n.night: n for n in nights if n.label is not None}  # a night with no dose due is no comparison
     exposures = _exposures(calendar, doses)
     fit = _fit(calendar, rated, exposures) if len(rated) >= 3 else None
-    figures = {f: _figure(f, calendar, rated, exposures, doses, fit, min_nights, min_episodes) for f in FIGURES}
+    figures = {f: _figure(f, calendar, rated, exposures, fit, min_nights, min_episodes) for f in FIGURES}
     counts = {**counts, "no_doses": sum(1 for n in nights if n.label is None),
               "no_checkin": len(labelled.no_checkin), "other_cause": sum(1 for n in nights if n.other_cause)}
     first, last = (calendar[0], calendar[-1]) if calendar else (None, None)
     return Effect(first, last, counts, by_label, figures, fit.phi if fit is not None else None,
-                  _summary(counts, figures, first, last, len(calendar), min_nights, min_episodes))
+                  _summary(figures, first, last, len(calendar), min_nights, min_episodes))
 
 
 def _label_stats(nights: Sequence[LabelledNight]) -> LabelStats:
@@ -286,12 +286,10 @@ def _fit(calendar: Sequence[date], rated: Mapping[date, LabelledNight], exposure
 
 
 def _figure(exposure: str, calendar: Sequence[date], rated: Mapping[date, LabelledNight],
-            exposures: Mapping[str, list[float]], doses: Mapping[date, NightDoses], fit: Any,
-            min_nights: int, min_episodes: int) -> Figure:
-    column = exposures[exposure]
-    exposed = {d for d, x in zip(calendar, column) if x}
+            exposures: Mapping[str, list[float]], fit: Any, min_nights: int, min_episodes: int) -> Figure:
+    exposed = {d for d, x in zip(calendar, exposures[exposure]) if x}
     n = sum(1 for d in exposed if d in rated)
-    base = sum(1 for n in rated.values() if n.label == ON_TIME)
+    base = sum(1 for night in rated.values() if night.label == ON_TIME)
     episodes = count_episodes({d: exposure for d in exposed}, exposure, set(rated))
     more_nights = max(0, min_nights - n, min_nights - base)
     more_episodes = max(0, min_episodes - episodes)
@@ -324,27 +322,28 @@ def _nights(k: int) -> str:
     return f"{k} night" if k == 1 else f"{k} nights"
 
 
-def number(x: float) -> str:
+def _number(x: float) -> str:
     """One decimal, a real minus sign (reads better than a hyphen in a sentence); -0.0 is 0.0."""
     text = f"{x:.1f}"
     return "0.0" if text == "-0.0" else text.replace("-", "\u2212")
 
 
-def difference_phrase(difference: float, unit: str = "points") -> str:
+def _difference_phrase(difference: float) -> str:
     if f"{abs(difference):.1f}" == "0.0":
         return "about the same"
-    return f"{abs(difference):.1f} {unit} {'worse' if difference > 0 else 'better'}"
+    return f"{abs(difference):.1f} points {'worse' if difference > 0 else 'better'}"
 
 
 def p_text(p: float, smallest: float | None = None) -> str:
+    """ "p = 0.03", "p < 0.01", and where p is at its floor (1 / rotations), that it is."""
     text = f"p = {p:.2g}" if p >= 0.01 else "p < 0.01"
     if smallest is not None and p <= smallest * (1 + 1e-9):
         text += ", the smallest this many nights can give"
     return text
 
 
-def _summary(counts: Mapping[str, int], figures: Mapping[str, Figure], first: date | None, last: date | None,
-             calendar: int, min_nights: int, min_episodes: int) -> str:
+def _summary(figures: Mapping[str, Figure], first: date | None, last: date | None, calendar: int,
+             min_nights: int, min_episodes: int) -> str:
     missed = figures[MISSED]
     period = f"{first:%-d %b %Y} to {last:%-d %b %Y}" if first and last else "no nights yet"
     if missed.estimate is None or missed.ci95 is None:
@@ -373,9 +372,9 @@ def _summary(counts: Mapping[str, int], figures: Mapping[str, Figure], first: da
                 f"the comparison can wait.")
     low, high = missed.ci95
     parts = [
-        f"Nights after a missed dose were {difference_phrase(missed.estimate)} on the 0\u20133 spasm "
-        f"severity scale than nights after every dose was taken (95% interval {number(low)} to "
-        f"{number(high)}; {p_text(missed.p_value or 1.0, missed.smallest_p)}), over {_nights(calendar)} "
+        f"Nights after a missed dose were {_difference_phrase(missed.estimate)} on the 0\u20133 spasm "
+        f"severity scale than nights after every dose was taken (95% interval {_number(low)} to "
+        f"{_number(high)}; {p_text(missed.p_value or 1.0, missed.smallest_p)}), over {_nights(calendar)} "
         f"from {period}."
     ]
     if low <= 0 <= high:
