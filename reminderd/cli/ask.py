@@ -31,8 +31,11 @@ def ask_checkin(day: date, previous, tz) -> dict:
     """The check-in's questions for one night, after saying what was answered before."""
     from reminderd.core import checkin as core
 
-    return _ask_night(f"Check-in for the night of {day:%A %d %B %Y}.", previous and core.describe(previous),
-                      previous, tz, core.QUESTIONS, ("frequency", "woke"))  # no spasms: nothing to count
+    answers = _ask_night(f"Check-in for the night of {day:%A %d %B %Y}.", previous and core.describe(previous),
+                         previous, tz, core.QUESTIONS, ("frequency", "woke"))  # no spasms: nothing to count
+    answers["other_cause"] = click.confirm(core.OTHER_CAUSE_PROMPT, default=False)
+    click.echo("")
+    return answers
 
 
 def ask_rating(rater: str, day: date, previous, tz) -> dict:

@@ -14,7 +14,8 @@ from reminderd.cli.output import say
 from reminderd.cli.params import DATE
 from reminderd.errors import ReminderdError, UsageError
 
-CHECKIN_FLAGS = {"severity": "--severity", "frequency": "--frequency", "woke": "--woke", "note": "--note"}
+CHECKIN_FLAGS = {"severity": "--severity", "frequency": "--frequency", "woke": "--woke", "note": "--note",
+                 "other_cause": "--other-cause"}
 
 
 @click.command()
@@ -25,12 +26,16 @@ CHECKIN_FLAGS = {"severity": "--severity", "frequency": "--frequency", "woke": "
               "2 fewer than one an hour, 3 more than one an hour, 4 more than ten an hour.")
 @click.option("--woke", metavar="N", help="How many times spasms woke you.")
 @click.option("--note", metavar="TEXT", help="Anything else about the night.")
+@click.option("--other-cause", is_flag=True, default=None,
+              help="Something else could explain the night: unwell, an infection, heat, alcohol, a relapse "
+                   "(the report allows for the nights marked).")
 @click.option("--window", is_flag=True, help="Ask in a small window instead of the terminal.")
 @click.option("--rater", metavar="NAME", help="Answer as the [[rater]] called NAME: her own questions about his night.")
 @click.option("--undo", is_flag=True, help="With --rater: take back her last answer.")
 @pass_app
 def checkin(app: App, night: date | None, severity: str | None, frequency: str | None,
-            woke: str | None, note: str | None, window: bool, rater: str | None, undo: bool) -> None:
+            woke: str | None, note: str | None, other_cause: bool | None, window: bool, rater: str | None,
+            undo: bool) -> None:
     """How were your spasms last night? Asks in the terminal, or takes the answers as flags.
 
     One check-in per night: answering a night again replaces its answers (both stay in
@@ -44,6 +49,7 @@ def checkin(app: App, night: date | None, severity: str | None, frequency: str |
     \b
     reminderd checkin
     reminderd checkin --severity 2 --frequency 3 --woke 1 --note "left leg"
+    reminderd checkin --severity 3 --other-cause --note "a cold"
     reminderd checkin --night 2026-11-20 --severity 0
     reminderd checkin --rater Partner
     reminderd checkin --rater Partner --severity 1 --frequency 2 --woke 0
@@ -53,7 +59,8 @@ def checkin(app: App, night: date | None, severity: str | None, frequency: str |
 
     given = {"frequency": frequency, "woke": woke, "note": note}
     if undo:
-        if rater is None or night is not None or severity is not None or window or any(v is not None for v in given.values()):
+        if rater is None or night is not None or severity is not None or window or other_cause is not None \
+                or any(v is not None for v in given.values()):
             raise UsageError("--undo takes back a rater's last answer; expected --rater NAME with it and no answers")
         _undo_rating(app, rater)
         return
@@ -61,17 +68,19 @@ def checkin(app: App, night: date | None, severity: str | None, frequency: str |
     day = night or core.last_night(now, tz)
     core.check_night(day, now, tz)
     if rater is not None:
-        if window:
-            raise UsageError("--window is his check-in's; expected --rater NAME without it (she answers in the "
-                             "terminal or on her page)")
+        if window or other_cause is not None:
+            raise UsageError(f"{'--window' if window else '--other-cause'} is his check-in's; expected --rater NAME "
+                             "without it (she answers her own questions, in the terminal or on her page)")
         _rate(app, rater, day, severity, given, now)
         return
+    given["other_cause"] = other_cause
     if window:
         if severity is not None or any(v is not None for v in given.values()):
-            raise UsageError("--window asks every question itself; expected no --severity, --frequency, --woke or --note with it")
+            raise UsageError("--window asks every question itself; expected no --severity, --frequency, --woke, "
+                             "--note or --other-cause with it")
         _in_window(app, day)
         return
-    if _answers_given(severity, given, ""):
+    if _answers_given(severity, given, "--severity 0-3 (and optionally --frequency, --woke, --note, --other-cause)"):
         answers = {"severity": severity, **given}
     else:
         from reminderd.cli.ask import ask_checkin
@@ -80,7 +89,7 @@ def checkin(app: App, night: date | None, severity: str | None, frequency: str |
     _record(app, day, answers, now, "cli", CHECKIN_FLAGS)
 
 
-def _answers_given(severity: str | None, given: dict, whose: str) -> bool:
+def _answers_given(severity: str | None, given: dict, expected: str) -> bool:
     """Whether the answers come as flags (else each question is asked in the terminal)."""
     if severity is not None:
         return True
@@ -89,8 +98,7 @@ def _answers_given(severity: str | None, given: dict, whose: str) -> bool:
         raise UsageError(f"{', '.join(flags)} given without --severity; expected --severity 0-3 as well, "
                          "or no answers as flags to be asked each question")
     if not sys.stdin.isatty():
-        raise UsageError(f"no answers given and no terminal to ask in; expected {whose}--severity 0-3 "
-                         "(and optionally --frequency, --woke, --note)")
+        raise UsageError(f"no answers given and no terminal to ask in; expected {expected}")
     return False
 
 
@@ -99,7 +107,7 @@ def _rate(app: App, name: str, day: date, severity: str | None, given: dict, now
     from reminderd.core import rating as core
 
     rater = services.pick_rater(app.config, name)
-    if _answers_given(severity, given, f"--rater {name} "):
+    if _answers_given(severity, given, f"--rater {name} --severity 0-3 (and optionally --frequency, --woke, --note)"):
         answers = {"severity": severity, **given}
     else:
         from reminderd.cli.ask import ask_rating
@@ -142,8 +150,9 @@ def _in_window(app: App, day: date) -> None:
     tz = app.config.timezone
     saved: list = []
 
-    def save(severity, frequency, woke, note) -> None:
-        answers = {"severity": severity, "frequency": frequency, "woke": woke, "note": note}
+    def save(severity, frequency, woke, note, other_cause) -> None:
+        answers = {"severity": severity, "frequency": frequency, "woke": woke, "note": note,
+                   "other_cause": other_cause}
         saved.append(_record(app, day, answers, app.now(), "window"))
 
     why_not = open_checkin_window(day, save, app.store.checkin(day))

@@ -39,11 +39,12 @@ def counts_line(r: RaterAnalysis) -> str:
 
 
 def night_rows(report: Report, r: RaterAnalysis) -> list[list[Any]]:
-    """Every night either of them rated: its doses, his severity and hers, and whether she was blinded."""
+    """Every night shown that either of them rated: its doses, his severity and hers, and
+    whether she was blinded."""
     his = {n.night: n.severity for n in report.nights.nights}
     hers = {n.night: n.severity for n in r.nights.nights}
     rows = []
-    for night in sorted(set(his) | set(hers)):
+    for night in [n for n in report.shown if n in his or n in hers]:
         label = r.nights.labels.get(night) or report.nights.labels.get(night)
         rows.append([f"{night:%a %d %b}", LABEL_NAMES.get(label, "no dose due"), his.get(night, "-"),
                      hers.get(night, "-"),

@@ -19,7 +19,7 @@ from reminderd.report.raters import FIGURE_HEADERS, counts_line, figure_cells, f
 if TYPE_CHECKING:
     from reminderd.report.build import Report
 
-HIS, HERS = "#4a6fa5", "#8e44ad"  # his bars as in the severity chart; hers apart from every dose colour
+HIS, HERS = COLOURS["bar"], "#8e44ad"  # his bars as in the severity chart; hers apart from every dose colour
 
 CSS = """
 .raters td.night { width: 44px; } .raters td.told { outline: 2px dashed #5b6670; outline-offset: -3px; }
@@ -41,7 +41,7 @@ def _one(report: Report, r: RaterAnalysis) -> str:
         _figures_chart(report, r),
         _html_table("", FIGURE_HEADERS, [figure_cells(*row) for row in figure_rows(report, r)]),
         f'<p class="agreement">{escape(agreement_words(r.agreement))}</p>',
-        f'<p class="summary trust">{escape(r.trust)}</p>',
+        f'<p class="finding trust">{escape(r.trust)}</p>',
         f"<h3>Nights: his severity and {escape(r.rater)}'s</h3>",
         _legend(r), _calendar(report, r), _chart(report, r),
         '<p class="note">Blinded: she rated the night before anything reminderd sent her (a missed-dose, '
@@ -91,15 +91,19 @@ def _figures_chart(report: Report, r: RaterAnalysis) -> str:
 
 
 def _calendar(report: Report, r: RaterAnalysis) -> str:
-    """A month grid per month: each night's two severities, coloured by its doses."""
+    """A month grid per month of the nights shown: each night's two severities, in the
+    colour of its doses."""
     his = {n.night: n.severity for n in report.nights.nights}
     hers = {n.night: n.severity for n in r.nights.nights}
-    months, day = [], report.since.replace(day=1)
-    while day <= report.until:
+    if not report.shown:
+        return ""
+    first, last = report.shown[0], report.shown[-1]
+    months, day = [], first.replace(day=1)
+    while day <= last:
         following = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
         cells = [""] * day.weekday()
         for d in date_range(day, following - timedelta(days=1)):
-            if not report.since <= d <= report.until:
+            if not first <= d <= last:
                 cells.append(f'<td style="color:#aab">{d.day}</td>')
                 continue
             label = r.nights.labels.get(d) or report.nights.labels.get(d)
@@ -121,8 +125,8 @@ def _calendar(report: Report, r: RaterAnalysis) -> str:
 
 
 def _chart(report: Report, r: RaterAnalysis) -> str:
-    """Each night's two bars, his and hers, with its doses marked below."""
-    nights = date_range(report.since, report.until)
+    """Each night shown, his bar and hers, with its doses marked below."""
+    nights = list(report.shown)
     his = {n.night: n.severity for n in report.nights.nights}
     hers = {n.night: n.severity for n in r.nights.nights}
     width, left, top, plot_h = 1040, 84, 10, 150

@@ -24,7 +24,7 @@ import math
 import statistics
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 from reminderd.core.analysis.effect import Effect, effect
 from reminderd.core.analysis.nights import LabelledNight, NightLabels
@@ -232,9 +232,11 @@ def _apart(a: Effect, b: Effect) -> bool:
     return a.ci95[1] < b.ci95[0] or b.ci95[1] < a.ci95[0]
 
 
-def rater_checkins(ratings: Sequence[Any]) -> list[Any]:
-    """Her ratings as the nights' scores the labelling takes (NightCheckin)."""
+def rater_checkins(ratings: Sequence[Any], other_cause: Mapping[date, bool | None]) -> list[Any]:
+    """Her ratings as the nights' scores the labelling takes (NightCheckin), each with what
+    his check-in said of something else that could explain that night: a property of the
+    night, allowed for whoever rates it."""
     from reminderd.core.analysis.records import NightCheckin
 
-    return [NightCheckin(r.night, r.severity, r.frequency, r.woke) for r in ratings]
+    return [NightCheckin(r.night, r.severity, r.frequency, r.woke, other_cause.get(r.night)) for r in ratings]
 
