@@ -66,3 +66,13 @@ def test_agreement_says_why_when_it_gives_no_number():
     # Twelve nights in two weeks: a kappa, but too few weeks for its interval.
     short = agreement(nights([(0, 0), (1, 2), (2, 2), (3, 3), (1, 1), (2, 1)] * 2))
     assert short.kappa is not None and short.ci95 is None and "fall in 2 weeks" in short.refused
+
+
+def test_her_nights_carry_what_his_check_in_said_of_something_else():
+    from reminderd.core.analysis.raters import rater_checkins
+    from reminderd.core.rating import Rating
+
+    ratings = [Rating("Partner", date(2026, 9, 1), 2, 2, 1), Rating("Partner", date(2026, 9, 2), 0)]
+    scored = rater_checkins(ratings, {date(2026, 9, 1): True})
+    assert [(c.night, c.severity, c.other_cause) for c in scored] == [(date(2026, 9, 1), 2, True),
+                                                                      (date(2026, 9, 2), 0, None)]

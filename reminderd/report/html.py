@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from datetime import timedelta
+from datetime import date, timedelta
 from html import escape
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 from reminderd.core.analysis.effect import CAVEAT, EARLIER, EVENING
 from reminderd.core.analysis.records import EARLY, FAILED_OUTCOMES, LATE, ON_TIME, date_range
@@ -172,21 +172,28 @@ def _calendar(report: Report) -> str:
     """One small month grid per month of the period, each day in the colour of its worst dose,
     with how many of its doses were taken."""
     names = dict(KINDS)
-    months, day = [], report.since.replace(day=1)
-    while day <= report.until:
+
+    def cell(d: date) -> str:
+        outcomes = report.days.get(d)
+        kind = _day_kind(outcomes)
+        taken = sum(outcomes[o] for o in (ON_TIME, EARLY, LATE)) if outcomes else 0
+        count = f"{taken}/{sum(outcomes.values())}" if outcomes else ""
+        ink = "#fff" if kind in (ON_TIME, MISSED, EARLY) else COLOURS["ink"]
+        return (f'<td class="day {kind}" style="background:{COLOURS[kind]};color:{ink}" '
+                f'title="{d}: {escape(names[kind])}, {count} taken"><b>{d.day}</b>{count}</td>')
+
+    return month_grids(report.since, report.until, cell)
+
+
+def month_grids(first: date, last: date, cell: Callable[[date], str]) -> str:
+    """A small month grid for each month from `first` to `last`, Monday first; `cell` draws
+    each day in the span (the days outside it are greyed)."""
+    months, day = [], first.replace(day=1)
+    while day <= last:
         following = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
         cells = [""] * day.weekday()
         for d in date_range(day, following - timedelta(days=1)):
-            if not report.since <= d <= report.until:
-                cells.append(f'<td style="color:#aab">{d.day}</td>')
-                continue
-            outcomes = report.days.get(d)
-            kind = _day_kind(outcomes)
-            taken = sum(outcomes[o] for o in (ON_TIME, EARLY, LATE)) if outcomes else 0
-            count = f"{taken}/{sum(outcomes.values())}" if outcomes else ""
-            ink = "#fff" if kind in (ON_TIME, MISSED, EARLY) else COLOURS["ink"]
-            cells.append(f'<td class="day {kind}" style="background:{COLOURS[kind]};color:{ink}" '
-                         f'title="{d}: {escape(names[kind])}, {count} taken"><b>{d.day}</b>{count}</td>')
+            cells.append(cell(d) if first <= d <= last else f'<td style="color:#aab">{d.day}</td>')
         cells = [c or "<td></td>" for c in cells]
         weeks = ["<tr>" + "".join(cells[i:i + 7]) + "</tr>" for i in range(0, len(cells), 7)]
         head = "".join(f"<th>{n}</th>" for n in ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"))
@@ -236,34 +243,39 @@ def _severity_chart(report: Report) -> str:
 
 def _effect_chart(report: Report) -> str:
     """Each figure with its 95% interval, against 0 (no difference)."""
-    rows = shown_figures(report)
+    return interval_chart('id="effect-chart"', "Each figure with its 95% interval; 0 is no difference",
+                          [(figure_name(report, f.exposure), f.estimate, f.ci95, FIGURE_COLOURS[f.exposure])
+                           for f in shown_figures(report)])
+
+
+def interval_chart(attributes: str, title: str,
+                   rows: Sequence[tuple[str, float | None, tuple[float, float] | None, str]]) -> str:
+    """(name, estimate, 95% interval, colour) of each figure, drawn against 0 on the 0-3
+    severity scale; a figure without a number says so."""
     width, left, right, lo, hi = 1040, 300, 40, -3.0, 3.0
     height = 40 + 30 * len(rows)
     scale = (width - left - right) / (hi - lo)
     x = lambda v: left + (min(max(v, lo), hi) - lo) * scale  # noqa: E731
     axis = height - 36
-    out = [f'<svg id="effect-chart" viewBox="0 0 {width} {height}" role="img" xmlns="http://www.w3.org/2000/svg">'
-           "<title>Each figure with its 95% interval; 0 is no difference</title>"]
+    out = [f'<svg {attributes} viewBox="0 0 {width} {height}" role="img" xmlns="http://www.w3.org/2000/svg">'
+           f"<title>{escape(title)}</title>"]
     for v in range(-3, 4):
         zero = ' stroke-width="2" stroke-dasharray="4 3"' if v == 0 else ""
         out.append(f'<line x1="{x(v):.1f}" x2="{x(v):.1f}" y1="8" y2="{axis}" stroke="{COLOURS["grid"]}"{zero}/>'
                    f'<text x="{x(v):.1f}" y="{axis + 14}" text-anchor="middle">{signed(v) if v else "0"}</text>')
     out.append(f'<text x="{x(0):.1f}" y="{axis + 30}" text-anchor="middle">points of severity (0\u20133 scale): '
                "\u2190 better, worse \u2192</text>")
-    for row, f in enumerate(rows):
+    for row, (name, estimate, ci95, colour) in enumerate(rows):
         y = 24 + row * 30
-        colour = FIGURE_COLOURS[f.exposure]
-        out.append(f'<text x="{left - 10}" y="{y + 4}" text-anchor="end">{escape(figure_name(report, f.exposure))}'
-                   "</text>")
-        if f.estimate is None or f.ci95 is None:
+        out.append(f'<text x="{left - 10}" y="{y + 4}" text-anchor="end">{escape(name)}</text>')
+        if estimate is None or ci95 is None:
             out.append(f'<text x="{x(0) + 8:.1f}" y="{y + 4}" fill="{COLOURS["muted"]}">no number yet</text>')
             continue
-        out.append(f'<line class="interval" x1="{x(f.ci95[0]):.1f}" x2="{x(f.ci95[1]):.1f}" y1="{y}" y2="{y}" '
+        out.append(f'<line class="interval" x1="{x(ci95[0]):.1f}" x2="{x(ci95[1]):.1f}" y1="{y}" y2="{y}" '
                    f'stroke="{colour}" stroke-width="4"/>'
-                   f'<circle cx="{x(f.estimate):.1f}" cy="{y}" r="7" fill="{colour}" stroke="#fff" stroke-width="2"/>')
+                   f'<circle cx="{x(estimate):.1f}" cy="{y}" r="7" fill="{colour}" stroke="#fff" stroke-width="2"/>')
         # The figures beside the interval, on whichever side has room.
-        side = (f'x="{x(f.ci95[1]) + 10:.1f}"' if x(f.ci95[1]) < width - right - 170
-                else f'x="{x(f.ci95[0]) - 10:.1f}" text-anchor="end"')
-        out.append(f'<text {side} y="{y + 4}">{signed(f.estimate)} ({signed(f.ci95[0])} to {signed(f.ci95[1])})'
-                   "</text>")
+        side = (f'x="{x(ci95[1]) + 10:.1f}"' if x(ci95[1]) < width - right - 170
+                else f'x="{x(ci95[0]) - 10:.1f}" text-anchor="end"')
+        out.append(f'<text {side} y="{y + 4}">{signed(estimate)} ({signed(ci95[0])} to {signed(ci95[1])})</text>')
     return "".join(out) + "</svg>"

@@ -5,15 +5,15 @@ with his severity and hers, and the nightly chart of both."""
 from __future__ import annotations
 
 import math
-from datetime import timedelta
+from datetime import date
 from html import escape
 from typing import TYPE_CHECKING
 
 from reminderd.core.analysis.raters import RaterAnalysis, agreement_words
-from reminderd.core.analysis.records import EARLY, LATE, date_range
+from reminderd.core.analysis.records import EARLY, LATE
 from reminderd.core.doses import MISSED
-from reminderd.report.figures import LABEL_NAMES, signed
-from reminderd.report.html import COLOURS, _html_table
+from reminderd.report.figures import LABEL_NAMES
+from reminderd.report.html import COLOURS, _html_table, interval_chart, month_grids
 from reminderd.report.raters import FIGURE_HEADERS, counts_line, figure_cells, figure_rows
 
 if TYPE_CHECKING:
@@ -63,31 +63,10 @@ def _legend(r: RaterAnalysis) -> str:
 
 def _figures_chart(report: Report, r: RaterAnalysis) -> str:
     """Each figure's difference (a missed dose against every dose taken) with its interval."""
-    rows = figure_rows(report, r)
     colours = (HIS, HERS, HERS, COLOURS["ink"])
-    width, left, right, lo, hi = 1040, 220, 40, -3.0, 3.0
-    height = 40 + 30 * len(rows)
-    scale = (width - left - right) / (hi - lo)
-    x = lambda v: left + (min(max(v, lo), hi) - lo) * scale  # noqa: E731
-    out = [f'<svg class="rater-figures" viewBox="0 0 {width} {height}" role="img" xmlns="http://www.w3.org/2000/svg">'
-           "<title>A missed dose's difference in severity by each rater, with 95% intervals</title>"]
-    for v in range(-3, 4):
-        zero = ' stroke-width="2" stroke-dasharray="4 3"' if v == 0 else ""
-        out.append(f'<line x1="{x(v):.1f}" x2="{x(v):.1f}" y1="8" y2="{height - 28}" stroke="{COLOURS["grid"]}"{zero}/>'
-                   f'<text x="{x(v):.1f}" y="{height - 14}" text-anchor="middle">{signed(v) if v else "0"}</text>')
-    for row, ((name, e, _), colour) in enumerate(zip(rows, colours)):
-        y = 24 + row * 30
-        out.append(f'<text x="{left - 10}" y="{y + 4}" text-anchor="end">{escape(name)}</text>')
-        if e.difference is None or e.ci95 is None:
-            out.append(f'<text x="{x(0) + 8:.1f}" y="{y + 4}" fill="{COLOURS["muted"]}">no number yet</text>')
-            continue
-        lo_ci, hi_ci = e.ci95
-        out.append(f'<line class="interval" x1="{x(lo_ci):.1f}" x2="{x(hi_ci):.1f}" y1="{y}" y2="{y}" '
-                   f'stroke="{colour}" stroke-width="4"/><circle cx="{x(e.difference):.1f}" cy="{y}" r="7" '
-                   f'fill="{colour}" stroke="#fff" stroke-width="2"/>'
-                   f'<text x="{x(hi_ci) + 10:.1f}" y="{y + 4}">{signed(e.difference)} ({signed(lo_ci)} to '
-                   f"{signed(hi_ci)})</text>")
-    return "".join(out) + "</svg>"
+    return interval_chart('class="rater-figures"', "A missed dose's difference in severity by each rater, with "
+                          "95% intervals", [(name, e.difference, e.ci95, colour) for (name, e, _), colour
+                                            in zip(figure_rows(report, r), colours)])
 
 
 def _calendar(report: Report, r: RaterAnalysis) -> str:
@@ -97,31 +76,19 @@ def _calendar(report: Report, r: RaterAnalysis) -> str:
     hers = {n.night: n.severity for n in r.nights.nights}
     if not report.shown:
         return ""
-    first, last = report.shown[0], report.shown[-1]
-    months, day = [], first.replace(day=1)
-    while day <= last:
-        following = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
-        cells = [""] * day.weekday()
-        for d in date_range(day, following - timedelta(days=1)):
-            if not first <= d <= last:
-                cells.append(f'<td style="color:#aab">{d.day}</td>')
-                continue
-            label = r.nights.labels.get(d) or report.nights.labels.get(d)
-            told = d in hers and d not in r.blinded_nights
-            shade = COLOURS.get(label, "#fff") if label in (MISSED, LATE, EARLY) else "#fff"
-            pair = "".join(f'<span style="background:{c}">{v}</span>' for c, v in
-                           ((HIS, his.get(d, "\u2013")), (HERS, hers.get(d, "\u2013"))))
-            title = (f"{d}: {LABEL_NAMES.get(label, 'no dose due')}; his severity {his.get(d, 'not rated')}, "
-                     f"{r.rater}'s {hers.get(d, 'not rated')}" + (" (not blinded)" if told else ""))
-            cells.append(f'<td class="night{" told" if told else ""}" style="background:{shade}" '
-                         f'title="{escape(title)}"><b>{d.day}</b><div class="pair">{pair}</div></td>')
-        cells = [c or "<td></td>" for c in cells]
-        weeks = ["<tr>" + "".join(cells[i:i + 7]) + "</tr>" for i in range(0, len(cells), 7)]
-        head = "".join(f"<th>{n}</th>" for n in ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"))
-        months.append(f'<table class="month"><caption>{day:%B %Y}</caption><thead><tr>{head}</tr></thead>'
-                      f"<tbody>{''.join(weeks)}</tbody></table>")
-        day = following
-    return f'<div class="months">{"".join(months)}</div>'
+
+    def cell(d: date) -> str:
+        label = r.nights.labels.get(d) or report.nights.labels.get(d)
+        told = d in hers and d not in r.blinded_nights
+        shade = COLOURS.get(label, "#fff") if label in (MISSED, LATE, EARLY) else "#fff"
+        pair = "".join(f'<span style="background:{c}">{v}</span>' for c, v in
+                       ((HIS, his.get(d, "\u2013")), (HERS, hers.get(d, "\u2013"))))
+        title = (f"{d}: {LABEL_NAMES.get(label, 'no dose due')}; his severity {his.get(d, 'not rated')}, "
+                 f"{r.rater}'s {hers.get(d, 'not rated')}" + (" (not blinded)" if told else ""))
+        return (f'<td class="night{" told" if told else ""}" style="background:{shade}" '
+                f'title="{escape(title)}"><b>{d.day}</b><div class="pair">{pair}</div></td>')
+
+    return month_grids(report.shown[0], report.shown[-1], cell)
 
 
 def _chart(report: Report, r: RaterAnalysis) -> str:
