@@ -46,7 +46,7 @@ def blind_to_his_doses(browser) -> None:
 
 def test_two_phones_his_and_hers(cli: Cli, tmp_path: Path) -> None:
     http, port = HttpReceiver().start(), free_port()
-    cli.clock = FakeClock(tmp_path / "clock", at("2026-11-28 07:29:50"))
+    cli.clock = FakeClock(tmp_path / "clock", at("2026-11-28 07:20:00"))
     cli.config.write_text(config_text(remind_every="3s", give_up_after="40s", min_gap="1h", snooze="5s", extra=(
         f'\n[remote]\nlisten = "127.0.0.1:{port}"\n'
         f'\n[[rater]]\nname = "Partner"\ntime = "07:30"\nuntil = "11:00"\nurl = "json://127.0.0.1:{http.port}/her"\n'
@@ -58,6 +58,7 @@ def test_two_phones_his_and_hers(cli: Cli, tmp_path: Path) -> None:
         his, hers = phone_browser(tmp_path / "his-phone"), phone_browser(tmp_path / "her-phone")
         pair_in(his, cli, "--name", "his phone")
         pair_in(hers, cli, "--rater", "Partner")
+        cli.clock.set(at("2026-11-28 07:29:58"))  # both paired: on to her time
 
         # At her time she is sent the link to her page, and nothing about his doses.
         (message,) = http.wait_for(1)
