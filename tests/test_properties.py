@@ -212,7 +212,7 @@ def check_export_import_export(world: World) -> None:
     first = backup.dump(world.store)
     fresh = Store.open(world.folder / f"copy-{world.now.timestamp():.0f}.db")
     try:
-        fresh.restore(backup.load(first, fresh, "export"))
+        fresh.restore(backup.load(backup.parse(first, "export"), fresh, "export"))
         assert backup.dump(fresh) == first
     finally:
         fresh.close()

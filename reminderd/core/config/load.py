@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from reminderd.core.config import links
 from reminderd.core.config.collect import Collector
-from reminderd.core.config.medication import medication
-from reminderd.core.config.settings import CheckinSettings, Config, Medication, NotificationSettings
+from reminderd.core.config.medication import medication_list
+from reminderd.core.config.settings import CheckinSettings, Config, NotificationSettings
 from reminderd.core.config.tables import CHECKIN_KEYS, NOTIFICATION_KEYS, TABLES, TOP_KEYS
 from reminderd.core.config.values import format_slot
 from reminderd.errors import ConfigError
@@ -42,27 +42,7 @@ def parse_config(text: str, source: str, system_zone: Callable[[], str]) -> Conf
         c.bad("checkin.bedtime", format_slot(checkin.bedtime),
               f"an evening time after checkin.until ({format_slot(checkin.until)}), on the same day")
 
-    raw_meds = data.get("medication")
-    medications: list[Medication] = []
-    if raw_meds is None or raw_meds == []:  # `medication = []` would remind of nothing
-        c.problems.append("medication: missing; expected at least one [[medication]] table")
-    elif not isinstance(raw_meds, list):
-        c.bad("medication", raw_meds, "[[medication]] tables (an array of tables)")
-    else:
-        seen: dict[str, int] = {}
-        for i, table in enumerate(raw_meds):
-            med = medication(c, table, f"medication[{i}]")
-            if med is None:
-                continue
-            key = med.name.casefold()
-            if key in seen:
-                c.bad(
-                    f"medication[{i}].name",
-                    med.name,
-                    f"a name not already used by medication[{seen[key]}]",
-                )
-            seen[key] = i
-            medications.append(med)
+    medications = medication_list(c, data.get("medication"), "medication")
     if "bedtime" in checkin_fields and checkin.until < checkin.bedtime:
         # A slot at or after bedtime would be due after the night began, so its dose could
         # never label the night it is taken before; only checked when bedtime is written,
