@@ -43,7 +43,7 @@ from _common import PYTHON, REPO, child_env, emit, reminderd_script, summary, ta
 
 sys.path.insert(0, str(REPO))
 from reminderd.core.checkin import Checkin  # noqa: E402
-from reminderd.core.config.load import load_config  # noqa: E402
+from reminderd.config_file import load_config  # noqa: E402
 from reminderd.core.prescriptions import canonical_of  # noqa: E402
 from reminderd.core.schedule import next_local_midnight, slots_between  # noqa: E402
 from reminderd.store import Store  # noqa: E402

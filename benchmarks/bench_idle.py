@@ -49,7 +49,10 @@ def config_far_from(now: datetime) -> str:
     """Two slots, the check-in and the contact's summary all at least 4 h from now (UTC
     wall clock), so nothing falls due, nothing is still inside its give-up window, nothing
     is asked and nothing is sent."""
-    at = lambda hours: (now + timedelta(hours=hours)).strftime("%H:%M")
+
+    def at(hours: float) -> str:
+        return (now + timedelta(hours=hours)).strftime("%H:%M")
+
     checkin = (now + timedelta(hours=12)).replace(minute=0)
     if checkin.hour == 23:
         checkin -= timedelta(hours=1)
@@ -210,7 +213,8 @@ def main() -> None:
     ok_cpu = dm["cpu_pct_of_core"] < GOAL_CPU_PCT
     ok_mem = dm["vmrss_mb"] < GOAL_RSS_MB and dm["vmhwm_mb"] < GOAL_RSS_MB
     busiest = sorted(dm["per_thread"].items(), key=lambda kv: -kv[1]["wakeups"])
-    unexpected = [l for l in daemon_log.splitlines() if "REMINDER" in l or "missed" in l or "ERROR" in l]
+    unexpected = [line for line in daemon_log.splitlines()
+                  if "REMINDER" in line or "missed" in line or "ERROR" in line]
     out = {
         "idle_seconds": dm["seconds"],
         "startup_and_settle_s": round(startup_s, 1),

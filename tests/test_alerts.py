@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from reminderd.core import alerts
-from reminderd.core.config.load import load_config, parse_config
+from reminderd.config_file import load_config
+from reminderd.core.config.load import parse_config
 from reminderd.core.config.settings import Contact
 from reminderd.core.doses import MISSED, PENDING, SKIPPED, TAKEN, Dose, Remind
 from reminderd.errors import BadUrl, ConfigError

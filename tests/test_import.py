@@ -19,7 +19,7 @@ import pytest
 from reminderd.store import backup
 from reminderd.core import doses as rules
 from reminderd.core.checkin import Checkin
-from reminderd.core.config.load import load_config
+from reminderd.config_file import load_config
 from reminderd.core.prescriptions import canonical_of
 from reminderd.core.schedule import slots_on
 from reminderd.store import Store

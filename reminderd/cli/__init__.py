@@ -73,7 +73,7 @@ class App:
     @property
     def config(self) -> Config:
         if self._config is None:
-            from reminderd.core.config.load import load_config
+            from reminderd.config_file import load_config
 
             self._config = load_config(self.config_path)
         return self._config

@@ -110,7 +110,7 @@ def _push_test(config: Config, push: bool, contacts: tuple[str, ...]) -> None:
 @pass_app
 def check_config(app: App, path: Path | None) -> None:
     """Check a config file: prints "ok" and the schedule, or every problem (exit 2)."""
-    from reminderd.core.config.load import load_config
+    from reminderd.config_file import load_config
     from reminderd.core.durations import format_duration
 
     config = load_config(path or app.config_path)

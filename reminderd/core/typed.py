@@ -17,8 +17,8 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from reminderd.core.clock import UTC
-from reminderd.core.durations import whole_hours_or_minutes
-from reminderd.errors import UsageError
+from reminderd.core.durations import parse_duration, whole_hours_or_minutes
+from reminderd.errors import BadValue, UsageError
 
 WHEN_HELP = 'a time "HH:MM" (the last time the clock showed it) or a date and time "YYYY-MM-DD HH:MM"'
 # A log of doses begins in this century; anything outside is a typing slip, and dates near
@@ -56,9 +56,6 @@ def parse_day(text: str, name: str) -> date:
 
 def parse_length(text: str, name: str) -> timedelta:
     """A length of time typed as the config writes it: "90s", "15m", "1h30m"."""
-    from reminderd.core.config.values import parse_duration  # which imports this module
-    from reminderd.errors import BadValue
-
     try:
         return parse_duration(text)
     except BadValue as bad:

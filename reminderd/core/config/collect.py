@@ -32,7 +32,7 @@ class Secret:
     """A URL shown in an error: masked, since it holds credentials."""
 
     def __init__(self, url: Any) -> None:
-        from reminderd.push.urls import mask
+        from reminderd.core.urls import mask  # its pattern compiled only where a URL is shown
 
         self.text = f'"{mask(url)}"' if isinstance(url, str) else show(url)
 

@@ -1,15 +1,13 @@
-"""The tables that connect reminderd to other devices: [push], [[contact]] and [remote],
-and the url_files that hold their secrets."""
+"""The tables that connect reminderd to other devices: [push], [[contact]] and [remote]
+(the url_files that hold their secrets are read at the edge, `reminderd.config_file`)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from reminderd.core.config.collect import Collector, show
-from reminderd.core.config.settings import Config, Contact, PushSettings, RemoteSettings
+from reminderd.core.config.collect import Collector
+from reminderd.core.config.settings import Contact, PushSettings, RemoteSettings
 from reminderd.core.config.tables import CONTACT_KEYS, PUSH_KEYS, REMOTE_KEYS
-from reminderd.errors import BadUrl, ConfigError
 
 
 def remote(c: Collector, raw: Any) -> RemoteSettings | None:
@@ -58,29 +56,3 @@ def contacts(c: Collector, raw: Any) -> tuple[Contact, ...]:
         if len(c.problems) == before:
             contacts.append(Contact(**fields))
     return tuple(contacts)
-
-
-def read_url_files(config: Config, folder: Path) -> Config:
-    """Fill each `url` from its `url_file` (relative to the config's folder). A file that
-    others can read, or that holds no URL, is refused, named by its key."""
-    from dataclasses import replace
-
-    from reminderd.push.urls import read_url_file
-
-    problems: list[str] = []
-
-    def read(target, path: str):
-        if target is None or target.url_file is None:
-            return target
-        where = target.url_file if target.url_file.is_absolute() else folder / target.url_file
-        try:
-            return replace(target, url=read_url_file(where), url_file=where)
-        except BadUrl as bad:
-            problems.append(f"{path}.url_file: {show(str(where))} is not valid; expected {bad}")
-            return target
-
-    push = read(config.push, "push")
-    contacts = tuple(read(contact, f"contact[{i}]") for i, contact in enumerate(config.contacts))
-    if problems:
-        raise ConfigError(problems, config.source)
-    return replace(config, push=push, contacts=contacts)

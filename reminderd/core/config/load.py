@@ -1,9 +1,9 @@
-"""The config file read: TOML text into a Config, or one ConfigError naming every problem."""
+"""The config's text into a Config, or one ConfigError naming every problem. The file and
+the files it names are read at the edge (`reminderd.config_file`)."""
 
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -66,24 +66,3 @@ def parse_config(text: str, source: str, system_zone: Callable[[], str]) -> Conf
         raise ConfigError(c.problems, source)
     return Config(medications=tuple(medications), checkin=checkin,
                   notifications=notifications, source=source, remote=remote, push=push, contacts=contacts, **top)
-
-
-def system_zone_name() -> str:
-    """The machine's time zone name ($TZ, /etc/localtime), "UTC" when it cannot be told."""
-    try:
-        import tzlocal  # comes with APScheduler; imported here so the CLI stays quick
-
-        return tzlocal.get_localzone_name() or "UTC"
-    except Exception:  # tzlocal raises several kinds on odd systems; UTC is a safe answer
-        return "UTC"
-
-
-def load_config(path: Path) -> Config:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError([f"no config file at {path}; run `reminderd init` to write one"],
-                          str(path)) from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise ConfigError([f"cannot read the file: {err}"], str(path)) from None
-    return links.read_url_files(parse_config(text, str(path), system_zone_name), path.parent)

@@ -1,0 +1,73 @@
+"""The config as a file on this machine: its text read, and the files it names (each
+url_file's URL, the page's certificate and key) and the machine's time zone looked up, so
+that the core (`reminderd.core.config`) parses what it is handed and reads nothing itself.
+
+Problems with the named files are found once the text itself parses (a second pass, as
+`check-config` shows them), each named by its key like every other problem."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from reminderd.core.config.collect import show
+from reminderd.core.config.load import parse_config
+from reminderd.core.config.settings import Config
+from reminderd.errors import BadUrl, ConfigError
+
+
+def load_config(path: Path) -> Config:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError([f"no config file at {path}; run `reminderd init` to write one"],
+                          str(path)) from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError([f"cannot read the file: {err}"], str(path)) from None
+    return with_named_files(parse_config(text, str(path), system_zone_name), path.parent)
+
+
+def system_zone_name() -> str:
+    """The machine's time zone name ($TZ, /etc/localtime), "UTC" when it cannot be told."""
+    try:
+        import tzlocal  # comes with APScheduler; imported here so the CLI stays quick
+
+        return tzlocal.get_localzone_name() or "UTC"
+    except Exception:  # tzlocal raises several kinds on odd systems; UTC is a safe answer
+        return "UTC"
+
+
+def with_named_files(config: Config, folder: Path) -> Config:
+    """Fill each `url` from its `url_file` (relative to the config's folder), and find the
+    page's certificate and key (`~` expanded). A url_file that others can read or that
+    holds no URL, or a certificate that is not there, is refused, named by its key."""
+    from reminderd.push.urls import read_url_file
+
+    problems: list[str] = []
+
+    def read(target, path: str):
+        if target is None or target.url_file is None:
+            return target
+        written = target.url_file.expanduser()
+        where = written if written.is_absolute() else folder / written
+        try:
+            return replace(target, url=read_url_file(where), url_file=where)
+        except BadUrl as bad:
+            problems.append(f"{path}.url_file: {show(str(where))} is not valid; expected {bad}")
+            return target
+
+    def pem(path: Path | None, key: str) -> Path | None:
+        if path is None:
+            return None
+        found = path.expanduser()
+        if not found.is_file():
+            problems.append(f"remote.{key}: {show(str(path))} is not valid; expected the path of an existing PEM file")
+        return found
+
+    push = read(config.push, "push")
+    contacts = tuple(read(contact, f"contact[{i}]") for i, contact in enumerate(config.contacts))
+    remote = config.remote and replace(config.remote, certificate=pem(config.remote.certificate, "certificate"),
+                                       key=pem(config.remote.key, "key"))
+    if problems:
+        raise ConfigError(problems, config.source)
+    return replace(config, push=push, contacts=contacts, remote=remote)
