@@ -7,7 +7,6 @@ Problems with the named files are found once the text itself parses (a second pa
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 from reminderd.core.config.collect import show
@@ -41,17 +40,17 @@ def with_named_files(config: Config, folder: Path) -> Config:
     """Fill each `url` from its `url_file` (relative to the config's folder), and find the
     page's certificate and key (`~` expanded). A url_file that others can read or that
     holds no URL, or a certificate that is not there, is refused, named by its key."""
-    from reminderd.push.urls import read_url_file
-
     problems: list[str] = []
 
     def read(target, path: str):
         if target is None or target.url_file is None:
             return target
+        from reminderd.push.urls import read_url_file  # only where a file holds a URL
+
         written = target.url_file.expanduser()
         where = written if written.is_absolute() else folder / written
         try:
-            return replace(target, url=read_url_file(where), url_file=where)
+            return target._replace(url=read_url_file(where), url_file=where)
         except BadUrl as bad:
             problems.append(f"{path}.url_file: {show(str(where))} is not valid; expected {bad}")
             return target
@@ -66,8 +65,8 @@ def with_named_files(config: Config, folder: Path) -> Config:
 
     push = read(config.push, "push")
     contacts = tuple(read(contact, f"contact[{i}]") for i, contact in enumerate(config.contacts))
-    remote = config.remote and replace(config.remote, certificate=pem(config.remote.certificate, "certificate"),
-                                       key=pem(config.remote.key, "key"))
+    remote = config.remote and config.remote._replace(certificate=pem(config.remote.certificate, "certificate"),
+                                                      key=pem(config.remote.key, "key"))
     if problems:
         raise ConfigError(problems, config.source)
-    return replace(config, push=push, contacts=contacts, remote=remote)
+    return config._replace(push=push, contacts=contacts, remote=remote)

@@ -10,9 +10,8 @@ never started) gets its row here, from the same schedule the daemon uses.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from reminderd.core import doses as rules
 from reminderd.core.config.settings import Config, Medication
@@ -29,8 +28,7 @@ SEARCH_BACK = timedelta(days=2)  # how far from WHEN a take looks for its dose
 SEARCH_AHEAD = timedelta(days=1)
 
 
-@dataclass(frozen=True)
-class Answer:
+class Answer(NamedTuple):
     dose: Dose
     advice: str | None = None
 
@@ -82,7 +80,7 @@ def as_prescribed_at(store: Store, config: Config, med: Medication, when: dateti
     if not rows or rows[-1][0] <= when:
         return med
     then = History.of(rows, config).at(when).medication(med.name)
-    return med if then is None else replace(med, **{field: getattr(then, field) for field in PRESCRIBED})
+    return med if then is None else med._replace(**{field: getattr(then, field) for field in PRESCRIBED})
 
 
 def _candidates(store: Store, config: Config, med: Medication, when: datetime, now: datetime) -> list[Dose]:
@@ -235,8 +233,7 @@ def _take_as_needed(store: Store, config: Config, med: Medication, when: datetim
 # --- corrections -----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Undo:
+class Undo(NamedTuple):
     event: dict
     dose: Dose  # as it is after the undo
     note: str | None = None  # why it is not simply as before (the daemon overtook the answer)
@@ -277,7 +274,7 @@ def undo(store: Store, config: Config, event_id: int, now: datetime, via: str = 
         if gave_up:
             reason = json.loads(gave_up[0]["detail"] or "{}").get("reason", rules.NOT_ANSWERED)
             overtaken = (from_iso(gave_up[0]["at"]), reason)
-        done = rules.undo_answer(replace(dose, **values), config.medication(dose.medication), now, overtaken,
+        done = rules.undo_answer(dose._replace(**values), config.medication(dose.medication), now, overtaken,
                                  config.timezone)
         store.save_dose(done.dose, "undone", via, now, {"event": event["id"]})
     return Undo(event, done.dose, done.note)
@@ -332,8 +329,7 @@ def checkin(store: Store, config: Config, night: date, severity: Any, frequency:
     return CheckinSaved(entry, store.save_checkin(entry, now, via))
 
 
-@dataclass(frozen=True)
-class CheckinSaved:
+class CheckinSaved(NamedTuple):
     entry: Any  # checkin.Checkin, as recorded
     replaced: Any  # the answer it replaced, or None
 

@@ -10,7 +10,6 @@ import shlex
 import sqlite3
 import subprocess
 import sys
-from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -42,7 +41,7 @@ def exported(cli: Cli, tmp_path: Path) -> Path:
             store.save_dose(rules.take(dose, med, s.due, s.due, "cli"), "taken", "cli", s.due)
     last = store.undoable_events()[0]
     dose = store.dose(last["dose_id"])
-    store.save_dose(replace(dose, status="pending", taken_at=None, via=None, late_minutes=None, answered_at=None),
+    store.save_dose(dose._replace(status="pending", taken_at=None, via=None, late_minutes=None, answered_at=None),
                     "undone", "cli", dose.due + timedelta(minutes=1), {"event": last["id"]})
     store.save_checkin(Checkin(datetime(2026, 11, 1).date(), 2, 3, 1, "left leg",
                                datetime(2026, 11, 2, 8, 40, tzinfo=UTC), "cli"),

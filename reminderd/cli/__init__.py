@@ -7,6 +7,7 @@ push code.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import sys
 from datetime import datetime
@@ -47,6 +48,9 @@ COMMANDS = {
 
 # The commands that only read the log: a read-only log is opened read-only for them.
 READS_ONLY = frozenset({"log", "status", "report", "export", "doctor"})
+# The commands that live for days: the cyclic garbage collector, which the launcher
+# (reminderd/__main__.py) turns off for commands that last a fraction of a second, is on.
+LONG_RUNNING = frozenset({"run"})
 
 
 class App:
@@ -191,6 +195,8 @@ def cli(ctx: click.Context, config_option: str | None, db_option: str | None) ->
     settings = ctx.obj if isinstance(ctx.obj, dict) else {}
     ctx.obj = App(config_option, db_option, clock=settings.get("now"))
     ctx.obj.reads_only = ctx.invoked_subcommand in READS_ONLY
+    if ctx.invoked_subcommand in LONG_RUNNING:
+        gc.enable()
     ctx.call_on_close(ctx.obj.close)
 
 

@@ -10,12 +10,12 @@ Nothing here reads the clock: `now` is always passed in.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from reminderd.core.config.settings import CheckinSettings
+from reminderd.core.records import Marker
 from reminderd.errors import UsageError
 from reminderd.core.schedule import local_instant
 
@@ -34,8 +34,7 @@ NOTE_MAX = 1000  # characters
 VIAS = ("notification", "cli", "window", "phone")
 
 
-@dataclass(frozen=True)
-class Question:
+class Question(NamedTuple):
     key: str
     prompt: str
     low: int | None = None  # None: free text
@@ -52,8 +51,7 @@ NOTE_QUESTION = Question("note", "Anything else about the night?")
 QUESTIONS = (SEVERITY_QUESTION, FREQUENCY_QUESTION, WOKE_QUESTION, NOTE_QUESTION)
 
 
-@dataclass(frozen=True)
-class Checkin:
+class Checkin(NamedTuple):
     """One night's answers. `night` is the date of the evening."""
 
     night: date
@@ -180,25 +178,24 @@ def describe(checkin: Checkin) -> str:
 # --- when the daemon asks --------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Ask:
+class Ask(NamedTuple):
     """Show the check-in notification now, for `night`, and record that it was asked."""
 
     night: date
     last: bool  # no further reminder follows before `until`
 
 
-@dataclass(frozen=True)
-class AskLater:
+class AskLater(NamedTuple):
     """Nothing to do before `until` (aware UTC); then decide again."""
 
     until: datetime
 
 
-@dataclass(frozen=True)
-class Stop:
+class Stop(Marker):
     """Nothing more this morning: answered, or past `until` (the night stays open for
     `reminderd checkin`). The next morning begins at `next_checkin_at(now, …)`."""
+
+    __slots__ = ()
 
 
 CheckinDecision = Ask | AskLater | Stop

@@ -16,10 +16,9 @@ from __future__ import annotations
 
 import json
 from bisect import bisect_right
-from dataclasses import dataclass
 from functools import lru_cache
 from datetime import date, datetime, timedelta
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, NamedTuple, Sequence
 
 from reminderd.core.clock import UTC
 from reminderd.core.config.collect import Collector, show
@@ -163,8 +162,7 @@ def _first_difference(given: Any, written: Any, path: str) -> tuple[str, str] | 
     return path, f"{show(given)} is not valid; expected {show(written)}, as reminderd writes it"
 
 
-@dataclass(frozen=True)
-class Prescription:
+class Prescription(NamedTuple):
     in_force_from: datetime  # aware
     config: Config
 

@@ -9,9 +9,8 @@ Both rules are what `fold=0` means in zoneinfo, which `local_instant` spells out
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Iterator
+from typing import Iterator, NamedTuple
 from zoneinfo import ZoneInfo
 
 from reminderd.core.clock import UTC
@@ -20,8 +19,7 @@ from reminderd.core.config.values import format_slot
 
 
 
-@dataclass(frozen=True, order=True)
-class Slot:
+class Slot(NamedTuple):
     """One scheduled dose of one medication on one local day."""
 
     due: datetime  # aware, UTC; first so that slots sort by due time

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from reminderd.core.clock import UTC
@@ -36,8 +36,7 @@ _WHEN = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class TypedTime:
+class TypedTime(NamedTuple):
     instant: datetime  # aware, UTC
     note: str | None = None  # said back to the person: which day or which offset was used
 

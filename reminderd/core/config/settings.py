@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, time, timedelta
 from datetime import time as _clock
 from pathlib import Path
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from reminderd.core.config.values import format_slot
@@ -18,8 +18,7 @@ DEFAULT_ADVICE = (
 )
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(NamedTuple):
     """One step of a prescription that changes over time (titration): from `start` on,
     these times and this dose, until the next step starts."""
 
@@ -28,8 +27,7 @@ class Step:
     dose: str
 
 
-@dataclass(frozen=True)
-class Medication:
+class Medication(NamedTuple):
     name: str
     dose: str
     times: tuple[time, ...] = ()  # sorted, distinct; the plain schedule (no steps)
@@ -68,8 +66,7 @@ class Medication:
         return tuple(format_slot(t) for t in sorted(every))
 
 
-@dataclass(frozen=True)
-class CheckinSettings:
+class CheckinSettings(NamedTuple):
     # `time` is the setting's name in the file; the field shadows datetime.time in this
     # class body, hence the _clock alias for the defaults.
     time: _clock = _clock(8, 30)
@@ -83,14 +80,12 @@ class CheckinSettings:
     night_window: timedelta | None = None
 
 
-@dataclass(frozen=True)
-class NotificationSettings:
+class NotificationSettings(NamedTuple):
     backend: str = "auto"
     private: bool = False
 
 
-@dataclass(frozen=True)
-class PushSettings:
+class PushSettings(NamedTuple):
     """[push]: his own phone. `url` is filled from `url_file` by load_config."""
 
     url: str | None = None
@@ -98,8 +93,7 @@ class PushSettings:
     after_reminders: int = 2
 
 
-@dataclass(frozen=True)
-class Contact:
+class Contact(NamedTuple):
     """[[contact]]: someone told about missed doses, a stopped daemon, the day."""
 
     name: str
@@ -109,8 +103,7 @@ class Contact:
     summary_time: _clock = _clock(21, 0)
 
 
-@dataclass(frozen=True)
-class RemoteSettings:
+class RemoteSettings(NamedTuple):
     """The opt-in page for the phone (`[remote]`); absent means no socket at all."""
 
     host: str  # as written: an IP address, a host name, or "0.0.0.0" for every interface
@@ -124,8 +117,7 @@ class RemoteSettings:
         return self.certificate is not None
 
 
-@dataclass(frozen=True)
-class Config:
+class Config(NamedTuple):
     timezone: ZoneInfo
     medications: tuple[Medication, ...]
     checkin: CheckinSettings = CheckinSettings()
