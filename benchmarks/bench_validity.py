@@ -23,24 +23,38 @@ coverage of the 95% interval, the false-positive rate (p <= 0.05, effect 0), the
 Goals (issue 12): in every cell where the report gives numbers, coverage 92-98% and a
 false-positive rate at most 5% plus two Monte Carlo errors.
 
-    python benchmarks/bench_validity.py             # 200 logs per cell (~10 min on one core)
-    python benchmarks/bench_validity.py --quick     # 40 logs per cell, for CI
+    python benchmarks/bench_validity.py             # 200 logs per cell (~2 min on one core)
+    python benchmarks/bench_validity.py --quick     # 40 logs per cell: a look, not a verdict
     python benchmarks/bench_validity.py --logs 500 --json
+    python benchmarks/bench_validity.py --gate      # CI's gate: exits 1 when a goal is missed
+
+The grid prints estimates; only the gate decides. The gate runs fewer, chosen cells (the
+easiest and the hardest of the grid) with many logs each, on all processors, from a new
+seed each run (printed, so a failure can be run again with `--seed`), and tests each goal
+with an exact binomial test against its boundary: coverage below 92% or above 98%, a
+false-positive rate above 5%, and a share of refused logs above the cell's ceiling (a
+statistic that refuses everything must not pass), per cell and pooled over the cells. The
+tests are Bonferroni-corrected to a family error of `GATE_ALPHA`: a statistic whose true
+rates all meet the goals fails the gate in at most 1 run in 1,000, whatever the seed.
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import os
 import random
 import statistics
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from datetime import date, time as clock, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _gate  # noqa: E402
 from _common import REPO, emit, table, verdict  # noqa: E402
 
 sys.path.insert(0, str(REPO))
@@ -152,13 +166,100 @@ def cell(logs: int, n: int, phi: float, run: float, difference: float, seed: int
             "episodes_median": statistics.median(r["episodes"] for r in results)}
 
 
+# --- the gate ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GateCell:
+    nights: int
+    phi: float
+    run: float  # mean run length of missed nights; 1 = independent
+    effect: float
+    # The most the report may refuse here: today's share (measured with 400 logs a cell,
+    # 2026-12-03) and room for chance and for a better statistic's own choices. A report
+    # that refuses far more than this says less than the log allows.
+    max_refused: float
+
+    @property
+    def name(self) -> str:
+        runs = "indep" if self.run <= 1 else f"runs {self.run:g}"
+        return f"{self.nights} nights, phi {self.phi:g}, {runs}, effect {self.effect:g}"
+
+
+# The easiest and the hardest processes of the grid, at both lengths, with and without an
+# effect: no autocorrelation and independent misses (refused 0%), strong autocorrelation
+# with long runs of misses (refused ~40% at 90 nights, ~7% at 180), and the middle.
+GATE = tuple(GateCell(n, phi, run, d, ceiling)
+             for n, phi, run, ceilings in (
+                 (90, 0.0, 1, 0.05), (90, 0.8, 7, 0.60), (180, 0.0, 1, 0.05),
+                 (180, 0.6, 3, 0.10), (180, 0.8, 7, 0.20))
+             for d in EFFECTS for ceiling in (ceilings,))
+GATE_LOGS = 400  # per cell
+GATE_ALPHA = 0.001  # the gate's false-alarm rate for a statistic that meets every goal
+CHUNK = 50  # logs per task handed to a worker process
+
+
+def _gate_chunk(task: tuple[str, GateCell, int]) -> list[dict]:
+    seed, c, logs = task
+    rng = random.Random(seed)  # a string seed: the same logs on every machine
+    beta = beta_for(c.effect)
+    return [one_log(rng, c.nights, c.phi, c.run, c.effect, beta) for _ in range(logs)]
+
+
+def run_gate(logs: int, seed: int, workers: int) -> tuple[list[_gate.Counts], list[_gate.Finding]]:
+    tasks = [(f"{seed}:{k}:{start}", c, min(CHUNK, logs - start))
+             for k, c in enumerate(GATE) for start in range(0, logs, CHUNK)]
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        chunks = list(pool.map(_gate_chunk, tasks))
+    counts = []
+    for k, c in enumerate(GATE):
+        results = [r for (task_seed, _, _), chunk in zip(tasks, chunks)
+                   if task_seed.split(":")[1] == str(k) for r in chunk]
+        given = [r for r in results if not r["refused"]]
+        counts.append(_gate.Counts(c.name, len(results), len(given), sum(r["covered"] for r in given),
+                                   sum(r["significant"] for r in given) if c.effect == 0 else None,
+                                   c.max_refused))
+    return counts, _gate.verdict(counts, GATE_ALPHA)
+
+
+def gate_main(args: argparse.Namespace) -> None:
+    seed = args.seed if args.seed is not None else int.from_bytes(os.urandom(4), "big")
+    workers = args.workers or os.cpu_count() or 1
+    started = time.perf_counter()
+    counts, findings = run_gate(args.logs or GATE_LOGS, seed, workers)
+    failed = [f for f in findings if f.failed]
+    rows = [[c.name, c.logs, f"{100 * (c.logs - c.given) / c.logs:.0f}%",
+             f"{100 * c.covered / c.given:.1f}" if c.given else "-",
+             f"{100 * c.rejected / c.given:.1f}" if c.given and c.rejected is not None else "",
+             ", ".join(f.goal for f in failed if f.cell == c.name) or "ok"] for c in counts]
+    pooled = [f for f in findings if f.cell == "all cells pooled"]
+    outcome = ("GATE PASSED" if not failed else "GATE FAILED: " + "; ".join(
+        f"{f.cell}: {f.goal} ({f.observed}, p = {f.p_value:.2g})" for f in failed))
+    text = "\n".join([
+        table(["cell", "logs", "refused", "coverage %", "false pos. %", "goals"], rows), "",
+        "Pooled: " + "; ".join(f"{f.goal}: {f.observed}{' FAILED' if f.failed else ''}" for f in pooled),
+        f"{len(findings)} exact binomial tests, each at {GATE_ALPHA:g}/{len(findings)}; seed {seed} "
+        f"(again: --gate --seed {seed}); {time.perf_counter() - started:.0f} s on {workers} processes.",
+        outcome])
+    emit({"seed": seed, "logs_per_cell": args.logs or GATE_LOGS, "alpha": GATE_ALPHA,
+          "cells": [vars(c) for c in counts], "findings": [vars(f) for f in findings], "passed": not failed},
+         args.json, text)
+    if failed:
+        raise SystemExit(1)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--logs", type=int, default=200, help="simulated logs per cell [200]")
+    parser.add_argument("--logs", type=int, default=None, help="simulated logs per cell [200; the gate: 400]")
     parser.add_argument("--quick", action="store_true", help="40 logs per cell")
+    parser.add_argument("--gate", action="store_true", help="the CI gate: chosen cells, exit 1 on a missed goal")
+    parser.add_argument("--seed", type=int, default=None, help="the gate's seed [a new one each run]")
+    parser.add_argument("--workers", type=int, default=None, help="the gate's processes [all processors]")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    logs = 40 if args.quick else args.logs
+    if args.gate:
+        return gate_main(args)
+    logs = 40 if args.quick else (args.logs or 200)
     started = time.perf_counter()
     cells = []
     for k, (n, phi, run, difference) in enumerate(

@@ -37,20 +37,24 @@ def system_zone_name() -> str:
 
 
 def with_named_files(config: Config, folder: Path) -> Config:
-    """Fill each `url` from its `url_file` (relative to the config's folder), and find the
-    page's certificate and key (`~` expanded). A url_file that others can read or that
-    holds no URL, or a certificate that is not there, is refused, named by its key."""
+    """Fill each `url` from its `url_file` and find the replica's key_file (`~` expanded,
+    relative to the config's folder), and find the page's certificate and key (`~`
+    expanded). A url_file that others can read or that holds no URL, or a certificate that
+    is not there, is refused, named by its key."""
     problems: list[str] = []
 
-    def read(target, path: str):
+    def beside(path: Path) -> Path:
+        written = path.expanduser()
+        return written if written.is_absolute() else folder / written
+
+    def read(target, path: str, **kind):
         if target is None or target.url_file is None:
             return target
         from reminderd.push.urls import read_url_file  # only where a file holds a URL
 
-        written = target.url_file.expanduser()
-        where = written if written.is_absolute() else folder / written
+        where = beside(target.url_file)
         try:
-            return target._replace(url=read_url_file(where), url_file=where)
+            return target._replace(url=read_url_file(where, **kind), url_file=where)
         except BadUrl as bad:
             problems.append(f"{path}.url_file: {show(str(where))} is not valid; expected {bad}")
             return target
@@ -65,8 +69,15 @@ def with_named_files(config: Config, folder: Path) -> Config:
 
     push = read(config.push, "push")
     contacts = tuple(read(contact, f"contact[{i}]") for i, contact in enumerate(config.contacts))
+    replica = config.replica
+    if replica is not None:
+        from reminderd.core.config.values import check_replica_url
+
+        replica = read(replica, "replica", check=check_replica_url, what="replica URL")
+        if replica.key_file is not None:
+            replica = replica._replace(key_file=beside(replica.key_file))
     remote = config.remote and config.remote._replace(certificate=pem(config.remote.certificate, "certificate"),
                                                       key=pem(config.remote.key, "key"))
     if problems:
         raise ConfigError(problems, config.source)
-    return config._replace(push=push, contacts=contacts, remote=remote)
+    return config._replace(push=push, contacts=contacts, remote=remote, replica=replica)

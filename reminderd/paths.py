@@ -37,3 +37,8 @@ def lock_path(db: Path) -> Path:
     if runtime and os.path.isdir(runtime):
         return Path(runtime) / "reminderd.lock"
     return db.parent / "reminderd.lock"
+
+
+def replica_socket(db: Path) -> Path:
+    """The control socket of the daemon's Litestream, beside the daemon's lock (private)."""
+    return lock_path(db).with_name("reminderd-replica.sock")

@@ -7,6 +7,7 @@ import http.client
 import os
 import re
 import ssl
+import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
@@ -58,12 +59,27 @@ class Client:
 
 
 def pair(link: str, client: Client) -> str:
-    """Open the pairing link as the phone would; returns the cookie's token."""
-    reply = client.get(urlsplit(link).path)
+    """Open the pairing link and tap "Pair this phone", as the phone would; returns the
+    phone's credential from its cookie."""
+    asked = client.get(urlsplit(link).path)
+    assert asked.status == 200 and "Pair this phone" in asked.body, asked
+    code = re.search(r'name="code" value="([^"]+)"', asked.body)[1]
+    reply = client.post("/pair", {"code": code})
     assert reply.status == 303 and reply.headers["Location"] == "/", reply
     cookie = reply.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
-    return re.match(r"reminderd=([^;]+);", cookie)[1]
+    secret = re.match(r"reminderd=([^;]+);", cookie)[1]
+    assert secret != code and code not in cookie  # the phone's own credential, not the link's code
+    return secret
+
+
+def certificate(folder: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 and its key, made by openssl in `folder`."""
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+    return cert, key
 
 
 def listening_ports(pid: int) -> list[int]:

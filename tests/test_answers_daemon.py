@@ -37,7 +37,7 @@ def test_undo_of_a_snooze_after_the_daemon_gave_up_keeps_the_dose_missed(clocked
     assert kinds == ["snoozed", "missed", "undone"]  # not given up a second time ("not running")
 
 
-def test_a_taken_button_too_close_to_the_last_dose_asks_again_then_records(session, desktop: Desktop, cli: Cli) -> None:  # noqa: F811
+def test_a_taken_button_too_close_to_the_last_dose_asks_again_then_records(session, desktop: Desktop, cli: Cli) -> None:
     """The button goes through services.take_dose: a minimum-gap refusal becomes the
     "Taken anyway" question, and that answer records the dose."""
     cli.config.write_text(config_text(times='["07:00", "08:00"]', remind_every="60s", give_up_after="5m",

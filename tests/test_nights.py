@@ -92,6 +92,17 @@ def test_an_earlier_answer_judges_the_doses_then():
     assert label(late_dose, answered=at(SATURDAY + 3 * DAY, "10:00")) == "late"
 
 
+def test_a_checkin_answered_before_bedtime_judges_the_doses_at_bedtime():
+    """Only an imported check-in can be answered before its night began; the evening dose
+    taken at 22:30 is on time for that night, not missed at 20:00 when the answer claims
+    to have been given."""
+    evening = [dose(FRIDAY, "22:00", late=30)]
+    result = label_nights(evening, [NightCheckin(FRIDAY, 1)], [FRIDAY], bedtime=BEDTIME, checkin_time=CHECKIN,
+                          tz=LONDON, answered={FRIDAY: at(FRIDAY, "20:00")})
+    assert result.nights[0].label == "on_time"
+    assert result.nights[0].judged_at == at(FRIDAY, "23:00")
+
+
 def test_the_night_records_its_window_and_when_it_was_judged():
     night = label_nights([], [NightCheckin(FRIDAY, 0)], [FRIDAY], bedtime=BEDTIME, checkin_time=CHECKIN,
                          tz=LONDON).nights[0]

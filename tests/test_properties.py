@@ -37,6 +37,7 @@ from reminderd.errors import ReminderdError
 from reminderd.core.prescriptions import canonical_of
 from reminderd.core.schedule import slots_between
 from reminderd.store import ANSWER_FIELDS, Store
+from reminderd.core.typed import MAX_TABLETS
 
 UTC = timezone.utc
 START = datetime(2026, 10, 20, 6, 0, tzinfo=UTC)  # the clocks go back in London on Oct 25
@@ -250,16 +251,22 @@ def test_any_sequence_of_answers_keeps_the_log_consistent(steps: list[tuple]) ->
 
 @settings(max_examples=60, deadline=None)
 @given(st.floats(allow_nan=True, allow_infinity=True) | st.integers())
-def test_a_refill_of_any_number_is_recorded_or_refused_and_status_still_works(number) -> None:
+def test_a_refill_of_any_number_is_recorded_exactly_or_refused_and_status_still_works(number) -> None:
+    """A count more than 0 and at most MAX_TABLETS is added exactly; anything else is refused
+    and writes nothing, not even the starting count."""
     with tempfile.TemporaryDirectory() as folder:
         store = Store.open(Path(folder) / "reminderd.db")
         try:
             config = CONFIGS[0]
+            valid = math.isfinite(number) and 0 < number <= MAX_TABLETS
             try:
                 answers.refill(store, config, "gabapentin", number, START)
             except ReminderdError:
-                pass
+                assert not valid, f"a refill of {number!r} tablets was refused"
+                assert store.supply_since_start("gabapentin") is None
+                return
+            assert valid, f"a refill of {number!r} tablets was recorded"
             supply = answers.supply_of(store, config, config.medication("gabapentin"), START)
-            assert supply is None or math.isfinite(supply.tablets)
+            assert supply.tablets == config.medication("gabapentin").supply + float(number)
         finally:
             store.close()

@@ -55,8 +55,9 @@ def test_phone_taps_taken_and_answers_the_checkin(cli: Cli, tmp_path: Path, brow
         page = start_page(cli, tmp_path, started=started)
         wait = WebDriverWait(browser, 20)
         browser.get(page.link)  # as after scanning the QR code
+        browser.find_element(By.XPATH, '//button[normalize-space()="Pair this phone"]').click()
         wait.until(seen.url_to_be(f"http://127.0.0.1:{page.port}/"))
-        assert "/pair/" not in browser.current_url  # the token does not stay in the address bar
+        assert "/pair" not in browser.current_url  # the pairing code does not stay in the address bar
         taken = browser.find_element(By.CSS_SELECTOR, 'button[aria-label="Taken: 08:00 gabapentin"]')
         assert taken.size["height"] >= 48 and taken.size["width"] >= 300  # a large target
         assert browser.execute_script("return document.documentElement.scrollWidth") <= PHONE["width"]

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 import socket
 import ssl
-import subprocess
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -21,7 +20,8 @@ from tests.conftest import Cli, at, config_text, rows
 from tests.daemon_process import DaemonProcess
 from tests.fakeclock import FakeClock
 from tests.receivers import free_port
-from tests.remote_client import Client, listening_ports, pair
+from reminderd.remote.pairing import digest, pairing_path
+from tests.remote_client import Client, certificate, listening_ports, pair
 
 pytestmark = pytest.mark.system
 
@@ -37,8 +37,9 @@ class Page:
         return Client(self.port, **kwargs)
 
     def paired(self, link: str | None = None, **kwargs) -> Client:
+        """A phone paired with `link`, or with a new link (each link works once)."""
         client = self.client(**kwargs)
-        client.cookie = pair(link or self.link, client)
+        client.cookie = pair(link or self.new_link(), client)
         return client
 
     def new_link(self) -> str:
@@ -65,11 +66,11 @@ def read_all(port: int, request: bytes) -> bytes:
 
 
 def start_page(cli: Cli, tmp_path: Path, extra: str = "", started: list | None = None,
-               start: str = "2026-11-28 08:05:00", **settings: str) -> Page:
+               start: str = "2026-11-28 08:05:00", env: dict[str, str] | None = None, **settings: str) -> Page:
     port = free_port()
     cli.clock = FakeClock(tmp_path / "clock", at(start))
     cli.config.write_text(config_text(extra=f'\n[remote]\nlisten = "127.0.0.1:{port}"\n{extra}', **settings))
-    d = DaemonProcess(cli)
+    d = DaemonProcess(cli, env=cli.env() | (env or {}))
     if started is not None:
         started.append(d)
     d.wait_for(r"remote page: listening on 127\.0\.0\.1:\d+")
@@ -98,22 +99,26 @@ def test_with_remote_it_listens_on_the_configured_port_only(page: Page) -> None:
     assert listening_ports(page.daemon.proc.pid) == [page.port]
 
 
-def test_pair_prints_a_link_and_a_qr_code_and_keeps_only_a_hash(page: Page) -> None:
-    out = page.cli("pair")
-    token = out.stdout.split("/pair/")[1].split()[0]
-    assert len(token) >= 43
+def test_pair_prints_a_one_use_link_and_a_qr_code_and_keeps_only_hashes(page: Page) -> None:
+    out = page.cli("pair", "--name", "his phone")
+    code = out.stdout.split("/pair/")[1].split()[0]
+    assert len(code) >= 43
     assert "█" in out.stdout and "▀" in out.stdout  # the QR code, in block characters
-    kept = (page.cli.db.parent / "remote-pairing").read_text()
-    assert token not in kept and len(kept.split()) == 2  # two pairings, as hashes
-    assert oct((page.cli.db.parent / "remote-pairing").stat().st_mode & 0o777) == "0o600"
+    assert "It works once, until 2026-11-28 08:15:" in out.stdout  # CODE_LIFETIME
+    phone = page.client()
+    credential = pair(f"http://127.0.0.1:{page.port}/pair/{code}", phone)
+    kept = pairing_path(page.cli.db).read_text()
+    assert code not in kept and credential not in kept
+    assert digest(credential) in kept
+    assert oct(pairing_path(page.cli.db).stat().st_mode & 0o777) == "0o600"
 
 
 def test_pair_without_remote_is_refused_in_one_line(cli: Cli) -> None:
     out = cli("pair")
     assert out.returncode == 2
     assert out.stderr == ('reminderd: no page to pair with: the config has no [remote] table; expected e.g. '
-                          '[remote] listen = "0.0.0.0:8765", then restart the daemon\n')
-    assert not (cli.db.parent / "remote-pairing").exists()
+                          '[remote] listen = "100.101.102.103:8765", then restart the daemon\n')
+    assert not pairing_path(cli.db).exists()
 
 
 def test_paired_phone_answers_taken_and_a_replay_changes_nothing(page: Page) -> None:
@@ -207,16 +212,15 @@ def test_every_wrong_token_gets_the_same_short_refusal(page: Page) -> None:
     assert page.dose() == [("pending", None)]
 
 
-def test_revoke_unpairs_every_link_and_phone(page: Page) -> None:
+def test_revoke_all_unpairs_every_link_and_phone(page: Page) -> None:
     phone = page.paired()
     second_link = page.new_link()
     assert phone.get().status == 200
-    out = page.cli("pair", "--revoke")
-    assert out.returncode == 0 and "2 pairing(s) forgotten" in out.stdout
+    out = page.cli("pair", "--revoke-all")
+    assert out.returncode == 0 and "Unpaired every phone (1)" in out.stdout
     refused = phone.get()
     assert refused.status == 403 and REFUSAL in refused.body
-    for link in (page.link, second_link):
-        assert page.client(source="127.0.0.2").get(urlsplit(link).path).status == 403
+    assert page.client(source="127.0.0.2").get(urlsplit(second_link).path).status == 403
 
 
 def test_repeated_failures_from_one_address_lock_it_out(page: Page) -> None:
@@ -250,6 +254,10 @@ def test_forged_posts_change_nothing(page: Page) -> None:
     cross = phone.post("/dose", {"form": phone.get().form_token, "dose": DOSE, "action": "taken"},
                        {"Sec-Fetch-Site": "same-site"})
     assert cross.status == 403
+    # The Origin alone, as an older browser sends it without Sec-Fetch-Site.
+    origin = phone.post("/dose", {"form": phone.get().form_token, "dose": DOSE, "action": "taken"},
+                        {"Origin": "http://evil.example"})
+    assert origin.status == 403 and "Nothing was changed" in origin.body
     # Not a form; a field twice; a dose or action that does not exist.
     assert phone.request("POST", "/dose", b'{"action": "taken"}', {"Content-Type": "application/json"}).status == 415
     body = f"form={phone.get().form_token}&dose={DOSE}&action=taken&action=skip".encode()
@@ -262,6 +270,20 @@ def test_forged_posts_change_nothing(page: Page) -> None:
     assert page.events() == count and page.dose() == [("pending", None)]
 
 
+def test_the_page_answers_only_to_its_own_names(page: Page) -> None:
+    phone = page.paired()
+    rebound = phone.get("/", Host=f"evil.example:{page.port}")  # a name pointed at this address (DNS rebinding)
+    assert rebound.status == 421 and "Due now." not in rebound.body
+    assert phone.get("/", Host=f"localhost:{page.port}").status == 200
+    # The same Origin as a rebinding page's is not enough either.
+    post = phone.post("/dose", {"form": phone.get().form_token, "dose": DOSE, "action": "taken"},
+                      {"Host": f"evil.example:{page.port}", "Origin": f"http://evil.example:{page.port}"})
+    assert post.status == 421 and page.dose() == [("pending", None)]
+    same = phone.post("/dose", {"form": phone.get().form_token, "dose": DOSE, "action": "taken"},
+                      {"Origin": f"http://127.0.0.1:{page.port}"})
+    assert same.status == 200 and page.dose() == [("taken", "phone")]
+
+
 def test_sizes_are_limited_and_slow_clients_cut_off(page: Page) -> None:
     phone = page.paired()
     huge_body = phone.request("POST", "/dose", b"a=" + b"b" * 10_000,
@@ -269,7 +291,7 @@ def test_sizes_are_limited_and_slow_clients_cut_off(page: Page) -> None:
     assert huge_body.status == 413
     huge_header = phone.get("/", **{"X-Filler": "y" * 20_000})
     assert huge_header.status in (413, 431)
-    # A client that sends half a request and goes quiet is disconnected (cheroot's timeout, 10 s).
+    # A client that sends half a request and goes quiet is disconnected (REQUEST_S).
     with socket.create_connection(("127.0.0.1", page.port), timeout=30) as slow:
         slow.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")
         started = time.monotonic()
@@ -301,17 +323,15 @@ def test_checkin_one_tap_then_frequency_and_wakings(page: Page) -> None:
 
 
 def test_https_with_the_configured_certificate(cli: Cli, tmp_path: Path) -> None:
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost",
-                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
-                   check=True, capture_output=True)
+    cert, key = certificate(tmp_path)
     started: list[DaemonProcess] = []
     try:
         page = start_page(cli, tmp_path, f'certificate = "{cert}"\nkey = "{key}"\n', started)
         assert page.link.startswith(f"https://127.0.0.1:{page.port}/pair/")
         tls = ssl.create_default_context(cafile=str(cert))
         phone = page.client(tls=tls)
-        reply = phone.get(urlsplit(page.link).path)
+        code = re.search(r'name="code" value="([^"]+)"', phone.get(urlsplit(page.link).path).body)[1]
+        reply = phone.post("/pair", {"code": code}, {"Origin": f"https://127.0.0.1:{page.port}"})
         assert reply.status == 303 and "; Secure" in reply.headers["Set-Cookie"]
         phone.cookie = re.match(r"reminderd=([^;]+);", reply.headers["Set-Cookie"])[1]
         shown = phone.get()

@@ -37,6 +37,7 @@ COMMANDS = {
     "report": "reminderd.cli.report:report",
     "export": "reminderd.cli.report:export",
     "import": "reminderd.cli.report:import_",
+    "restore": "reminderd.cli.replica:restore",
     "pair": "reminderd.cli.pair:pair",
     "init": "reminderd.cli.setup:init",
     "check-config": "reminderd.cli.setup:check_config",

@@ -149,6 +149,13 @@ def check_config(app: App, path: Path | None) -> None:
 
         for line in describe(config):
             click.echo(line)
+    if config.remote is not None:
+        from reminderd.remote import plain_http_warning
+
+        click.echo(f"phone page on {config.remote.host}:{config.remote.port} "
+                   f"({'https' if config.remote.https else 'http'})")
+        if (warning := plain_http_warning(config.remote)) is not None:
+            click.echo("warning: " + " ".join(warning))
 
 
 @click.command()

@@ -21,6 +21,7 @@ def status(app: App) -> None:
     _supply_lines(app, now)
     click.echo(checkin_line(app, now))
     _push_lines(app)
+    _replica_lines(app)
 
 
 def _today_lines(app: App, now: datetime) -> list:
@@ -84,6 +85,37 @@ def _push_lines(app: App) -> None:
         at, to, error, since = failure
         click.echo(f"Last push failure: {local_time(at, app.config.timezone, '%a %H:%M')} to "
                    f"{'his phone' if to == 'push' else to}: {error}" + (" (sent fine since)" if since else ""))
+
+
+def _replica_lines(app: App) -> None:
+    """Where the replica stands: last replicated, how far behind, the last error."""
+    settings = app.config.replica
+    if settings is None or app.store.read_only:  # a read-only log (a restored copy) is not what is replicated
+        return
+    from reminderd.replica.state import how_long, look
+
+    now, tz = app.now(), app.config.timezone
+    view = look(app.db_path, settings.url, now)
+    shown = lambda instant: local_time(instant, tz, "%a %H:%M:%S")
+    if view.restart_at is not None:
+        click.echo(f"Replica {view.url}: not replicating since {shown(view.last_replicated(now))} "
+                   f"({how_long(view.behind)}): Litestream stopped, and the daemon starts it again at "
+                   f"{shown(view.restart_at)}.")
+    elif view.replicating:
+        state = (f"last replicated {shown(view.last_replicated(now))}, {how_long(view.behind)} behind"
+                 if view.behind is not None else "not replicated yet since the daemon started")
+        click.echo(f"Replica {view.url}: replicating; {state}.")
+    elif view.stopped_at is None:
+        click.echo(f"Replica {view.url}: not replicating (the daemon is not running, or has not run with it); "
+                   "the daemon brings it up to date when it starts.")
+    else:
+        then = ("how far behind it was then is not known" if view.behind is None else
+                f"last replicated {shown(view.last_replicated(now))}, {how_long(view.behind)} ago")
+        click.echo(f"Replica {view.url}: not replicating since the daemon stopped at {shown(view.stopped_at)} ({then}); "
+                   "anything recorded since waits for its next start.")
+    if view.error is not None:
+        since = view.replicating and view.behind is not None and view.last_replicated(now) > view.error_at
+        click.echo(f"Last replica error: {shown(view.error_at)}: {view.error}" + (" (replicated fine since)." if since else "."))
 
 
 def _prescribed_slots(app: App, day: date) -> list:

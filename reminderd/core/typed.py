@@ -2,8 +2,8 @@
 as they meant it, range-checked, with `now` and the zone always given.
 
 - A bare "HH:MM" is the last time the clock showed it: at 01:05, "22:00" is last night.
-- "YYYY-MM-DD HH:MM" is that wall time on that date; `edit` passes its --date as the day
-  for a bare "HH:MM".
+- "YYYY-MM-DD HH:MM" is that wall time on that date (seconds may follow: "HH:MM:SS");
+  `edit` passes its --date as the day for a bare "HH:MM".
 - A wall time that happened twice (the autumn hour) needs its UTC offset ("01:30+01:00");
   a wall time that never happened (the spring gap) is refused with the shift explained.
 """
@@ -31,7 +31,7 @@ MAX_TABLETS = 100_000.0
 SLACK = timedelta(minutes=1)
 
 _WHEN = re.compile(
-    r"(?:(?P<day>\d{4}-\d{2}-\d{2})[ T])?(?P<hour>\d{1,2}):(?P<minute>\d{2})"
+    r"(?:(?P<day>\d{4}-\d{2}-\d{2})[ T])?(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?"
     r"(?P<offset>Z|[+-]\d{2}:\d{2})?"
 )
 
@@ -86,10 +86,10 @@ def parse_when(text: str, now: datetime, tz: ZoneInfo, name: str = "--at", day: 
     m = _WHEN.fullmatch(typed)
     if not m:
         raise UsageError(f"{name} {text!r} is not valid; expected {WHEN_HELP}")
-    hour, minute = int(m["hour"]), int(m["minute"])
-    if hour > 23 or minute > 59:
+    hour, minute, second = int(m["hour"]), int(m["minute"]), int(m["second"] or 0)
+    if hour > 23 or minute > 59 or second > 59:
         raise UsageError(f"{name} {text!r} is not valid; expected {WHEN_HELP}")
-    wall = time(hour, minute)
+    wall = time(hour, minute, second)  # seconds, when given, for restore --at between two answers
     offset = _offset(m["offset"], name, text)
     if m["day"]:
         try:

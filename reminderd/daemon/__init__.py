@@ -6,7 +6,8 @@ parts, each with one job:
 - buttons.py: answers from notification buttons, through the services;
 - morning.py: the morning check-in;
 - watch.py: the main thread's look for clock jumps, CLI writes and zone changes;
-- supply.py, sleepwatch.py, systemd.py: refill warnings, logind's wake-ups, sd_notify.
+- supply.py, sleepwatch.py, systemd.py: refill warnings, logind's wake-ups, sd_notify;
+- reminderd.replica.supervisor: Litestream, keeping the replica ([replica]), on a thread of its own.
 
 They share only `shared.Shared` (config, log, notifier, clock, timers, lock); this module
 starts, reloads and stops them. APScheduler's misfire grace is unlimited: a late reminder
@@ -23,6 +24,7 @@ from typing import Callable
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from reminderd import paths
 from reminderd.core.clock import UTC
 from reminderd.core.config.settings import Config
 from reminderd.core.prescriptions import canonical_of
@@ -79,6 +81,7 @@ class Daemon:
         self.watcher = Watch(self.shared, self.refresh, self.reload)
         self.sleepwatch = SleepWatcher(self.refresh)
         self.page = None  # the phone page's server, when [remote] is configured
+        self.replica = None  # the replica's supervisor, when [replica] is configured
         self.after_start: Callable[[], None] | None = None  # e.g. the self-check, once reminders are out
 
     # What the tests and the CLI read of the daemon: the shared parts.
@@ -128,6 +131,7 @@ class Daemon:
         self.notifier.start(self.on_answer)
         self.scheduler.start()
         self.refresh(restarting=True)
+        self.start_replica()
         self.push.started(self.now())
         self.sleepwatch.start()
         if self.config.remote is not None:
@@ -141,9 +145,23 @@ class Daemon:
         self.sleepwatch.stop()
         self.push.stop()
         self.shared.stop()  # waits for the part at work; after it no timer touches the log
+        if self.replica is not None:  # after the last write, so Litestream's last sync has it
+            self.replica.stop()
         self.scheduler.shutdown(wait=False)
         self.notifier.stop()
         log.info("reminderd stopped")
+
+    def start_replica(self) -> None:
+        """Litestream for [replica], on its own thread (never delaying a reminder); while it
+        replicates, the log's checkpoints are left to it."""
+        settings = self.config.replica
+        self.store.checkpoint_automatically(settings is None)
+        self.replica = None
+        if settings is not None:
+            from reminderd.replica.supervisor import Replicator
+
+            self.replica = Replicator(self.store.path, settings, paths.replica_socket(self.store.path), self.now)
+            self.replica.start()
 
     def watch(self) -> None:
         """The main thread: wait for a signal, a clock jump or a write by the CLI."""
@@ -161,11 +179,16 @@ class Daemon:
             self.shared.show_plain("reload", "reminderd: config not reloaded", str(err))
         else:
             with self.shared.lock:
+                previous = self.shared.config
                 self.shared.config = config
                 self.store.record_prescription(canonical_of(config), self.now())
                 log.info("config reloaded: %d medication(s)", len(config.medications))
                 self.refresh()
                 self.push.plan_summaries()
+            if config.replica != previous.replica:  # outside the lock: stopping Litestream may take a second
+                if self.replica is not None:
+                    self.replica.stop()
+                self.start_replica()
         systemd.notify("READY=1", f"STATUS={self.status_line()}")
 
     # --- what the other threads call ---------------------------------------------------

@@ -8,6 +8,7 @@ import os
 import re
 import stat
 from pathlib import Path
+from typing import Callable
 
 from reminderd.core.urls import MAX_URL, URL_EXPECTED, check_url, mask
 from reminderd.errors import BadUrl
@@ -24,16 +25,17 @@ def scrub(text: str, url: str) -> str:
     return text
 
 
-def read_url_file(path: Path) -> str:
-    """The URL in a file only its owner can read (mode 0600 or stricter)."""
+def read_url_file(path: Path, check: Callable[[object], str] = check_url, what: str = "Apprise URL") -> str:
+    """The URL in a file only its owner can read (mode 0600 or stricter), checked by
+    `check` (an Apprise URL unless told otherwise: [replica] reads Litestream's)."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
     except OSError as err:
-        raise BadUrl(f"a readable file holding one Apprise URL ({err.strerror})") from None
+        raise BadUrl(f"a readable file holding one {what} ({err.strerror})") from None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise BadUrl("a regular file holding one Apprise URL")
+            raise BadUrl(f"a regular file holding one {what}")
         if info.st_mode & 0o077:
             raise BadUrl(f"a file only you can read, but its mode is {stat.S_IMODE(info.st_mode):04o} "
                          f"(fix it with: chmod 600 {path})")
@@ -45,8 +47,8 @@ def read_url_file(path: Path) -> str:
     try:
         text = data.decode("utf-8").strip()
     except UnicodeDecodeError:
-        raise BadUrl("a file holding one Apprise URL in UTF-8") from None
+        raise BadUrl(f"a file holding one {what} in UTF-8") from None
     try:
-        return check_url(text)
-    except BadUrl:
-        raise BadUrl(f"a file holding one Apprise URL; {URL_EXPECTED}") from None
+        return check(text)
+    except BadUrl as bad:
+        raise BadUrl(f"a file holding one {what}; {URL_EXPECTED if check is check_url else bad}") from None

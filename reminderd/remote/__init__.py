@@ -7,11 +7,14 @@ the phone's browser holds the pairing in a cookie).
 
 from __future__ import annotations
 
+import ipaddress
 import socket
 
-from reminderd.core.config.settings import Config
+from reminderd.core.config.settings import Config, RemoteSettings
 
 EVERY_INTERFACE = ("0.0.0.0", "::", "")
+# Tailscale gives its devices addresses from these, and encrypts everything between them.
+TAILSCALE = (ipaddress.ip_network("100.64.0.0/10"), ipaddress.ip_network("fd7a:115c:a1e0::/48"))
 
 
 def page_url(config: Config) -> str | None:
@@ -37,3 +40,22 @@ def lan_address() -> str:
             return probe.getsockname()[0]
     except OSError:
         return socket.gethostname()
+
+
+def plain_http_warning(remote: RemoteSettings) -> tuple[str, str] | None:
+    """(what is wrong, what to do) for a page served over plain HTTP where others can reach
+    it; None for HTTPS, a loopback address or a Tailscale address (the VPN encrypts it)."""
+    if remote.https:
+        return None
+    try:
+        address = ipaddress.ip_address(remote.host) if remote.host not in EVERY_INTERFACE else None
+    except ValueError:
+        address = None  # a host name: it may name any interface
+    if address is not None and (address.is_loopback or any(address in net for net in TAILSCALE)):
+        return None
+    where = "every interface" if remote.host in EVERY_INTERFACE else remote.host
+    return (f"The phone page is served over plain HTTP on {where}: unless that is only a VPN's address "
+            "(WireGuard), anyone on the network who can capture traffic can read the page and take the "
+            "phone's cookie.",
+            "Set remote.listen to the VPN's address (Tailscale's 100.x.y.z), or set remote.certificate "
+            "and remote.key for HTTPS.")

@@ -1,10 +1,11 @@
-"""The page as a WSGI application: who may see it (the pairing cookie), what a post may
-change (one-use form tokens, same origin), and the answers, given to the same functions
-the CLI and the notification buttons use (`services.take_dose/skip_dose/snooze_dose`,
-`services.checkin`).
+"""The page as a WSGI application: who may see it (the Host it is asked under, the phone's
+credential in a cookie, and its role), what a post may change (one-use form tokens, same
+origin), and the answers, given to the same functions the CLI and the notification buttons
+use (`services.take_dose/skip_dose/snooze_dose`, `services.checkin`).
 
-Routes: GET /pair/TOKEN (sets the cookie, then to /), GET /, POST /dose, POST /checkin.
-Whoever is not paired gets one short refusal, the same whatever was tried.
+Routes: GET /pair/CODE (asks "Pair this phone?"), POST /pair (spends the code, sets the
+phone's own credential, then to /), GET /, POST /dose, POST /checkin. Whoever is not paired
+gets one short refusal, the same whatever was tried.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import traceback
 from datetime import date, datetime
 from pathlib import Path
 from typing import Callable, Iterable
@@ -19,11 +21,11 @@ from urllib.parse import parse_qs
 
 from reminderd.core import checkin as core
 from reminderd import services
-from reminderd.core.config.settings import Config
+from reminderd.core.config.settings import Config, RemoteSettings
 from reminderd.core.doses import Dose
 from reminderd.errors import ReminderdError, UsageError
 from reminderd.remote import page, pairing
-from reminderd.remote.guard import Failures, FormTokens
+from reminderd.remote.guard import Failures, FormTokens, Throttled, allowed_hosts, host_allowed
 from reminderd.store import Store
 
 log = logging.getLogger("reminderd")
@@ -33,6 +35,7 @@ MAX_BODY = 2048  # the largest form is a few hundred bytes
 MAX_FIELDS = 8
 REFUSAL_TITLE = "Not paired"
 REFUSAL_TEXT = "Pair this phone by scanning the code that `reminderd pair` shows on the computer."
+REFUSALS_LOGGED_EVERY_S = 60.0  # under a flood, one line a minute says how many were refused
 VIA = "phone"
 SKIP_REASON = "skipped from the phone"
 Response = tuple[str, list[tuple[str, str]], bytes]
@@ -54,14 +57,17 @@ def security_headers(https: bool) -> list[tuple[str, str]]:
 
 class PageApp:
     def __init__(self, config: Callable[[], Config], db_path: Path, now: Callable[[], datetime],
-                 https: bool, monotonic: Callable[[], float] = time.monotonic) -> None:
+                 settings: RemoteSettings, monotonic: Callable[[], float] = time.monotonic) -> None:
         self.config = config
         self.db_path = Path(db_path)
         self.now = now
-        self.https = https
+        self.https = settings.https
+        self.hosts = allowed_hosts(settings)
         self.monotonic = monotonic
+        self.pairings = pairing.Pairings(self.db_path)
         self.failures = Failures()
         self.forms = FormTokens()
+        self.refusals = Throttled(log.info, REFUSALS_LOGGED_EVERY_S, monotonic)
         self._store: Store | None = None
         self._store_lock = threading.Lock()
 
@@ -82,8 +88,10 @@ class PageApp:
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         try:
             status, headers, body = self.handle(environ)
-        except Exception:  # a bug answers 500 and is logged; the daemon goes on reminding
-            log.exception("remote page: error answering a request")
+        except Exception as err:  # a bug answers 500 and is logged; the daemon goes on reminding
+            # Where it failed, never the error's text: that may quote the form, and the log
+            # never holds a request's body or a form token.
+            log.error("remote page: error answering a request: %s at %s", type(err).__name__, _where(err))
             status, headers, body = "500 Internal Server Error", [], _html(page.short_page(
                 "Something went wrong", "Nothing was changed. The daemon's log says why."))
         headers = [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(body)))] + \
@@ -96,27 +104,20 @@ class PageApp:
     def handle(self, environ: dict) -> Response:
         address = environ.get("REMOTE_ADDR", "")
         method, path = environ.get("REQUEST_METHOD", ""), environ.get("PATH_INFO", "")
+        if not host_allowed(environ.get("HTTP_HOST", ""), environ.get("SERVER_NAME", ""), self.hosts):
+            # Another name for this address (DNS rebinding): not a guess, so not counted.
+            return _bad("This page is not served under that name.", "421 Misdirected Request")
         clock = self.monotonic()
         if self.failures.locked(address, clock):
             return _refusal()
-        if path.startswith("/pair/"):
-            pairing_hash = pairing.matching_hash(self.db_path, path[len("/pair/"):])
-        else:
-            pairing_hash = pairing.matching_hash(self.db_path, _cookie(environ.get("HTTP_COOKIE", "")))
-        if pairing_hash is None:
-            self.failures.failed(address, clock)
-            log.info("remote page: refused a request from %s", address)
-            return _refusal()
+        if path == "/pair" or path.startswith("/pair/"):
+            return self.pair(environ, method, path, address, clock)
+        secret = _cookie(environ.get("HTTP_COOKIE", ""))
+        phone = self.pairings.phone(secret)
+        if phone is None or phone.role != pairing.PATIENT:
+            return self._refuse(address, clock, counted=secret is not None and phone is None)
         self.failures.succeeded(address)
-        if path.startswith("/pair/"):
-            if method != "GET":
-                return _method_not_allowed()
-            token = path[len("/pair/"):]
-            cookie = (f"{COOKIE}={token}; Path=/; Max-Age={COOKIE_AGE_S}; HttpOnly; SameSite=Strict"
-                      + ("; Secure" if self.https else ""))
-            # To "/" at once, so the token does not stay in the address bar or the history.
-            return "303 See Other", [("Location", "/"), ("Set-Cookie", cookie)], _html(
-                page.short_page("Paired", "This phone is paired."))
+        self.pairings.seen(phone, self.now())
         routes = {"/": ("GET", self.show), "/dose": ("POST", self.answer_dose), "/checkin": ("POST", self.answer_checkin)}
         if path not in routes:
             return "404 Not Found", [], _html(page.short_page("Not found", "There is no such page."))
@@ -124,44 +125,74 @@ class PageApp:
         if method != wanted:
             return _method_not_allowed(wanted)
         if method == "POST":
-            fields, refusal = self._form(environ, pairing_hash, clock)
+            fields, refusal = self._form(environ, phone.hash, clock)
             if refusal is not None:
                 return refusal
-            return handler(pairing_hash, fields)
-        return handler(pairing_hash, {})
+            return handler(phone.hash, fields)
+        return handler(phone.hash, {})
+
+    def _refuse(self, address: str, clock: float, counted: bool) -> Response:
+        """The one refusal. Only a wrong credential counts towards a lock-out: a request
+        with none (another site's, which carries no SameSite=Strict cookie) never does."""
+        if counted:
+            self.failures.failed(address, clock)
+        self.refusals("remote page: refused a request from %s", address)
+        return _refusal()
+
+    def pair(self, environ: dict, method: str, path: str, address: str, clock: float) -> Response:
+        """GET /pair/CODE asks "Pair this phone?" (a link preview or a prefetch spends
+        nothing); its POST /pair spends the code and gives this browser its own credential."""
+        now = self.now()
+        if method == "GET" and path.startswith("/pair/"):
+            code = self.pairings.code(path[len("/pair/"):], now)
+            if code is None:
+                return self._refuse(address, clock, counted=True)
+            return "200 OK", [], _html(page.pairing_page(code.name, path[len("/pair/"):]))
+        if method != "POST" or path != "/pair":
+            return _method_not_allowed("POST" if path == "/pair" else "GET")
+        fields, refusal = _read_form(environ)
+        if refusal is not None:
+            return refusal
+        if (elsewhere := self._from_elsewhere(environ)) is not None:
+            return self._forged(environ, f"from {elsewhere}")
+        redeemed = self.pairings.redeem(fields.get("code"), now)
+        if redeemed is None:
+            return self._refuse(address, clock, counted=True)
+        secret, phone = redeemed
+        self.failures.succeeded(address)
+        log.info("remote page: paired the phone called %r", phone.name)
+        cookie = (f"{COOKIE}={secret}; Path=/; Max-Age={COOKIE_AGE_S}; HttpOnly; SameSite=Strict"
+                  + ("; Secure" if self.https else ""))
+        return "303 See Other", [("Location", "/"), ("Set-Cookie", cookie)], _html(
+            page.short_page("Paired", "This phone is paired."))
 
     def _form(self, environ: dict, pairing_hash: str, clock: float) -> tuple[dict[str, str], Response | None]:
         """The posted fields, once the post is shown to come from a page this server gave."""
-        if not environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
-            return {}, _bad("Expected a form.", "415 Unsupported Media Type")
-        try:
-            length = int(environ.get("CONTENT_LENGTH") or "0")
-        except ValueError:
-            length = -1
-        if not 0 <= length <= MAX_BODY:
-            return {}, _bad("The form is too large.", "413 Content Too Large")
-        raw = environ["wsgi.input"].read(length)
-        try:
-            parsed = parse_qs(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=True,
-                              max_num_fields=MAX_FIELDS)
-        except (UnicodeDecodeError, ValueError):
-            return {}, _bad("The form could not be read.")
-        if any(len(values) != 1 for values in parsed.values()):
-            return {}, _bad("The form could not be read.")
-        fields = {k: v[0] for k, v in parsed.items()}
-        scheme = "https" if self.https else "http"
-        origin, site = environ.get("HTTP_ORIGIN"), environ.get("HTTP_SEC_FETCH_SITE")
-        from_elsewhere = (origin is not None and origin != f"{scheme}://{environ.get('HTTP_HOST', '')}") or \
-            (site is not None and site not in ("same-origin", "none"))
+        fields, refusal = _read_form(environ)
+        if refusal is not None:
+            return {}, refusal
+        elsewhere = self._from_elsewhere(environ)
         # Spent even when the origin is wrong: a token seen by another site is used up.
         fresh = self.forms.spend(fields.get("form", ""), pairing_hash, clock)
-        if from_elsewhere or not fresh:
-            log.info("remote page: refused a post from %s (%s)", environ.get("REMOTE_ADDR", ""),
-                     f"from {origin or site}" if from_elsewhere else "form already used or unknown")
-            return {}, ("403 Forbidden", [], _html(page.short_page(
-                "Nothing was changed", "This form was already sent, is out of date, or did not come from "
-                "this page. Open today’s doses again and answer there.")))
+        if elsewhere is not None or not fresh:
+            return {}, self._forged(environ, f"from {elsewhere}" if elsewhere else "form already used or unknown")
         return fields, None
+
+    def _from_elsewhere(self, environ: dict) -> str | None:
+        """Where a post came from, when the browser says it was another site."""
+        scheme = "https" if self.https else "http"
+        origin, site = environ.get("HTTP_ORIGIN"), environ.get("HTTP_SEC_FETCH_SITE")
+        if origin is not None and origin != f"{scheme}://{environ.get('HTTP_HOST', '')}":
+            return origin
+        if site is not None and site not in ("same-origin", "none"):
+            return site
+        return None
+
+    def _forged(self, environ: dict, why: str) -> Response:
+        self.refusals("remote page: refused a post from %s (%s)", environ.get("REMOTE_ADDR", ""), why)
+        return "403 Forbidden", [], _html(page.short_page(
+            "Nothing was changed", "This form was already sent, is out of date, or did not come from "
+            "this page. Open today’s doses again and answer there."))
 
     # --- the page and the answers ----------------------------------------------------
 
@@ -260,6 +291,33 @@ class PageApp:
         except UsageError as err:
             return self.show(pairing_hash, {}, f"Not recorded: {err}.", "400 Bad Request")
         return self.show(pairing_hash, {}, f"Recorded last night: {core.describe(entry)}.")
+
+
+def _read_form(environ: dict) -> tuple[dict[str, str], Response | None]:
+    """A small url-encoded form, each field once; or the refusal."""
+    if not environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
+        return {}, _bad("Expected a form.", "415 Unsupported Media Type")
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or "0")
+    except ValueError:
+        length = -1
+    if not 0 <= length <= MAX_BODY:
+        return {}, _bad("The form is too large.", "413 Content Too Large")
+    raw = environ["wsgi.input"].read(length)
+    try:
+        parsed = parse_qs(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=True,
+                          max_num_fields=MAX_FIELDS)
+    except (UnicodeDecodeError, ValueError):
+        return {}, _bad("The form could not be read.")
+    if any(len(values) != 1 for values in parsed.values()):
+        return {}, _bad("The form could not be read.")
+    return {k: v[0] for k, v in parsed.items()}, None
+
+
+def _where(err: BaseException) -> str:
+    """The frames an error passed through, innermost last: file, line and function only."""
+    return " < ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}"
+                      for f in reversed(traceback.extract_tb(err.__traceback__)))
 
 
 def _cookie(header: str) -> str | None:

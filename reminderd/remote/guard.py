@@ -1,17 +1,23 @@
-"""The page's two memories against attackers, both in memory and bounded: failed
-attempts per address (to slow guessing down), and the one-use anti-forgery tokens of
-the forms it has served (so a replayed or forged form changes nothing).
+"""The page's memories against attackers, all in memory and bounded: failed attempts
+per address (to slow guessing down), the one-use anti-forgery tokens of the forms it has
+served (so a replayed or forged form changes nothing), and how often a line about them was
+logged (so a flood cannot fill the log). Also which names the page answers to.
 
-Time is given as `now` (monotonic seconds), so both are tested with plain numbers.
+Time is given as `now` (monotonic seconds), so they are tested with plain numbers.
 """
 
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import secrets
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import Callable
+from urllib.parse import urlsplit
+
+from reminderd.core.config.settings import RemoteSettings
 
 FREE_FAILURES = 5  # a mistyped link or two; after these, each failure locks the address out
 FIRST_LOCKOUT_S = 2.0  # doubled with each further failure
@@ -86,3 +92,56 @@ class FormTokens:
             return False
         owner, expires = found
         return hmac.compare_digest(owner, pairing) and now < expires
+
+
+class Throttled:
+    """A log line that an attacker could make come thousands of times a second: written
+    the first time, then at most once every `every` seconds, saying how many were left out."""
+
+    def __init__(self, write: Callable[..., None], every: float, monotonic: Callable[[], float]) -> None:
+        self._write = write
+        self._every = every
+        self._monotonic = monotonic
+        self._lock = threading.Lock()
+        self._next = float("-inf")
+        self._left_out = 0
+
+    def __call__(self, message: str, *args: object) -> None:
+        with self._lock:
+            now = self._monotonic()
+            if now < self._next:
+                self._left_out += 1
+                return
+            left_out, self._left_out, self._next = self._left_out, 0, now + self._every
+        if left_out:
+            message += f" (and {left_out} more like it in the last {self._every:.0f} s)"
+        self._write(message, *args)
+
+
+def allowed_hosts(settings: RemoteSettings) -> frozenset[str]:
+    """The names the page answers to: the configured listening host (unless it is every
+    interface) and the host of the configured `url`. The address a request came in on is
+    allowed as well, per request (see host_allowed)."""
+    names = {settings.host.lower()} - {"0.0.0.0", "::", ""}
+    if settings.url:
+        names.add((urlsplit(settings.url).hostname or "").lower())
+    return frozenset(names - {""})
+
+
+def host_allowed(host_header: str, local_address: str, names: frozenset[str]) -> bool:
+    """Whether a request's Host names this page: a configured name, the address the
+    connection arrived at, or "localhost" on a loopback address. Anything else is another
+    name pointed at this address (DNS rebinding), whose pages must not reach this one."""
+    host = host_header.strip().lower()
+    if host.startswith("["):
+        host = host[1:host.find("]")] if "]" in host else ""
+    elif host.count(":") == 1:
+        host = host.split(":")[0]
+    if not host:
+        return False
+    if host in names or host == local_address.lower():
+        return True
+    try:
+        return host == "localhost" and ipaddress.ip_address(local_address).is_loopback
+    except ValueError:
+        return False

@@ -132,10 +132,23 @@ def _form(action: str, form_token: str, hidden: dict[str, str], inner: str) -> s
     return f'<form method="post" action="{action}">{fields}{inner}</form>'
 
 
+def pairing_page(name: str, code: str) -> str:
+    """The page a pairing link opens: nothing is spent until the button is pressed, so a
+    link preview or a browser's prefetch cannot use the link up."""
+    return _document("Pair this phone", f"<h1>Pair this phone</h1><p>This phone will answer doses as "
+                     f"{escape(repr(name))}. The link works once.</p>"
+                     f'<form method="post" action="/pair"><input type="hidden" name="code" value="{escape(code)}">'
+                     '<button type="submit" class="main">Pair this phone</button></form>')
+
+
 def short_page(title: str, text: str, link: bool = True) -> str:
     """A page with one sentence: a refusal, or an answer that changed nothing."""
     back = '<p><a href="/">Back to today’s doses</a></p>' if link else ""
+    return _document(title, f"<h1>{escape(title)}</h1><p>{escape(text)}</p>{back}")
+
+
+def _document(title: str, body: str) -> str:
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
             f"<title>{escape(title)}</title><style>{STYLE}</style></head>\n"
-            f"<body><main><h1>{escape(title)}</h1><p>{escape(text)}</p>{back}</main></body></html>\n")
+            f"<body><main>{body}</main></body></html>\n")

@@ -50,6 +50,12 @@ class Store(Doses, Checkins, Supply, Events, Prescriptions, Tables):
         with connection.explained(path):
             store = cls(connection.connect(path), path)
             schema.check_ours(store, integrity_check)
+            copy = schema.restored_copy(store)
+            if copy is not None:  # one writer per log: a restored copy is only read
+                store.close()
+                if reads_only:
+                    return cls._open_read_only(path, integrity_check)
+                raise StoreError(f"{path} is {copy}; {schema.COPY_REFUSED}")
             connection.use_wal(store.conn)
             schema.migrate(store)
             connection.make_private(path)

@@ -18,6 +18,7 @@ from typing import Iterator
 from reminderd.errors import StoreError
 
 BUSY_TIMEOUT_S = 30.0
+AUTOCHECKPOINT_PAGES = 1000  # SQLite's default
 
 READ_ONLY_HINT = ("reminderd writes every answer to the dose log, so it must be writable. Nothing was "
                   "changed; make it writable or pass another file with --db")
@@ -60,6 +61,13 @@ class Connection:
                 self.conn.execute("COMMIT")
             finally:
                 self._depth = 0
+
+    def checkpoint_automatically(self, on: bool) -> None:
+        """SQLite's own checkpoint after a commit (PASSIVE, once the WAL holds 1000 pages,
+        its default). Off while Litestream replicates the log: Litestream checkpoints it
+        itself, and asks the application to leave checkpoints to it."""
+        with self._lock:
+            self.conn.execute(f"PRAGMA wal_autocheckpoint = {AUTOCHECKPOINT_PAGES if on else 0}")
 
     def data_version(self) -> int:
         """Changes when another connection commits: the daemon's cue that the CLI wrote."""

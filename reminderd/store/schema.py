@@ -129,6 +129,27 @@ def check_ours(log: Connection, integrity_check: bool) -> None:
         )
 
 
+# meta's key for a file `reminderd restore` made to be read: its value says where from.
+RESTORED_COPY = "restored-copy"
+COPY_REFUSED = ("it is read-only: one writer per log, and a copy is for reading (report, log and status read "
+                "it). Nothing was changed. To carry on writing it instead of the lost original, restore it "
+                "again with --writable")
+
+
+def restored_copy(log: Connection) -> str | None:
+    """What the file is, when it is a copy restored from a replica to be read; else None."""
+    try:
+        row = log.conn.execute("SELECT value FROM meta WHERE key = ?", (RESTORED_COPY,)).fetchone()
+    except sqlite3.OperationalError:  # no meta table: a new, empty file
+        return None
+    return row[0] if row else None
+
+
+def mark_restored_copy(log: Connection, what: str) -> None:
+    with log.write():
+        log.conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (RESTORED_COPY, what))
+
+
 def check_readable_as_is(log: Connection) -> None:
     """A log opened read-only cannot be migrated: refuse one older than this reminderd reads."""
     version = log.conn.execute("PRAGMA user_version").fetchone()[0]

@@ -47,6 +47,17 @@ class Tables(Connection):
             names = [c[0] for c in cursor.description]
             return [dict(zip(names, row)) for row in cursor]
 
+    def first_and_last_doses(self) -> tuple[datetime | None, datetime | None, tuple | None]:
+        """The first and the last dose's due instant, and the last answer: (medication,
+        local date, slot, status, when it was answered)."""
+        with self._lock:
+            first, last = self.conn.execute("SELECT min(due), max(due) FROM doses").fetchone()
+            answer = self.conn.execute(
+                "SELECT medication, local_date, slot, status, answered_at FROM doses"
+                " WHERE status IN ('taken', 'skipped') AND answered_at IS NOT NULL"
+                " ORDER BY answered_at DESC, id DESC LIMIT 1").fetchone()
+        return from_iso(first), from_iso(last), answer
+
     def row_counts(self) -> dict[str, int]:
         with self._lock:
             return {t: self.conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in self.LOG_TABLES}

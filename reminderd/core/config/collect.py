@@ -65,7 +65,7 @@ class Collector:
             try:
                 out[key] = parser(value)
             except BadValue as bad:
-                secret = key == "url" and (path == "push" or path.startswith("contact["))
+                secret = key == "url" and (path in ("push", "replica") or path.startswith("contact["))
                 self.bad(prefix + key, Secret(value) if secret else value, bad.expected)
         for key, (_, required) in keys.items():
             if required and key not in table:

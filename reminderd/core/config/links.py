@@ -1,13 +1,13 @@
-"""The tables that connect reminderd to other devices: [push], [[contact]] and [remote]
-(the url_files that hold their secrets are read at the edge, `reminderd.config_file`)."""
+"""The tables that connect reminderd to other devices: [push], [[contact]], [remote] and
+[replica] (the url_files that hold their secrets are read at the edge, `reminderd.config_file`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from reminderd.core.config.collect import Collector
-from reminderd.core.config.settings import Contact, PushSettings, RemoteSettings
-from reminderd.core.config.tables import CONTACT_KEYS, PUSH_KEYS, REMOTE_KEYS
+from reminderd.core.config.settings import Contact, PushSettings, RemoteSettings, ReplicaSettings
+from reminderd.core.config.tables import CONTACT_KEYS, PUSH_KEYS, REMOTE_KEYS, REPLICA_KEYS
 
 
 def remote(c: Collector, raw: Any) -> RemoteSettings | None:
@@ -31,13 +31,22 @@ def _one_url(c: Collector, table: Any, path: str) -> None:
         c.problems.append(f"{path}.url: missing; expected url, or url_file (a file holding the URL, mode 0600)")
 
 
-def push(c: Collector, table: Any) -> PushSettings | None:
+def _one_url_table(c: Collector, table: Any, path: str, keys: dict, settings: type) -> Any:
+    """An optional table whose secret is one url or url_file: [push], [replica]."""
     if table is None:
         return None
     before = len(c.problems)
-    fields = c.fields(table, "push", PUSH_KEYS)
-    _one_url(c, table, "push")
-    return PushSettings(**fields) if len(c.problems) == before else None
+    fields = c.fields(table, path, keys)
+    _one_url(c, table, path)
+    return settings(**fields) if len(c.problems) == before else None
+
+
+def push(c: Collector, table: Any) -> PushSettings | None:
+    return _one_url_table(c, table, "push", PUSH_KEYS, PushSettings)
+
+
+def replica(c: Collector, table: Any) -> ReplicaSettings | None:
+    return _one_url_table(c, table, "replica", REPLICA_KEYS, ReplicaSettings)
 
 
 def contacts(c: Collector, raw: Any) -> tuple[Contact, ...]:

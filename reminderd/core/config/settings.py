@@ -117,6 +117,18 @@ class RemoteSettings(NamedTuple):
         return self.certificate is not None
 
 
+class ReplicaSettings(NamedTuple):
+    """[replica]: where Litestream keeps a continuous copy of the log (a folder, or an SFTP
+    server). `url` is filled from `url_file` by load_config."""
+
+    url: str | None = None
+    url_file: Path | None = None
+    key_file: Path | None = None  # sftp: the private key Litestream logs in with
+    host_key: str | None = None  # sftp: the server's public key; else found in ~/.ssh/known_hosts
+    # How often new changes are shipped: an answer is on the replica within about this long.
+    sync_interval: timedelta = timedelta(seconds=1)
+
+
 class Config(NamedTuple):
     timezone: ZoneInfo
     medications: tuple[Medication, ...]
@@ -134,6 +146,7 @@ class Config(NamedTuple):
     push: PushSettings | None = None
     contacts: tuple[Contact, ...] = ()
     remote: RemoteSettings | None = None
+    replica: ReplicaSettings | None = None
 
     def medication(self, name: str) -> Medication | None:
         for med in self.medications:

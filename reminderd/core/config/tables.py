@@ -16,7 +16,7 @@ TOP_KEYS: dict[str, tuple[Parser, bool]] = {
     "missed_dose_advice": (v.parse_text, False),
     "group_within": (v.parse_group_window, False),
 }
-TABLES = ("medication", "checkin", "notifications", "remote", "push", "contact")
+TABLES = ("medication", "checkin", "notifications", "remote", "push", "contact", "replica")
 MEDICATION_KEYS: dict[str, tuple[Parser, bool]] = {
     "name": (v.parse_name, True),
     # dose and times are required unless schedule steps or as_needed say otherwise
@@ -69,4 +69,11 @@ REMOTE_KEYS: dict[str, tuple[Parser, bool]] = {
     "certificate": (v.parse_pem_path, False),
     "key": (v.parse_pem_path, False),
     "url": (v.parse_page_url, False),
+}
+REPLICA_KEYS: dict[str, tuple[Parser, bool]] = {
+    "url": (v.parse_replica_url, False),
+    "url_file": (v.parse_path, False),
+    "key_file": (v.parse_path, False),
+    "host_key": (v.parse_host_key, False),
+    "sync_interval": (v.parse_sync_interval, False),
 }

@@ -189,3 +189,65 @@ def parse_page_url(value: Any) -> str:
     if not isinstance(value, str) or not re.fullmatch(r"https?://[A-Za-z0-9.:\[\]-]+(:\d{1,5})?/?", value.strip()):
         raise BadValue('the address the phone opens, e.g. "https://desktop.tailnet.ts.net:8765"')
     return value.strip().rstrip("/") + "/"
+
+
+REPLICA_URL_EXPECTED = ('a replica URL: "file:///media/backup/reminderd" (a folder, e.g. on another disk) or '
+                        '"sftp://user@host/path/to/folder" (an SSH server)')
+
+
+def check_replica_url(url: object) -> str:
+    """The places Litestream replicates to that reminderd sets up and tests: a folder
+    (file://, an absolute path) and an SFTP server (sftp://user@host[:port]/path).
+    Raises BadUrl, whose message never holds the URL (it may hold a password)."""
+    from urllib.parse import urlsplit
+
+    if not isinstance(url, str) or not url.strip() or len(url) > 4096 or any(c.isspace() for c in url.strip()):
+        raise BadUrl(REPLICA_URL_EXPECTED)
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:  # a port that is not a number from 0 to 65535
+        raise BadUrl(REPLICA_URL_EXPECTED) from None
+    scheme = parts.scheme.lower()
+    if parts.query or parts.fragment or not parts.path.startswith("/") or parts.path.rstrip("/") == "":
+        raise BadUrl(REPLICA_URL_EXPECTED)
+    if scheme == "file" and not parts.netloc:
+        return url
+    if scheme == "sftp" and parts.username and parts.hostname and port != 0:
+        return url
+    raise BadUrl(REPLICA_URL_EXPECTED)
+
+
+def parse_replica_url(value: Any) -> str:
+    try:
+        return check_replica_url(value)
+    except BadUrl as bad:
+        raise BadValue(str(bad)) from None
+
+
+_HOST_KEY = re.compile(r"^(ssh-ed25519|ecdsa-sha2-nistp(?:256|384|521)|ssh-rsa) ([A-Za-z0-9+/]+={0,2})(?: .*)?$")
+
+
+def parse_host_key(value: Any) -> str:
+    """An SSH server's public key as ssh-keyscan or known_hosts shows it ("TYPE KEY"),
+    without the host name; a comment after the key is dropped."""
+    match = _HOST_KEY.match(value.strip()) if isinstance(value, str) else None
+    if not match:
+        raise BadValue('the server\'s public key as "ssh-keyscan HOST" shows it, without the host: '
+                       '"ssh-ed25519 AAAA…" (or ecdsa-sha2-nistp256, ssh-rsa)')
+    return f"{match[1]} {match[2]}"
+
+
+SYNC_INTERVAL_MAX = timedelta(hours=1)
+
+
+def parse_sync_interval(value: Any) -> timedelta:
+    expected = 'a duration from "1s" to "1h", like "1s" or "10s"'
+    try:
+        result = parse_duration(value)
+    except BadValue:
+        raise BadValue(expected) from None
+    if result < timedelta(seconds=1) or result > SYNC_INTERVAL_MAX:
+        raise BadValue(expected)
+    return result
