@@ -7,23 +7,28 @@ Problems with the named files are found once the text itself parses (a second pa
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
+from typing import TYPE_CHECKING
 
 from reminderd.core.config.collect import show
 from reminderd.core.config.load import parse_config
 from reminderd.core.config.settings import Config
 from reminderd.errors import BadUrl, ConfigError
 
+if TYPE_CHECKING:
+    from pathlib import Path
 
-def load_config(path: Path) -> Config:
+
+def load_config(path: str | os.PathLike[str]) -> Config:
     try:
-        text = path.read_text(encoding="utf-8")
+        with open(path, encoding="utf-8") as file:
+            text = file.read()
     except FileNotFoundError:
         raise ConfigError([f"no config file at {path}; run `reminderd init` to write one"],
                           str(path)) from None
     except (OSError, UnicodeDecodeError) as err:
         raise ConfigError([f"cannot read the file: {err}"], str(path)) from None
-    return with_named_files(parse_config(text, str(path), system_zone_name), path.parent)
+    return with_named_files(parse_config(text, str(path), system_zone_name), os.path.dirname(os.fspath(path)))
 
 
 def system_zone_name() -> str:
@@ -36,7 +41,7 @@ def system_zone_name() -> str:
         return "UTC"
 
 
-def with_named_files(config: Config, folder: Path) -> Config:
+def with_named_files(config: Config, folder: str | os.PathLike[str]) -> Config:
     """Fill each `url` from its `url_file` and find the replica's key_file (`~` expanded,
     relative to the config's folder), and find the page's certificate and key (`~`
     expanded). A url_file that others can read or that holds no URL, or a certificate that
@@ -44,8 +49,10 @@ def with_named_files(config: Config, folder: Path) -> Config:
     problems: list[str] = []
 
     def beside(path: Path) -> Path:
+        from pathlib import Path  # only where the config names a file: the quick commands need no pathlib
+
         written = path.expanduser()
-        return written if written.is_absolute() else folder / written
+        return written if written.is_absolute() else Path(folder) / written
 
     def read(target, path: str, **kind):
         if target is None or target.url_file is None:

@@ -9,6 +9,7 @@ import csv
 import io
 import json
 import sqlite3
+from pathlib import Path
 
 import pytest
 
@@ -77,7 +78,7 @@ def test_init_writes_the_example_once(cli: Cli, tmp_path) -> None:
     assert out.returncode == 0, out.stderr
     from reminderd.paths import EXAMPLE_CONFIG
 
-    assert target.read_text() == EXAMPLE_CONFIG.read_text()
+    assert target.read_text() == Path(EXAMPLE_CONFIG).read_text()
     target.write_text("# mine\n")
     again = cli("--config", str(target), "init")
     assert again.returncode == 2

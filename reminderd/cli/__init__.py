@@ -59,8 +59,8 @@ class App:
 
     def __init__(self, config_option: str | None, db_option: str | None,
                  clock: Callable[[], datetime] | None = None) -> None:
-        self.config_path = paths.config_path(config_option)
-        self.db_path = paths.db_path(db_option)
+        self.config_path: str = paths.config_path(config_option)  # strings: see reminderd/paths.py
+        self.db_path: str = paths.db_path(db_option)
         self._config: Config | None = None
         self._store = None
         self._clock = clock  # given only by tests that run a command in-process at a chosen time

@@ -4,11 +4,14 @@ file written only the user can read."""
 from __future__ import annotations
 
 import os
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from reminderd.errors import ReminderdError
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 def say_note(when) -> None:

@@ -27,11 +27,12 @@ def run(app: App) -> None:
     setup_logging()
     log = logging.getLogger("reminderd")
     explicit = app.config_path != paths.default_config_path() or os.environ.get("REMINDERD_CONFIG")
-    if not app.config_path.exists() and not explicit:
+    if not os.path.exists(app.config_path) and not explicit:
         log.warning("no config at %s: using the example config %s (run `reminderd init` to make "
                     "your own)", app.config_path, paths.EXAMPLE_CONFIG)
         app.config_path = paths.EXAMPLE_CONFIG
     config = app.config  # a bad config stops here, before anything else is touched
+    app.db_path = Path(app.db_path)  # the daemon's parts (the replica, the page) take a pathlib.Path
     from reminderd.daemon.lock import take_lock
 
     take_lock(paths.lock_path(app.db_path))

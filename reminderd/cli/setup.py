@@ -162,12 +162,12 @@ def check_config(app: App, path: Path | None) -> None:
 @pass_app
 def init(app: App) -> None:
     """Write the commented example config to the config path (never overwrites)."""
-    target = app.config_path
+    target = Path(app.config_path)
     if target.exists():
         raise UsageError(f"{target} already exists; it was left as it is")
     target.parent.mkdir(parents=True, exist_ok=True)
     with open(target, "x", encoding="utf-8") as out:  # "x": never overwrite, even in a race
-        out.write(paths.EXAMPLE_CONFIG.read_text(encoding="utf-8"))
+        out.write(Path(paths.EXAMPLE_CONFIG).read_text(encoding="utf-8"))
     click.echo(f"Wrote {target}. Edit it, then check it with: reminderd check-config")
 
 
@@ -191,7 +191,7 @@ def doctor(app: App, send_test: bool, fmt: str) -> None:
 
     from reminderd import doctor as checks
 
-    findings = checks.run_checks(app.config_path, app.db_path, send_test=send_test)
+    findings = checks.run_checks(Path(app.config_path), Path(app.db_path), send_test=send_test)
     if fmt == "json":
         click.echo(json.dumps([f.as_dict() for f in findings], indent=2))
     else:

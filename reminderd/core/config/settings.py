@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import date, time, timedelta
 from datetime import time as _clock
-from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 from zoneinfo import ZoneInfo
 
 from reminderd.core.config.values import format_slot
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 DEFAULT_ADVICE = (
     "If you forget a dose, take it as soon as you remember. If it is nearly time for your "

@@ -5,13 +5,15 @@ from __future__ import annotations
 import math
 import re
 from datetime import date, datetime, time, timedelta
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from reminderd.core.durations import parse_duration
 from reminderd.core.typed import DAY_HELP, FIRST_DAY, LAST_DAY  # one date range for the file and the command line
 from reminderd.errors import BadUrl, BadValue
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 NOTIFICATION_BACKENDS = ("auto", "dbus", "plyer", "log")
 ALERTS = ("missed", "not-running", "summary")  # what a [[contact]] is told
@@ -134,6 +136,8 @@ def parse_path(value: Any, expected: str = "a file path") -> Path:
     the config is read from disk (reminderd.config_file)."""
     if not isinstance(value, str) or not value.strip() or "\0" in value:
         raise BadValue(expected)
+    from pathlib import Path  # only where the config names a file: the quick commands need no pathlib
+
     return Path(value.strip())
 
 
