@@ -30,10 +30,9 @@ MAX_TABLETS = 100_000.0
 # "take --at 08:05" typed at 08:04:30 means now, not yesterday (the same slack as doses.check_not_future).
 SLACK = timedelta(minutes=1)
 
-_WHEN = re.compile(
-    r"(?:(?P<day>\d{4}-\d{2}-\d{2})[ T])?(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?"
-    r"(?P<offset>Z|[+-]\d{2}:\d{2})?"
-)
+# Compiled (and cached by `re`) the first time a time is typed, not by every command at start.
+_WHEN = (r"(?:(?P<day>\d{4}-\d{2}-\d{2})[ T])?(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?"
+         r"(?P<offset>Z|[+-]\d{2}:\d{2})?")
 
 
 class TypedTime(NamedTuple):
@@ -83,7 +82,7 @@ def parse_when(text: str, now: datetime, tz: ZoneInfo, name: str = "--at", day: 
     """The instant a person meant by `text`. `day` is the date a bare "HH:MM" is on
     (edit's --date); without it, the last day on which the clock showed that time."""
     typed = text.strip()
-    m = _WHEN.fullmatch(typed)
+    m = re.fullmatch(_WHEN, typed)
     if not m:
         raise UsageError(f"{name} {text!r} is not valid; expected {WHEN_HELP}")
     hour, minute, second = int(m["hour"]), int(m["minute"]), int(m["second"] or 0)
