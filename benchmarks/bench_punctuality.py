@@ -167,7 +167,7 @@ def wait_until(check, timeout: float, step: float = 0.05):
         time.sleep(step)
 
 
-LOG_LINE = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) WARNING reminder 1: (\S+) ")
+LOG_LINE = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) INFO reminder 1: (\S+) ")
 
 
 def daemon_sent_times(log: Path) -> dict[str, datetime]:

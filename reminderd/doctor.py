@@ -61,7 +61,8 @@ def check_config(path: Path, load: Callable | None = None):
 
     if not path.exists():
         return Finding("config", WARNING, f"no config file at {path}",
-                       "The daemon would remind of the example config's medication, not yours.",
+                       "The daemon would remind of the example config's medication (into a throwaway log), "
+                       "not yours.",
                        "Write yours with: reminderd init"), None
     try:
         config = (load or load_config)(path)
@@ -175,11 +176,16 @@ def _has_owner(bus: str, names: tuple[str, ...]) -> list[bool]:
 
 
 def judge_notification_server(info: tuple, capabilities: list[str], backend: str) -> Finding:
-    """Name, vendor, version; whether it shows buttons and keeps notifications."""
+    """Name, vendor, version; whether it shows buttons (how many) and keeps notifications."""
+    from reminderd.notify.pages import button_limit
+
     name, vendor, version = info[0], info[1], info[2]
     actions = "actions" in capabilities
     persistence = "persistence" in capabilities
-    found = (f"{name} {version} by {vendor}: {'shows buttons' if actions else 'NO buttons'}, "
+    limit = button_limit(name)
+    buttons = "NO buttons" if not actions else (
+        f"shows {limit} buttons at most (more answers come behind \"More…\")" if limit else "shows buttons")
+    found = (f"{name} {version} by {vendor}: {buttons}, "
              f"{'keeps notifications until dismissed' if persistence else 'no persistence (reminders are repeated instead)'}")
     if backend in ("log", "plyer"):
         return Finding("notifications", WARNING, found + f"; but the config says backend = \"{backend}\"",
@@ -249,13 +255,21 @@ def parse_properties(text: str) -> dict[str, str]:
     return {key: value for key, _, value in pairs}
 
 
-def judge_session_environment(env: Mapping[str, str], whose: str) -> Finding:
-    """A reminder needs a display and the session bus in the environment it runs in."""
+def judge_session_environment(env: Mapping[str, str], whose: str, by_systemd: bool = True) -> Finding:
+    """A reminder needs a display and the session bus in the environment it runs in.
+    `by_systemd`: that environment is systemd's (the manager's, or a daemon it started);
+    otherwise the advice is about where the daemon was started, not about systemd."""
     missing = []
     if not env.get("DISPLAY") and not env.get("WAYLAND_DISPLAY"):
         missing.append("DISPLAY or WAYLAND_DISPLAY")
     if not env.get("DBUS_SESSION_BUS_ADDRESS"):
         missing.append("DBUS_SESSION_BUS_ADDRESS")
+    if missing and not by_systemd:
+        return Finding("session environment", PROBLEM, f"{whose} has no {' and no '.join(missing)}",
+                       "This daemon was started outside a desktop session, so its reminders cannot reach a "
+                       "desktop: they go to its log only.",
+                       "Start it from inside your desktop session (a terminal there), or let the desktop start "
+                       "it: reminderd install-service")
     if missing:
         return Finding("service environment", PROBLEM, f"{whose} has no {' and no '.join(missing)}",
                        "The daemon started by systemd cannot reach your desktop, so reminders never appear.",
@@ -282,13 +296,21 @@ def judge_service(props: Mapping[str, str]) -> Finding:
 
 def check_service() -> list[Finding]:
     env = systemctl_user("show-environment", timeout=SUBPROCESS_TIMEOUT_S)
+    from reminderd import paths
+
+    unit, autostart = paths.unit_path().exists(), paths.autostart_path().exists()
+    if unit and autostart:
+        return [Finding("service", PROBLEM, f"both {paths.unit_path()} and {paths.autostart_path()} start the daemon",
+                        "Two daemons would be started at login; the second is refused, and the one that wins "
+                        "may not be the one you meant.",
+                        "Keep one: reminderd install-service (it removes the other)")]
+    if autostart:
+        return [ok("service", f"started at login by the autostart entry {paths.autostart_path()}")]
     if env is None or env.returncode != 0:
         why = "systemctl is not installed" if env is None else (env.stderr.strip().splitlines() or ["?"])[-1]
         return [Finding("service", WARNING, f"no systemd user manager here ({why})",
-                        "reminderd cannot run as a systemd user service in this session; it runs only while "
-                        "something else keeps `reminderd run` going.",
-                        "Start `reminderd run` from your desktop session's autostart, or log in to a session with "
-                        "systemd --user")]
+                        "Nothing starts the daemon when you log in; it runs only while `reminderd run` does.",
+                        "Have your desktop start it at login: reminderd install-service --autostart")]
     shown = systemctl_user("show", "reminderd.service", "-p", "LoadState", "-p", "UnitFileState", "-p", "ActiveState",
                            timeout=SUBPROCESS_TIMEOUT_S)
     props = parse_properties(shown.stdout) if shown is not None and shown.returncode == 0 else {}
@@ -495,7 +517,9 @@ def check_replica(config, db_path: Path) -> Finding:
 def startup_checks(db_path: Path, env: Mapping[str, str], backend: str) -> list[Finding]:
     """The cheap checks the daemon runs once it has started (no subprocess, short D-Bus
     calls); the config and the log's integrity it has already checked itself."""
-    findings = [check_log_permissions(db_path), judge_session_environment(env, "the daemon's environment")]
+    # systemd gives every service it starts an INVOCATION_ID; `reminderd run` in a terminal has none.
+    findings = [check_log_permissions(db_path),
+                judge_session_environment(env, "the daemon's environment", by_systemd=bool(env.get("INVOCATION_ID")))]
     if backend in ("auto", "dbus"):
         findings.append(check_notifications(backend))
     findings.append(check_clock(ask_timedatectl=False))
@@ -542,4 +566,6 @@ def render_text(findings: list[Finding]) -> str:
         lines.append(f"\nNo problem; {len(warnings)} warning(s): " + ", ".join(f.check for f in warnings))
     else:
         lines.append("\nAll well.")
-    return "\n".join(lines)
+    from reminderd.terminal import visible_lines
+
+    return visible_lines("\n".join(lines))  # names from the config and the log, shown not run

@@ -1,5 +1,5 @@
 """`systemctl --user …`, for the two places that talk to the user's service manager:
-installing the unit (daemon/unit.py) and `reminderd doctor`."""
+installing the unit (install/unit.py) and `reminderd doctor`."""
 
 from __future__ import annotations
 

@@ -22,6 +22,7 @@ import pytest
 
 from reminderd.store import Store
 from tests.desktop import desktop, module_desktop  # noqa: F401  (fixtures: a private dunst on Xvfb)
+from tests.gnome import gnome  # noqa: F401  (fixture: GNOME Shell headless, on buses of its own)
 from tests.fakeclock import FakeClock, find_libfaketime
 
 UTC = timezone.utc
@@ -133,7 +134,7 @@ class Cli:
 
 
 # Fixtures that start real processes: a test using any of them is a system test.
-SYSTEM_FIXTURES = frozenset({"desktop", "module_desktop", "daemon", "clocked", "display"})
+SYSTEM_FIXTURES = frozenset({"desktop", "module_desktop", "daemon", "clocked", "display", "gnome"})
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -163,9 +164,9 @@ def at(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
-def rows(cli: Cli, sql: str) -> list[tuple]:
-    """Read the test's log with plain sqlite3, as any SQLite tool would."""
-    conn = sqlite3.connect(cli.db)
+def rows(cli: Cli | Path, sql: str) -> list[tuple]:
+    """Read the test's log (or the log at a path) with plain sqlite3, as any SQLite tool would."""
+    conn = sqlite3.connect(cli if isinstance(cli, Path) else cli.db)
     try:
         return conn.execute(sql).fetchall()
     finally:

@@ -9,17 +9,23 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import datetime
+
+import pytest
 
 from tests.conftest import Cli
+from tests.fakeclock import FakeClock
 
 
 class DaemonProcess:
-    def __init__(self, cli: Cli, *args: str, env: dict[str, str] | None = None) -> None:
+    def __init__(self, cli: Cli, *args: str, env: dict[str, str] | None = None,
+                 command: list[str] | None = None) -> None:
+        """`reminderd [args] run` of this checkout, or of another install (`command`)."""
         self.cli = cli
         self.log_path = cli.home / f"daemon-{time.monotonic_ns()}.log"
         self._log = open(self.log_path, "w")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "reminderd", *args, "run"],
+            [*(command or [sys.executable, "-m", "reminderd"]), *args, "run"],
             env=env or cli.env(), stdout=self._log, stderr=subprocess.STDOUT, text=True,
         )
 
@@ -63,3 +69,19 @@ class DaemonProcess:
         self._log.close()
         if self.cli.clock is not None:
             self.cli.clock.cleanup(self.proc.pid)
+
+
+@pytest.fixture
+def daemon_at(tmp_path):
+    """start(cli, when) -> a daemon whose clock starts at `when` (None: runs on)."""
+    started: list[DaemonProcess] = []
+
+    def start(cli: Cli, when: datetime | None) -> DaemonProcess:
+        if when is not None:
+            cli.clock = FakeClock(tmp_path / "clock", when)
+        started.append(DaemonProcess(cli))
+        return started[-1]
+
+    yield start
+    for d in started:
+        d.stop()

@@ -13,7 +13,8 @@ def test_status_does_not_show_a_dose_taken_early_as_next(cli: Cli) -> None:
     out = cli("status", at="2026-11-28 13:30:00")
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
-    assert lines[4].split() == ["14:00", "gabapentin", "300", "mg", "taken", "13:00", "(-60", "min)"]
+    assert lines[0].startswith("Reminders are off: the daemon is not running")
+    assert lines[5].split() == ["14:00", "gabapentin", "300", "mg", "taken", "13:00", "(-60", "min)"]
     assert "Next dose: gabapentin 300 mg at Sat 22:00." in lines
 
 

@@ -619,14 +619,31 @@ def test_window_cancelled_records_nothing(cli: Cli, display: str) -> None:
 
 
 @pytest.mark.system
-@pytest.mark.parametrize("display_value", [None, ":" + "4095"], ids=["no-display", "display-not-there"])
-def test_window_without_a_display_says_to_use_the_terminal(cli: Cli, display_value: str | None) -> None:
-    env = cli.env(at="2026-11-28 08:40:00") | ({"DISPLAY": display_value} if display_value else {})
+@pytest.mark.parametrize(("display", "why"), [
+    ({}, "there is no display here (DISPLAY is not set: not inside a desktop session)"),
+    ({"DISPLAY": ":4095"}, 'the display :4095 cannot be opened (couldn\'t connect to display ":4095")'),
+    ({"WAYLAND_DISPLAY": "wayland-0"},
+     "Tk needs an X display (Xwayland), and this Wayland session has none (DISPLAY is not set)"),
+], ids=["no-display", "display-not-there", "wayland-only"])
+def test_window_that_cannot_open_says_why_and_to_use_the_terminal(cli: Cli, display: dict, why: str) -> None:
+    env = cli.env(at="2026-11-28 08:40:00") | display
     out = subprocess.run([sys.executable, "-m", "reminderd", "checkin", "--window"], env=env,
                          capture_output=True, text=True, timeout=30)
     assert (out.returncode, out.stdout) == (1, "")
-    assert out.stderr == ("reminderd: no display to open the check-in window on; answer in a terminal with: "
-                          "reminderd checkin\n")
+    assert out.stderr == f"reminderd: the check-in window cannot open: {why}. Answer in a terminal with: reminderd checkin\n"
     other = subprocess.run([sys.executable, "-m", "reminderd", "checkin", "--window", "--night", "2026-11-20"],
                            env=env, capture_output=True, text=True, timeout=30)
-    assert other.stderr.endswith("answer in a terminal with: reminderd checkin --night 2026-11-20\n")
+    assert other.stderr.endswith("Answer in a terminal with: reminderd checkin --night 2026-11-20\n")
+
+
+@pytest.mark.system
+def test_window_without_tk_names_the_package_to_install(cli: Cli, display: str) -> None:
+    # Python as it is without python3-tk: importing tkinter fails.
+    without_tk = "import sys; sys.modules['tkinter'] = None; from reminderd.cli import main; main()"
+    out = subprocess.run([sys.executable, "-c", without_tk, "checkin", "--window"],
+                         env=cli.env(at="2026-11-28 08:40:00") | {"DISPLAY": display}, capture_output=True, text=True,
+                         timeout=30)
+    assert (out.returncode, out.stdout) == (1, "")
+    assert out.stderr == ("reminderd: the check-in window cannot open: it needs Tk for Python, which is not installed "
+                          "(Debian and Ubuntu: sudo apt install python3-tk; install.sh installs it). Answer in a "
+                          "terminal with: reminderd checkin\n")

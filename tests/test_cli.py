@@ -9,7 +9,6 @@ import csv
 import io
 import json
 import sqlite3
-from pathlib import Path
 
 import pytest
 
@@ -78,7 +77,7 @@ def test_init_writes_the_example_once(cli: Cli, tmp_path) -> None:
     assert out.returncode == 0, out.stderr
     from reminderd.paths import EXAMPLE_CONFIG
 
-    assert target.read_text() == Path(EXAMPLE_CONFIG).read_text()
+    assert target.read_text() == EXAMPLE_CONFIG.read_text()
     target.write_text("# mine\n")
     again = cli("--config", str(target), "init")
     assert again.returncode == 2
@@ -227,14 +226,18 @@ def test_snooze_a_dose_being_reminded(cli: Cli) -> None:
     store.close()
     out = cli("snooze", "--for", "20m", at="2026-11-28 14:05:00")
     assert out.returncode == 0, out.stderr
-    assert out.stdout == "Snoozed: gabapentin 14:00 dose, reminding again at 14:25.\n"
+    # No daemon runs for this log: the snooze is recorded, and it says no reminder will come.
+    assert out.stdout == "Snoozed: gabapentin 14:00 dose until 14:25, but no reminder will come: the daemon is not running.\n"
+    assert out.stderr.startswith("Reminders are off: the daemon is not running — start it with: reminderd run")
 
 
 def test_status_shows_todays_doses(cli: Cli) -> None:
     cli("take", at="2026-11-28 08:03:00")
     out = cli("status", at="2026-11-28 15:00:00")
     assert out.returncode == 0, out.stderr
-    lines = out.stdout.splitlines()
+    off, *lines = out.stdout.splitlines()
+    assert off == ("Reminders are off: the daemon is not running — start it with: reminderd run (or have your "
+                   "desktop start it: reminderd install-service)")
     assert lines[0] == "Today, Saturday 28 November 2026 (Europe/London):"
     assert lines[3].split() == ["08:00", "gabapentin", "300", "mg", "taken", "08:03", "(+3", "min)"]
     # no row: the daemon never saw it; still in its window, so `take` would record it

@@ -5,6 +5,9 @@ long so that a test sees several of them; the rules do not care about the scale.
 
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -119,14 +122,28 @@ def test_clock_jump_over_a_dose_reminds_it_at_once_marked_late(clocked: Cli, dae
     assert d.count(r"reminder 1: gabapentin") == 1  # reminded once, not once per timer
 
 
-def test_no_config_uses_the_example_and_says_so(clocked: Cli, daemon, tmp_path) -> None:
+def test_no_config_uses_the_example_into_a_throwaway_log_and_its_hints_work_as_written(
+        clocked: Cli, daemon, tmp_path) -> None:
     env = clocked.env()
     del env["REMINDERD_CONFIG"]
     env["XDG_CONFIG_HOME"] = str(tmp_path / "empty-config")
     d = daemon(env=env)
-    d.wait_for(r"no config at .*empty-config/reminderd/config.toml: using the example config")
+    d.wait_for(r"no config at .*empty-config/reminderd/config.toml: reminding of the example config.s medication")
     d.wait_for(r"notifications: showing reminders with the log backend")
     d.wait_for(r"reminder 1: gabapentin 300 mg, 08:00 dose")
+    # What the reminder suggests works as written: the command finds the example and its log.
+    hint = re.search(r"Answer with: reminderd (take gabapentin)  \(or skip / (snooze) gabapentin\)",
+                     d.wait_for(r"REMINDER gabapentin 300 mg")[0])
+    assert hint is not None
+    for command in (["snooze", "gabapentin"], hint[1].split()):
+        done = subprocess.run([sys.executable, "-m", "reminderd", *command], env=env, capture_output=True, text=True,
+                              timeout=30)
+        assert done.returncode == 0, done.stderr
+        assert "using the example config and the throwaway log of the daemon running on it" in done.stderr
+    assert done.stdout.startswith("Recorded: gabapentin 300 mg, 08:00 dose of 2026-11-28, taken at 08:0")
+    throwaway = clocked.home / "run" / "reminderd-example" / "reminderd.db"
+    assert rows(throwaway, "SELECT status FROM doses WHERE local_date = '2026-11-28' AND slot = '08:00'") == [("taken",)]
+    assert not clocked.db.exists()  # his own log ($REMINDERD_DB) was never touched
 
 
 def test_first_start_creates_the_log_in_a_child_so_sqlite_utils_never_loads_in_the_daemon(

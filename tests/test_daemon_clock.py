@@ -269,12 +269,16 @@ class RowAtLogTime(logging.Handler):
 @pytest.mark.parametrize("extra", ["", BACLOFEN], ids=["one-dose", "a-group"])
 def test_reminder_and_missed_lines_are_logged_after_the_commit(drive, store: Store, extra: str) -> None:
     watcher = RowAtLogTime(store.path)
-    logging.getLogger("reminderd").addHandler(watcher)
+    logger = logging.getLogger("reminderd")
+    level = logger.level
+    logger.addHandler(watcher)
+    logger.setLevel(logging.INFO)  # as `reminderd run` logs: reminders are INFO
     try:
         d = drive("2026-11-28 07:59:00", remind_every="30m", give_up_after="1h", extra=extra)
         d.advance_to(at("2026-11-28 09:30:00"))
     finally:
-        logging.getLogger("reminderd").removeHandler(watcher)
+        logger.removeHandler(watcher)
+        logger.setLevel(level)
     assert watcher.seen == [("reminder 1", ("pending", 1)), ("reminder 2", ("pending", 2)), ("missed", ("missed", 2))]
 
 

@@ -44,6 +44,13 @@ def test_session_environment(env, status, says):
         assert "systemctl --user import-environment DISPLAY WAYLAND_DISPLAY DBUS_SESSION_BUS_ADDRESS" in finding.fix
 
 
+def test_session_environment_outside_systemd_makes_no_claim_about_systemd():
+    finding = judge_session_environment({}, "the daemon's environment", by_systemd=False)
+    assert finding.status == PROBLEM and "systemd" not in finding.problem + finding.fix
+    assert "started outside a desktop session" in finding.problem
+    assert judge_session_environment({"DISPLAY": ":0", "DBUS_SESSION_BUS_ADDRESS": "x"}, "it", by_systemd=False).status == OK
+
+
 @pytest.mark.parametrize("props, status, fix", [
     ("LoadState=loaded\nUnitFileState=enabled\nActiveState=active\n", OK, ""),
     ("LoadState=not-found\nUnitFileState=\nActiveState=inactive\n", PROBLEM, "reminderd install-service"),
@@ -53,6 +60,27 @@ def test_session_environment(env, status, says):
 def test_service_states(props, status, fix):
     finding = judge_service(parse_properties(props))
     assert finding.status == status and fix in finding.fix
+
+
+def test_gnome_shell_is_said_to_show_three_buttons():
+    gnome = judge_notification_server(("gnome-shell", "GNOME", "43.9", "1.2"), DUNST_CAPS, "auto")
+    assert gnome.status == OK and 'shows 3 buttons at most (more answers come behind "More…")' in gnome.found
+
+
+@pytest.mark.system  # systemctl is asked first, as a process
+def test_an_autostart_entry_starts_the_daemon_and_never_beside_the_unit(tmp_path, monkeypatch):
+    from reminderd import paths
+    from reminderd.doctor import check_service
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    paths.autostart_path().parent.mkdir(parents=True)
+    paths.autostart_path().write_text("[Desktop Entry]\n")
+    [alone] = check_service()
+    assert alone.status == OK and alone.found == f"started at login by the autostart entry {paths.autostart_path()}"
+    paths.unit_path().parent.mkdir(parents=True)
+    paths.unit_path().write_text("[Unit]\n")
+    [both] = check_service()
+    assert both.status == PROBLEM and both.fix == "Keep one: reminderd install-service (it removes the other)"
 
 
 def test_notification_server_judgement():
@@ -213,9 +241,15 @@ def test_a_broken_config(good, desktop):
 def test_the_daemon_logs_what_is_wrong_at_start_and_starts_anyway(daemon):
     d = daemon()  # its environment has no display and no session bus
     d.wait_for(r"reminderd started")
-    d.wait_for(r"doctor: problem service environment: the daemon's environment has no DISPLAY or "
+    d.wait_for(r"doctor: problem session environment: the daemon's environment has no DISPLAY or "
                r"WAYLAND_DISPLAY and no DBUS_SESSION_BUS_ADDRESS")
-    d.wait_for(r"reminder 1: gabapentin", timeout=30)  # the start was not held up
+    d.wait_for(r"INFO reminder 1: gabapentin", timeout=30)  # the start was not held up
+    # Run from a terminal, not by systemd: nothing it says blames systemd.
+    doctor = [line for line in d.output.splitlines() if "doctor:" in line]
+    assert "started outside a desktop session" in "\n".join(doctor) and "systemd" not in "\n".join(doctor)
+    # Reminders are its ordinary work (INFO); the warnings are the problems found.
+    warnings = [line for line in d.output.splitlines() if " WARNING " in line]
+    assert warnings and all("doctor:" in line for line in warnings), warnings
 
 
 @pytest.mark.system

@@ -85,16 +85,18 @@ def test_text_actions_and_hint():
     assert body == "gabapentin 300 mg (08:00), 20 min late\nbaclofen 10 mg (08:00), 20 min late"
     assert grouping.actions(listed, "Snooze 10 min", private=False) == (
         ("all-taken", "All taken"), ("snooze", "Snooze 10 min"),
-        ("taken:1", "Taken: gabapentin"), ("taken:2", "Taken: baclofen"))
+        ("taken:1", "Taken: gabapentin"), ("taken:2", "Taken: baclofen"),
+        ("skip:1", "Skip: gabapentin"), ("skip:2", "Skip: baclofen"))
     assert grouping.cli_hint(listed, private=False) == \
         "Answer with: reminderd take --all  (or one: reminderd take gabapentin / baclofen; skip / snooze likewise)"
     title, body = grouping.reminder_text(listed, MEDS, CONFIG, now, private=True)
     assert "gabapentin" not in title + body and body.startswith("a 08:00 dose")
     assert all("gabapentin" not in label for _, label in grouping.actions(listed, "Snooze", private=True))
-    # One dose left: its own name as the title, and no per-dose buttons beside All taken.
+    # One dose left: its own name as the title, and its three answers, as on a dose of its own.
     title, _ = grouping.reminder_text(listed[:1], MEDS, CONFIG, now, private=False)
     assert title == "gabapentin 300 mg"
-    assert [k for k, _ in grouping.actions(listed[:1], "Snooze", private=False)] == ["all-taken", "snooze"]
+    assert grouping.actions(listed[:1], "Snooze", private=False) == (
+        ("all-taken", "Taken"), ("snooze", "Snooze"), ("skip:1", "Skip"))
 
 
 def test_the_last_reminder_says_when_the_doses_are_missed():

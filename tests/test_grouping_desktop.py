@@ -71,9 +71,10 @@ def test_two_doses_at_eight_are_one_notification_and_all_taken_records_both(grou
     assert first["body"] == listing(cli, "gabapentin", "baclofen")
     assert desktop.displayed() == 1  # one notification, not one per dose
     menu = {item.key: item.label for item in desktop.menu()}
-    assert {k: v for k, v in menu.items() if k != "default"} == {
-        "all-taken": "All taken", "snooze": "Snooze 4s",
-        f"taken:{ids['gabapentin']}": "Taken: gabapentin", f"taken:{ids['baclofen']}": "Taken: baclofen"}
+    assert menu == {
+        "default": "Show the answers", "all-taken": "All taken", "snooze": "Snooze 4s",
+        f"taken:{ids['gabapentin']}": "Taken: gabapentin", f"taken:{ids['baclofen']}": "Taken: baclofen",
+        f"skip:{ids['gabapentin']}": "Skip: gabapentin", f"skip:{ids['baclofen']}": "Skip: baclofen"}
 
     desktop.press("all-taken")
 
@@ -101,8 +102,9 @@ def test_three_doses_a_cli_answer_and_a_per_dose_button_update_the_one_notificat
                       what="the notification to list the two doses still open")[0]
     assert update["body"] == listing(cli, "gabapentin", "vitamin D")
     assert desktop.displayed() == 1
-    assert {i.key for i in desktop.menu()} - {"default"} == \
-        {"all-taken", "snooze", f"taken:{ids['gabapentin']}", f"taken:{ids['vitamin D']}"}
+    assert {i.key for i in desktop.menu()} - {"default"} == {
+        "all-taken", "snooze", f"taken:{ids['gabapentin']}", f"taken:{ids['vitamin D']}",
+        f"skip:{ids['gabapentin']}", f"skip:{ids['vitamin D']}"}
 
     desktop.press(f"taken:{ids['gabapentin']}")
 

@@ -23,11 +23,13 @@ CHECKIN = '\n[checkin]\ntime = "08:30"\nremind_every = "{every}"\nuntil = "{unti
 def morning(cli: Cli, tmp_path, desktop: Desktop):
     started: list[DaemonProcess] = []
 
-    def start(every: str = "4s", until: str = "08:31", clock: str = "2026-11-28 08:29:57") -> DaemonProcess:
+    def start(every: str = "4s", until: str = "08:31", clock: str = "2026-11-28 08:29:57",
+              display: bool = True) -> DaemonProcess:
         cli.clock = FakeClock(tmp_path / "clock", at(clock))
         cli.config.write_text(config_text(times='["20:00"]', min_gap="1h").replace('backend = "log"', 'backend = "dbus"')
                               + CHECKIN.format(every=every, until=until))
-        env = cli.env() | {"DBUS_SESSION_BUS_ADDRESS": desktop.bus_address, "DISPLAY": desktop.display}
+        env = cli.env() | {"DBUS_SESSION_BUS_ADDRESS": desktop.bus_address} | (
+            {"DISPLAY": desktop.display} if display else {})
         d = DaemonProcess(cli, env=env)
         started.append(d)
         return d
@@ -41,21 +43,31 @@ def asked(desktop: Desktop) -> list[dict]:
     return [n for n in desktop.shown() if n["summary"] == QUESTION]
 
 
-def test_one_click_answer_is_stored_for_last_night_and_asking_stops(morning, desktop: Desktop, cli: Cli) -> None:
+def test_one_click_answer_is_stored_then_each_later_question_adds_to_it(morning, desktop: Desktop, cli: Cli) -> None:
     d = morning(until="21:00")
     wait_for(lambda: asked(desktop), timeout=15, what="the check-in question at 08:30")
     keys = {item.key for item in desktop.menu()}
     assert keys == {"default", "severity-0", "severity-1", "severity-2", "severity-3", "full"}
     desktop.press("severity-2")
     wait_for(lambda: rows(cli, "SELECT night, severity, via FROM checkins"), what="the answer stored")
-    assert rows(cli, "SELECT night, severity, via FROM checkins") == [("2026-11-27", 2, "notification")]
+    assert rows(cli, "SELECT night, severity, frequency, woke, via FROM checkins") == [
+        ("2026-11-27", 2, None, None, "notification")]
+    # The one click is recorded; then how often, and how many times he woke, one at a time.
+    for question, answer, recorded in (("How often did you have spasms?", "frequency-3", (2, 3, None)),
+                                       ("How many times did spasms wake you?", "woke-1", (2, 3, 1))):
+        shown = wait_for(lambda question=question: [n for n in desktop.shown() if n["summary"] == question],
+                         what=question)[-1]
+        assert shown["body"].startswith("Recorded: severity 2 (moderate)") and shown["urgency"] == "CRITICAL"
+        desktop.press(answer, notification_id=shown["id"])
+        wait_for(lambda recorded=recorded: rows(cli, "SELECT severity, frequency, woke FROM checkins") == [recorded],
+                 what=f"{answer} added to the night's answer")
     wait_for(lambda: desktop.displayed() == 0, what="the question closed")
     count = len(asked(desktop))
     # Still in the asking window: the 20:00 dose's reminder comes after any re-ask would.
     cli.clock.set(at("2026-11-28 19:59:57"))
     d.wait_for(r"reminder 1: gabapentin 300 mg, 20:00 dose of 2026-11-28")
     assert len(asked(desktop)) == count
-    assert d.count(r"check-in: night of 2026-11-27 recorded from the notification") == 1
+    assert d.count(r"check-in: night of 2026-11-27 recorded from the notification") == 3
 
 
 def test_unanswered_question_is_asked_again_until_the_end_of_the_morning(morning, desktop: Desktop, cli: Cli) -> None:
@@ -97,3 +109,15 @@ def test_answer_in_full_opens_the_window(morning, desktop: Desktop, cli: Cli) ->
     d.wait_for(r"check-in: opened the window for the night of 2026-11-27")
     subprocess.run(["xdotool", "key", "--window", win.split()[0], "Escape"],
                    env={"DISPLAY": desktop.display, "PATH": "/usr/bin:/bin"}, timeout=10)
+
+
+def test_a_window_that_cannot_open_says_why_on_the_desktop(morning, desktop: Desktop, cli: Cli) -> None:
+    d = morning(every="60s", display=False)  # a session bus, but no X display for Tk
+    wait_for(lambda: desktop.displayed() == 1, timeout=15, what="the question")
+    desktop.press("full")
+    told = wait_for(lambda: [n for n in desktop.shown() if n["summary"] == "The check-in window did not open"],
+                    timeout=15, what="why, on the desktop")[0]
+    assert told["body"] == ("the check-in window cannot open: there is no display here (DISPLAY is not set: not "
+                            "inside a desktop session). Answer in a terminal with: reminderd checkin")
+    d.wait_for(r"WARNING check-in: the window for the night of 2026-11-27 did not open: the check-in window cannot "
+               r"open: there is no display here")

@@ -19,8 +19,8 @@ from tests.desktop import Desktop, wait_for
 BUTTONS = ((TAKEN, "Taken"), (SNOOZE, "Snooze 10 min"), (SKIP, "Skip"))
 
 
-def dose(key: str = "dose:1", body: str = "300 mg, due 08:00", **kw) -> Reminder:
-    return Reminder(key=key, title=f"Gabapentin ({key})", body=body, actions=BUTTONS, urgency="critical",
+def dose(key: str = "dose:1", body: str = "300 mg, due 08:00", urgency: str = "critical", **kw) -> Reminder:
+    return Reminder(key=key, title=f"Gabapentin ({key})", body=body, actions=BUTTONS, urgency=urgency,
                     cli_hint="Answer with: reminderd taken", **kw)
 
 
@@ -54,8 +54,8 @@ def test_a_reminder_shows_its_buttons_urgency_and_hints(desktop, notifier):
            ("300 mg, due 08:00", "CRITICAL", "x-reminderd.dose", "reminderd", "0")
     assert notifier.has_actions
     menu = {item.key: item.label for item in desktop.menu()}
-    # The body click ("default") is labelled as the first button, which is what it means.
-    assert menu == {DEFAULT: "Taken", TAKEN: "Taken", SNOOZE: "Snooze 10 min", SKIP: "Skip"}
+    # The body click ("default") is never an answer: it shows the answers again.
+    assert menu == {DEFAULT: "Show the answers", TAKEN: "Taken", SNOOZE: "Snooze 10 min", SKIP: "Skip"}
 
 
 @pytest.mark.parametrize("urgency, dunst_says", [("low", "LOW"), ("normal", "NORMAL")])
@@ -64,7 +64,7 @@ def test_urgency_reaches_the_server(desktop, notifier, urgency, dunst_says):
     assert shown_last(desktop, "How was the night?")["urgency"] == dunst_says
 
 
-@pytest.mark.parametrize("action", [TAKEN, SNOOZE, SKIP, DEFAULT])
+@pytest.mark.parametrize("action", [TAKEN, SNOOZE, SKIP])
 def test_pressing_a_button_answers_and_closes(desktop, notifier, answers, action):
     notifier.show(dose())
     nid = shown_last(desktop, "Gabapentin (dose:1)")["id"]
@@ -75,6 +75,28 @@ def test_pressing_a_button_answers_and_closes(desktop, notifier, answers, action
     assert answers == [("dose:1", action)]
     wait_for(lambda: desktop.displayed() == 0, what="the notification to close")
     assert [n["id"] for n in desktop.history()] == [nid]
+
+
+def test_a_click_is_no_answer_it_shows_the_reminder_again_expanded(desktop, notifier, answers):
+    notifier.show(dose(urgency="normal"))
+    first = shown_last(desktop, "Gabapentin (dose:1)")
+    assert first["urgency"] == "NORMAL"
+    desktop.press(DEFAULT, notification_id=first["id"])
+    again = wait_for(lambda: [n for n in desktop.shown() if n["id"] != first["id"]], what="the reminder again")[-1]
+    assert (again["summary"], again["urgency"]) == ("Gabapentin (dose:1)", "CRITICAL")  # GNOME expands a critical one
+    assert {item.key for item in desktop.menu()} == {DEFAULT, TAKEN, SNOOZE, SKIP}
+    desktop.press(SKIP, notification_id=again["id"])  # and an answer still reaches the daemon
+    wait_for(lambda: answers, what="on_answer")
+    assert answers == [("dose:1", SKIP)]
+
+
+def test_a_click_on_a_notice_without_answers_dismisses_it(desktop, notifier, answers):
+    notifier.show(Reminder(key="missed:1", title="Missed: gabapentin", body="not answered", resident=False))
+    nid = shown_last(desktop, "Missed: gabapentin")["id"]
+    assert {item.key: item.label for item in desktop.menu()} == {DEFAULT: "Dismiss"}
+    desktop.press(DEFAULT, notification_id=nid)
+    wait_for(lambda: desktop.displayed() == 0, what="the notice to go")
+    assert answers == [] and len(desktop.shown()) == 1
 
 
 def test_closing_without_a_button_is_no_answer(desktop, notifier, answers):

@@ -9,44 +9,14 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from reminderd.push.outbox import STOP_WAIT_S
 from tests.conftest import Cli, at, config_text, rows
-from tests.daemon_process import DaemonProcess
+from tests.daemon_process import DaemonProcess, daemon_at  # noqa: F401  (a fixture)
 from tests.desktop import wait_for
-from tests.fakeclock import FakeClock
-from tests.receivers import HttpReceiver, SmtpReceiver, text_of
+from tests.receivers import http, smtp, text_of  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.system
 TOPIC = "pills-7f3a9c"  # the secret part of the ntfy URL: it must never be shown
-
-
-@pytest.fixture
-def http():
-    receiver = HttpReceiver().start()
-    yield receiver
-    receiver.stop()
-
-
-@pytest.fixture
-def smtp():
-    receiver = SmtpReceiver().start()
-    yield receiver
-    receiver.stop()
-
-
-@pytest.fixture
-def daemon_at(tmp_path):
-    """start(cli, when) -> a daemon whose clock starts at `when` (None: runs on)."""
-    started: list[DaemonProcess] = []
-
-    def start(cli: Cli, when: datetime | None) -> DaemonProcess:
-        if when is not None:
-            cli.clock = FakeClock(tmp_path / "clock", when)
-        started.append(DaemonProcess(cli))
-        return started[-1]
-
-    yield start
-    for d in started:
-        d.stop()
 
 
 def write_config(cli: Cli, extra: str, private: bool = False, **settings: str) -> None:
@@ -71,9 +41,17 @@ def settled(cli: Cli) -> None:
     """Every message decided has been sent or given up (events)."""
     def done() -> bool:
         due = rows(cli, "SELECT count(*) FROM events WHERE kind = 'push-due'")[0][0]
-        ended = rows(cli, "SELECT count(*) FROM events WHERE kind IN ('push-sent', 'push-cancelled')")[0][0]
+        ended = rows(cli, "SELECT count(*) FROM events WHERE kind IN ('push-sent', 'push-unconfirmed', "
+                          "'push-cancelled')")[0][0]
         return due > 0 and due == ended
     wait_for(done, timeout=30, what="every push-due settled")
+
+
+def through_sending(daemon: DaemonProcess) -> None:
+    """The daemon has been through its sending phase at start: the messages the last run
+    left, the not-running alert and the summaries due have each been sent or settled, so
+    anything it would send again has reached the server by now (the line comes after)."""
+    daemon.wait_for(r"push: nothing left to send")
 
 
 def stamps(output: str, pattern: str) -> list[datetime]:
@@ -97,7 +75,7 @@ def assert_on_time(output: str, medication: str, every: float, since: datetime) 
 def test_unanswered_dose_is_pushed_from_the_second_reminder_once_each(clocked: Cli, daemon, http) -> None:
     write_config(clocked, f'\n[push]\nurl = "ntfy://127.0.0.1:{http.port}/{TOPIC}"\nafter_reminders = 2\n')
     d = daemon()
-    d.wait_for(r"push: escalate sent", count=2, timeout=40)
+    d.wait_for(r"push: escalate .* sent", count=2, timeout=40)
     taken = clocked("take")
     assert taken.returncode == 0, taken.stderr
     settled(clocked)
@@ -111,11 +89,11 @@ def test_unanswered_dose_is_pushed_from_the_second_reminder_once_each(clocked: C
     assert len(posts) == len(keys)
     assert {p.body["topic"] for p in posts} == {TOPIC}
     assert all(p.body["title"] == "gabapentin 300 mg" and p.body["message"].startswith("08:00 dose") for p in posts)
-    assert TOPIC not in d.output and "push: escalate sent to his phone (ntfy://…): HTTP 200" in d.output
+    assert TOPIC not in d.output and re.search(r"push: escalate to his phone \(ntfy://…, id rmd-\w+\) sent: HTTP 200", d.output)
     # A restart sends nothing again: each message is recorded as sent.
     d.stop()
     again = daemon()
-    again.wait_for(r"push: 1 recipient\(s\); 0 message\(s\) left from the last run")
+    through_sending(again)
     assert len(http.posts) == len(keys)
 
 
@@ -136,7 +114,7 @@ def test_missed_dose_alerts_each_contact_once_by_email_and_json(clocked: Cli, da
     settled(clocked)
     d.stop()
     again = daemon()
-    again.wait_for(r"push: 2 recipient\(s\); 0 message\(s\) left")
+    through_sending(again)
     assert (len(smtp.messages), len(http.posts)) == (1, 1)
 
 
@@ -161,12 +139,12 @@ def test_doses_due_while_stopped_give_one_not_running_alert(cli: Cli, daemon_at,
     d.wait_for(r"missed: gabapentin 08:00 dose of 2026-11-28 \(not running\)")
     post, = http.wait_for(1)
     assert post.body["title"] == "reminderd was not running"
-    assert post.body["message"].splitlines()[1:] == ["08:00 baclofen 10 mg: reminded late, when it started",
-                                                     "08:00 gabapentin 300 mg: counted as missed"]
+    assert post.body["message"].splitlines()[1:] == ["Sat 28 Nov 08:00 baclofen 10 mg: reminded late, when it started",
+                                                     "Sat 28 Nov 08:00 gabapentin 300 mg: counted as missed"]
     settled(cli)
     d.stop()
     again = daemon_at(cli, None)
-    again.wait_for(r"push: 1 recipient\(s\); 0 message\(s\) left")
+    through_sending(again)
     assert len(http.posts) == 1
 
 
@@ -187,7 +165,7 @@ def test_summary_once_a_day_with_the_doses_and_last_night(clocked: Cli, daemon, 
     settled(clocked)
     d.stop()
     again = daemon()
-    again.wait_for(r"push: 1 recipient\(s\); 0 message\(s\) left")
+    through_sending(again)
     assert len(http.posts) == 1
 
 
@@ -197,11 +175,11 @@ def test_server_down_at_the_alert_then_up_gets_one_alert_and_reminders_stay_on_t
     write_config(clocked, baclofen() + contact("Partner", f"json://127.0.0.1:{http.port}/alerts", '["missed"]'),
                  give_up_after="10s")
     d = daemon()
-    d.wait_for(r"push: missed to Partner \(json://…\) failed, try 1: .*; trying again at 08:00:4", timeout=40)
+    d.wait_for(r"push: missed to Partner \(json://…, id rmd-\w+\) failed, try 1: .*; trying again at 08:00:4", timeout=40)
     n = len(stamps(d.output, r"reminder \d+: baclofen"))
     d.wait_for(r"reminder \d+: baclofen", count=n + 3)
     # baclofen was reminded every 3 s while the alert failed
-    missed_at, = stamps(d.output, r"WARNING missed: gabapentin 08:00 dose")
+    missed_at, = stamps(d.output, r"INFO missed: gabapentin 08:00 dose")
     assert_on_time(d.output, "baclofen", 3, since=missed_at)
     assert rows(clocked, "SELECT count(*) FROM events WHERE kind = 'push-failed'")[0][0] == 1
     failed = clocked("status")
@@ -210,34 +188,17 @@ def test_server_down_at_the_alert_then_up_gets_one_alert_and_reminders_stay_on_t
     clocked.clock.advance(timedelta(seconds=60))  # a minute later
     post, = http.wait_for(1, timeout=20)
     assert post.body["title"] == "Missed: gabapentin 300 mg"
-    d.wait_for(r"push: missed sent to Partner")
+    d.wait_for(r"push: missed to Partner .* sent")
     d.wait_for(r"reminder \d+: baclofen", count=len(stamps(d.output, "reminder \\d+: baclofen")) + 2)
     settled(clocked)
     assert len(http.posts) == 1
     assert "(sent fine since)" in clocked("status").stdout
 
 
-def test_a_hanging_server_never_delays_a_reminder(clocked: Cli, daemon, http) -> None:
-    http.hang = True
-    write_config(clocked, baclofen() + contact("Partner", f"json://127.0.0.1:{http.port}/alerts", '["missed"]'),
-                 give_up_after="10s")
-    d = daemon()
-    d.wait_for(r"missed: gabapentin", timeout=60)
-    assert http.hung.wait(20)
-    failure = d.wait_for(r"push: missed to Partner \(json://…\) failed, try 1", timeout=30)[0]
-    missed_at, = stamps(d.output, r"WARNING missed: gabapentin 08:00 dose")
-    failed_at, = stamps(failure, "failed")
-    assert (failed_at - missed_at).total_seconds() < 25  # cut at the time limit, not after 30 s
-    n = len(stamps(d.output, r"reminder \d+: baclofen"))
-    d.wait_for(r"reminder \d+: baclofen", count=n + 3)
-    assert_on_time(d.output, "baclofen", 3, since=missed_at)
-    assert rows(clocked, "SELECT count(*) FROM events WHERE kind = 'push-sent'")[0][0] == 0
-
-
 def test_a_message_answered_while_the_daemon_stops_is_recorded_so_not_sent_again(clocked: Cli, daemon, http) -> None:
     """The daemon waits a little for a send in flight when it stops (outbox.STOP_WAIT_S),
     so an answer that comes meanwhile is recorded and the next run does not send it again."""
-    http.delay = 1.0
+    http.delay = STOP_WAIT_S / 4  # answered well within the wait, even on a loaded machine
     write_config(clocked, contact("Partner", f"json://127.0.0.1:{http.port}/alerts", '["missed"]'),
                  give_up_after="10s")
     d = daemon()
@@ -286,7 +247,7 @@ def test_first_reminder_is_pushed_while_the_screen_is_locked(clocked: Cli, daemo
     first, = http.wait_for(1)
     assert first.body["message"].startswith("08:00 dose")
     d.wait_for(r"push: away from the screen")
-    d.wait_for(r"push: escalate sent", count=2, timeout=30)
+    d.wait_for(r"push: escalate .* sent", count=2, timeout=30)
     assert clocked("take").returncode == 0
     settled(clocked)
     keys = sorted(k for (k,) in rows(clocked, "SELECT json_extract(detail, '$.key') FROM events "
@@ -325,7 +286,7 @@ def test_an_idle_session_counts_as_away(tmp_path) -> None:
 def test_doses_due_together_are_pushed_as_one_message(clocked: Cli, daemon, http) -> None:
     write_config(clocked, baclofen() + f'\n[push]\nurl = "ntfy://127.0.0.1:{http.port}/{TOPIC}"\nafter_reminders = 1\n')
     d = daemon()
-    d.wait_for(r"push: escalate sent", count=2, timeout=40)
+    d.wait_for(r"push: escalate .* sent", count=2, timeout=40)
     taken = clocked("take", "--all")
     assert taken.returncode == 0, taken.stderr
     settled(clocked)

@@ -250,6 +250,22 @@ def test_the_page_escapes_what_it_shows_and_has_no_script() -> None:
     assert '<button type="submit" name="severity" value="2" class="chosen" aria-pressed="true">Moderate</button>' in html
 
 
+def test_the_page_says_first_when_reminders_are_off() -> None:
+    from datetime import date, datetime, timezone
+
+    from reminderd.remote import page
+
+    now = datetime(2026, 11, 28, 8, 5, tzinfo=timezone.utc)
+    off = "Reminders are off: the daemon is not running since 07:50 <now> — start it with: reminderd run"
+    html = page.render(today=date(2026, 11, 28), doses=[], night=date(2026, 11, 27), checkin=None, form_token="tok",
+                       now=now, tz=timezone.utc, banner=off)
+    assert html.index('role="alert">Reminders are off: the daemon is not running since 07:50 &lt;now&gt;') < \
+        html.index("Today’s doses")
+    quiet = page.render(today=date(2026, 11, 28), doses=[], night=date(2026, 11, 27), checkin=None, form_token="tok",
+                        now=now, tz=timezone.utc)
+    assert "Reminders are off" not in quiet
+
+
 # --- names, warnings, logs under a flood --------------------------------------------------
 
 

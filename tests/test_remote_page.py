@@ -131,6 +131,7 @@ def test_paired_phone_answers_taken_and_a_replay_changes_nothing(page: Page) -> 
     assert shown.headers["X-Frame-Options"] == "DENY" and shown.headers["Referrer-Policy"] == "same-origin"
     assert "<script" not in shown.body
     assert "Due now." in shown.body and 'value="taken"' in shown.body
+    assert "Reminders are off" not in shown.body  # the daemon serving it is reminding
     form = {"form": shown.form_token, "dose": DOSE, "action": "taken"}
     done = phone.post("/dose", form)
     assert done.status == 200, done.body

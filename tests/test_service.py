@@ -21,7 +21,7 @@ pytestmark = pytest.mark.system  # real processes: the daemon, a bus, dunst, lib
 
 def test_installed_unit_passes_systemd_analyze_verify(cli: Cli, tmp_path: Path) -> None:
     env = cli.env() | {"XDG_CONFIG_HOME": str(tmp_path / "xdg"), "XDG_RUNTIME_DIR": str(tmp_path / "run")}
-    out = subprocess.run([sys.executable, "-m", "reminderd", "install-service"], env=env,
+    out = subprocess.run([sys.executable, "-m", "reminderd", "install-service", "--systemd"], env=env,
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     unit = tmp_path / "xdg" / "systemd" / "user" / "reminderd.service"
@@ -44,6 +44,33 @@ def test_installed_unit_passes_systemd_analyze_verify(cli: Cli, tmp_path: Path) 
     removed = subprocess.run([sys.executable, "-m", "reminderd", "install-service", "--uninstall"], env=env,
                              capture_output=True, text=True, timeout=60)
     assert removed.returncode == 0 and not unit.exists()
+
+
+def test_an_autostart_entry_where_the_unit_would_never_start_and_never_both(cli: Cli, tmp_path: Path) -> None:
+    env = cli.env() | {"XDG_CONFIG_HOME": str(tmp_path / "xdg")}
+
+    def install(*args: str) -> subprocess.CompletedProcess:
+        done = subprocess.run([sys.executable, "-m", "reminderd", "install-service", *args], env=env,
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        return done
+
+    unit = tmp_path / "xdg" / "systemd" / "user" / "reminderd.service"
+    entry = tmp_path / "xdg" / "autostart" / "reminderd.desktop"
+    install("--systemd")
+    assert unit.exists() and not entry.exists()
+    # No user manager here, as on a desktop that never reaches graphical-session.target.
+    chosen = install()
+    assert chosen.stdout.startswith("Using the XDG autostart entry: there is no systemd user manager here, so a "
+                                    "systemd unit would never start.")
+    assert entry.exists() and not unit.exists()  # never both: no second daemon at login
+    assert f"Exec={sys.executable} -m reminderd run" in entry.read_text().splitlines()
+    valid = subprocess.run(["desktop-file-validate", str(entry)], capture_output=True, text=True)
+    assert valid.returncode == 0 and valid.stdout == "", valid.stdout
+    install("--systemd")
+    assert unit.exists() and not entry.exists()
+    install("--uninstall")
+    assert not unit.exists() and not entry.exists()
 
 
 class NotifySocket:

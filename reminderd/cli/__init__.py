@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import importlib
+import os
 import sys
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable
@@ -20,6 +21,8 @@ from reminderd.core.clock import UTC
 from reminderd.errors import ConfigError, ReminderdError
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from reminderd.core.config.settings import Config
 
 # name -> "module:function"; `reminderd --help` and the man page list them all.
@@ -45,6 +48,9 @@ COMMANDS = {
     "notify-test": "reminderd.cli.setup:notify_test",
     "doctor": "reminderd.cli.setup:doctor",
     "man": "reminderd.cli.setup:man",
+    "desktop-entry": "reminderd.cli.setup:desktop_entry",
+    "reset": "reminderd.cli.remove:reset",
+    "uninstall": "reminderd.cli.remove:uninstall",
 }
 
 # The commands that only read the log: a read-only log is opened read-only for them.
@@ -52,6 +58,10 @@ READS_ONLY = frozenset({"log", "status", "report", "export", "doctor"})
 # The commands that live for days: the cyclic garbage collector, which the launcher
 # (reminderd/__main__.py) turns off for commands that last a fraction of a second, is on.
 LONG_RUNNING = frozenset({"run"})
+# Without a config of his own, these use the example and its throwaway log while a daemon
+# runs on them, so that what its notifications suggest (`reminderd take gabapentin`) works.
+FOLLOW_AN_EXAMPLE_DAEMON = frozenset({"take", "skip", "snooze", "undo", "edit", "refill", "status", "log",
+                                      "checkin", "report", "export"})
 
 
 class App:
@@ -59,13 +69,50 @@ class App:
 
     def __init__(self, config_option: str | None, db_option: str | None,
                  clock: Callable[[], datetime] | None = None) -> None:
-        self.config_path: str = paths.config_path(config_option)  # strings: see reminderd/paths.py
-        self.db_path: str = paths.db_path(db_option)
+        # Strings, as reminderd.paths gives them: the quick commands never import pathlib;
+        # config_path and db_path below are the same as pathlib's paths, for everything else.
+        self.config_file = paths.config_path(config_option)
+        self.db_file = paths.db_path(db_option)
+        self.config_given = bool(config_option or os.environ.get("REMINDERD_CONFIG"))
         self._config: Config | None = None
         self._store = None
         self._clock = clock  # given only by tests that run a command in-process at a chosen time
         self.integrity_check = False  # the daemon reads every page of the log at start
         self.reads_only = False  # a command of READS_ONLY: a log that cannot be written is read, not refused
+
+    def follow_an_example_daemon(self) -> None:
+        """No config of his own, and a daemon reminds of the example into its throwaway log:
+        use the same, and say so."""
+        if self.config_given or os.path.exists(self.config_file):
+            return
+        from reminderd.lock import running_daemon
+
+        holder = running_daemon(paths.lock_path(self.db_file))
+        if holder is None or holder.config != os.fspath(paths.EXAMPLE_CONFIG) or holder.log is None:
+            return
+        self.config_path, self.db_path = holder.config, holder.log
+        click.echo("reminderd: no config of yours yet; using the example config and the throwaway log of the "
+                   "daemon running on it (make yours with: reminderd init)", err=True)
+
+    @property
+    def config_path(self) -> Path:
+        from pathlib import Path
+
+        return Path(self.config_file)
+
+    @config_path.setter
+    def config_path(self, path: str | os.PathLike[str]) -> None:
+        self.config_file = os.fspath(path)
+
+    @property
+    def db_path(self) -> Path:
+        from pathlib import Path
+
+        return Path(self.db_file)
+
+    @db_path.setter
+    def db_path(self, path: str | os.PathLike[str]) -> None:
+        self.db_file = os.fspath(path)
 
     def now(self) -> datetime:
         return self._clock() if self._clock is not None else datetime.now(UTC)
@@ -80,7 +127,7 @@ class App:
         if self._config is None:
             from reminderd.config_file import load_config
 
-            self._config = load_config(self.config_path)
+            self._config = load_config(self.config_file)
         return self._config
 
     @property
@@ -95,7 +142,7 @@ class App:
     def open_store(self):
         from reminderd.store import Store
 
-        return Store.open(self.db_path, integrity_check=self.integrity_check, reads_only=self.reads_only)
+        return Store.open(self.db_file, integrity_check=self.integrity_check, reads_only=self.reads_only)
 
     def record_prescription(self) -> None:
         """Every process that opens the log with a usable config keeps its history; a
@@ -113,7 +160,9 @@ def report_error(err: Exception) -> None:
     """reminderd's own errors, and a log damaged after it was opened, as one line and an
     exit code; anything else is a bug and keeps its traceback."""
     if isinstance(err, ReminderdError):
-        click.echo(f"reminderd: {err}", err=True)
+        from reminderd.terminal import visible_lines
+
+        click.echo(f"reminderd: {visible_lines(str(err))}", err=True)
         sys.exit(err.exit_code)
     sqlite3 = sys.modules.get("sqlite3")  # not loaded: the error cannot be one of its
     if sqlite3 is not None and isinstance(err, sqlite3.DatabaseError):
@@ -198,6 +247,8 @@ def cli(ctx: click.Context, config_option: str | None, db_option: str | None) ->
     ctx.obj.reads_only = ctx.invoked_subcommand in READS_ONLY
     if ctx.invoked_subcommand in LONG_RUNNING:
         gc.enable()
+    if ctx.invoked_subcommand in FOLLOW_AN_EXAMPLE_DAEMON:
+        ctx.obj.follow_an_example_daemon()
     ctx.call_on_close(ctx.obj.close)
 
 

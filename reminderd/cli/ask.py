@@ -7,6 +7,7 @@ from datetime import date
 
 import click
 
+from reminderd.cli.output import say
 from reminderd.core.clock import local_time
 from reminderd.errors import UsageError
 
@@ -17,7 +18,7 @@ def which_taken(due: list) -> list[str]:
     """Several doses are due: the one taken, or all of them."""
     click.echo(f"{len(due)} doses are due now:")
     for i, d in enumerate(due, 1):
-        click.echo(f"  {i}) {d.medication} {d.dose} ({d.slot})")
+        say(f"  {i}) {d.medication} {d.dose} ({d.slot})")
     choice = click.prompt("Which did you take? (a number, or 'all')", type=str).strip().lower()
     if choice == "all":
         return [d.medication for d in due]
@@ -32,8 +33,8 @@ def ask_checkin(day: date, previous, tz) -> dict:
 
     click.echo(f"Check-in for the night of {day:%A %d %B %Y}.")
     if previous is not None:
-        click.echo(f"Already answered at {local_time(previous.answered_at, tz, '%Y-%m-%d %H:%M')}: "
-                   f"{core.describe(previous)}. Answering again replaces it.")
+        say(f"Already answered at {local_time(previous.answered_at, tz, '%Y-%m-%d %H:%M')}: "
+            f"{core.describe(previous)}. Answering again replaces it.")
     answers: dict = {}
     for question in core.QUESTIONS:
         if answers.get("severity") == 0 and question.key in ("frequency", "woke"):

@@ -10,6 +10,7 @@ import click
 
 from reminderd.cli import App, pass_app
 from reminderd.core.clock import local_time
+from reminderd.cli.output import say
 from reminderd.cli.params import DATE
 from reminderd.errors import ReminderdError, UsageError
 
@@ -76,9 +77,10 @@ def _in_window(app: App, day: date) -> None:
         answers = {"severity": severity, "frequency": frequency, "woke": woke, "note": note}
         saved.append(_record(app, day, answers, app.now(), "window"))
 
-    if not open_checkin_window(day, save, app.store.checkin(day)):
+    why_not = open_checkin_window(day, save, app.store.checkin(day))
+    if why_not is not None:
         hint = "" if day == core.last_night(app.now(), tz) else f" --night {day}"
-        raise ReminderdError(f"no display to open the check-in window on; answer in a terminal with: "
+        raise ReminderdError(f"the check-in window cannot open: {why_not}. Answer in a terminal with: "
                              f"reminderd checkin{hint}")
     if not saved:
         click.echo(f"Nothing recorded: the check-in window for the night of {day} was closed without saving.")
@@ -90,8 +92,8 @@ def _record(app: App, day: date, answers: dict, now: datetime, via: str, names: 
 
     saved = services.checkin(app.store, app.config, day, **answers, now=now, via=via, names=names)
     entry, previous = saved.entry, saved.replaced
-    click.echo(f"Recorded the check-in for the night of {entry.night:%A %d %B %Y}: {core.describe(entry)}.")
+    say(f"Recorded the check-in for the night of {entry.night:%A %d %B %Y}: {core.describe(entry)}.")
     if previous is not None:
         when = local_time(previous.answered_at, app.config.timezone, "%Y-%m-%d %H:%M")
-        click.echo(f"It replaces the answer given at {when} ({core.describe(previous)}); both stay in the log.")
+        say(f"It replaces the answer given at {when} ({core.describe(previous)}); both stay in the log.")
     return entry

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import click
 
 from reminderd.cli import App, pass_app
-from reminderd.cli.output import say_note
+from reminderd.cli.output import nobody_reminds, say, say_note
 from reminderd.core.clock import local_time
 from reminderd.cli.params import DATE, DURATION, TABLETS, When
 from reminderd.core.typed import WHEN_HELP, TypedTime
@@ -43,6 +43,7 @@ def take(app: App, medication: str | None, at: TypedTime | None, force: bool, ta
     names = [medication] if medication is not None else _which_due(app, when.instant, take_all)
     with app.store.write():  # several doses: all recorded, or none
         taken = [services.take(app.store, app.config, name, when.instant, app.now(), force) for name in names]
+    _say_if_nobody_reminds(app)
     for i, answer in enumerate(taken):
         _echo_taken(app, answer, when if i == 0 else None)
 
@@ -84,16 +85,25 @@ def _doses_around(app: App, when: datetime) -> list:
                     for s in slots_between(config, start, end) if (s.medication, s.local_date, s.slot) not in have]
 
 
+def _say_if_nobody_reminds(app: App) -> str | None:
+    """After an answer, and above it: "Reminders are off: …" when no daemon reminds from
+    this log (on stderr, so a script reading the answer is unaffected)."""
+    off = nobody_reminds(app)
+    if off:
+        say(off, err=True)
+    return off
+
+
 def _echo_taken(app: App, answer, when) -> None:
     d, tz = answer.dose, app.config.timezone
     late = d.late_minutes or 0
     timing = "on time" if abs(late) < 1 else (f"{late} min late" if late > 0 else f"{-late} min early")
-    click.echo(f"Recorded: {d.medication} {d.dose}, {d.slot} dose of {d.local_date}, taken at "
-               f"{local_time(d.taken_at, tz)} ({timing}).")
+    say(f"Recorded: {d.medication} {d.dose}, {d.slot} dose of {d.local_date}, taken at "
+        f"{local_time(d.taken_at, tz)} ({timing}).")
     if when is not None:  # how --at was read, said once
         say_note(when)
     if answer.advice:
-        click.echo(f"Note: the next dose is near. {answer.advice}")
+        say(f"Note: the next dose is near. {answer.advice}")
 
 
 @click.command()
@@ -111,7 +121,7 @@ def skip(app: App, medication: str | None, at: TypedTime | None, reason: str | N
 
     when = at or TypedTime(app.now())
     d = services.skip(app.store, app.config, medication, when.instant, app.now(), reason).dose
-    click.echo(f"Recorded: {d.medication} {d.slot} dose of {d.local_date} skipped.")
+    say(f"Recorded: {d.medication} {d.slot} dose of {d.local_date} skipped.")
     say_note(when)
 
 
@@ -129,8 +139,10 @@ def snooze(app: App, medication: str | None, length: timedelta | None) -> None:
     from reminderd import services
 
     d = services.snooze(app.store, app.config, medication, length, app.now()).dose
-    click.echo(f"Snoozed: {d.medication} {d.slot} dose, reminding again at "
-               f"{local_time(d.snoozed_until, app.config.timezone)}.")
+    off = _say_if_nobody_reminds(app)
+    until = local_time(d.snoozed_until, app.config.timezone)
+    say(f"Snoozed: {d.medication} {d.slot} dose until {until}, but no reminder will come: the daemon is not running."
+        if off else f"Snoozed: {d.medication} {d.slot} dose, reminding again at {until}.")
 
 
 @click.command()
@@ -145,7 +157,7 @@ def undo(app: App, yes: bool) -> None:
     from reminderd import services
 
     event, dose = services.last_answer(app.store)
-    click.echo(f"Last answer: {services.describe_event(event, dose, app.config)}")
+    say(f"Last answer: {services.describe_event(event, dose, app.config)}")
     if not yes and not click.confirm("Undo it?", default=False):
         click.echo("Nothing changed.")
         return
@@ -154,8 +166,8 @@ def undo(app: App, yes: bool) -> None:
     done = services.undo(app.store, app.config, event["id"], app.now())
     d = done.dose
     reason = f" ({d.reason})" if d.status == MISSED and d.reason else ""
-    click.echo(f"Undone: the {d.slot} dose of {d.medication} on {d.local_date} is {d.status}{reason}"
-               + (f"; {done.note}." if done.note else " again."))
+    say(f"Undone: the {d.slot} dose of {d.medication} on {d.local_date} is {d.status}{reason}"
+        + (f"; {done.note}." if done.note else " again."))
 
 
 @click.command()
@@ -182,7 +194,7 @@ def edit(app: App, medication: str | None, day, slot: str, status: str | None,
     d = services.edit(app.store, app.config, medication, day, services.parse_slot(slot),
                       app.now(), status, taken_at and taken_at.instant, reason)
     taken = f", taken at {local_time(d.taken_at, app.config.timezone, '%Y-%m-%d %H:%M')}" if d.taken_at else ""
-    click.echo(f"Corrected: {d.medication} {d.slot} dose of {d.local_date} is {d.status}{taken}.")
+    say(f"Corrected: {d.medication} {d.slot} dose of {d.local_date} is {d.status}{taken}.")
     if taken_at:
         say_note(taken_at)
 
@@ -200,4 +212,4 @@ def refill(app: App, medication: str, tablets: float) -> None:
     from reminderd import services
 
     supply = services.refill(app.store, app.config, medication, tablets, app.now())
-    click.echo(f"Refilled: {supply.medication} now {supply.text}.")
+    say(f"Refilled: {supply.medication} now {supply.text}.")

@@ -9,6 +9,7 @@ import click
 
 from reminderd.cli import App, pass_app
 from reminderd.core.clock import local_time
+from reminderd.cli.output import write_exact
 from reminderd.cli.params import DATE, period
 from reminderd.errors import ConfigError, UsageError
 
@@ -44,18 +45,18 @@ def log(app: App, since: date | None, until: date | None, medication: str | None
         if checkins or since or until or medication:
             raise UsageError("--prescriptions lists the whole history; expected no --checkins, --since, "
                              "--until or --medication with it")
-        click.echo(_render_prescriptions(app, fmt, tz), nl=False)
+        write_exact(_render_prescriptions(app, fmt, tz))
         return
     first, last = period(since, until, app.now().astimezone(tz).date(), 30)
     if checkins:
         if medication is not None:
             raise UsageError("--medication does not apply to --checkins; a check-in is about a night, not a medication")
-        click.echo(_render_checkins(app, first, last, fmt, tz), nl=False)
+        write_exact(_render_checkins(app, first, last, fmt, tz))
         return
     if medication is not None:
         medication = _logged_medication(app, medication)
     rows = listing.dose_rows(app.store, first, last, medication)
-    click.echo(listing.render(rows, LOG_COLUMNS, fmt, tz), nl=False)
+    write_exact(listing.render(rows, LOG_COLUMNS, fmt, tz))
 
 
 def _logged_medication(app: App, name: str) -> str:

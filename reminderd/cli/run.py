@@ -26,16 +26,17 @@ def run(app: App) -> None:
 
     setup_logging()
     log = logging.getLogger("reminderd")
-    explicit = app.config_path != paths.default_config_path() or os.environ.get("REMINDERD_CONFIG")
-    if not os.path.exists(app.config_path) and not explicit:
-        log.warning("no config at %s: using the example config %s (run `reminderd init` to make "
-                    "your own)", app.config_path, paths.EXAMPLE_CONFIG)
-        app.config_path = paths.EXAMPLE_CONFIG
+    lock = paths.lock_path(app.db_path)  # where commands look for the daemon, example or not
+    if not app.config_path.exists() and not app.config_given:
+        # A first try: the example's doses go to a throwaway log, never into his own.
+        app.config_path, app.db_path = paths.EXAMPLE_CONFIG, paths.example_db_path()
+        log.warning("no config at %s: reminding of the example config's medication (%s) into a throwaway "
+                    "log, %s; your own log is not touched. Make your config with: reminderd init",
+                    paths.default_config_path(), paths.EXAMPLE_CONFIG, app.db_path)
     config = app.config  # a bad config stops here, before anything else is touched
-    app.db_path = Path(app.db_path)  # the daemon's parts (the replica, the page) take a pathlib.Path
-    from reminderd.daemon.lock import take_lock
+    from reminderd.lock import take_lock
 
-    take_lock(paths.lock_path(app.db_path))
+    take_lock(lock, app.config_path, app.db_path)
     _migrate_apart(app.db_path)
     app.integrity_check = True
     from reminderd.daemon import Daemon
@@ -70,7 +71,18 @@ def _migrate_apart(db_path: Path) -> None:
 def setup_logging() -> None:
     import logging
 
+    from reminderd.terminal import visible_lines
+
+    class Visible(logging.Formatter):
+        """A name or note from the config or the log, shown and never run by the terminal
+        (or journalctl) that reads the daemon's lines."""
+
+        def format(self, record: logging.LogRecord) -> str:
+            return visible_lines(super().format(record))
+
     # Under systemd the journal stamps each line itself.
     fmt = "%(levelname)s %(message)s" if os.environ.get("JOURNAL_STREAM") else "%(asctime)s %(levelname)s %(message)s"
-    logging.basicConfig(level=logging.INFO, format=fmt, stream=sys.stderr)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(Visible(fmt))
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
     logging.getLogger("apscheduler").setLevel(logging.WARNING)

@@ -4,6 +4,7 @@ and the manual page made from the commands' own help."""
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -11,6 +12,7 @@ import click
 
 from reminderd import paths
 from reminderd.cli import App, pass_app
+from reminderd.cli.output import say
 from reminderd.errors import ConfigError, ReminderdError, UsageError
 
 if TYPE_CHECKING:
@@ -18,17 +20,50 @@ if TYPE_CHECKING:
 
 
 @click.command(name="install-service")
-@click.option("--uninstall", is_flag=True, help="Stop, disable and remove the unit instead.")
-def install_service(uninstall: bool) -> None:
-    """Install reminderd as a systemd user service and start it.
+@click.option("--systemd", "how", flag_value="systemd",
+              help="As a systemd user unit, started with graphical-session.target (GNOME, KDE).")
+@click.option("--autostart", "how", flag_value="autostart",
+              help="As an XDG autostart entry, for desktops that never reach graphical-session.target "
+                   "(Xfce, i3 and others).")
+@click.option("--uninstall", is_flag=True, help="Stop and remove the unit and the autostart entry instead.")
+def install_service(how: str | None, uninstall: bool) -> None:
+    """Have your desktop start the daemon at login.
 
-    Writes ~/.config/systemd/user/reminderd.service running this install, then runs
-    `systemctl --user daemon-reload` and `enable --now reminderd` (or prints them
-    when systemctl cannot be used here).
+    A systemd user unit (~/.config/systemd/user/reminderd.service, enabled and started
+    now) where this session reaches graphical-session.target, else an XDG autostart entry
+    (~/.config/autostart/reminderd.desktop, started at the next login). Installing one
+    removes the other, so there is never a second daemon.
+
+    \b
+    reminderd install-service
+    reminderd install-service --autostart
     """
-    from reminderd.daemon import unit as service
+    from reminderd.install import desktop, unit
 
-    (service.uninstall if uninstall else service.install)(click.echo)
+    if uninstall:
+        unit.uninstall(click.echo)
+        desktop.remove_autostart(click.echo)
+        return
+    if how is None:
+        why_not = unit.graphical_session()
+        how = "systemd" if why_not is None else "autostart"
+        if why_not:
+            click.echo(f"Using the XDG autostart entry: {why_not}, so a systemd unit would never start.")
+    if how == "systemd":
+        desktop.remove_autostart(click.echo)
+        unit.install(click.echo)
+    else:
+        unit.uninstall(click.echo)  # stops a daemon it started: the entry starts the next one
+        desktop.install_autostart(click.echo)
+        click.echo("To start it now, in your desktop session: reminderd run &")
+
+
+@click.command(name="desktop-entry", hidden=True)
+def desktop_entry() -> None:
+    """Print the application entry reminderd.desktop: reminderd desktop-entry > ~/.local/share/applications/reminderd.desktop"""
+    from reminderd.install.desktop import application_entry
+
+    click.echo(application_entry(), nl=False)
 
 
 @click.command(name="notify-test")
@@ -49,19 +84,21 @@ def notify_test(app: App, backend: str | None, timeout: int, push: bool, contact
     import threading
 
     if push or contacts:
-        _push_test(app.config, push, contacts)
+        _push_test(app.config, push, contacts, app.now())
         return
+
+    import logging
 
     from reminderd.notify import make_notifier
     from reminderd.notify.base import SKIP, SNOOZE, TAKEN, Reminder
 
-    from reminderd.cli.run import setup_logging
-
-    setup_logging()
     try:
         chosen = backend or app.config.notifications.backend
     except ConfigError:
         chosen = "auto"  # a test of the desktop should not need a good config
+    # The log backend's reminder is a log line; why another backend cannot be used is said
+    # once, below, in a sentence.
+    logging.basicConfig(level=logging.INFO if chosen == "log" else logging.ERROR, format="%(message)s")
     notifier = make_notifier(chosen)
     pressed: list[str] = []
     answered = threading.Event()
@@ -71,6 +108,11 @@ def notify_test(app: App, backend: str | None, timeout: int, push: bool, contact
         actions=((TAKEN, "Taken"), (SNOOZE, "Snooze"), (SKIP, "Skip")), urgency="normal",
         cli_hint="(this backend has no buttons)", category="x-reminderd",
     ))
+    if notifier.name == "log" and chosen != "log":
+        reason = next(iter(notifier.why_not.values()), "no notification server answered")
+        notifier.stop()
+        raise ReminderdError(f"no test notification could be shown: {reason}. Run it inside your desktop "
+                             "session, where reminders appear.")
     click.echo(f"Shown with the {notifier.name} backend.")
     if notifier.name != "dbus":
         click.echo("This backend has no buttons; nothing to wait for.")
@@ -84,20 +126,23 @@ def notify_test(app: App, backend: str | None, timeout: int, push: bool, contact
     click.echo(f"Pressed: {pressed[0]}")
 
 
-def _push_test(config: Config, push: bool, contacts: tuple[str, ...]) -> None:
-    from reminderd.push.outbox import PUSH, send, url_of
+def _push_test(config: Config, push: bool, contacts: tuple[str, ...], now: datetime) -> None:
+    from reminderd.core.delivery import message_id
+    from reminderd.push.outbox import PUSH, recipient, send
     from reminderd.push.urls import mask
 
     names = ([PUSH] if push else []) + list(contacts)
     for name in names:
-        if url_of(config, name) is None:
+        if getattr(recipient(config, name), "url", None) is None:
             raise UsageError("no [push] url or url_file in the config" if name == PUSH else
                              f"--contact {name!r}: no such [[contact]] with a url; the config has: "
                              + (", ".join(c.name for c in config.contacts) or "none"))
     failed = 0
     for name in names:
-        url = url_of(config, name)
-        ok, answer = send(url, "reminderd test", "A test message from reminderd: this is how it reaches you.")
+        target = recipient(config, name)
+        url = target.url
+        ok, answer = send(url, "reminderd test", "A test message from reminderd: this is how it reaches you.",
+                          message_id("test", name, now), target.timeout)
         failed += not ok
         click.echo(f"{'push' if name == PUSH else name} ({mask(url)}): {'sent' if ok else 'NOT sent'}; "
                    f"the server answered: {answer}")
@@ -126,14 +171,14 @@ def check_config(app: App, path: Path | None) -> None:
         gap = f"at least {format_duration(med.min_gap)} apart"
         if med.as_needed:
             most = f"at most {med.max_per_day} a day, " if med.max_per_day else ""
-            click.echo(f"{med.name} {med.dose} as needed (never reminded); {most}{gap}")
+            say(f"{med.name} {med.dose} as needed (never reminded); {most}{gap}")
             continue
         steps = med.steps or ()
         plan = "; ".join(f"from {s.start}: {s.dose} at {', '.join(t.strftime('%H:%M') for t in s.times)}"
                          for s in steps) or f"{med.dose} at {', '.join(med.slots)}"
         until = f"; until {med.until}" if med.until else ""
-        click.echo(f"{med.name} {plan}{until}; reminded every {format_duration(med.remind_every)}, "
-                   f"missed after {format_duration(med.give_up_after)}, {gap}")
+        say(f"{med.name} {plan}{until}; reminded every {format_duration(med.remind_every)}, "
+            f"missed after {format_duration(med.give_up_after)}, {gap}")
         if med.supply is not None:
             click.echo(f"  supply counted from {med.supply:g} tablets, {med.per_dose:g} a dose; "
                        f"refill warning under {med.refill_warn_days} days")
@@ -162,13 +207,21 @@ def check_config(app: App, path: Path | None) -> None:
 @pass_app
 def init(app: App) -> None:
     """Write the commented example config to the config path (never overwrites)."""
-    target = Path(app.config_path)
+    target = app.config_path
     if target.exists():
         raise UsageError(f"{target} already exists; it was left as it is")
     target.parent.mkdir(parents=True, exist_ok=True)
     with open(target, "x", encoding="utf-8") as out:  # "x": never overwrite, even in a race
-        out.write(Path(paths.EXAMPLE_CONFIG).read_text(encoding="utf-8"))
+        out.write(paths.EXAMPLE_CONFIG.read_text(encoding="utf-8"))
     click.echo(f"Wrote {target}. Edit it, then check it with: reminderd check-config")
+    from reminderd.lock import running_daemon
+
+    holder = running_daemon(paths.lock_path(app.db_path))
+    if holder is not None and holder.config == str(paths.EXAMPLE_CONFIG):
+        from reminderd.reminding import how_to_restart
+
+        click.echo("The daemon running now reminds of the example, into a throwaway log. Once your config is "
+                   f"ready, restart it so that it reminds of yours, into your own log: {how_to_restart()}")
 
 
 @click.command(name="doctor")
@@ -191,7 +244,7 @@ def doctor(app: App, send_test: bool, fmt: str) -> None:
 
     from reminderd import doctor as checks
 
-    findings = checks.run_checks(Path(app.config_path), Path(app.db_path), send_test=send_test)
+    findings = checks.run_checks(app.config_path, app.db_path, send_test=send_test)
     if fmt == "json":
         click.echo(json.dumps([f.as_dict() for f in findings], indent=2))
     else:

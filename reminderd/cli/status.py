@@ -8,18 +8,23 @@ from datetime import date, datetime, timedelta
 import click
 
 from reminderd.cli import App, pass_app
+from reminderd.cli.output import nobody_reminds, say
 from reminderd.core.clock import local_time
 
 
 @click.command()
 @pass_app
 def status(app: App) -> None:
-    """Today's doses with their state, what is waiting, and the next dose."""
+    """Today's doses with their state, what is waiting, and the next dose; first, whether
+    reminders are off (no daemon running for this log)."""
     now = app.now()
+    off = nobody_reminds(app)
+    if off:
+        say(off)
     recorded = _today_lines(app, now)
     _as_needed_lines(app, recorded, now)
     _supply_lines(app, now)
-    click.echo(checkin_line(app, now))
+    say(checkin_line(app, now))
     _push_lines(app)
     _replica_lines(app)
 
@@ -52,11 +57,11 @@ def _today_lines(app: App, now: datetime) -> list:
     click.echo(simple_table(table, ["slot", "medication", "dose", "state"]) if table else "no doses today")
     for d in recorded:
         if d.open and d.due <= now and d.local_date <= today:
-            click.echo(f"Waiting for an answer: {d.medication} {d.slot} dose of {d.local_date} "
-                       f"(due {local_time(d.due, tz, '%a %H:%M')}); answer with: reminderd take {d.medication}")
+            say(f"Waiting for an answer: {d.medication} {d.slot} dose of {d.local_date} "
+                f"(due {local_time(d.due, tz, '%a %H:%M')}); answer with: reminderd take {d.medication}")
     s = next_unanswered(slots_between(config, now, now + timedelta(days=2)), recorded, now)
     if s is not None:
-        click.echo(f"Next dose: {s.medication} {s.dose} at {local_time(s.due, tz, '%a %H:%M')}.")
+        say(f"Next dose: {s.medication} {s.dose} at {local_time(s.due, tz, '%a %H:%M')}.")
     return recorded
 
 
@@ -70,7 +75,7 @@ def _as_needed_lines(app: App, recorded: list, now: datetime) -> None:
             taken = [d for d in recorded if d.medication == med.name and d.local_date == today and d.status == TAKEN]
             limit = f" (at most {med.max_per_day} a day)" if med.max_per_day else ""
             times = ", ".join(local_time(d.taken_at, tz) for d in taken) or "none"
-            click.echo(f"As needed: {med.name} {med.dose} taken today: {times}{limit}.")
+            say(f"As needed: {med.name} {med.dose} taken today: {times}{limit}.")
 
 
 def _push_lines(app: App) -> None:
@@ -136,7 +141,7 @@ def _supply_lines(app: App, now: datetime) -> None:
         supply = services.supply_of(app.store, app.config, med, now)
         if supply is not None:
             warn = " - time to refill" if needs_refill(med, supply) else ""
-            click.echo(f"Supply: {med.name} {supply.text}{warn}.")
+            say(f"Supply: {med.name} {supply.text}{warn}.")
 
 
 def checkin_line(app: App, now: datetime) -> str:

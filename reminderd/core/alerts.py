@@ -1,6 +1,6 @@
 """What leaves the machine, as pure rules: which messages a dose or a day gives, to whom,
-with what words, and when a failed send is tried again. Nothing here reads the clock,
-the log or the network; `push.py` sends what these functions return.
+and with what words. Nothing here reads the clock, the log or the network; `push/outbox.py`
+sends what these functions return, by the rules of `delivery.py`.
 
 Each message has a key that names what it is about ("missed:17", "summary:2026-11-28");
 one message per key and recipient is ever sent, which the log's `events` remember.
@@ -16,14 +16,14 @@ from zoneinfo import ZoneInfo
 from reminderd.core.clock import local_time
 from reminderd.core.config.settings import Config, Contact, Medication
 from reminderd.core.doses import MISSED, PENDING, SKIPPED, TAKEN, Dose, Remind, give_up_at, reminder_text
-from reminderd.core.schedule import local_instant
+from reminderd.core.schedule import Slot, local_instant
 
 PUSH = "push"  # the recipient name of his own phone ([push]); contacts go by their name
 ESCALATE, MISSED_ALERT, NOT_RUNNING, SUMMARY = "escalate", "missed", "not-running", "summary"
-# Backoff between tries of one message; the last delay repeats until GIVE_UP_AFTER.
-RETRY_DELAYS = (timedelta(seconds=30), timedelta(minutes=1), timedelta(minutes=2), timedelta(minutes=4),
-                timedelta(minutes=8), timedelta(minutes=15))
-GIVE_UP_AFTER = timedelta(hours=12)  # a message older than this is stale, not news
+# A summary this far past its time is sent as late (the daemon was not running at the time).
+LATE_BY = timedelta(minutes=2)
+# At most this many days' summaries are folded into one; earlier ones are left to `report`.
+MAX_FOLDED_DAYS = 7
 
 
 @dataclass(frozen=True)
@@ -71,28 +71,81 @@ def missed_alerts(dose: Dose, med: Medication, config: Config) -> list[Message]:
 
 
 def not_running_alerts(doses: Sequence[Dose], config: Config, started: datetime) -> list[Message]:
-    """At start: the doses that fell due while reminderd was not running, in one message."""
+    """At start: the doses that fell due while reminderd was not running, in one message,
+    each with its date (a stop can span days)."""
     if not doses:
         return []
     tz, private = config.timezone, config.notifications.private
-    lines = [f"{local_time(d.due, tz)} {_what(d, private)}: "
+    lines = [f"{d.local_date:%a %d %b} {local_time(d.due, tz)} {_what(d, private)}: "
              + ("counted as missed" if d.status == MISSED else "reminded late, when it started")
              for d in sorted(doses, key=lambda d: (d.due, d.medication))]
     body = (f"reminderd was not running when {'this dose' if len(doses) == 1 else 'these doses'} fell due; "
-            f"it started again at {local_time(started, tz)}.\n" + "\n".join(lines))
+            f"it started again at {local_time(started, tz, '%a %d %b %H:%M')}.\n" + "\n".join(lines))
     return [Message(f"{NOT_RUNNING}:{started.isoformat()}", c.name, NOT_RUNNING, "reminderd was not running", body)
             for c in contacts_for(config, NOT_RUNNING)]
 
 
-def summary_message(contact: Contact, day: date, doses: Sequence[Dose], night: str | None,
-                    config: Config, now: datetime) -> Message:
-    """The day's doses and last night's check-in (`night`: its description, or None)."""
+@dataclass(frozen=True)
+class SummaryDay:
+    """One day of a summary: its doses (a recorded row, or a prescribed slot no running
+    daemon ever saw) and the description of the night before it, if checked in."""
+
+    day: date
+    doses: tuple[Dose | Slot, ...]
+    night: str | None
+
+
+def day_doses(slots: Sequence[Slot], rows: Sequence[Dose]) -> tuple[Dose | Slot, ...]:
+    """A day's doses for its summary: every row, and every slot of the prescription that
+    has none (the daemon was not running), by due time."""
+    recorded = {(d.medication, d.local_date, d.slot) for d in rows}
+    unseen = [s for s in slots if (s.medication, s.local_date, s.slot) not in recorded]
+    return tuple(sorted([*rows, *unseen], key=lambda d: (d.due, d.medication)))
+
+
+def summaries_owed(contact: Contact, last_sent: date | None, now: datetime, tz: ZoneInfo) -> list[date]:
+    """The days whose summary should go out now: every day since the last one recorded
+    (`last_sent`) whose summary time has passed, at most MAX_FOLDED_DAYS. With none
+    recorded yet (a new contact), only today's once its time has passed."""
+    today = now.astimezone(tz).date()
+    latest = today if now >= summary_at(contact, today, tz) else today - timedelta(days=1)
+    if last_sent is None:
+        return [today] if latest == today else []
+    first = max(last_sent + timedelta(days=1), latest - timedelta(days=MAX_FOLDED_DAYS - 1))
+    return [first + timedelta(days=i) for i in range((latest - first).days + 1)]
+
+
+def summary_message(contact: Contact, days: Sequence[SummaryDay], config: Config, now: datetime) -> Message:
+    """The days' doses and check-ins in one message. Sent at its time, it is that day's;
+    sent later (the daemon was not running then) it says so, and the days it missed are
+    folded in, each dose with its date."""
     tz, private = config.timezone, config.notifications.private
-    lines = [f"{d.slot} {_what(d, private)}: {_outcome(d, tz, now)}" for d in sorted(doses, key=lambda d: (d.due, d.medication))]
-    lines = lines or ["no doses scheduled"]
-    lines.append(f"Last night: {night}" if night else "Last night: no check-in")
-    return Message(f"{SUMMARY}:{day.isoformat()}", contact.name, SUMMARY, f"Doses on {day:%a %d %b}",
-                   "\n".join(lines))
+    at = local_time(summary_at(contact, days[-1].day, tz), tz)
+    folded = len(days) > 1
+    lines = []
+    if folded:
+        lines.append(f"Sent late, {len(days)} days in one message: reminderd was not running at {at} on "
+                     + ", ".join(f"{d.day:%a %d %b}" for d in days) + ".")
+    elif now - summary_at(contact, days[0].day, tz) > LATE_BY:
+        lines.append(f"Sent late: this summary was due at {at}, when reminderd was not running.")
+    for day in days:
+        dated = f"{day.day:%a %d %b} " if folded else ""
+        lines += [f"{dated}{d.slot} {_what(d, private)}: {_outcome(d, tz, now)}" for d in day.doses] or \
+            [f"{dated}no doses scheduled"]
+        night = day.night or "no check-in"
+        lines.append(f"Night before {day.day:%a %d %b}: {night}" if folded else f"Last night: {night}")
+    first, last = days[0].day, days[-1].day
+    title = f"Doses from {first:%a %d %b} to {last:%a %d %b}" if folded else f"Doses on {last:%a %d %b}"
+    return Message(f"{SUMMARY}:{last.isoformat()}", contact.name, SUMMARY, title, "\n".join(lines))
+
+
+def summary_day(key: str) -> date | None:
+    """The (last) day a summary's key names."""
+    kind, _, day = key.partition(":")
+    try:
+        return date.fromisoformat(day) if kind == SUMMARY else None
+    except ValueError:
+        return None
 
 
 def summary_at(contact: Contact, day: date, tz: ZoneInfo) -> datetime:
@@ -106,30 +159,19 @@ def next_summary_at(contact: Contact, now: datetime, tz: ZoneInfo) -> datetime:
     return at if at > now else summary_at(contact, today + timedelta(days=1), tz)
 
 
-def summary_due(contact: Contact, now: datetime, tz: ZoneInfo) -> date | None:
-    """The day whose summary should go out now (today, once summary_time has passed)."""
-    today = now.astimezone(tz).date()
-    return today if now >= summary_at(contact, today, tz) else None
-
-
-def next_try(first_tried: datetime, failures: int, now: datetime) -> datetime | None:
-    """When to try a message again after `failures` failed tries; None: give it up."""
-    if now - first_tried >= GIVE_UP_AFTER:
-        return None
-    return now + RETRY_DELAYS[min(failures, len(RETRY_DELAYS)) - 1]
-
-
-def _what(dose: Dose, private: bool) -> str:
+def _what(dose: Dose | Slot, private: bool) -> str:
     return "dose" if private else f"{dose.medication} {dose.dose}"
 
 
-def _outcome(dose: Dose, tz: ZoneInfo, now: datetime) -> str:
+def _outcome(dose: Dose | Slot, tz: ZoneInfo, now: datetime) -> str:
+    if isinstance(dose, Slot):
+        return f"due at {local_time(dose.due, tz)}" if dose.due > now else "not recorded: reminderd was not running"
     if dose.status == TAKEN and dose.taken_at is not None:
         return f"taken at {local_time(dose.taken_at, tz)}"
     if dose.status == SKIPPED:
         return "skipped"
     if dose.status == MISSED:
-        return "missed"
+        return f"missed ({dose.reason})" if dose.reason else "missed"
     if dose.status == PENDING and dose.due <= now:
         return "not answered yet"
     return f"due at {local_time(dose.due, tz)}"

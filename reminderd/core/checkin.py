@@ -11,7 +11,7 @@ Nothing here reads the clock: `now` is always passed in.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Any, NamedTuple
+from typing import Any, Callable, NamedTuple
 from zoneinfo import ZoneInfo
 
 from reminderd.core.config.settings import CheckinSettings
@@ -61,6 +61,44 @@ class Checkin(NamedTuple):
     note: str | None = None
     answered_at: datetime | None = None  # aware
     via: str = "cli"
+
+
+# --- asked one step at a time, from a notification -------------------------------------
+
+
+class Step(NamedTuple):
+    """One question of the check-in as a notification asks it: its answers as buttons
+    (value, label), and whether it is asked given the night's answers so far."""
+
+    question: Question
+    choices: tuple[tuple[int, str], ...]
+    asked: Callable[[Checkin], bool] = lambda answers: True
+
+
+def _had_spasms(answers: Checkin) -> bool:
+    return answers.severity > 0
+
+
+# In the order they are asked. The first records the night; each later one adds its answer
+# to it, so a morning that stops after one click still has its severity. One more question
+# is one more row here (and its answer in Checkin and `make_checkin`).
+STEPS = (
+    Step(SEVERITY_QUESTION, ((0, "None"), (1, "Mild"), (2, "Moderate"), (3, "Severe"))),
+    Step(FREQUENCY_QUESTION, ((1, "Only when moved or touched"), (2, "Under one an hour"),
+                              (3, "Over one an hour"), (4, "Over ten an hour")), _had_spasms),
+    Step(WOKE_QUESTION, ((0, "Not at all"), (1, "Once"), (2, "Twice"), (3, "3 times"), (4, "4 times")),
+         _had_spasms),
+)
+
+
+def step_named(key: str) -> Step | None:
+    return next((s for s in STEPS if s.question.key == key), None)
+
+
+def next_step(answers: Checkin, after: str) -> Step | None:
+    """The step to ask once the step `after` is answered with `answers` (None: done)."""
+    keys = [s.question.key for s in STEPS]
+    return next((s for s in STEPS[keys.index(after) + 1:] if s.asked(answers)), None)
 
 
 # --- validation ------------------------------------------------------------------------

@@ -21,7 +21,8 @@ from reminderd.core.doses import Dose
 from reminderd.core.durations import hours_and_minutes
 
 ALL_TAKEN = "all-taken"
-TAKEN_ONE = "taken:"  # + dose id: the per-dose answer
+TAKEN_ONE = "taken:"  # + dose id: the per-dose answers
+SKIP_ONE = "skip:"
 
 
 def groups(doses: Iterable[Dose], within: timedelta) -> list[tuple[Dose, ...]]:
@@ -106,10 +107,15 @@ def reminder_text(open_doses: Sequence[Dose], meds: dict[str, Medication], confi
 
 
 def actions(open_doses: Sequence[Dose], snooze_label: str, private: bool) -> tuple[tuple[str, str], ...]:
-    """All taken, Snooze, then one Taken per dose: a server showing few buttons shows the
-    first ones, and the body lists every dose either way."""
-    per_dose = tuple((f"{TAKEN_ONE}{d.id}", "Taken: " + (d.slot if private else d.medication)) for d in open_doses)
-    return ((ALL_TAKEN, "All taken"), ("snooze", snooze_label)) + (per_dose if len(open_doses) > 1 else ())
+    """All taken, Snooze, then a Taken and a Skip per dose: every answer of every dose (a
+    server that shows few buttons shows them a page at a time). One dose left: Taken,
+    Snooze, Skip, as on a dose of its own."""
+    if len(open_doses) == 1:
+        return ((ALL_TAKEN, "Taken"), ("snooze", snooze_label), (f"{SKIP_ONE}{open_doses[0].id}", "Skip"))
+    names = [d.slot if private else d.medication for d in open_doses]
+    return (((ALL_TAKEN, "All taken"), ("snooze", snooze_label))
+            + tuple((f"{TAKEN_ONE}{d.id}", f"Taken: {name}") for d, name in zip(open_doses, names))
+            + tuple((f"{SKIP_ONE}{d.id}", f"Skip: {name}") for d, name in zip(open_doses, names)))
 
 
 def cli_hint(open_doses: Sequence[Dose], private: bool) -> str:

@@ -17,6 +17,7 @@ is sent late, never dropped.
 from __future__ import annotations
 
 import logging
+import os
 import signal
 from datetime import datetime
 from typing import Callable
@@ -38,7 +39,7 @@ from reminderd.daemon.watch import Watch
 from reminderd.errors import ReminderdError
 from reminderd.notify.base import Notifier
 from reminderd.push.outbox import Push
-from reminderd.store import Store
+from reminderd.store import DAEMON_STARTED, DAEMON_STOPPED, Store
 
 log = logging.getLogger("reminderd")
 
@@ -126,6 +127,8 @@ class Daemon:
             "reminderd started: %d medication(s), time zone %s, log %s",
             len(self.config.medications), self.config.timezone.key, self.store.path,
         )
+        # Who reads the log can tell since when nobody reminds from it (`reminderd status`).
+        self.store.add_event(DAEMON_STARTED, "daemon", self.now(), None, {"pid": os.getpid()})
         self.watcher.mark()
         self.timers.started_at = self.now()
         self.notifier.start(self.on_answer)
@@ -145,6 +148,7 @@ class Daemon:
         self.sleepwatch.stop()
         self.push.stop()
         self.shared.stop()  # waits for the part at work; after it no timer touches the log
+        self.store.add_event(DAEMON_STOPPED, "daemon", self.now(), None, {"pid": os.getpid()})
         if self.replica is not None:  # after the last write, so Litestream's last sync has it
             self.replica.stop()
         self.scheduler.shutdown(wait=False)

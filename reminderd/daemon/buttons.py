@@ -13,7 +13,7 @@ from reminderd.daemon.reminders import TAKEN_ANYWAY, key
 from reminderd.daemon.scheduler import DoseTimers
 from reminderd.daemon.shared import Shared
 from reminderd.errors import AlreadyTakenError, DoseError, ReminderdError, TooCloseError
-from reminderd.notify.base import DEFAULT, SKIP, SNOOZE, TAKEN
+from reminderd.notify.base import SKIP, SNOOZE, TAKEN
 
 log = logging.getLogger("reminderd")
 
@@ -61,19 +61,19 @@ class Buttons:
         store, config, now = s.store, s.config, s.now()
         tz = config.timezone
         try:
-            if action in (TAKEN, DEFAULT, TAKEN_ANYWAY):
+            if action in (TAKEN, TAKEN_ANYWAY):
                 dose = services.take_dose(store, config, dose_id, now, "notification",
                                           force=action == TAKEN_ANYWAY).dose
-                log.warning("taken: %s %s dose of %s at %s via notification", dose.medication, dose.slot,
-                            dose.local_date, now.astimezone(tz).strftime("%H:%M"))
+                log.info("taken: %s %s dose of %s at %s via notification", dose.medication, dose.slot,
+                         dose.local_date, now.astimezone(tz).strftime("%H:%M"))
             elif action == SNOOZE:
                 dose = services.snooze_dose(store, config, dose_id, now, "notification").dose
-                log.warning("snoozed: %s %s dose until %s", dose.medication, dose.slot,
-                            dose.snoozed_until.astimezone(tz).strftime("%H:%M"))
+                log.info("snoozed: %s %s dose until %s", dose.medication, dose.slot,
+                         dose.snoozed_until.astimezone(tz).strftime("%H:%M"))
             elif action == SKIP:
                 dose = services.skip_dose(store, config, dose_id, now, "notification",
                                           "skipped from the notification").dose
-                log.warning("skipped: %s %s dose of %s via notification", dose.medication, dose.slot, dose.local_date)
+                log.info("skipped: %s %s dose of %s via notification", dose.medication, dose.slot, dose.local_date)
             else:
                 return
         except AlreadyTakenError:
@@ -86,7 +86,7 @@ class Buttons:
         self.timers.tick(dose_id)
 
     def _answer_group(self, first_id: int, action: str) -> None:
-        """A button of a group's notification: All taken, Snooze, or Taken for one dose."""
+        """A button of a group's notification: All taken, Snooze, or Taken or Skip for one dose."""
         s = self.shared
         try:
             with s.lock:
@@ -103,6 +103,8 @@ class Buttons:
                     chosen = [(d.id, SNOOZE) for d in listed]
                 elif action.startswith(grouping.TAKEN_ONE):
                     chosen = [(d.id, TAKEN) for d in listed if f"{grouping.TAKEN_ONE}{d.id}" == action]
+                elif action.startswith(grouping.SKIP_ONE):
+                    chosen = [(d.id, SKIP) for d in listed if f"{grouping.SKIP_ONE}{d.id}" == action]
                 else:
                     return
                 with self.timers.answering_group(group):

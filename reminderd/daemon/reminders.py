@@ -43,7 +43,7 @@ def dose_reminder(config: Config, dose: Dose, med: Medication, now: datetime, de
         key=key(dose),
         title=title,
         body=body,
-        actions=((TAKEN, "Taken"), (SNOOZE, f"Snooze {minutes_under_two_hours(med.snooze)}"), (SKIP, "Skip")),
+        actions=((TAKEN, "Taken"), (SNOOZE, snooze_label(med.snooze)), (SKIP, "Skip")),
         # Critical from the third reminder: it stays on screen until answered.
         urgency="critical" if decision.number >= 3 else "normal",
         cli_hint=("Answer with: reminderd take  (or skip / snooze)" if private
@@ -69,6 +69,11 @@ def too_close(config: Config, dose_id: int, dose: Dose | None, err: TooCloseErro
     )
 
 
+def snooze_label(snooze: timedelta) -> str:
+    """ "Snooze 10 min" ("Snooze 4s" under a minute, as only tests configure)."""
+    return f"Snooze {minutes_under_two_hours(snooze) if snooze >= timedelta(minutes=1) else format_duration(snooze)}"
+
+
 def meds_of(config: Config) -> dict[str, Medication]:
     return {m.name: m for m in config.medications}
 
@@ -78,9 +83,8 @@ def group_reminder(config: Config, group_key: str, listed: list[Dose], now: date
     title, body = grouping.reminder_text(listed, meds, config, now, private)
     snooze = min((meds[d.medication].snooze for d in listed if d.medication in meds), default=timedelta(minutes=10))
     urgent = any(d.reminders_sent >= 3 for d in listed)
-    label = minutes_under_two_hours(snooze) if snooze >= timedelta(minutes=1) else format_duration(snooze)
     return Reminder(key=group_key, title=title, body=body,
-                    actions=grouping.actions(listed, f"Snooze {label}", private),
+                    actions=grouping.actions(listed, snooze_label(snooze), private),
                     urgency="critical" if urgent else "normal", cli_hint=grouping.cli_hint(listed, private))
 
 

@@ -150,8 +150,8 @@ class DoseTimers:
                     show = reminders.missed_notice(config, dose, med)
                     if len(group) > 1:
                         show = reminders.group_missed_notice(config, group, dose)
-        for line in said:
-            log.warning("%s", line)
+        for line in said:  # reminders and missed doses are the daemon's ordinary work
+            log.info("%s", line)
         if show is not None:
             s.notifier.show(show)
             if first_reminder:

@@ -52,7 +52,7 @@ class SleepWatcher:
             if going_to_sleep:
                 log.info("logind: going to sleep")
             else:
-                log.warning("logind: woke from sleep; checking every dose")
+                log.info("logind: woke from sleep; checking every dose")
                 try:
                     self.on_resume()
                 except Exception:

@@ -25,7 +25,7 @@ def warn_supply(shared: Shared, med: Medication, now: datetime) -> None:
     if store.last_event_at("refill-warned", medication=med.name, date=today) is not None:
         return
     store.add_event("refill-warned", "daemon", now, None, {"medication": med.name, "date": today})
-    log.warning("supply: %s %s left; refill warning shown", med.name, supply.text)
+    log.info("supply: %s %s left; refill warning shown", med.name, supply.text)
     name = "your medication" if config.notifications.private else med.name
     shared.show_plain(f"supply:{med.name}", f"Refill soon: {name}",
                       f"{supply.text} left. When you have more, record it with: "

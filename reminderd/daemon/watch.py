@@ -54,7 +54,7 @@ class Watch:
             offset = new_offset
             changed = self.shared.store.data_version()
             if abs(jump) > JUMP_S:
-                log.warning("the clock jumped by %+.0f s (suspend, resume or a clock change); "
+                log.info("the clock jumped by %+.0f s (suspend, resume or a clock change); "
                             "checking every dose", jump)
                 self.refresh()
             elif changed != data_version:
@@ -84,5 +84,5 @@ class Watch:
         zone = system_zone_name()
         if zone == config.timezone.key:
             return False
-        log.warning("the machine's time zone is now %s (was %s)", zone, config.timezone.key)
+        log.info("the machine's time zone is now %s (was %s)", zone, config.timezone.key)
         return True

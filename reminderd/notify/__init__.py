@@ -47,6 +47,7 @@ class FallbackNotifier:
         self._monotonic = monotonic
         self._backends: dict[str, Notifier] = {}
         self._failed_at: dict[str, float] = {}
+        self.why_not: dict[str, str] = {}  # the last reason each backend could not be used
         self._on_answer: AnswerCallback = lambda key, action: None
         self.active: str | None = None
 
@@ -80,12 +81,15 @@ class FallbackNotifier:
         # A started backend is kept: the D-Bus one reconnects by itself and shows its
         # open reminders again when the notification server comes back.
         self._failed_at[name] = self._monotonic()
+        self.why_not[name] = str(err)
         if self.active in (name, None):
             logger.warning("notifications: %s backend unavailable (%s)", name, err)
 
     def _use(self, name: str) -> None:
         if name != self.active:
-            logger.warning("notifications: showing reminders with the %s backend", name)
+            # The first backend of the chain is what was asked for; any other is a fallback.
+            say = logger.info if name == self.chain[0] else logger.warning
+            say("notifications: showing reminders with the %s backend", name)
             self.active = name
         self._failed_at.pop(name, None)
 

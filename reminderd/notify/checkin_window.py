@@ -29,21 +29,27 @@ SaveCallback = Callable[[Any, Any, Any, Any], None]
 woke and note as typed); it validates them and raises ReminderdError to refuse them."""
 
 
-def open_checkin_window(night: date, on_save: SaveCallback, previous: core.Checkin | None = None) -> bool:
-    """Show the check-in for `night` until it is saved or cancelled.
+def open_checkin_window(night: date, on_save: SaveCallback, previous: core.Checkin | None = None) -> str | None:
+    """Show the check-in for `night` until it is saved or cancelled; None once it has been.
 
-    Returns False, having done nothing, when there is no display or Tk is not available.
+    Returns why, having done nothing, when it cannot open (no Tk, no X display).
     `previous` (the night's earlier answer) fills the fields in.
     """
-    if tk is None or not os.environ.get("DISPLAY"):
-        return False
+    if tk is None:
+        return ("it needs Tk for Python, which is not installed (Debian and Ubuntu: sudo apt install python3-tk; "
+                "install.sh installs it)")
+    display = os.environ.get("DISPLAY")
+    if not display:
+        if os.environ.get("WAYLAND_DISPLAY"):
+            return "Tk needs an X display (Xwayland), and this Wayland session has none (DISPLAY is not set)"
+        return "there is no display here (DISPLAY is not set: not inside a desktop session)"
     try:
         root = tk.Tk(className="reminderd")
-    except tk.TclError:  # the display cannot be opened
-        return False
+    except tk.TclError as err:
+        return f"the display {display} cannot be opened ({err})"
     CheckinDialog(root, night, on_save, previous)
     root.mainloop()
-    return True
+    return None
 
 
 class CheckinDialog:

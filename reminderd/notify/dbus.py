@@ -5,21 +5,28 @@ to the connection that called `Notify`. A receiver thread reads every message on
 replies go to the caller waiting for them, signals to an event thread, which calls
 `on_answer` (so `on_answer` may itself call `show()` or `close()`), follows the server
 being replaced, and reconnects when the bus connection drops.
+
+Two gestures are this backend's own and never reach `on_answer`: a click on the
+notification (the "default" action) shows it again from its first page, expanded; and on
+a server that shows few buttons (pages.py), "More…" shows the next page of answers.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import threading
 from concurrent import futures
 from concurrent.futures import Future
+from dataclasses import replace
 
 from jeepney import DBusAddress, HeaderFields, MatchRule, Message, MessageType, message_bus, new_method_call
 from jeepney.io.threading import DBusConnection, ReceiveStopped, open_dbus_connection
 from jeepney.wrappers import DBusErrorResponse, unwrap_msg
 
 from reminderd.errors import NotifierUnavailable
+from reminderd.notify import pages
 from reminderd.notify.base import DEFAULT, AnswerCallback, Reminder
 
 log = logging.getLogger("reminderd.notify")
@@ -56,6 +63,7 @@ class DBusNotifier:
         self._conn: DBusConnection | None = None
         self._server = ""  # unique bus name of the server our ids belong to
         self._has_actions = False
+        self._button_limit: int | None = None  # how many buttons the server shows (None: all)
         self._open: dict[str, Reminder] = {}  # last Reminder per open key, to show again
         self._ids: dict[str, int] = {}  # key -> notification id on the current server
         self._keys: dict[int, str] = {}
@@ -104,13 +112,7 @@ class DBusNotifier:
     def close(self, key: str) -> None:
         with self._lock:
             self._open.pop(key, None)
-            nid = self._forget(key)
-            if nid is None or self._conn is None:
-                return
-            try:
-                self._call(new_method_call(NOTIFICATIONS, "CloseNotification", "u", (nid,)))
-            except NotifierUnavailable as err:
-                log.info("could not close notification %s for %s: %s", nid, key, err)
+            self._withdraw(key)
 
     def stop(self) -> None:
         self._stopping.set()
@@ -133,10 +135,12 @@ class DBusNotifier:
     # Talking to the server (lock held) ------------------------------------------------
 
     def _connect(self) -> None:
+        if self._bus == "SESSION" and not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
+            raise NotifierUnavailable("there is no desktop session here (DBUS_SESSION_BUS_ADDRESS is not set)")
         try:
             conn = open_dbus_connection(bus=self._bus)
         except Exception as err:  # jeepney raises KeyError, ValueError, OSError, RuntimeError...
-            raise NotifierUnavailable(f"no D-Bus session bus ({err!r})") from err
+            raise NotifierUnavailable(f"the D-Bus session bus cannot be reached ({err})") from err
         self._conn = conn
         self._server = ""
         self._ids.clear()
@@ -161,10 +165,15 @@ class DBusNotifier:
         self._keys.clear()
 
     def _ask_server(self) -> None:
-        """Learn who the server is and whether it shows buttons."""
+        """Learn who the server is, whether it shows buttons, and how many."""
         capabilities = self._call(new_method_call(NOTIFICATIONS, "GetCapabilities"))[0]
+        try:
+            name = self._call(new_method_call(NOTIFICATIONS, "GetServerInformation"))[0]
+        except NotifierUnavailable:  # required by the spec, yet not every server has it
+            name = ""
         self._server = self._call(message_bus.GetNameOwner(SERVER))[0]
         self._has_actions = "actions" in capabilities
+        self._button_limit = pages.button_limit(name)
 
     def _reshow_locked(self) -> None:
         self._ids.clear()
@@ -173,15 +182,15 @@ class DBusNotifier:
         for reminder in list(self._open.values()):
             self._show_locked(reminder)
 
-    def _show_locked(self, reminder: Reminder) -> None:
+    def _show_locked(self, reminder: Reminder, page: int = 0) -> None:
         actions: list[str] = []
         body = reminder.body
-        if reminder.actions and self._has_actions:
-            if all(key != DEFAULT for key, _ in reminder.actions):
-                # A click on the body; servers that list it (dunst's menu) show the label
-                # of the first button, which is what the click means.
-                actions += [DEFAULT, reminder.actions[0][1]]
-            for key, label in reminder.actions:
+        if self._has_actions:
+            # The click: never an answer (a click on a banner is how GNOME opens or
+            # dismisses it), so the backend keeps it; servers that list it name it.
+            actions += [DEFAULT, pages.CLICK_LABEL if reminder.actions else pages.DISMISS_LABEL]
+            shown = pages.pages(reminder.actions, self._button_limit)
+            for key, label in shown[min(page, len(shown) - 1)]:
                 actions += [key, label]
         elif reminder.actions and reminder.cli_hint:
             body = f"{body}\n{reminder.cli_hint}"
@@ -198,6 +207,16 @@ class DBusNotifier:
         self._forget(reminder.key)
         self._ids[reminder.key] = nid
         self._keys[nid] = reminder.key
+
+    def _withdraw(self, key: str) -> None:
+        """Close the notification of `key` on the server (lock held); `_open` is kept."""
+        nid = self._forget(key)
+        if nid is None or self._conn is None:
+            return
+        try:
+            self._call(new_method_call(NOTIFICATIONS, "CloseNotification", "u", (nid,)))
+        except NotifierUnavailable as err:
+            log.info("could not close notification %s for %s: %s", nid, key, err)
 
     def _forget(self, key: str) -> int | None:
         nid = self._ids.pop(key, None)
@@ -278,6 +297,11 @@ class DBusNotifier:
             key = self._keys.get(nid)
             if key is None:
                 return  # someone else's notification, or one we already closed
+            reminder = self._open.get(key)
+            page = 0 if action == DEFAULT else pages.page_asked(action)
+            if page is not None:
+                self._show_page(key, reminder, page)
+                return
             # Servers differ on whether a button closes its notification, so close it, and
             # before on_answer: a reminder it shows in its place may get the same id back.
             self.close(key)
@@ -285,6 +309,18 @@ class DBusNotifier:
             self._on_answer(key, action)
         except Exception:  # a bug in the callback must not stop the answers after it
             log.exception("on_answer(%r, %r) failed", key, action)
+
+    def _show_page(self, key: str, reminder: Reminder | None, page: int) -> None:
+        """The click or "More…" (lock held): a reminder with answers shown again at `page`,
+        critical so that GNOME expands it and its buttons show at once; one without is read."""
+        self._withdraw(key)
+        if reminder is None or not reminder.actions:
+            self._open.pop(key, None)
+            return
+        try:
+            self._show_locked(replace(reminder, urgency="critical"), page)
+        except NotifierUnavailable as err:
+            log.warning("could not show %s again: %s", key, err)
 
     def _server_changed(self, new_owner: str) -> None:
         with self._lock:

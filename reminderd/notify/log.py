@@ -19,7 +19,7 @@ class LogNotifier:
     def show(self, reminder: Reminder) -> None:
         body = reminder.body.replace("\n", " | ")
         hint = f" | {reminder.cli_hint}" if reminder.cli_hint else ""
-        log.warning("REMINDER %s: %s%s", reminder.title, body, hint)
+        log.info("REMINDER %s: %s%s", reminder.title, body, hint)
 
     def close(self, key: str) -> None:
         pass

@@ -1,13 +1,15 @@
 """The daemon's side of what leaves the machine: escalation to his phone and alerts to
 his contacts, sent through Apprise without ever holding up a reminder.
 
-A message is recorded in `events` ("push-due") when it is decided, in the same
-transaction as the dose change that caused it; "push-sent" or "push-cancelled" settle
-it. So each message goes out once, and one decided just before a stop goes out after
-the restart. Sending happens on this module's own thread, each try in a short-lived
-child (`push_send`) cut at SEND_LIMIT_S, so Apprise never stays in the daemon's memory
-and a slow server never delays the scheduler. A failed try is logged, recorded
-("push-failed", which `status` shows) and tried again with backoff (alerts.next_try).
+A message is recorded in `events` ("push-due", with its id) when it is decided, in the
+same transaction as the dose change that caused it. Each try is recorded as it begins
+("push-try") and its end as "push-sent", "push-failed" (tried again with back-off),
+"push-unconfirmed" (it went out but no answer was seen: not sent again) or
+"push-cancelled"; core/delivery.py has the rules. So each message goes out once, one
+decided just before a stop goes out after the restart, and one whose try the daemon never
+saw the end of (it was killed) is sent once more, marked. Sending happens on this module's
+own thread, each try in a short-lived child (`deliver`), so Apprise never stays in the
+daemon's memory and a slow server never delays the scheduler.
 """
 
 from __future__ import annotations
@@ -15,24 +17,25 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import subprocess
-import sys
 import threading
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Callable
 
-from reminderd.core import alerts
+from reminderd.core import alerts, delivery
 from reminderd.core.alerts import PUSH, Message
-from reminderd.core.config.settings import Config, Medication
+from reminderd.core.config.settings import Config, Contact, Medication, PushSettings
 from reminderd.core.doses import Dose, Remind
-from reminderd.push.urls import mask, scrub
+from reminderd.push.deliver import Sender
+from reminderd.push.urls import mask
 
 if TYPE_CHECKING:
     from reminderd.daemon.shared import Shared
     from reminderd.store import Store
 
 log = logging.getLogger("reminderd")
+# The events that settle a message: it is not sent again.
+SETTLED = ("push-sent", "push-unconfirmed", "push-cancelled")
 
 
 def _never_raises(hook: Callable) -> Callable:
@@ -46,44 +49,36 @@ def _never_raises(hook: Callable) -> Callable:
             log.exception("push: %s failed; the reminder is not affected", hook.__name__)
 
     return guarded
-SEND_LIMIT_S = 20.0  # one try, from starting the child to the server's answer
 # How long a stopping daemon waits for a send in flight, so that its answer is recorded
-# (and not sent again by the next run); well inside the unit's TimeoutStopSec=5.
+# (and not sent again by the next run); then the send is cut short and what it came to is
+# recorded (CANCEL_WAIT_S), all well inside the unit's TimeoutStopSec=5.
 STOP_WAIT_S = 2.0
+CANCEL_WAIT_S = 1.0
 LATE_AT_START = timedelta(minutes=2)  # a dose this far past due at start fell due while stopped
 POLL_S = 1.0  # wall-clock look for retries due; the wall clock may jump (suspend)
 
 
-def url_of(config: Config, to: str) -> str | None:
+def recipient(config: Config, to: str) -> PushSettings | Contact | None:
     if to == PUSH:
-        return config.push.url if config.push else None
-    contact = next((c for c in config.contacts if c.name == to), None)
-    return contact.url if contact else None
+        return config.push
+    return next((c for c in config.contacts if c.name == to), None)
 
 
-def send(url: str, title: str, body: str, limit: float = SEND_LIMIT_S) -> tuple[bool, str]:
-    """One try through Apprise in a child process: (sent, what the server answered),
-    the answer with every piece of the URL scrubbed out."""
-    job = json.dumps({"url": url, "title": title, "body": body})
-    try:
-        done = subprocess.run([sys.executable, "-m", "reminderd.push.send"], input=job, capture_output=True,
-                              text=True, timeout=limit)
-    except subprocess.TimeoutExpired:
-        return False, f"no answer within {limit:g} s; the send was stopped"
-    try:
-        result = json.loads(done.stdout)
-        ok, answer = bool(result["ok"]), str(result["answer"])
-    except (ValueError, KeyError, TypeError):
-        ok, answer = False, f"the sender failed: {done.stderr.strip()[-300:] or done.returncode}"
-    return ok, scrub(answer, url)
+def send(url: str, title: str, body: str, message_id: str, timeout: timedelta) -> tuple[bool, str]:
+    """One try, for `notify-test`: (sent, what the server answered, the URL scrubbed out)."""
+    result = Sender().send(url, title, body, message_id, timeout.total_seconds())
+    return result.sent, result.answer
 
 
 @dataclass
 class _Pending:
     message: Message
+    id: str  # core.delivery.message_id: the same on every try
     first_tried: datetime
+    tries: int = 0
     failures: int = 0
     next_at: datetime | None = None
+    repeat_of: datetime | None = None  # the cut-short try this one repeats
 
 
 class Push:
@@ -99,6 +94,8 @@ class Push:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._sender = Sender()
+        self._said_empty = False  # "nothing left to send" logged since the last message
 
     @property
     def store(self) -> Store:
@@ -148,31 +145,32 @@ class Push:
 
     @_never_raises
     def started(self, now: datetime) -> None:
-        """After the first look at the doses: one not-running alert, the messages left
-        unsent by the last run, the summaries' timers, and the sending thread."""
-        self._starting = False
+        """After the first look at the doses: the messages left by the last run, one
+        not-running alert, the summaries due, and then the sending thread."""
         left = self._resume(now)
-        if left or self.config.push or self.config.contacts:
-            self._ensure_thread()
         for message in alerts.not_running_alerts(self._late_at_start, self.config, now):
             self._record(message, now)
         self._late_at_start = []
         if self.config.push or self.config.contacts:
             log.info("push: %d recipient(s); %d message(s) left from the last run", len(targets(self.config)), left)
         self.plan_summaries()
+        self._starting = False
+        if self._pending or self._if_away or self.config.push or self.config.contacts:
+            self._ensure_thread()
 
     @_never_raises
     def plan_summaries(self) -> None:
-        """Send a summary that is due and not yet sent; set each contact's next timer."""
+        """Send the summaries due and not yet sent (those missed while the daemon was not
+        running folded into one, saying so); set each contact's next timer."""
         d = self.shared
         with d.lock:
             if d.stopped:
                 return
             now, tz = d.now(), self.config.timezone
             for contact in alerts.contacts_for(self.config, alerts.SUMMARY):
-                day = alerts.summary_due(contact, now, tz)
-                if day is not None and not self._recorded(f"{alerts.SUMMARY}:{day.isoformat()}", contact.name):
-                    self._record(self._summary(contact, day, now), now)
+                days = alerts.summaries_owed(contact, self._last_summary_day(contact.name), now, tz)
+                if days:  # none that the log already has
+                    self._record(self._summary(contact, days, now), now)
                 d.scheduler.add_job(self.plan_summaries, "date", run_date=alerts.next_summary_at(contact, now, tz),
                                     id=f"summary:{contact.name}", replace_existing=True)
 
@@ -183,13 +181,15 @@ class Push:
             self._thread.start()
 
     def stop(self) -> None:
-        """Send nothing more; wait up to STOP_WAIT_S for a send in flight to be recorded.
-        One still going after that is not recorded (the daemon is stopping), so the next
-        run sends it again."""
+        """Send nothing more; wait up to STOP_WAIT_S for a send in flight to be answered,
+        then cut it short: either way what it came to is recorded (see core/delivery)."""
         self._stop.set()
         self._wake.set()
         if self._thread is not None:
             self._thread.join(STOP_WAIT_S)
+            if self._thread.is_alive():
+                self._sender.cancel()
+                self._thread.join(CANCEL_WAIT_S)
 
     # --- recording ----------------------------------------------------------------------
 
@@ -199,54 +199,96 @@ class Push:
     def _record(self, message: Message, now: datetime) -> None:
         if self._recorded(message.key, message.to):
             return
+        message_id = delivery.message_id(message.key, message.to, now)
         self.store.add_event("push-due", "daemon", now, message.dose_id,
-                             {"key": message.key, "to": message.to, "kind": message.kind,
+                             {"key": message.key, "to": message.to, "kind": message.kind, "id": message_id,
                               "title": message.title, "body": message.body})
         with self._lock:
-            self._pending[(message.key, message.to)] = _Pending(message, now, next_at=now)
+            self._pending[(message.key, message.to)] = _Pending(message, message_id, now, next_at=now)
+            self._said_empty = False
         if not self._starting:
             self._ensure_thread()
         self._wake.set()
 
     def _resume(self, now: datetime) -> int:
-        """Messages recorded but neither sent nor cancelled (the last run stopped first)."""
+        """Messages recorded but not settled (the last run stopped first): sent now, or, if
+        the last run was killed during a try, once more as a repeat (core/delivery)."""
         left = 0
-        since = now - alerts.GIVE_UP_AFTER
-        settled = {(e["key"], e["to"]) for e in self._events(("push-sent", "push-cancelled"), since)}
-        for e in self._events(("push-due",), since):
-            if (e["key"], e["to"]) not in settled and (e["key"], e["to"]) not in self._pending:
-                message = Message(e["key"], e["to"], e["kind"], e["title"], e["body"], e["dose_id"])
-                left += 1
-                with self._lock:
-                    self._pending.setdefault((message.key, message.to), _Pending(message, e["at"], next_at=now))
+        by_message: dict[tuple[str, str], list[dict]] = {}
+        for e in self._events(("push-due", "push-try", "push-failed") + SETTLED, now - delivery.GIVE_UP_AFTER):
+            by_message.setdefault((e["key"], e["to"]), []).append(e)
+        for (key, to), events in by_message.items():
+            due = next((e for e in events if e["event"] == "push-due"), None)
+            if due is None or any(e["event"] in SETTLED for e in events) or (key, to) in self._pending:
+                continue
+            ended = {e["try"] for e in events if e["event"] == "push-failed"}
+            tries = [delivery.Try(e["try"], e["at"], bool(e.get("repeat")), e["try"] in ended)
+                     for e in events if e["event"] == "push-try"]
+            then = delivery.resume(tries)
+            message = Message(key, to, due["kind"], due["title"], due["body"], due["dose_id"])
+            if not then.send:
+                self._settle_now(message, "push-unconfirmed", now, {
+                    "error": "its repeat was cut short too (reminderd was killed twice while sending it); "
+                             "not sent a third time", "try": then.tries})
+                continue
+            left += 1
+            with self._lock:
+                self._pending[(key, to)] = _Pending(message, due.get("id") or delivery.message_id(key, to, due["at"]),
+                                                    due["at"], then.tries, then.failures, now, then.repeat_of)
+                self._said_empty = False
         return left
 
     def _events(self, kinds: tuple[str, ...], since: datetime) -> list[dict]:
         from reminderd.store import from_iso
 
         rows = self.store.events(*kinds, since=since)
-        return [json.loads(r["detail"]) | {"at": from_iso(r["at"]), "dose_id": r["dose_id"]} for r in rows]
+        return [json.loads(r["detail"]) | {"at": from_iso(r["at"]), "dose_id": r["dose_id"], "event": r["kind"]}
+                for r in rows]
 
-    def _summary(self, contact, day, now: datetime) -> Message:
+    def _last_summary_day(self, to: str) -> date | None:
+        rows = self.store.events("push-due", detail={"to": to, "kind": alerts.SUMMARY}, newest_first=True, limit=1)
+        return alerts.summary_day(json.loads(rows[0]["detail"])["key"]) if rows else None
+
+    def _summary(self, contact: Contact, days: list[date], now: datetime) -> Message:
         from reminderd.core.checkin import describe
+        from reminderd.core.prescriptions import History
 
-        night = self.store.checkin(day - timedelta(days=1))
-        return alerts.summary_message(contact, day, self.store.doses_on_dates(day, day),
-                                      describe(night) if night else None, self.config, now)
+        history = History.of(self.store.prescription_rows(), self.config)
+        summary_days = []
+        for day in days:
+            night = self.store.checkin(day - timedelta(days=1))
+            summary_days.append(alerts.SummaryDay(
+                day, alerts.day_doses(history.slots_on(day), self.store.doses_on_dates(day, day)),
+                describe(night) if night else None))
+        return alerts.summary_message(contact, summary_days, self.config, now)
 
     # --- the sending thread -------------------------------------------------------------
 
     def _run(self) -> None:
         while not self._stop.is_set():
+            try:
+                self._escalate_if_away()
+                self._send_due()
+                self._say_if_empty()
+            except Exception:  # a bug here must not end the sending for good
+                log.exception("push: sending failed")
             with self._lock:
                 busy = bool(self._pending or self._if_away)
             self._wake.wait(POLL_S if busy else 60.0)
             self._wake.clear()
-            try:
-                self._escalate_if_away()
-                self._send_due()
-            except Exception:  # a bug here must not end the sending for good
-                log.exception("push: sending failed")
+
+    def _say_if_empty(self) -> None:
+        """Logged once each time every message recorded has been sent or settled (and at
+        start): the moment after which nothing more goes out until something new."""
+        with self._lock:
+            empty = not self._pending
+            if not empty:
+                self._said_empty = False
+                return
+            if self._said_empty:
+                return
+            self._said_empty = True
+        log.info("push: nothing left to send")
 
     def _escalate_if_away(self) -> None:
         with self._lock:
@@ -285,51 +327,67 @@ class Push:
     def _try(self, pending: _Pending) -> None:
         message = pending.message
         where = "his phone" if message.to == PUSH else message.to
-        url = url_of(self.config, message.to)
+        target = recipient(self.config, message.to)
         with self.shared.lock:
             if self.shared.stopped:
                 return
-            wanted = self._still_wanted(message)
-        if url is None or not wanted:
-            self._settle(pending, "push-cancelled",
-                         {"reason": "no longer configured" if url is None else "answered before it was sent"})
+            if target is None or target.url is None or not self._still_wanted(message):
+                gone = target is None or target.url is None
+                self._settle_now(message, "push-cancelled", self.shared.now(),
+                                 {"reason": "no longer configured" if gone else "answered before it was sent"})
+                return
+            pending.tries += 1
+            self.store.add_event("push-try", "daemon", self.shared.now(), message.dose_id,
+                                 {"key": message.key, "to": message.to, "try": pending.tries,
+                                  "repeat": pending.repeat_of is not None})
+        body = message.body
+        if pending.repeat_of is not None:
+            body += "\n\n" + delivery.repeat_note(pending.repeat_of, self.config.timezone)
+        result = self._sender.send(target.url, message.title, body, pending.id, target.timeout.total_seconds())
+        what = f"{message.kind} to {where} ({mask(target.url)}, id {pending.id})"
+        if result.sent:
+            self._settle(pending, "push-sent", {"answer": result.answer, "try": pending.tries})
+            log.info("push: %s sent: %s", what, result.answer)
             return
-        ok, answer = send(url, message.title, message.body)
-        now = self.shared.now()
-        if ok:
-            self._settle(pending, "push-sent", {"answer": answer})
-            log.warning("push: %s sent to %s (%s): %s", message.kind, where, mask(url), answer)
+        if result.outcome == delivery.UNCONFIRMED:
+            error = f"{result.answer}; not sent again (it may have arrived, and a repeat would arrive twice)"
+            self._settle(pending, "push-unconfirmed", {"error": error, "try": pending.tries})
+            log.error("push: %s not confirmed, try %d: %s", what, pending.tries, error)
             return
         pending.failures += 1
-        retry = alerts.next_try(pending.first_tried, pending.failures, now)
+        now = self.shared.now()
+        retry = delivery.next_try(pending.first_tried, pending.failures, now)
         with self.shared.lock:
             if self.shared.stopped:  # the answer came as the daemon stopped: the next run retries
                 return
             self.store.add_event("push-failed", "daemon", now, message.dose_id,
-                                 {"key": message.key, "to": message.to, "error": answer, "try": pending.failures})
-        log.error("push: %s to %s (%s) failed, try %d: %s; %s", message.kind, where, mask(url), pending.failures,
-                  answer, f"trying again at {retry.astimezone(self.config.timezone):%H:%M:%S}" if retry else "given up")
+                                 {"key": message.key, "to": message.to, "error": result.answer,
+                                  "outcome": result.outcome, "try": pending.tries})
+        log.error("push: %s failed, try %d: %s; %s", what, pending.tries, result.answer,
+                  f"trying again at {retry.astimezone(self.config.timezone):%H:%M:%S}" if retry else "given up")
         if retry is None:
             self._settle(pending, "push-cancelled", {"reason": f"not sent after {pending.failures} tries"})
         else:
             pending.next_at = retry
 
     def _settle(self, pending: _Pending, kind: str, detail: dict) -> None:
-        message = pending.message
         with self.shared.lock:
             if self.shared.stopped:  # not recorded: the next run sends it again (see `_resume`)
                 return
-            self.store.add_event(kind, "daemon", self.shared.now(), message.dose_id,
-                                 {"key": message.key, "to": message.to} | detail)
+            self._settle_now(pending.message, kind, self.shared.now(), detail)
+
+    def _settle_now(self, message: Message, kind: str, now: datetime, detail: dict) -> None:
+        self.store.add_event(kind, "daemon", now, message.dose_id, {"key": message.key, "to": message.to} | detail)
         with self._lock:
             self._pending.pop((message.key, message.to), None)
 
 
 def last_failure(store: Store) -> tuple[datetime, str, str, bool] | None:
-    """For `status`: (when, to whom, the error, whether that recipient got one since)."""
+    """For `status`: (when, to whom, the error, whether that recipient got one since). An
+    unconfirmed message counts: its error says that it may have arrived."""
     from reminderd.store import from_iso
 
-    rows = store.events("push-failed", newest_first=True, limit=1)
+    rows = store.events("push-failed", "push-unconfirmed", newest_first=True, limit=1)
     if not rows:
         return None
     detail = json.loads(rows[0]["detail"])

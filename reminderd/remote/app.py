@@ -24,6 +24,7 @@ from reminderd import services
 from reminderd.core.config.settings import Config, RemoteSettings
 from reminderd.core.doses import Dose
 from reminderd.errors import ReminderdError, UsageError
+from reminderd.reminding import off_banner
 from reminderd.remote import page, pairing
 from reminderd.remote.guard import Failures, FormTokens, Throttled, allowed_hosts, host_allowed
 from reminderd.store import Store
@@ -204,9 +205,10 @@ class PageApp:
             views = self._dose_views(config, now)
             night = core.last_night(now, tz)
             checkin = self.store.checkin(night)
+            off = off_banner(self.store, self.db_path, now, tz)  # as `reminderd status` says it
         text = page.render(today=now.astimezone(tz).date(), doses=views, night=night, checkin=checkin,
                            form_token=self.forms.issue(pairing_hash, self.monotonic()), now=now, tz=tz,
-                           message=message)
+                           message=message, banner=off)
         return status, [], _html(text)
 
     def _dose_views(self, config: Config, now: datetime) -> list[page.DoseView]:

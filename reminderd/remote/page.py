@@ -63,8 +63,10 @@ def dose_state(dose: Dose, now: datetime, tz: tzinfo) -> str:
 
 
 def render(*, today: date, doses: list[DoseView], night: date, checkin: Checkin | None, form_token: str,
-           now: datetime, tz: tzinfo, message: str | None = None) -> str:
+           now: datetime, tz: tzinfo, message: str | None = None, banner: str | None = None) -> str:
     parts = ["<h1>reminderd</h1>"]
+    if banner:  # "Reminders are off: …", first of all
+        parts.append(f'<p class="status" role="alert">{escape(banner)}</p>')
     if message:
         parts.append(f'<p class="status" role="status">{escape(message)}</p>')
     parts.append(f'<section aria-labelledby="doses"><h2 id="doses">Today’s doses, {today:%A %-d %B}</h2>')

@@ -474,7 +474,7 @@ def start_page(config: Config, db_path: Path, now: Callable[[], datetime],
     except (OSError, ssl.SSLError, ValueError) as err:
         log.error("remote page: cannot serve on %s (%s); reminders go on without it", where, err)
         return None
-    log.warning("remote page: listening on %s (%s); open %s on a paired phone (`reminderd pair`)",
+    log.info("remote page: listening on %s (%s); open %s on a paired phone (`reminderd pair`)",
                 where, "https" if settings.https else "http", page_url(config))
     if legacy_path(db_path).exists():
         log.warning("remote page: phones paired before pairing codes were introduced are no longer accepted "

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+from reminderd.terminal import visible
+
 
 def _is_number(text: str) -> bool:
     try:
@@ -18,8 +20,10 @@ def _is_number(text: str) -> bool:
 
 
 def simple_table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> str:
-    """Columns two spaces apart under a dashed rule; numbers right-aligned, text left."""
-    cells = [["" if v is None else str(v) for v in row] for row in rows]
+    """Columns two spaces apart under a dashed rule; numbers right-aligned, text left.
+    A cell's control characters are shown as escapes: a newline in a note cannot break
+    the table, nor an escape sequence reach the terminal."""
+    cells = [["" if v is None else visible(v) for v in row] for row in rows]
     columns = range(len(headers))
     numeric = [any(r[i] for r in cells) and all(_is_number(r[i]) for r in cells if r[i]) for i in columns]
     widths = [max([len(headers[i]) + 2] + [len(r[i]) for r in cells]) for i in columns]

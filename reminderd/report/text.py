@@ -17,6 +17,7 @@ from reminderd.report.figures import (
     effect_rows,
     key_figures,
 )
+from reminderd.terminal import visible
 
 if TYPE_CHECKING:
     from reminderd.report.build import Report
@@ -29,10 +30,10 @@ def render(report: Report) -> str:
         out.append(f"The log begins {report.log_begins or 'after this period'}; nothing before it is counted.")
     out += ["", "ADHERENCE"]
     for heading, rows in adherence_rows(report):
-        out += ["", heading, tabulate([[name, *count_cells(c)] for name, c in rows],
+        out += ["", heading, tabulate([[visible(name), *count_cells(c)] for name, c in rows],
                                       headers=["", *COUNT_HEADERS], disable_numparse=True,
                                       colalign=("left",) + ("right",) * len(COUNT_HEADERS))]
-    out += ["", *key_figures(report), "", "MISSED DOSES AND THE NEXT NIGHT",
+    out += ["", *map(visible, key_figures(report)), "", "MISSED DOSES AND THE NEXT NIGHT",
             "(severity 0\u20133, Penn frequency 0\u20134, wake-ups: where answered)", "",
             tabulate(effect_rows(report), headers=EFFECT_HEADERS, disable_numparse=True,
                      colalign=("left",) + ("right",) * (len(EFFECT_HEADERS) - 1)),

@@ -13,6 +13,8 @@ from reminderd.store.instants import from_iso, iso
 
 # The answers `reminderd undo` can take back (their events keep the state they replaced).
 UNDOABLE = ("taken", "skipped", "snoozed", "corrected")
+# A daemon's start and clean stop: whether anyone is reminding from this log, and since when not.
+DAEMON_STARTED, DAEMON_STOPPED = "daemon-started", "daemon-stopped"
 
 
 class Event(TypedDict):
@@ -62,6 +64,10 @@ class Events(Connection):
         where, params = _with_detail(["kind = ?"], [kind], detail)
         rows = self._select(where, params, "at DESC, id DESC", 1)
         return from_iso(rows[0]["at"]) if rows else None
+
+    def daemon_runs(self) -> tuple[datetime | None, datetime | None]:
+        """When a daemon last started on this log, and when one last stopped cleanly."""
+        return self.last_event_at(DAEMON_STARTED), self.last_event_at(DAEMON_STOPPED)
 
     def undoable_events(self) -> list[Event]:
         """Answers that can still be undone, newest first (undoing one leaves the others)."""

@@ -29,12 +29,19 @@ def show(value: Any) -> str:
 
 
 class Secret:
-    """A URL shown in an error: masked, since it holds credentials."""
+    """A URL shown in an error: masked, since it holds credentials; a value that is not a
+    string (a list of URLs, say) only by its kind."""
 
     def __init__(self, url: Any) -> None:
         from reminderd.core.urls import mask  # its pattern compiled only where a URL is shown
 
-        self.text = f'"{mask(url)}"' if isinstance(url, str) else show(url)
+        kind = "a table" if isinstance(url, dict) else "a list" if isinstance(url, list) else "a value"
+        self.text = f'"{mask(url)}"' if isinstance(url, str) else f"{kind} (hidden)"
+
+
+def _holds_urls(path: str) -> bool:
+    """[push], [replica] and each [[contact]]: their values may be URLs, which hold secrets."""
+    return path in ("push", "replica", "contact") or path.startswith("contact[")
 
 
 class Collector:
@@ -50,7 +57,7 @@ class Collector:
         """Parse the keys of one table; unknown and missing keys are problems too."""
         prefix = f"{path}." if path else ""
         if not isinstance(table, dict):
-            self.bad(path, table, "a table")
+            self.bad(path, Secret(table) if _holds_urls(path) else table, "a table")
             return {}
         out: dict[str, Any] = {}
         for key, value in table.items():
@@ -65,7 +72,7 @@ class Collector:
             try:
                 out[key] = parser(value)
             except BadValue as bad:
-                secret = key == "url" and (path in ("push", "replica") or path.startswith("contact["))
+                secret = key == "url" and _holds_urls(path)
                 self.bad(prefix + key, Secret(value) if secret else value, bad.expected)
         for key, (_, required) in keys.items():
             if required and key not in table:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from reminderd.core.config.collect import Collector
+from reminderd.core.config.collect import Collector, Secret
 from reminderd.core.config.settings import Contact, PushSettings, RemoteSettings, ReplicaSettings
 from reminderd.core.config.tables import CONTACT_KEYS, PUSH_KEYS, REMOTE_KEYS, REPLICA_KEYS
 
@@ -53,7 +53,7 @@ def contacts(c: Collector, raw: Any) -> tuple[Contact, ...]:
     if raw is None:
         return ()
     if not isinstance(raw, list):
-        c.bad("contact", raw, "[[contact]] tables (an array of tables)")
+        c.bad("contact", Secret(raw), "[[contact]] tables (an array of tables)")
         return ()
     contacts: list[Contact] = []
     for i, table in enumerate(raw):

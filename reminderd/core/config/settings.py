@@ -87,12 +87,19 @@ class NotificationSettings(NamedTuple):
     private: bool = False
 
 
+# How long a server may take to answer a message once it is written: a slow Matrix or
+# SMTP server answers within tens of seconds. After that it is not sent again (it may have
+# arrived); see core/delivery.py.
+SEND_TIMEOUT = timedelta(seconds=60)
+
+
 class PushSettings(NamedTuple):
     """[push]: his own phone. `url` is filled from `url_file` by load_config."""
 
     url: str | None = None
     url_file: Path | None = None
     after_reminders: int = 2
+    timeout: timedelta = SEND_TIMEOUT
 
 
 class Contact(NamedTuple):
@@ -103,6 +110,7 @@ class Contact(NamedTuple):
     url: str | None = None
     url_file: Path | None = None
     summary_time: _clock = _clock(21, 0)
+    timeout: timedelta = SEND_TIMEOUT
 
 
 class RemoteSettings(NamedTuple):

@@ -56,6 +56,7 @@ PUSH_KEYS: dict[str, tuple[Parser, bool]] = {
     "url": (v.parse_url, False),
     "url_file": (v.parse_path, False),
     "after_reminders": (v.parse_after_reminders, False),
+    "timeout": (v.parse_send_timeout, False),
 }
 CONTACT_KEYS: dict[str, tuple[Parser, bool]] = {
     "name": (v.parse_text, True),
@@ -63,6 +64,7 @@ CONTACT_KEYS: dict[str, tuple[Parser, bool]] = {
     "url_file": (v.parse_path, False),
     "alerts": (v.parse_alerts, True),
     "summary_time": (v.parse_time, False),
+    "timeout": (v.parse_send_timeout, False),
 }
 REMOTE_KEYS: dict[str, tuple[Parser, bool]] = {
     "listen": (v.parse_listen, True),

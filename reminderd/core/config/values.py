@@ -154,21 +154,31 @@ def parse_after_reminders(value: Any) -> int:
     return value
 
 
+def _duration_within(value: Any, least: timedelta, most: timedelta, expected: str) -> timedelta:
+    """A duration from `least` to `most`; anything else is refused as `expected`."""
+    try:
+        result = parse_duration(value)
+    except BadValue:
+        raise BadValue(expected) from None
+    if not least <= result <= most:
+        raise BadValue(expected)
+    return result
+
+
+def parse_send_timeout(value: Any) -> timedelta:
+    """[push] and [[contact]] timeout: how long a server may take to answer a message."""
+    return _duration_within(value, timedelta(seconds=1), timedelta(minutes=10),
+                            'a duration from "1s" to "10m", like "60s"')
+
+
 GROUP_WITHIN_MAX = timedelta(hours=1)
 
 
 def parse_group_window(value: Any) -> timedelta:
     """group_within: "0s" groups only doses due at the same instant; at most an hour."""
-    expected = 'a duration from "0s" to "1h", like "5m"'
     if value in ("0s", "0m", "0h"):
         return timedelta(0)
-    try:
-        result = parse_duration(value)
-    except BadValue:
-        raise BadValue(expected) from None
-    if result > GROUP_WITHIN_MAX:
-        raise BadValue(expected)
-    return result
+    return _duration_within(value, timedelta(0), GROUP_WITHIN_MAX, 'a duration from "0s" to "1h", like "5m"')
 
 
 def parse_listen(value: Any) -> tuple[str, int]:
@@ -247,11 +257,5 @@ SYNC_INTERVAL_MAX = timedelta(hours=1)
 
 
 def parse_sync_interval(value: Any) -> timedelta:
-    expected = 'a duration from "1s" to "1h", like "1s" or "10s"'
-    try:
-        result = parse_duration(value)
-    except BadValue:
-        raise BadValue(expected) from None
-    if result < timedelta(seconds=1) or result > SYNC_INTERVAL_MAX:
-        raise BadValue(expected)
-    return result
+    return _duration_within(value, timedelta(seconds=1), SYNC_INTERVAL_MAX,
+                            'a duration from "1s" to "1h", like "1s" or "10s"')

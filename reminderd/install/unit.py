@@ -1,27 +1,23 @@
-"""`reminderd install-service`: put the systemd user unit in place for this install.
+"""The systemd user unit: put in place for this install, enabled and started, or taken away.
 
 The unit in the package is a template; its ExecStart is rewritten to run this very
-interpreter, so a unit installed from a virtual environment runs that environment.
+interpreter, so a unit installed from a virtual environment runs that environment. It is
+started by graphical-session.target, which GNOME and KDE reach and Xfce, i3 and many others
+do not: there the XDG autostart entry (desktop.py) starts the daemon instead.
 """
 
 from __future__ import annotations
 
-import os
 import shlex
 import subprocess
 import sys
 from pathlib import Path
 
+from reminderd import paths
 from reminderd.systemctl import systemctl_user
 
 UNIT_NAME = "reminderd.service"
 TEMPLATE = Path(__file__).parent.parent / UNIT_NAME  # shipped at the package's top, beside the example config
-
-
-def unit_dir() -> Path:
-    base = os.environ.get("XDG_CONFIG_HOME")
-    root = Path(base) if base and os.path.isabs(base) else Path.home() / ".config"
-    return root / "systemd" / "user"
 
 
 def render_unit(python: str = sys.executable) -> str:
@@ -41,25 +37,35 @@ def _systemctl(*args: str) -> subprocess.CompletedProcess | None:
     return systemctl_user(*args)
 
 
+def graphical_session() -> str | None:
+    """Why the unit would never start here, or None when this session reaches
+    graphical-session.target (the unit's WantedBy)."""
+    active = _systemctl("is-active", "graphical-session.target")
+    if active is None:
+        return "there is no systemd user manager here"
+    if active.stdout.strip() != "active":
+        return "this desktop session never reaches systemd's graphical-session.target"
+    return None
+
+
 def install(echo) -> None:
-    target = unit_dir() / UNIT_NAME
+    target = paths.unit_path()
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(render_unit(), encoding="utf-8")
     echo(f"Wrote {target}")
-    commands = [("daemon-reload",), ("enable", "--now", "reminderd")]
-    _run_or_print(commands, echo)
+    _run_or_print([("daemon-reload",), ("enable", "--now", "reminderd")], echo)
     echo("If notifications do not appear, let the service see your desktop session with:\n"
          "  systemctl --user import-environment DISPLAY WAYLAND_DISPLAY DBUS_SESSION_BUS_ADDRESS")
 
 
 def uninstall(echo) -> None:
-    target = unit_dir() / UNIT_NAME
+    """Stop, disable and remove the unit, if there is one."""
+    target = paths.unit_path()
+    if not target.exists():
+        return
     _run_or_print([("disable", "--now", "reminderd")], echo)
-    if target.exists():
-        target.unlink()
-        echo(f"Removed {target}")
-    else:
-        echo(f"No unit at {target}")
+    target.unlink()
+    echo(f"Removed {target}")
     _run_or_print([("daemon-reload",)], echo)
 
 

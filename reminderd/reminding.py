@@ -1,0 +1,72 @@
+"""Is anyone reminding from this log? Told from the daemon's lock, which it holds while it
+runs (the kernel drops it when the daemon dies), and from its start and clean stop in the
+log: `status`, `take`, `snooze` and the phone page say so at the top when nobody is. The
+daemon does no work for this: no heartbeat, nothing on a timer."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, tzinfo
+from typing import TYPE_CHECKING, Callable
+
+from reminderd import paths
+from reminderd.core.clock import local_time
+from reminderd.lock import Holder, running_daemon
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from reminderd.store import Store
+
+
+def off_banner(store: Store, db_path: Path, now: datetime, tz: tzinfo) -> str | None:
+    """"Reminders are off: …" with why and how to start them, or None while a daemon
+    reminds from this log."""
+    started, stopped = store.daemon_runs()
+    return banner(running_daemon(paths.lock_path(db_path)), db_path, started, stopped, how_to_start, now, tz)
+
+
+def banner(holder: Holder | None, db_path: str | Path, started: datetime | None, stopped: datetime | None,
+           start_with: str | Callable[[], str], now: datetime, tz: tzinfo) -> str | None:
+    """The words for what the lock and the log say (pure)."""
+    if holder is not None:
+        if holder.log is None or _same_file(holder.log, db_path):
+            return None
+        return (f"Reminders are off for this log: the running daemon (pid {holder.pid or 'unknown'}) reminds "
+                f"from {holder.log}.")
+    if stopped is not None and (started is None or stopped >= started):
+        why = f"the daemon is not running since {_when(stopped, now, tz)}"
+    elif started is not None:
+        why = (f"the daemon is not running: it started {_when(started, now, tz)} and stopped without saying so "
+               "(a crash, a kill or a power cut)")
+    else:
+        why = "the daemon is not running"
+    # Asked only now: while a daemon reminds, nobody needs to know how to start one.
+    return f"Reminders are off: {why} — start it with: {start_with() if callable(start_with) else start_with}"
+
+
+def how_to_start() -> str:
+    """The command that starts the daemon the way this user has set it up."""
+    if os.path.exists(paths.unit_file()):
+        return "systemctl --user start reminderd"
+    if os.path.exists(paths.autostart_file()):
+        return "reminderd run (your desktop starts it at login)"
+    return "reminderd run (or have your desktop start it: reminderd install-service)"
+
+
+def how_to_restart() -> str:
+    if paths.unit_path().exists():
+        return "systemctl --user restart reminderd"
+    return "stop `reminderd run` (Ctrl-C) and start it again"
+
+
+def _when(instant: datetime, now: datetime, tz: tzinfo) -> str:
+    same_day = instant.astimezone(tz).date() == now.astimezone(tz).date()
+    return local_time(instant, tz, "%H:%M" if same_day else "%a %d %b %H:%M")
+
+
+def _same_file(a: str | Path, b: str | Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them is not there (yet): compare the names
+        return os.path.realpath(a) == os.path.realpath(b)

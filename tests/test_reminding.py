@@ -1,0 +1,83 @@
+"""Whether anyone is reminding: `status`, `take` and `snooze` tell the truth about the
+daemon, from the lock it holds and the start and clean stop it records in the log."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from reminderd.lock import Holder, running_daemon, take_lock
+from reminderd.reminding import banner
+
+UTC = timezone.utc
+LONDON = ZoneInfo("Europe/London")
+NOW = datetime(2026, 11, 28, 15, 0, tzinfo=UTC)
+LOG = "/home/him/.local/share/reminderd/reminderd.db"
+START = "reminderd run"
+
+
+def at(hour: int, minute: int = 0, day: int = 28) -> datetime:
+    return datetime(2026, 11, day, hour, minute, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("holder", "started", "stopped", "says"), [
+    (Holder(42, None, LOG), at(9), None, None),
+    (Holder(None, None, None), None, None, None),  # a daemon between taking the lock and saying who it is
+    (Holder(42, None, "/tmp/other.db"), at(9), None,
+     "Reminders are off for this log: the running daemon (pid 42) reminds from /tmp/other.db."),
+    (None, at(9), at(13, 2), "Reminders are off: the daemon is not running since 13:02 — start it with: reminderd run"),
+    (None, at(9, day=26), at(13, 2, day=27),
+     "Reminders are off: the daemon is not running since Fri 27 Nov 13:02 — start it with: reminderd run"),
+    (None, at(9), at(8), "Reminders are off: the daemon is not running: it started 09:00 and stopped without "
+                         "saying so (a crash, a kill or a power cut) — start it with: reminderd run"),
+    (None, None, None, "Reminders are off: the daemon is not running — start it with: reminderd run"),
+], ids=["running", "running-unsaid", "another-log", "stopped-today", "stopped-yesterday", "crashed", "no-record"])
+def test_what_the_lock_and_the_log_say(holder, started, stopped, says):
+    assert banner(holder, LOG, started, stopped, START, NOW, LONDON) == says
+
+
+def test_a_look_at_the_lock_never_takes_it_from_the_daemon(tmp_path):
+    lock = tmp_path / "reminderd.lock"
+    assert running_daemon(lock) is None  # no file: nobody
+    fd = take_lock(lock, tmp_path / "config.toml", tmp_path / "reminderd.db")
+    try:
+        assert running_daemon(lock) == Holder(os.getpid(), str(tmp_path / "config.toml"), str(tmp_path / "reminderd.db"))
+    finally:
+        os.close(fd)
+    assert running_daemon(lock) is None  # released: the file stays, the lock does not
+    fd = take_lock(lock)  # and a daemon can take it again
+    os.close(fd)
+
+
+def test_take_says_so_on_stderr_above_the_answer(cli):
+    out = cli("take", at="2026-11-28 08:05:00")
+    assert out.stdout == "Recorded: gabapentin 300 mg, 08:00 dose of 2026-11-28, taken at 08:05 (5 min late).\n"
+    assert out.stderr.startswith("Reminders are off: the daemon is not running — start it with: reminderd run")
+
+
+def test_status_and_snooze_with_the_daemon_running_then_stopped_then_killed(clocked, daemon):
+    d = daemon()
+    d.wait_for(r"reminder 1: gabapentin")
+    running = clocked("status")
+    assert running.stdout.startswith("Today, Saturday 28 November 2026") and "Reminders are off" not in running.stdout
+    snoozed = clocked("snooze")
+    assert "reminding again at 08:0" in snoozed.stdout and snoozed.stderr == ""
+    assert d.stop() == 0
+
+    stopped = clocked("status").stdout.splitlines()[0]
+    assert stopped.startswith("Reminders are off: the daemon is not running since 08:0"), stopped
+    assert stopped.endswith("start it with: reminderd run (or have your desktop start it: reminderd install-service)")
+    snoozed = clocked("snooze")
+    assert "but no reminder will come: the daemon is not running." in snoozed.stdout
+    assert snoozed.stderr.startswith("Reminders are off: the daemon is not running since 08:0")
+
+    killed = daemon()
+    killed.wait_for(r"reminder \d+: gabapentin")
+    assert "Reminders are off" not in clocked("status").stdout
+    killed.kill9()
+    crashed = clocked("status").stdout.splitlines()[0]
+    assert crashed.startswith("Reminders are off: the daemon is not running: it started 08:0")
+    assert "stopped without saying so (a crash, a kill or a power cut)" in crashed

@@ -1,0 +1,48 @@
+"""`reminderd reset`: starting over on purpose, after a confirmation and an export of the
+whole log, never while a daemon reminds from it."""
+
+from __future__ import annotations
+
+import json
+import stat
+
+from tests.conftest import rows
+
+AT = "2026-11-28 08:05:00"
+
+
+def test_reset_asks_exports_then_deletes_and_the_export_restores_it(cli):
+    assert cli("take", at=AT).returncode == 0
+    kept = cli("reset", input="n\n", at=AT)
+    assert kept.returncode == 0 and kept.stdout.endswith("Nothing changed.\n")
+    assert rows(cli, "SELECT status FROM doses") == [("taken",)]
+    assert not list(cli.db.parent.glob("*.json"))  # no export without a yes
+
+    done = cli("reset", input="y\n", at=AT)
+    assert done.returncode == 0, done.stderr
+    [export] = cli.db.parent.glob("reminderd-before-reset-*.json")
+    assert stat.S_IMODE(export.stat().st_mode) == 0o600
+    assert f"Delete the log {cli.db} (1 doses, 1 events, 1 prescriptions)? It is exported first, to {export}." \
+        in done.stdout
+    assert f"Exported the log to {export} (restore it with: reminderd import {export})." in done.stdout
+    assert not cli.db.exists() and not (cli.db.parent / "reminderd.db-wal").exists()
+    assert json.loads(export.read_text())["doses"][0]["status"] == "taken"
+
+    restored = cli("import", str(export), at=AT)
+    assert restored.returncode == 0, restored.stderr
+    assert rows(cli, "SELECT status FROM doses") == [("taken",)]
+
+
+def test_reset_of_no_log_is_refused_in_one_line(cli):
+    done = cli("reset", "--yes")
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == f"reminderd: there is no log at {cli.db}; nothing to reset\n"
+
+
+def test_reset_is_refused_while_a_daemon_runs(clocked, daemon):
+    d = daemon()
+    d.wait_for(r"reminder 1: gabapentin")
+    done = clocked("reset", "--yes")
+    assert done.returncode == 3
+    assert f"another reminderd daemon is already running (pid {d.proc.pid}" in done.stderr
+    assert rows(clocked, "SELECT count(*) FROM doses")[0][0] > 0 and not list(clocked.db.parent.glob("*.json"))
