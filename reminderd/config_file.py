@@ -1,6 +1,7 @@
 """The config as a file on this machine: its text read, and the files it names (each
-url_file's URL, the page's certificate and key) and the machine's time zone looked up, so
-that the core (`reminderd.core.config`) parses what it is handed and reads nothing itself.
+url_file's URL, the page's certificate and key, the replica's key) and the machine's time
+zone looked up, so that the core (`reminderd.core.config`) parses what it is handed and
+reads nothing itself.
 
 Problems with the named files are found once the text itself parses (a second pass, as
 `check-config` shows them), each named by its key like every other problem."""
