@@ -4,9 +4,9 @@ A record (a config, a dose, a slot, a check-in, a decision) is a `typing.NamedTu
 immutable, equal and hashed by its fields, changed with `_replace`. Every command defines
 these classes as it starts, and a NamedTuple costs one small `eval` to define where a
 frozen dataclass writes and compiles six methods: about a million instructions a class
-instead of four, some 70 million of the 360 million `reminderd take` ran. A decision that carries
-nothing (give up, done, stop) is a `Marker`, so that two markers of different kinds are
-never equal, as two empty tuples would be.
+instead of four, some 70 million of the 360 million `reminderd take` ran. A decision that
+carries nothing (give up, done, stop) is a `Marker`, so that two markers of different
+kinds are never equal, as two empty tuples would be.
 """
 
 from __future__ import annotations
