@@ -3,29 +3,36 @@ CLI, the notification buttons and the phone page. Each reads the log, asks the p
 rules (reminderd.core.doses) and writes once, in one transaction; `via` says where the answer
 came from ("cli", "notification", "phone").
 
-The daemon need not be running: a slot that has no row yet (the daemon was stopped, or
-never started) gets its row here, from the same schedule the daemon uses.
+Which doses exist is the one plan (`doses_between`), for the answers and for `status`,
+the phone page, the daemon and the report alike. The daemon need not be running: a slot
+that has no row yet (the daemon was stopped, or never started) gets its row here.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta
-from typing import Any, NamedTuple
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+from typing import Any, NamedTuple, Sequence
 
 from reminderd.core import doses as rules
 from reminderd.core.config.settings import Config, Medication
 from reminderd.core.config.values import format_slot
 from reminderd.core.doses import Dose
 from reminderd.errors import DoseError, UsageError
-from reminderd.core.prescriptions import History
-from reminderd.core.schedule import Slot, local_days, slots_on
+from reminderd.core.prescriptions import History, unrecorded
+from reminderd.core.schedule import Slot, local_instant
 from reminderd.store import ANSWER_FIELDS, Store, from_iso
 from reminderd.core.supply import Supply, supply_left
 from reminderd.core.typed import parse_tablets
 
 SEARCH_BACK = timedelta(days=2)  # how far from WHEN a take looks for its dose
 SEARCH_AHEAD = timedelta(days=1)
+# A local day's doses fall due within a day of its midnight in the zone of the day; with
+# a change of zone, within two.
+DAY_SPREAD = timedelta(days=2)
+ZONES_APART = timedelta(hours=26)  # the same wall-clock time in two zones: at most this apart
+SECOND = timedelta(seconds=1)
 
 
 class Answer(NamedTuple):
@@ -33,36 +40,96 @@ class Answer(NamedTuple):
     advice: str | None = None
 
 
-def pick_medication(config: Config, name: str | None) -> Medication:
-    names = ", ".join(m.name for m in config.medications)
-    if name is None:
-        # An as-needed medicine is always named: "take" alone means the scheduled dose.
-        scheduled = [m for m in config.medications if not m.as_needed]
-        if len(scheduled) == 1:
-            return scheduled[0]
-        raise UsageError(f"more than one medication is configured; name one of: {names}")
-    med = config.medication(name)
-    if med is None:
-        raise UsageError(f"no medication called {name!r} in the config; expected one of: {names}")
-    return med
+class PlannedDose(NamedTuple):
+    """A dose of the plan: its row, or (id 0) a planned slot with no row yet; and the
+    medication as prescribed when it falls due, whose rules (early window, give-up,
+    minimum gap) judge it, with the config's own reminding settings."""
+
+    dose: Dose
+    med: Medication
 
 
-def planned_on(store: Store, config: Config, day: date, now: datetime) -> list[Slot]:
-    """The slots of a local day: before today by the prescription in force on it (the log's
-    history), today and later by the config as it is now."""
-    if day >= now.astimezone(config.timezone).date():
-        return slots_on(config, day)
-    return History.of(store.prescription_rows(), config).slots_on(day)
+# --- the one plan --------------------------------------------------------------------
 
 
-def planned_between(store: Store, config: Config, start: datetime, end: datetime, now: datetime) -> list[Slot]:
-    """Slots due in [start, end), each day's as `planned_on` says. A day either side is
-    looked at because a slot's local date and its UTC date can differ."""
-    today = now.astimezone(config.timezone).date()
-    days = list(local_days(start - timedelta(days=1), end + timedelta(days=1), config.timezone))
-    history = History.of(store.prescription_rows(), config) if days[0] < today else None
-    return [s for day in days for s in (slots_on(config, day) if history is None or day >= today
-                                        else history.slots_on(day)) if start <= s.due < end]
+def history_of(store: Store, config: Config) -> History:
+    """The log's prescription history (the config's, for a log that has none yet)."""
+    return History.of(store.prescription_rows(), config)
+
+
+def planned(store: Store, config: Config, start: datetime, end: datetime) -> list[Slot]:
+    """The slots of the plan due in [start, end) (`History.plan`): the daemon makes their rows."""
+    return history_of(store, config).plan(start, end)
+
+
+def follow_plan(store: Store, planned: Sequence[Slot], now: datetime) -> tuple[list[Dose], list[tuple[Dose, Slot]]]:
+    """Rows made ahead follow the plan until something happens to them: one whose slot
+    the plan (`planned`, from `now` on) no longer has is dropped, one whose slot moved (a
+    changed zone) or whose dose changed takes the plan's; past and answered doses keep what
+    they had. Returns (the dropped rows, the moved rows with their new slot)."""
+    gone = store.delete_unstarted_doses({(s.medication, s.local_date.isoformat(), s.slot) for s in planned}, now)
+    plans = {_key(s): s for s in planned if s.due > now}
+    moved = []
+    for dose in store.open_doses():
+        plan = plans.get(_key(dose))
+        if plan is not None and (plan.dose, plan.due) != (dose.dose, dose.due) and dose.reminders_sent == 0:
+            store.replan_dose(dose.id, plan.dose, plan.due)
+            moved.append((dose, plan))
+    return gone, moved
+
+
+def follow_new_prescription(store: Store, config: Config, now: datetime) -> None:
+    """After a new prescription is recorded, the rows made ahead for the old plan follow
+    the new one (`follow_plan`), as the daemon's refresh makes them: with the daemon
+    stopped, its 20:00 row must not stay beside the new 21:00 dose as a second one."""
+    ahead = [d.due for d in store.open_doses() if d.due > now and not d.reminders_sent]
+    if ahead:
+        follow_plan(store, planned(store, config, now, max(ahead) + DAY_SPREAD), now)  # a slot can move a day
+
+
+def doses_between(store: Store, config: Config, start: datetime, end: datetime, medication: str | None = None,
+                  history: History | None = None) -> list[PlannedDose]:
+    """The one answer to "which doses exist between start and end", by due time: the plan
+    (each slot as prescribed at its own time) joined with the log's rows. A slot is its
+    row, or a dose with id 0 while it has none; a row the plan has no slot for (an answered
+    dose of a slot that moved since) is still a dose, shown and answered like any other."""
+    history = history or history_of(store, config)
+    slots = {_key(s): s for s in history.plan(start, end) if medication is None or s.medication == medication}
+    # A row and its slot can be due apart (a zone changed under a row reminded already).
+    rows = [d for d in store.doses_between(start - ZONES_APART, end + ZONES_APART, medication)
+            if _key(d) in slots or start <= d.due < end]
+    doses = [PlannedDose(d, _rules(config, history, slots.get(_key(d)), d)) for d in rows]
+    doses += [PlannedDose(_no_row_yet(s), _rules(config, history, s, s)) for s in unrecorded(slots.values(),
+                                                                                               map(_key, rows))]
+    return sorted(doses, key=lambda p: (p.dose.due, p.dose.medication))
+
+
+def _key(dose: Dose | Slot) -> tuple[str, date, str]:
+    return dose.medication, dose.local_date, dose.slot
+
+
+def _rules(config: Config, history: History, slot: Slot | None, dose: Dose | Slot) -> Medication:
+    """The medication a dose is judged by: as its slot was prescribed, or for a row the
+    plan has no slot for, as prescribed when it fell due."""
+    prescribed = slot.prescribed if slot is not None else history.at(dose.due).medication(dose.medication)
+    return _as_prescribed(config, prescribed, dose.medication, dose.dose)
+
+
+def doses_on(store: Store, config: Config, day: date, history: History | None = None) -> list[PlannedDose]:
+    """The doses of one local day (`doses_between`): what `status` and the phone page list."""
+    return [p for p in doses_between(store, config, *around_day(config, day), history=history)
+            if p.dose.local_date == day]
+
+
+def around_day(config: Config, day: date) -> tuple[datetime, datetime]:
+    """From two days before a local day to two after it: every dose of the day is due then."""
+    midnight = local_instant(day, time(0), config.timezone)
+    return midnight - DAY_SPREAD, midnight + DAY_SPREAD + timedelta(days=1)
+
+
+def _no_row_yet(slot: Slot) -> Dose:
+    return Dose(id=0, medication=slot.medication, local_date=slot.local_date, slot=slot.slot, dose=slot.dose,
+                due=slot.due)
 
 
 # What a prescription says of a medication: the rules that judge a dose (its windows and
@@ -71,36 +138,105 @@ PRESCRIBED = ("dose", "times", "steps", "until", "as_needed", "max_per_day", "gi
               "min_gap")
 
 
-def as_prescribed_at(store: Store, config: Config, med: Medication, when: datetime) -> Medication:
-    """`med` as the prescription in force at `when` had it: an answer recorded now for an
-    earlier time is judged by the rules of that time (which dose a take at 07:10 meant
-    depends on the early window then), not by a config changed since. The config as it is
-    when nothing changed after `when`, or the medication was not prescribed then."""
-    rows = store.prescription_rows()
-    if not rows or rows[-1][0] <= when:
-        return med
-    then = History.of(rows, config).at(when).medication(med.name)
-    return med if then is None else med._replace(**{field: getattr(then, field) for field in PRESCRIBED})
+def _as_prescribed(config: Config, prescribed: Medication | None, name: str, dose: str) -> Medication:
+    """The medication by the rules of a prescription, with the config's reminding settings
+    (snooze, remind_every, supply); one no prescription has is judged by the defaults."""
+    current = config.medication(name)
+    if prescribed is None:
+        return current or Medication(name=name, dose=dose)
+    return prescribed if current is None else _merged(current, prescribed)
 
 
-def _candidates(store: Store, config: Config, med: Medication, when: datetime, now: datetime) -> list[Dose]:
-    """The medication's doses around `when`: rows, and slots with no row yet (id 0)."""
-    start, end = when - SEARCH_BACK, when + SEARCH_AHEAD
-    rows = store.doses_between(start, end, med.name)
-    have = {(d.local_date, d.slot) for d in rows}
-    virtual = [
-        Dose(id=0, medication=s.medication, local_date=s.local_date, slot=s.slot, dose=s.dose, due=s.due)
-        for s in planned_between(store, config, start, end, now)
-        if s.medication == med.name and (s.local_date, s.slot) not in have
-    ]
-    return rows + virtual
+@lru_cache(maxsize=64)
+def _merged(current: Medication, prescribed: Medication) -> Medication:
+    # The same few pairs for every dose of a period: made once.
+    return current._replace(**{field: getattr(prescribed, field) for field in PRESCRIBED})
 
 
-def _materialise(store: Store, config: Config, dose: Dose, now: datetime) -> Dose:
+def planned_dose(store: Store, config: Config, dose: Dose, history: History | None = None) -> PlannedDose:
+    """A row as the plan has it: with the medication it is judged by."""
+    found = [p for p in doses_between(store, config, dose.due, dose.due + SECOND, dose.medication, history)
+             if p.dose.id == dose.id]
+    return found[0] if found else PlannedDose(dose, _rules(config, history or history_of(store, config), None, dose))
+
+
+def medication_at(config: Config, history: History, name: str | None, when: datetime) -> Medication:
+    """The medication a take or skip at `when` means, as prescribed then: `name` (any
+    case), or with no name the one medication scheduled then."""
+    return _named(config, [history.at(when)], name)
+
+
+def _named(config: Config, prescriptions: Sequence[Config], name: str | None) -> Medication:
+    names = ", ".join(dict.fromkeys(m.name for c in (config, *prescriptions) for m in c.medications))
+    if name is None:
+        # An as-needed medicine is always named: "take" alone means the scheduled dose.
+        scheduled = {m.name: m for c in prescriptions for m in c.medications if not m.as_needed}
+        if len(scheduled) == 1:
+            med = next(iter(scheduled.values()))
+            return _as_prescribed(config, med, med.name, med.dose)
+        raise UsageError(f"more than one medication is configured; name one of: {names}")
+    for prescription in prescriptions:
+        if (med := prescription.medication(name)) is not None:
+            return _as_prescribed(config, med, med.name, med.dose)
+    if (med := config.medication(name)) is None:
+        raise UsageError(f"no medication called {name!r} in the config; expected one of: {names}")
+    return med
+
+
+def pick_medication(config: Config, name: str) -> Medication:
+    """A medication of the config as it is now, by name (any case): what `refill` counts."""
+    return _named(config, [], name)
+
+
+def due_at(store: Store, config: Config, when: datetime, only_if_several: bool = False) -> list[Dose]:
+    """The doses a bare `take` at `when` can mean (`grouping.due_now`), from the plan: at
+    most one per medication, not yet given up. With `only_if_several`, only when more than one
+    medication was scheduled then (else none: the one scheduled needs no asking)."""
+    from reminderd.core.grouping import due_now
+
+    history = history_of(store, config)
+    if only_if_several and len({m.name for c in (config, history.at(when)) for m in c.medications if not m.as_needed}) < 2:
+        return []
+    longest = max((m.give_up_after for c in (config, history.at(when)) for m in c.medications), default=SECOND)
+    doses = doses_between(store, config, when - longest, when + config.group_within + SECOND, history=history)
+    order = {m.name: m for c in (config, history.at(when)) for m in c.medications}
+    rules_of = {p.dose: p.med for p in doses}
+    return due_now(list(rules_of), order, when, config.group_within, rules_of.get)
+
+
+def _around(store: Store, config: Config, history: History, name: str, when: datetime) -> list[PlannedDose]:
+    """A medication's doses around `when`: those a take or skip at `when` chooses from."""
+    return doses_between(store, config, when - SEARCH_BACK, when + SEARCH_AHEAD, name, history)
+
+
+def _resolve(candidates: Sequence[PlannedDose], med: Medication, when: datetime, config: Config) -> PlannedDose:
+    """The dose a take or skip at `when` answers (`doses.resolve_slot`), each candidate
+    judged by the rules of its own prescription."""
+    rules_of = {p.dose: p.med for p in candidates}
+    dose = rules.resolve_slot(list(rules_of), med, when, config.timezone, rules_of.__getitem__)
+    return PlannedDose(dose, rules_of[dose])
+
+
+def answerable(store: Store, config: Config, when: datetime) -> list[PlannedDose]:
+    """For each medication with doses around `when`, the one a take or skip at `when`
+    would answer (none where nothing can be answered then): the phone page's buttons."""
+    history = history_of(store, config)
+    around = [p for p in doses_between(store, config, when - SEARCH_BACK, when + SEARCH_AHEAD, history=history)
+              if not p.med.as_needed and not p.dose.slot.startswith("PRN ")]
+    found = []
+    for name in dict.fromkeys(p.dose.medication for p in around):
+        mine = [p for p in around if p.dose.medication == name]
+        try:
+            found.append(_resolve(mine, mine[0].med, when, config))
+        except DoseError:
+            pass
+    return found
+
+
+def _materialise(store: Store, dose: Dose, now: datetime) -> Dose:
     if dose.id:
         return dose
-    slot = Slot(dose.due, dose.medication, dose.local_date, dose.slot, dose.dose)
-    store.ensure_doses([slot], now)
+    store.ensure_doses([Slot(dose.due, dose.medication, dose.local_date, dose.slot, dose.dose)], now)
     row = store.dose_at(dose.medication, dose.local_date, dose.slot)
     assert row is not None
     return row
@@ -109,25 +245,16 @@ def _materialise(store: Store, config: Config, dose: Dose, now: datetime) -> Dos
 def take(store: Store, config: Config, name: str | None, when: datetime, now: datetime,
          force: bool = False, via: str = "cli") -> Answer:
     """The dose of medication `name` that a take at `when` means, taken at `when`."""
-    tz = config.timezone
-    rules.check_not_future(when, now, tz)
-    med = as_prescribed_at(store, config, pick_medication(config, name), when)
-    if med.as_needed:
-        return _take_as_needed(store, config, med, when, now, force, via)
+    rules.check_not_future(when, now, config.timezone)
     with store.write():
+        history = history_of(store, config)
+        med = medication_at(config, history, name, when)
+        if med.as_needed:
+            return _take_as_needed(store, config, med, when, now, force, via)
         start_supply_counts(store, config, now)
-        dose = rules.resolve_slot(_candidates(store, config, med, when, now), med, when, tz)
+        candidates = _around(store, config, history, med.name, when)
         # A failure below rolls the whole transaction back, the new row included.
-        return _take(store, config, med, _materialise(store, config, dose, now), when, now, force, via)
-
-
-def dose_answered_now(store: Store, config: Config, med: Medication, now: datetime) -> Dose | None:
-    """The dose a take or skip at `now` would answer (a row, or id 0 for a slot with no row
-    yet), or None when no dose of `med` can be answered now: the phone page's buttons."""
-    try:
-        return rules.resolve_slot(_candidates(store, config, med, now, now), med, now, config.timezone)
-    except DoseError:
-        return None
+        return _take(store, config, _resolve(candidates, med, when, config), candidates, when, now, force, via)
 
 
 def take_dose(store: Store, config: Config, dose_id: int, now: datetime, via: str,
@@ -135,34 +262,37 @@ def take_dose(store: Store, config: Config, dose_id: int, now: datetime, via: st
     """One known dose (a notification's, a row on the phone page), taken now."""
     with store.write():
         start_supply_counts(store, config, now)
-        dose, med = _dose_and_medication(store, config, dose_id)
-        return _take(store, config, med, dose, now, now, force, via)
+        history = history_of(store, config)
+        chosen = planned_dose(store, config, _row(store, dose_id), history)
+        candidates = _around(store, config, history, chosen.dose.medication, now)
+        return _take(store, config, chosen, candidates, now, now, force, via)
 
 
-def _take(store: Store, config: Config, med: Medication, dose: Dose, when: datetime, now: datetime,
-          force: bool, via: str) -> Answer:
+def _take(store: Store, config: Config, chosen: PlannedDose, candidates: Sequence[PlannedDose], when: datetime,
+          now: datetime, force: bool, via: str) -> Answer:
+    med, dose = chosen.med, _materialise(store, chosen.dose, now)
     nearby = store.taken_doses(med.name, when - med.min_gap, when + med.min_gap)
     taken = rules.take(dose, med, when, now, via, nearby, force=force, tz=config.timezone)
     store.save_dose(taken, "taken", via, now, {"taken_at": when.isoformat(), "force": force})
-    later = [d.due for d in _candidates(store, config, med, when, now) if d.due > taken.due]
-    return Answer(taken, rules.advice_for_late_take(taken, min(later, default=None), when, config))
+    later = min((p.dose.due for p in candidates if p.dose.due > taken.due), default=None)
+    return Answer(taken, rules.advice_for_late_take(taken, later, when, config))
 
 
 def skip(store: Store, config: Config, name: str | None, when: datetime, now: datetime,
          reason: str | None, via: str = "cli") -> Answer:
-    med = as_prescribed_at(store, config, pick_medication(config, name), when)
-    if med.as_needed:
-        raise UsageError(f"{med.name} is taken as needed; there is no scheduled dose to skip")
     with store.write():
-        dose = rules.resolve_slot(_candidates(store, config, med, when, now), med, when, config.timezone)
-        return _skip(store, _materialise(store, config, dose, now), now, reason, via)
+        history = history_of(store, config)
+        med = medication_at(config, history, name, when)
+        if med.as_needed:
+            raise UsageError(f"{med.name} is taken as needed; there is no scheduled dose to skip")
+        chosen = _resolve(_around(store, config, history, med.name, when), med, when, config)
+        return _skip(store, _materialise(store, chosen.dose, now), now, reason, via)
 
 
 def skip_dose(store: Store, config: Config, dose_id: int, now: datetime, via: str,
               reason: str | None = None) -> Answer:
     with store.write():
-        dose, _ = _dose_and_medication(store, config, dose_id)
-        return _skip(store, dose, now, reason, via)
+        return _skip(store, _row(store, dose_id), now, reason, via)
 
 
 def _skip(store: Store, dose: Dose, now: datetime, reason: str | None, via: str) -> Answer:
@@ -174,37 +304,34 @@ def _skip(store: Store, dose: Dose, now: datetime, reason: str | None, via: str)
 def snooze(store: Store, config: Config, name: str | None, length: timedelta | None,
            now: datetime, via: str = "cli") -> Answer:
     """Snooze the dose being reminded now (one that is due and still open)."""
-    med = pick_medication(config, name)
     with store.write():
-        due = [d for d in store.doses_between(now - med.give_up_after, now + timedelta(seconds=1), med.name)
-               if d.open]
+        history = history_of(store, config)
+        med = medication_at(config, history, name, now)
+        due = [p for p in _around(store, config, history, med.name, now)
+               if p.dose.id and p.dose.open and p.dose.due <= now < rules.give_up_at(p.dose, p.med)]
         if not due:
             raise UsageError(f"no dose of {med.name} is waiting for an answer now; nothing to snooze")
-        return _snooze(store, config, med, due[-1], now, length, via)
+        return _snooze(store, config, due[-1], now, length, via)
 
 
 def snooze_dose(store: Store, config: Config, dose_id: int, now: datetime, via: str,
                 length: timedelta | None = None) -> Answer:
     with store.write():
-        dose, med = _dose_and_medication(store, config, dose_id)
-        return _snooze(store, config, med, dose, now, length, via)
+        return _snooze(store, config, planned_dose(store, config, _row(store, dose_id)), now, length, via)
 
 
-def _snooze(store: Store, config: Config, med: Medication, dose: Dose, now: datetime,
-            length: timedelta | None, via: str) -> Answer:
-    snoozed = rules.snooze(dose, med, now, length, tz=config.timezone)
+def _snooze(store: Store, config: Config, chosen: PlannedDose, now: datetime, length: timedelta | None,
+            via: str) -> Answer:
+    snoozed = rules.snooze(chosen.dose, chosen.med, now, length, tz=config.timezone)
     store.save_dose(snoozed, "snoozed", via, now, {"until": snoozed.snoozed_until.isoformat()})
     return Answer(snoozed)
 
 
-def _dose_and_medication(store: Store, config: Config, dose_id: int) -> tuple[Dose, Medication]:
+def _row(store: Store, dose_id: int) -> Dose:
     dose = store.dose(dose_id)
     if dose is None:
         raise DoseError(f"there is no dose number {dose_id} in the log")
-    med = config.medication(dose.medication)
-    if med is None:
-        raise DoseError(f"{dose.medication} is no longer in the config; its doses are not answered here")
-    return dose, med
+    return dose
 
 
 def _take_as_needed(store: Store, config: Config, med: Medication, when: datetime, now: datetime,
@@ -274,7 +401,7 @@ def undo(store: Store, config: Config, event_id: int, now: datetime, via: str = 
         if gave_up:
             reason = json.loads(gave_up[0]["detail"] or "{}").get("reason", rules.NOT_ANSWERED)
             overtaken = (from_iso(gave_up[0]["at"]), reason)
-        done = rules.undo_answer(dose._replace(**values), config.medication(dose.medication), now, overtaken,
+        done = rules.undo_answer(dose._replace(**values), planned_dose(store, config, dose).med, now, overtaken,
                                  config.timezone)
         store.save_dose(done.dose, "undone", via, now, {"event": event["id"]})
     return Undo(event, done.dose, done.note)
@@ -284,19 +411,18 @@ def edit(store: Store, config: Config, name: str | None, day: date, slot: str, n
          status: str | None, taken_at: datetime | None, reason: str | None, via: str = "cli") -> Dose:
     """Correct one dose's status or taken time; the old state stays in `events`.
     A taken time without a status means the dose was taken then."""
-    med = pick_medication(config, name)
     if status is None and taken_at is None and reason is None:
         raise UsageError("nothing to change; give --status, --taken-at or --reason")
     with store.write():
-        dose = store.dose_at(med.name, day, slot)
+        history = history_of(store, config)
+        midnight = local_instant(day, time(0), config.timezone)
+        med = _named(config, history.between(midnight - DAY_SPREAD, midnight + DAY_SPREAD), name)
+        that_day = [p.dose for p in doses_on(store, config, day, history) if p.dose.medication == med.name]
+        dose = next((d for d in that_day if d.slot == slot), None)
         if dose is None:
-            that_day = [s for s in planned_on(store, config, day, now) if s.medication == med.name]
-            planned = [s for s in that_day if s.slot == slot]
-            if not planned:
-                raise UsageError(f"{med.name} has no {slot} dose on {day}; its slots that day are "
-                                 f"{', '.join(s.slot for s in that_day) or 'none'}")
-            store.ensure_doses(planned, now)
-            dose = store.dose_at(med.name, day, slot)
+            raise UsageError(f"{med.name} has no {slot} dose on {day}; its slots that day are "
+                             f"{', '.join(d.slot for d in that_day) or 'none'}")
+        dose = _materialise(store, dose, now)
         changed = rules.correct(dose, status, taken_at, reason, now, via, config.timezone)
         store.save_dose(changed, "corrected", via, now)
     return changed

@@ -26,7 +26,6 @@ from reminderd.core.doses import (
 )
 from reminderd.core.config.settings import Medication
 from reminderd.errors import DoseError
-from reminderd.core.schedule import Slot
 from tests.test_doses import DAY, DUE, LIMIT, LONDON, MED, at, dose
 
 PRN = Medication(name="ibuprofen", dose="200 mg", as_needed=True)
@@ -133,16 +132,15 @@ def test_a_slot_with_no_row_before_the_log_began_is_not_called_not_recorded(bega
     assert state_text(None, due, MED, now, LONDON, log_began_at=began) == expected
 
 
-def slot(hour: int) -> Slot:
-    return Slot(at(hour), "gabapentin", DAY, f"{hour:02d}:00", "300 mg")
-
-
 def test_next_unanswered_skips_a_dose_taken_early():
-    slots = [slot(8), slot(14), slot(22)]
+    # The day's doses as the plan gives them: rows, and slots with no row yet (id 0).
     taken_early = dose("14:00", status=TAKEN, taken_at=at(13))
-    assert next_unanswered(slots, [taken_early], at(13, 30)) == slot(22)
-    assert next_unanswered(slots, [dose("14:00", reminders_sent=0)], at(13, 30)) == slot(14)
-    assert next_unanswered(slots, [], at(23)) is None
+    assert next_unanswered([dose("08:00", id=0), taken_early, dose("22:00", id=0)], at(13, 30)).slot == "22:00"
+    assert next_unanswered([dose("08:00", id=0), dose("14:00", reminders_sent=0), dose("22:00", id=0)],
+                           at(13, 30)).slot == "14:00"
+    assert next_unanswered([dose("08:00", id=0), dose("22:00", id=0)], at(23)) is None
+    as_needed = dose("14:00", id=2)._replace(slot="PRN 1")  # never "next": taken when needed
+    assert next_unanswered([as_needed, dose("22:00", id=0)], at(13)).slot == "22:00"
 
 
 @pytest.mark.parametrize(
@@ -174,3 +172,12 @@ def test_correct_refuses(status, taken_at, message):
     with pytest.raises(DoseError) as err:
         correct(dose(), status, taken_at, None, at(20), "cli", LONDON)
     assert str(err.value) == message
+
+
+def test_a_reason_added_after_the_clock_was_set_back_keeps_the_taken_time():
+    # Taken at 08:05; the clock was then set back to 07:00. The time it keeps was checked
+    # when it was recorded; only a new time is checked against the clock.
+    taken = dose(status=TAKEN, taken_at=at(8, 5), late_minutes=5)
+    assert correct(taken, None, None, "asleep", at(7), "cli", LONDON).taken_at == at(8, 5)
+    with pytest.raises(DoseError):
+        correct(taken, None, at(8, 10), None, at(7), "cli", LONDON)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from reminderd import services as answers
@@ -31,11 +31,11 @@ from reminderd.store import backup
 from reminderd.report.build import build
 from reminderd.report.json import render as render_json
 from reminderd.core import checkin as checkins
+from reminderd.core import doses as rules
 from reminderd.core.config.load import parse_config
 from reminderd.core.config.settings import Config
 from reminderd.errors import ReminderdError
 from reminderd.core.prescriptions import canonical_of
-from reminderd.core.schedule import slots_between
 from reminderd.store import ANSWER_FIELDS, Store
 from reminderd.core.typed import MAX_TABLETS
 
@@ -43,7 +43,7 @@ UTC = timezone.utc
 START = datetime(2026, 10, 20, 6, 0, tzinfo=UTC)  # the clocks go back in London on Oct 25
 
 GABAPENTIN = '''
-timezone = "Europe/London"
+timezone = "{zone}"
 {top}
 [[medication]]
 name = "gabapentin"
@@ -67,8 +67,12 @@ as_needed = true
 '''
 
 
+def _text(times: str, give_up: str = "3h", top: str = "", extra: str = "", zone: str = "Europe/London") -> str:
+    return GABAPENTIN.format(times=times, give_up=give_up, top=top, zone=zone) + extra
+
+
 def _config(times: str, give_up: str = "3h", top: str = "", extra: str = "") -> Config:
-    return parse_config(GABAPENTIN.format(times=times, give_up=give_up, top=top) + extra, "test", lambda: "UTC")
+    return parse_config(_text(times, give_up, top, extra), "test", lambda: "UTC")
 
 
 # The prescriptions a sequence moves between; the zone and the check-in time stay the same,
@@ -129,7 +133,7 @@ def undone_state(world: World, undoing: dict) -> dict:
     reason the daemon gave it up after the answer, or as "not answered"."""
     expected = dict(world.before_answer[undoing["id"]])
     dose = world.store.dose(undoing["dose_id"])
-    med = world.config.medication(dose.medication)
+    med = answers.planned_dose(world.store, world.config, dose).med  # by the rules it fell due under
     if expected["status"] == "pending" and med is not None and not med.as_needed \
             and world.now >= dose.due + med.give_up_after:
         reason = dose.reason if dose.reason in ("not answered", "not running") else None
@@ -183,8 +187,8 @@ def run(world: World, action: tuple) -> None:
         entry = checkins.make_checkin(night, severity, frequency if severity else 0, None, None,
                                       now=now, tz=config.timezone, via="cli")
         store.save_checkin(entry, now, "cli")
-    elif kind == "daemon":  # its refresh: rows for the slots still in their window and ahead
-        store.ensure_doses(slots_between(config, now - timedelta(hours=3), now + timedelta(days=1)), now)
+    elif kind == "daemon":  # its refresh: rows for the plan's slots still in their window and ahead
+        store.ensure_doses(answers.planned(store, config, now - timedelta(hours=3), now + timedelta(days=1)), now)
     elif kind == "config":
         change_config(world, CONFIGS[args[0]])
     elif kind == "clock":
@@ -268,5 +272,174 @@ def test_a_refill_of_any_number_is_recorded_exactly_or_refused_and_status_still_
             assert valid, f"a refill of {number!r} tablets was recorded"
             supply = answers.supply_of(store, config, config.medication("gabapentin"), START)
             assert supply.tablets == config.medication("gabapentin").supply + float(number)
+        finally:
+            store.close()
+
+
+# --------------------------------------------------------------------------- one plan (issue 21)
+#
+# `status`, the report and the answers (take, edit) agree on every day while the config
+# and the zone change at random moments: every dose that `status` or the report counts as
+# due can be answered (edit finds it; take at its due time records that dose), and an
+# answer lands only on a dose they showed just before it. `status` is the real command,
+# run in-process on the same files; the report is `build`, as `reminderd report` runs it.
+
+BACLOFEN_SCHEDULED = '''
+[[medication]]
+name = "baclofen"
+dose = "10 mg"
+times = ["08:00", "20:00"]
+'''
+# (config file text, config): the zone, the times and the medications all change.
+ZONED = tuple((text, parse_config(text, "test", lambda: "UTC")) for text in (
+    _text('["08:00", "14:00", "22:00"]'),
+    _text('["08:00", "14:00", "21:00"]', extra=VITAMIN_D),
+    _text('["09:00", "15:00", "21:00"]', zone="America/New_York", extra=BACLOFEN_SCHEDULED),
+    _text('["07:30", "14:00", "22:00"]', zone="Asia/Tokyo", extra=BACLOFEN),
+    _text('["08:00", "20:00"]', give_up="2h", zone="Asia/Tokyo", extra='early_window = "30m"' + BACLOFEN_SCHEDULED),
+))
+NAMES, AMOUNTS = ("gabapentin", "vitamin D", "baclofen"), ("300 mg", "1000 IU", "10 mg")
+DUE_STATES = ("DUE", "not recorded", "missed", "snoozed", "taken", "skipped")
+
+agreeing_actions = st.one_of(
+    st.tuples(st.just("take"), medication, minutes, st.booleans()),
+    st.tuples(st.just("skip"), medication, minutes),
+    st.tuples(st.just("undo")),
+    st.tuples(st.just("edit"), medication, st.integers(-3, 0), slot,
+              st.sampled_from((None, "taken", "skipped", "missed")), st.one_of(st.none(), minutes)),
+    st.tuples(st.just("config"), st.integers(0, len(ZONED) - 1)),
+    st.tuples(st.just("daemon")),
+    st.tuples(st.just("clock"), st.one_of(st.integers(-90, 6 * 60), st.integers(6 * 60, 30 * 60))),
+)
+
+
+class Rollback(Exception):
+    """Raised inside a write to leave the log as it was: an answer tried, not kept."""
+
+
+def status_table(world: World) -> dict[tuple, str]:
+    """`reminderd status`'s table of today: (medication, date, slot) -> state."""
+    from click.testing import CliRunner
+
+    from reminderd.cli import cli
+
+    out = CliRunner().invoke(cli, ["--config", str(world.folder / "config.toml"), "--db", str(world.store.path),
+                                   "status"], obj={"now": lambda: world.now})
+    assert out.exit_code == 0, out.output
+    lines = out.stdout.splitlines()
+    today = world.day(0)
+    table = {}
+    for line in lines[next(i for i, x in enumerate(lines) if x.startswith("Today,")) + 3:]:
+        if not line[:2].isdigit():
+            break
+        rest = line[5:].strip()
+        name = next(n for n in NAMES if rest.startswith(n + " "))
+        amount = next(a for a in AMOUNTS if rest[len(name):].strip().startswith(a))
+        table[(name, today, line[:5])] = rest[len(name):].strip()[len(amount):].strip()
+    return table
+
+
+def report_doses(world: World, first: date) -> dict[tuple, object]:
+    """The report's scheduled doses of the days from `first` to today: key -> DoseOutcome."""
+    built = build(world.store, world.config, first, world.day(0), world.now)
+    return {(d.medication, d.local_date, d.slot): d for d in built.doses}
+
+
+def tried(world: World, answer) -> set[tuple]:
+    """The keys of the doses an answer changes, the log left as it was."""
+    before = dose_rows(world.store)
+    changed: set[tuple] = set()
+    try:
+        with world.store.write():
+            answer()
+            after = world.store.conn.execute(f"SELECT id, medication, local_date, slot, {', '.join(ANSWER_FIELDS)}"
+                                             " FROM doses").fetchall()
+            changed = {(r[1], date.fromisoformat(r[2]), r[3]) for r in after
+                       if before.get(r[0]) != dict(zip(ANSWER_FIELDS, r[4:]))}
+            raise Rollback
+    except Rollback:
+        pass
+    assert dose_rows(world.store) == before
+    return changed
+
+
+def check_every_due_dose_is_answerable(world: World, first: date) -> None:
+    from reminderd.core.analysis.records import MISSED, NOT_RECORDED, dose_outcome
+
+    store, config, now = world.store, world.config, world.now
+    shown = status_table(world)
+    for (name, day, slot), state in shown.items():
+        if state.startswith(DUE_STATES):
+            assert tried(world, lambda name=name, day=day, slot=slot: answers.edit(
+                store, config, name, day, slot, now, None, None, "checked")) \
+                == {(name, day, slot)}, (name, day, slot, state)
+    began = store.log_began_at()
+    for key, d in report_doses(world, first).items():
+        outcome = dose_outcome(d, now, config.on_time_window)
+        if outcome is None:
+            continue
+        if d.local_date == world.day(0) and (began is None or d.due >= began):
+            assert key in shown, (key, outcome, shown)
+        assert tried(world, lambda d=d: answers.edit(store, config, d.medication, d.local_date, d.slot, now, None, None,
+                                                     "checked")) == {key}, (key, outcome)
+        if outcome in (NOT_RECORDED, MISSED):
+            assert tried(world, lambda d=d: answers.take(store, config, d.medication, d.due, now, force=True)) == {key}, \
+                (key, outcome)
+
+
+def use_config(world: World, which: int) -> None:
+    """A new config file, recorded (with the rows of the old plan it drops) by the next
+    command, as a person's edit of the file is."""
+    text, world.config = ZONED[which]
+    (world.folder / "config.toml").write_text(text + '\n[notifications]\nbackend = "log"\n')
+    status_table(world)
+
+
+@settings(max_examples=max(MAX_EXAMPLES // 2, 10), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(agreeing_actions, min_size=1, max_size=25))
+# Moved from London to Tokyo at 19:00 UTC: London's 22:00 dose, not yet due, is no dose (a
+# longer search found it left on London's day, where status and the report did not show it).
+@example(steps=[("clock", 37 * 60), ("config", 3), ("clock", 30), ("skip", None, 0)])
+def test_status_the_report_and_the_answers_agree_on_every_day(steps: list[tuple]) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        store = Store.open(Path(folder) / "reminderd.db")
+        world = World(store, Path(folder), ZONED[0][1], START, {})
+        first = START.date() - timedelta(days=2)
+        try:
+            use_config(world, 0)
+            for step in steps:
+                if step[0] == "config":
+                    use_config(world, step[1])
+                    check_every_due_dose_is_answerable(world, world.day(-1))
+                    continue
+                answering = step[0] in ("take", "skip", "edit", "undo")
+                if answering:
+                    shown, counted = status_table(world), report_doses(world, first)
+                before = dose_rows(store)
+                try:
+                    run(world, step)
+                except ReminderdError:
+                    assert dose_rows(store) == before  # a refusal changes nothing
+                    continue
+                if step[0] == "daemon":  # and it gives up the doses whose window has passed
+                    for dose in store.open_doses():
+                        med = world.config.medication(dose.medication)
+                        if med is not None and not med.as_needed and world.now >= rules.give_up_at(dose, med):
+                            store.save_dose(rules.give_up_now(dose, med, world.now).dose, "missed", "daemon",
+                                            world.now)
+                if step[0] == "clock":
+                    check_every_due_dose_is_answerable(world, world.day(-1))
+                if answering:
+                    began = store.log_began_at()
+                    for dose_id, fields in dose_rows(store).items():
+                        if before.get(dose_id) == fields:
+                            continue
+                        d = store.dose(dose_id)
+                        if d.slot.startswith("PRN ") or d.local_date > world.day(0) or (began and d.due < began):
+                            continue
+                        key = (d.medication, d.local_date, d.slot)
+                        # The answer landed on a dose status (today) or the report (before) showed.
+                        assert key in (shown if d.local_date == world.day(0) else counted), (step, key)
+            check_every_due_dose_is_answerable(world, first)
         finally:
             store.close()

@@ -153,7 +153,12 @@ class App:
             config = self.config
         except ConfigError:
             return
-        self._store.record_prescription(canonical_of(config), self.now())
+        now = self.now()
+        with self._store.write():
+            if self._store.record_prescription(canonical_of(config), now):
+                from reminderd import services  # only when it changed: rows made for the old plan
+
+                services.follow_new_prescription(self._store, config, now)
 
 
 def report_error(err: Exception) -> None:

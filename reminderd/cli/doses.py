@@ -49,13 +49,11 @@ def take(app: App, medication: str | None, at: TypedTime | None, force: bool, ta
 
 
 def _which_due(app: App, when: datetime, take_all: bool) -> list[str | None]:
-    """A bare `take`: the medication whose dose is due, or ask which of several."""
-    from reminderd.core.grouping import due_now
+    """A bare `take`: the medication whose dose is due at `when` (as prescribed then), or
+    ask which of several."""
+    from reminderd import services
 
-    scheduled = [m for m in app.config.medications if not m.as_needed]
-    if len(scheduled) <= 1 and not take_all:
-        return [None]
-    due = due_now(_doses_around(app, when), {m.name: m for m in scheduled}, when, app.config.group_within)
+    due = services.due_at(app.store, app.config, when, only_if_several=not take_all)
     if not due:
         if take_all:
             raise UsageError("no dose is due now; nothing to take")
@@ -68,21 +66,6 @@ def _which_due(app: App, when: datetime, take_all: bool) -> list[str | None]:
     from reminderd.cli.ask import which_taken
 
     return which_taken(due)
-
-
-def _doses_around(app: App, when: datetime) -> list:
-    """The doses that may be due at `when`: rows, and slots with no row yet (the daemon
-    was not running) as doses with id 0."""
-    from reminderd.core.doses import Dose
-    from reminderd.core.schedule import slots_between
-
-    config = app.config
-    start = when - max((m.give_up_after for m in config.medications), default=timedelta(0))
-    end = when + config.group_within + timedelta(seconds=1)
-    found = app.store.doses_between(start, end)
-    have = {(d.medication, d.local_date, d.slot) for d in found}
-    return found + [Dose(id=0, medication=s.medication, local_date=s.local_date, slot=s.slot, dose=s.dose, due=s.due)
-                    for s in slots_between(config, start, end) if (s.medication, s.local_date, s.slot) not in have]
 
 
 def _say_if_nobody_reminds(app: App) -> str | None:

@@ -3,7 +3,7 @@ night's check-in and the push state, each a few lines."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime
 
 import click
 
@@ -32,34 +32,26 @@ def status(app: App) -> None:
 def _today_lines(app: App, now: datetime) -> list:
     """The day's table, the doses waiting for an answer and the next one; returns the
     doses recorded around today."""
+    from reminderd import services
     from reminderd.core.doses import next_unanswered, state_text
-    from reminderd.core.schedule import slots_between
     from reminderd.report.table import simple_table
 
     config, tz = app.config, app.config.timezone
     today = now.astimezone(tz).date()
-    recorded = app.store.doses_on_dates(today - timedelta(days=1), today + timedelta(days=2))
-    rows = {(d.medication, d.local_date, d.slot): d for d in recorded}
     began_at = app.store.log_began_at()
-    lines = []
-    for s in _prescribed_slots(app, today):
-        d = rows.pop((s.medication, s.local_date, s.slot), None)
-        lines.append((s.due, [s.slot, s.medication, s.dose,
-                              state_text(d, s.due, config.medication(s.medication), now, tz, began_at)]))
-    # A row of today that no prescription of its time has (a slot moved today to a time
-    # already past, then answered) is still today's dose: shown, never hidden.
-    for d in rows.values():
-        if d.local_date == today and not d.slot.startswith("PRN "):
-            lines.append((d.due, [d.slot, d.medication, d.dose,
-                                  state_text(d, d.due, config.medication(d.medication), now, tz, began_at)]))
-    table = [line for _, line in sorted(lines, key=lambda x: x[0])]
+    # The doses around today as the one plan has them: the rows, the slots with none yet,
+    # and the rows of a slot that moved since they were answered (shown, never hidden).
+    around = services.doses_between(app.store, config, *services.around_day(config, today))
+    recorded = [p.dose for p in around if p.dose.id]
+    table = [[d.slot, d.medication, d.dose, state_text(d if d.id else None, d.due, p.med, now, tz, began_at)]
+             for p in around if (d := p.dose).local_date == today and not d.slot.startswith("PRN ")]
     click.echo(f"Today, {today:%A %d %B %Y} ({tz.key}):")
     click.echo(simple_table(table, ["slot", "medication", "dose", "state"]) if table else "no doses today")
     for d in recorded:
         if d.open and d.due <= now and d.local_date <= today:
             say(f"Waiting for an answer: {d.medication} {d.slot} dose of {d.local_date} "
                 f"(due {local_time(d.due, tz, '%a %H:%M')}); answer with: reminderd take {d.medication}")
-    s = next_unanswered(slots_between(config, now, now + timedelta(days=2)), recorded, now)
+    s = next_unanswered([p.dose for p in around], now)
     if s is not None:
         say(f"Next dose: {s.medication} {s.dose} at {local_time(s.due, tz, '%a %H:%M')}.")
     return recorded
@@ -121,14 +113,6 @@ def _replica_lines(app: App) -> None:
     if view.error is not None:
         since = view.replicating and view.behind is not None and view.last_replicated(now) > view.error_at
         click.echo(f"Last replica error: {shown(view.error_at)}: {view.error}" + (" (replicated fine since)." if since else "."))
-
-
-def _prescribed_slots(app: App, day: date) -> list:
-    """The day's slots by the prescription in force at each one's due time: a medication
-    added this afternoon has no morning dose to be "not recorded"."""
-    from reminderd.core.prescriptions import History
-
-    return History.of(app.store.prescription_rows(), app.config).slots_on(day)
 
 
 def _supply_lines(app: App, now: datetime) -> None:

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from reminderd.core.clock import local_time
 from reminderd.core.config.settings import Config, Contact, Medication
 from reminderd.core.doses import MISSED, PENDING, SKIPPED, TAKEN, Dose, Remind, give_up_at, reminder_text
+from reminderd.core.prescriptions import unrecorded
 from reminderd.core.schedule import Slot, local_instant
 
 PUSH = "push"  # the recipient name of his own phone ([push]); contacts go by their name
@@ -98,8 +99,7 @@ class SummaryDay:
 def day_doses(slots: Sequence[Slot], rows: Sequence[Dose]) -> tuple[Dose | Slot, ...]:
     """A day's doses for its summary: every row, and every slot of the prescription that
     has none (the daemon was not running), by due time."""
-    recorded = {(d.medication, d.local_date, d.slot) for d in rows}
-    unseen = [s for s in slots if (s.medication, s.local_date, s.slot) not in recorded]
+    unseen = unrecorded(slots, ((d.medication, d.local_date, d.slot) for d in rows))
     return tuple(sorted([*rows, *unseen], key=lambda d: (d.due, d.medication)))
 
 

@@ -13,7 +13,7 @@ rows in, and write back what these functions return.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, tzinfo
-from typing import NamedTuple, Sequence
+from typing import Callable, NamedTuple, Sequence
 
 from reminderd.core.records import Marker
 from reminderd.core.clock import UTC, local_time
@@ -242,7 +242,8 @@ def correct(dose: Dose, status: str | None, taken_at: datetime | None, reason: s
         raise DoseError(f"--taken-at goes with a taken dose; this one would be {new_status}")
     if new_status == TAKEN:
         when = taken_at or dose.taken_at or dose.due
-        check_not_future(when, now, tz)
+        if when is not dose.taken_at:  # a time it keeps was checked when recorded (the clock may be set back since)
+            check_not_future(when, now, tz)
         return dose._replace(status=TAKEN, taken_at=when, late_minutes=lateness_minutes(dose, when),
                        via=dose.via or via, reason=reason, answered_at=now, snoozed_until=None)
     if new_status == PENDING:
@@ -312,20 +313,18 @@ def state_text(dose: Dose | None, due: datetime, med: Medication | None, now: da
     return dose.status + (f" ({dose.reason})" if dose.reason else "")
 
 
-def next_unanswered(slots: Sequence, doses: Sequence[Dose], now: datetime):
-    """The first slot due after `now` whose dose is not answered yet (one taken early is
-    not "next"), or None. `slots` are schedule.Slot, by due time."""
-    answered = {(d.medication, d.local_date, d.slot) for d in doses if d.answered}
-    for slot in slots:
-        if slot.due > now and (slot.medication, slot.local_date, slot.slot) not in answered:
-            return slot
-    return None
+def next_unanswered(doses: Sequence[Dose], now: datetime) -> Dose | None:
+    """The first scheduled dose due after `now` that is not answered yet (one taken early
+    is not "next"), or None. `doses` are the plan's, by due time (a slot with no row yet
+    is a dose with id 0)."""
+    return next((d for d in doses if d.due > now and not d.answered and not d.slot.startswith("PRN ")), None)
 
 
 # --- which dose does "take it now" mean? -----------------------------------------------
 
 
-def resolve_slot(doses: Sequence[Dose], med: Medication, when: datetime, tz: tzinfo = UTC) -> Dose:
+def resolve_slot(doses: Sequence[Dose], med: Medication, when: datetime, tz: tzinfo = UTC,
+                 rules_of: Callable[[Dose], Medication] | None = None) -> Dose:
     """The unanswered dose of `med` that a take or skip at `when` refers to.
 
     A dose can be answered from `early_window` before it is due until the next dose's
@@ -333,14 +332,18 @@ def resolve_slot(doses: Sequence[Dose], med: Medication, when: datetime, tz: tzi
     yet due (the latest due first): a forgotten 08:00 dose taken at 10:00 is the late
     08:00 dose, not the 12:00 one taken early, so the 12:00 reminder still comes and the
     minimum gap still guards it. A dose given up as missed still counts, so a late take
-    can be recorded.
+    can be recorded. Each dose's windows are those of `rules_of(dose)`, the medication as
+    prescribed when it falls due (default: `med` for every dose).
     """
+    own = rules_of or (lambda _: med)
     ordered = sorted((d for d in doses if d.medication == med.name), key=lambda d: d.due)
     candidates = []
     for i, dose in enumerate(ordered):
-        opens = dose.due - med.early_window
-        closes = ordered[i + 1].due - med.early_window if i + 1 < len(ordered) else dose.due + med.give_up_after
-        closes = max(closes, dose.due + med.give_up_after)
+        rules = own(dose)
+        opens = dose.due - rules.early_window
+        closes = dose.due + rules.give_up_after
+        if i + 1 < len(ordered):
+            closes = max(closes, ordered[i + 1].due - own(ordered[i + 1]).early_window)
         if opens <= when < closes and not dose.answered:
             candidates.append(dose)
     overdue = [d for d in candidates if d.due <= when]
@@ -348,7 +351,7 @@ def resolve_slot(doses: Sequence[Dose], med: Medication, when: datetime, tz: tzi
         return max(overdue, key=lambda d: d.due)
     if candidates:
         return min(candidates, key=lambda d: d.due)
-    answered = [d for d in ordered if d.answered and abs(d.due - when) <= med.give_up_after]
+    answered = [d for d in ordered if d.answered and abs(d.due - when) <= own(d).give_up_after]
     if answered:
         d = min(answered, key=lambda d: abs(d.due - when))
         when_text = f" at {_clock(d.taken_at, tz)}" if d.taken_at else ""

@@ -13,7 +13,7 @@ any open dose of a group is owed a reminder, every open dose owed one within
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 from reminderd.core import doses as rules
 from reminderd.core.config.settings import Config, Medication
@@ -137,13 +137,14 @@ def missed_text(missed: Sequence[Dose], meds: dict[str, Medication], config: Con
 
 
 def due_now(open_doses: Iterable[Dose], meds: dict[str, Medication], now: datetime,
-            within: timedelta) -> list[Dose]:
+            within: timedelta, rules_of: Callable[[Dose], Medication | None] | None = None) -> list[Dose]:
     """The open doses a bare `reminderd take` can mean: due by `now + within` and not
-    yet given up, at most one per medication (its earliest); in the config's order."""
+    yet given up, at most one per medication (its earliest); in the order of `meds`. Each
+    dose is judged by `rules_of(dose)` (default: its medication in `meds`)."""
     order = {name: i for i, name in enumerate(meds)}
     chosen: dict[str, Dose] = {}
     for dose in sorted(open_doses, key=lambda d: (d.due, order.get(d.medication, len(order)))):
-        med = meds.get(dose.medication)
+        med = rules_of(dose) if rules_of is not None else meds.get(dose.medication)
         if med is None or med.as_needed or dose.medication in chosen:
             continue
         if dose.due <= now + within and now < rules.give_up_at(dose, med):

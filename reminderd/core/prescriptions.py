@@ -6,10 +6,12 @@ settings and the windows (`give_up_after`, `early_window`, `min_gap`), the on-ti
 and the zone. It is kept in the log as canonical JSON (one spelling per prescription, so
 "did it change?" is a string comparison) with the instant it came into force.
 
-The past is judged by the prescription of its time: a slot is expected on a day when the
-prescription in force at its due instant has it. So a medication added at 15:00 has no
-due dose at 08:00 that day, and a slot moved from 22:00 to 21:00 leaves yesterday's
-22:00 as it was. Before the first record, the first one is taken to have been in force.
+The past is judged by the prescription of its time, and `History.plan` is the one answer
+to "which doses exist between A and B": each local day by the prescription in force as it
+began, a prescription recorded during a day taking over from its instant. So a medication
+added at 15:00 has no due dose at 08:00 that day, and a slot moved from 22:00 to 21:00
+leaves yesterday's 22:00 as it was. Before the first record, the first one is taken to
+have been in force.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from __future__ import annotations
 import json
 from bisect import bisect_right
 from functools import lru_cache
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any, Iterable, NamedTuple, Sequence
 
 from reminderd.core.clock import UTC
@@ -27,7 +29,7 @@ from reminderd.core.config.settings import Config, Medication
 from reminderd.core.config.tables import TOP_KEYS
 from reminderd.core.config.values import format_slot
 from reminderd.core.durations import format_duration
-from reminderd.core.schedule import Slot, slots_on
+from reminderd.core.schedule import Slot, by_due, local_days, local_instant, slots_on
 
 
 def prescription_of(config: Config) -> dict[str, Any]:
@@ -177,7 +179,6 @@ class History:
         self._starts = [r.in_force_from for r in self.records]
         # The local date each later prescription came into force on: those days are mixed.
         self._change_days = [r.in_force_from.astimezone(r.config.timezone).date() for r in self.records[1:]]
-        self._change_day_set = set(self._change_days)
 
     @classmethod
     def of(cls, rows: Iterable[tuple[datetime, str]], current: Config) -> History:
@@ -213,27 +214,88 @@ class History:
 
     def on(self, day: date) -> Config:
         """The prescription in force on local day `day` as it began (before the first
-        record: the first). A day on which it changed is judged slot by slot: `slots_on`."""
+        record: the first): the zone its midnight, bedtime and check-in are read in."""
         k = max(bisect_right(self._change_days, day - timedelta(days=1)), 0)
         return self.records[k].config
 
-    def whole_day(self, day: date) -> Config | None:
-        """The prescription in force for all of `day`, or None when it changed that day."""
-        return None if day in self._change_day_set else self.on(day)
+    def plan(self, start: datetime, end: datetime) -> list[Slot]:
+        """The one plan: every slot due in [start, end), each as prescribed at its own time,
+        by due time. `status`, the answers, the phone page, the daemon and the report all
+        ask this, so a dose one of them shows is a dose every other can see.
 
-    def slots_on(self, day: date) -> list[Slot]:
-        """The slots expected on a local day, each by the prescription in force at its due
-        instant."""
-        whole = self.whole_day(day)
-        if whole is not None:
-            return slots_on(whole, day)
-        slots: list[Slot] = []
-        for i, record in enumerate(self.records):
-            start = record.in_force_from if i else None
-            end = self.records[i + 1].in_force_from if i + 1 < len(self.records) else None
-            slots += [s for s in slots_on(record.config, day)
-                      if (start is None or s.due >= start) and (end is None or s.due < end)]
-        return sorted(slots)
+        A local day is planned by the prescription in force as it began (before the first
+        record: the first). A prescription recorded during the day takes over from its
+        instant, as `changed_during` says; each slot carries the medication as the
+        prescription that planned it has it (`Slot.prescribed`)."""
+        lo, hi = start - PLAN_MARGIN, end + PLAN_MARGIN
+        days: dict[date, tuple[str, list[Slot]]] = {}  # local date -> (its zone, its slots)
+        for i in range(max(bisect_right(self._starts, lo) - 1, 0), len(self.records)):
+            config = self.records[i].config
+            since = self._starts[i] if i else None  # the first is taken to have been in force before it
+            if since is not None and since >= hi:
+                break
+            until = self._starts[i + 1] if i + 1 < len(self.records) else hi
+            zone = config.timezone.key
+            # The day it came into force on is planned whole by the one before, so that a
+            # change during it can tell which of its doses were already due; with a new zone,
+            # from the earlier of that day's date in either zone (moving east at 19:00 UTC,
+            # London's day goes on after Tokyo's next one has begun).
+            begins = lo if since is None else max(since, lo)
+            first = begins.astimezone(config.timezone).date()
+            if since is not None:
+                first = min(first, begins.astimezone(self.records[i - 1].config.timezone).date())
+            for day in local_days(local_instant(first, time(12), config.timezone), min(until, hi), config.timezone):
+                slots = slots_on(config, day)
+                if since is not None and day in days:
+                    slots = changed_during(days[day][1], slots, since, same_zone=days[day][0] == zone)
+                elif since is not None:
+                    slots = [s for s in slots if s.due >= since]
+                days[day] = (zone, slots)
+        return sorted((s for _, slots in days.values() for s in slots if start <= s.due < end), key=by_due)
+
+
+# A local day's slots can fall a day from its UTC date, and a change of zone can move a
+# date by up to 26 hours (Kiribati to Baker Island): the plan looks this far either side.
+PLAN_MARGIN = timedelta(days=3)
+
+
+def changed_during(day: list[Slot], new: list[Slot], at: datetime, same_zone: bool) -> list[Slot]:
+    """A local day's slots when a prescription recorded at `at` takes over during it.
+
+    `day` is the day's plan as it stood, `new` the new prescription's slots of that day.
+    The slots already due at `at` stay as they were, with the rules they fell due under.
+    In the same zone, the new prescription then gives each medication's doses counted in
+    order: the day's n-th dose keeps its old time if that was already due, and otherwise
+    takes the new n-th time, even one already past (22:00 moved to 21:00 at 21:30 is that
+    night's dose, due at 21:00). A dose the change adds beyond the day's count is due only
+    from `at` on (a medication added at 08:30 has no 08:00 dose that day); one it removes
+    is dropped unless already due. So a slot moved later after its dose was due (14:00 to
+    15:00 at 14:30) is not due a second time that day.
+
+    A change of zone has no such count (the day is longer or shorter): the new zone's
+    slots are due from `at` on. Either way a day has each (medication, slot) once: a new
+    slot with the name of one already due that day is that dose.
+    """
+    kept = [s for s in day if s.due < at]
+    if same_zone:
+        taking_over = []
+        for name in dict.fromkeys(s.medication for s in new):
+            was = [s for s in day if s.medication == name]
+            already_due = sum(s.due < at for s in was)
+            taking_over += [s for n, s in enumerate(x for x in new if x.medication == name)
+                            if n >= already_due and (n < len(was) or s.due >= at)]
+    else:
+        taking_over = [s for s in new if s.due >= at]
+    have = {(s.medication, s.slot) for s in kept}
+    return sorted(kept + [s for s in taking_over if (s.medication, s.slot) not in have], key=by_due)
+
+
+def unrecorded(planned: Iterable[Slot], recorded: Iterable[tuple[str, date, str]]) -> list[Slot]:
+    """The planned slots with no row among `recorded` (medication, local date, slot). With
+    the rows themselves, they are every dose of a period: a row the plan has no slot for
+    (an answered dose of a slot that moved since) stays a dose, never hidden."""
+    have = set(recorded)
+    return [s for s in planned if (s.medication, s.local_date, s.slot) not in have]
 
 
 def describe(config: Config) -> list[tuple[str, str]]:

@@ -10,13 +10,13 @@ Both rules are what `fold=0` means in zoneinfo, which `local_instant` spells out
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Iterator, NamedTuple
 from zoneinfo import ZoneInfo
 
 from reminderd.core.clock import UTC
-from reminderd.core.config.settings import Config
+from reminderd.core.config.settings import Config, Medication
 from reminderd.core.config.values import format_slot
-
 
 
 class Slot(NamedTuple):
@@ -27,6 +27,19 @@ class Slot(NamedTuple):
     local_date: date
     slot: str  # "HH:MM", the wall-clock time the prescription names
     dose: str
+    # The medication as the prescription that planned the slot has it: the rules (early
+    # window, give-up, minimum gap) its dose is judged by. Not part of what the slot is:
+    # equality and hash leave it out (the first five fields are the slot).
+    prescribed: Medication | None = None
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Slot) and self[:5] == other[:5]
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    def __hash__(self) -> int:
+        return hash(self[:5])
 
 
 def local_instant(day: date, wall: time, tz: ZoneInfo) -> datetime:
@@ -36,20 +49,29 @@ def local_instant(day: date, wall: time, tz: ZoneInfo) -> datetime:
     reads the wall time with the offset in force before the gap, which lands the same
     distance past the gap (01:30 GMT-read on the spring night is 02:30 BST).
     """
-    return datetime.combine(day, wall, tzinfo=tz).replace(fold=0).astimezone(UTC)
+    if wall.fold:
+        wall = wall.replace(fold=0)
+    return datetime.combine(day, wall, tzinfo=tz).astimezone(UTC)
 
 
 def slots_on(config: Config, day: date) -> list[Slot]:
     """Every slot of every medication on one local day, by due time, with the times and
     dose of the prescription step in force that day."""
-    slots = []
-    for med in config.medications:
-        step = med.step_on(day)
-        if step is None:
-            continue
-        slots.extend(Slot(local_instant(day, t, config.timezone), med.name, day, format_slot(t), step.dose)
-                     for t in step.times)
-    return sorted(slots)
+    tz = config.timezone
+    return sorted([Slot(local_instant(day, t, tz), med.name, day, _slot_name(t), step.dose, med)
+                   for med in config.medications if (step := med.step_on(day)) is not None for t in step.times],
+                  key=by_due)
+
+
+@lru_cache(maxsize=256)
+def _slot_name(wall: time) -> str:
+    return format_slot(wall)  # the same few times, day after day
+
+
+def by_due(slot: Slot) -> tuple[datetime, str]:
+    """How slots are ordered: by due instant, then by medication (a key, not the tuple's
+    own order, which compares every field and is slow over years of slots)."""
+    return slot.due, slot.medication
 
 
 def local_days(start: datetime, end: datetime, tz: ZoneInfo) -> Iterator[date]:

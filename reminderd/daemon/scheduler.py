@@ -17,12 +17,11 @@ from typing import TYPE_CHECKING, Callable, Iterator
 
 from apscheduler.jobstores.base import JobLookupError
 
+from reminderd import services
 from reminderd.core import doses as rules
 from reminderd.core import grouping
-from reminderd.core.config.settings import Config
 from reminderd.core.doses import Dose, GiveUp, Remind, Wait
-from reminderd.core.prescriptions import History
-from reminderd.core.schedule import Slot, next_local_midnight, slots_between
+from reminderd.core.schedule import Slot, next_local_midnight
 from reminderd.daemon import reminders
 from reminderd.daemon.reminders import DOSE_PREFIX, key, key_of
 from reminderd.daemon.shared import Shared, while_running
@@ -31,7 +30,6 @@ from reminderd.notify.base import Reminder
 
 if TYPE_CHECKING:
     from reminderd.push.outbox import Push
-    from reminderd.store import Store
 
 log = logging.getLogger("reminderd")
 
@@ -56,10 +54,11 @@ class DoseTimers:
         A planned dose whose due instant moved (a zone change) is replanned only while it
         is still in the future and unreminded; then its timer follows from its new row.
 
-        Rows are created from the longest give-up window ago, so a dose still in its
+        Rows are made for the slots of the one plan (`services.planned`, as `status` and
+        the answers have it) from the longest give-up window ago, so a dose still in its
         window when the daemon starts is reminded now, and none is invented for a time
-        long past, nor for a slot the prescription in force at its due instant did not
-        have (a medication added at 08:30 has no 08:00 dose that day).
+        long past, nor for a slot the plan does not have (a medication added at 08:30 has
+        no 08:00 dose that day; a slot moved to 21:00 at 21:30 is still that night's dose).
         `restarting`: the notifications of the last run died with it, so a dose that was
         being reminded is reminded again at once.
         """
@@ -67,8 +66,8 @@ class DoseTimers:
         now, config = s.now(), s.config
         lookback = max((m.give_up_after for m in config.medications), default=timedelta(0))
         horizon = next_local_midnight(next_local_midnight(now, config.timezone), config.timezone)
-        planned = slots_between(config, now - lookback, horizon)
-        created = s.store.ensure_doses(prescribed_then(s.store, config, planned), now)
+        planned = services.planned(s.store, config, now - lookback, horizon)
+        created = s.store.ensure_doses(planned, now)
         self._follow_config(planned, now)
         if created:
             log.info("%d dose(s) scheduled up to %s", created, horizon.astimezone(config.timezone).date())
@@ -87,22 +86,15 @@ class DoseTimers:
         s.scheduler.wakeup()
 
     def _follow_config(self, planned: list[Slot], now: datetime) -> None:
-        """After a config change, future doses follow it: slots it no longer has are
-        dropped if nothing has happened to them yet, and a changed dose text is taken
-        over. Past and answered doses keep what they had."""
-        store = self.shared.store
-        keep = {(s.medication, s.local_date.isoformat(), s.slot) for s in planned}
-        for gone in store.delete_unstarted_doses(keep, now):
-            self.unschedule(gone.id)
-            log.info("no longer scheduled: %s %s dose of %s", gone.medication, gone.slot, gone.local_date)
-        plans = {(s.medication, s.local_date, s.slot): s for s in planned if s.due > now}
-        for dose in store.open_doses():
-            plan = plans.get((dose.medication, dose.local_date, dose.slot))
-            if plan is not None and (plan.dose, plan.due) != (dose.dose, dose.due) and dose.reminders_sent == 0:
-                store.replan_dose(dose.id, plan.dose, plan.due)
-                if plan.due != dose.due:
-                    log.info("%s %s dose of %s now falls due at %s", dose.medication, dose.slot, dose.local_date,
-                             plan.due.isoformat())
+        """After a config change, future doses follow it (`services.follow_plan`)."""
+        gone, moved = services.follow_plan(self.shared.store, planned, now)
+        for dose in gone:
+            self.unschedule(dose.id)
+            log.info("no longer scheduled: %s %s dose of %s", dose.medication, dose.slot, dose.local_date)
+        for dose, plan in moved:
+            if plan.due != dose.due:
+                log.info("%s %s dose of %s now falls due at %s", dose.medication, dose.slot, dose.local_date,
+                         plan.due.isoformat())
 
     @while_running
     def tick(self, dose_id: int, restarting: bool = False) -> None:
@@ -249,16 +241,3 @@ class DoseTimers:
             yield
         finally:
             self._holding_groups -= 1
-
-
-def prescribed_then(store: Store, config: Config, planned: list[Slot]) -> list[Slot]:
-    """The planned slots of medications the prescription in force at their due instant
-    has: a medication added at 08:30 has no 08:00 dose that day (prescriptions.History).
-    A slot of a medication already prescribed, moved by the change, is kept, so a move of
-    tonight's dose from 22:00 to 21:00 at 21:30 is still reminded tonight."""
-    rows = store.prescription_rows()
-    if not rows or all(s.due >= rows[-1][0] for s in planned):
-        return planned  # nothing before the last change: the common case, without parsing the history
-    history = History.of(rows, config)
-    since = rows[-1][0]
-    return [s for s in planned if s.due >= since or history.at(s.due).medication(s.medication) is not None]

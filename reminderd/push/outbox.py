@@ -250,15 +250,17 @@ class Push:
         return alerts.summary_day(json.loads(rows[0]["detail"])["key"]) if rows else None
 
     def _summary(self, contact: Contact, days: list[date], now: datetime) -> Message:
+        from reminderd import services
         from reminderd.core.checkin import describe
-        from reminderd.core.prescriptions import History
 
-        history = History.of(self.store.prescription_rows(), self.config)
+        history = services.history_of(self.store, self.config)
         summary_days = []
         for day in days:
             night = self.store.checkin(day - timedelta(days=1))
+            # The day's slots as the one plan has them, as status and the report show them.
+            slots = [s for s in history.plan(*services.around_day(self.config, day)) if s.local_date == day]
             summary_days.append(alerts.SummaryDay(
-                day, alerts.day_doses(history.slots_on(day), self.store.doses_on_dates(day, day)),
+                day, alerts.day_doses(slots, self.store.doses_on_dates(day, day)),
                 describe(night) if night else None))
         return alerts.summary_message(contact, summary_days, self.config, now)
 

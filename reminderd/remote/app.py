@@ -212,18 +212,16 @@ class PageApp:
         return status, [], _html(text)
 
     def _dose_views(self, config: Config, now: datetime) -> list[page.DoseView]:
-        """Today's doses; the one each medication would answer now gets its buttons (it may
-        be yesterday's late dose, or a slot whose row the daemon has not made yet)."""
+        """Today's doses as the one plan has them (`status` shows the same); the one each
+        medication would answer now gets its buttons (it may be yesterday's late dose, or a
+        slot whose row the daemon has not made yet)."""
         today = now.astimezone(config.timezone).date()
-        doses = {page.dose_key(d): d for d in self.store.doses_on_dates(today, today)
-                 if (med := config.medication(d.medication)) is not None and not med.as_needed}
+        doses = {page.dose_key(p.dose): p.dose for p in services.doses_on(self.store, config, today)
+                 if not p.med.as_needed and not p.dose.slot.startswith("PRN ")}
         actions: dict[str, tuple[str, ...]] = {}
-        for med in config.medications:
-            if med.as_needed:
-                continue
-            current = services.dose_answered_now(self.store, config, med, now)
-            if current is None:
-                continue
+        for current in (p.dose for p in services.answerable(self.store, config, now)):
+            if config.medication(current.medication) is None:
+                continue  # taken off the config today: answered from the command line
             key = page.dose_key(current)
             doses.setdefault(key, current)
             can_snooze = bool(current.id) and current.open and current.due <= now  # one being reminded

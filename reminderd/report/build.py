@@ -22,7 +22,7 @@ from reminderd.core.analysis.records import DoseOutcome, NightCheckin, date_rang
 from reminderd.core.config.settings import Config
 from reminderd.core.config.values import format_slot
 from reminderd.core.doses import TAKEN
-from reminderd.core.prescriptions import History
+from reminderd.core.prescriptions import History, unrecorded
 from reminderd.core.schedule import local_instant
 
 if TYPE_CHECKING:
@@ -62,11 +62,15 @@ class Report:
     analysis: Analysis
     nights: NightLabels
     days: dict[date, Counter]  # outcomes of the scheduled doses due each day in the period
+    # The scheduled doses of the period's days that the figures count (rows, and the plan's
+    # slots with none), as `status` and the answers see them too.
+    doses: tuple[DoseOutcome, ...]
     as_needed: tuple[AsNeeded, ...]
     period_days: int
     bedtime: str  # "23:00": when a night begins
 
 
+DAY = timedelta(days=1)
 # (medication, local date, slot, due, status, taken_at), as Store.dose_outcome_rows gives them
 Row = tuple[str, date, str, datetime, str, datetime | None]
 
@@ -122,38 +126,24 @@ def build(store: Store, config: Config, since: date, until: date, now: datetime)
             days.setdefault(d.local_date, Counter())[outcome] += 1
     taken_prn = [r for r, prn in zip(rows, is_prn) if prn and since <= r[1] <= until and r[4] == TAKEN]
     return Report(since, until, now, tz, log_begins, analysis, labelled, days,
-                  _as_needed(taken_prn, prn_names), (until - since).days + 1, format_slot(config.checkin.bedtime))
+                  tuple(d for d in scheduled if since <= d.local_date <= until), _as_needed(taken_prn, prn_names),
+                  (until - since).days + 1, format_slot(config.checkin.bedtime))
 
 
 def _not_recorded(history: History, rows: Sequence[Row], first: date, last: date,
                   now: datetime, began_at: datetime) -> list[DoseOutcome]:
-    """Slots of the prescription in force that fell due with no row in the log, as
-    unanswered doses. A slot due before the log began (on its first day, before the
-    first record) is not one: nothing was being recorded then.
-
-    Which slots a day should have comes cheaply from the prescription in force all day
-    (the same few sets of slots, day after day); the day is expanded into due instants
-    only when one of them has no row, or slot by slot when the prescription changed that day."""
-    have: dict[date, set[tuple[str, str]]] = {}
-    for medication, day, slot, *_ in rows:
-        have.setdefault(day, set()).add((medication, slot))
-    slot_sets: dict[tuple, frozenset[tuple[str, str]]] = {}
-    missing = []
-    for day in date_range(first, last) if first <= last else []:
-        recorded = have.get(day, set())
-        config = history.whole_day(day)
-        if config is not None:
-            plan = tuple((m.name, step.times) for m in config.medications if (step := m.step_on(day)) is not None)
-            expected = slot_sets.get(plan)
-            if expected is None:
-                expected = slot_sets[plan] = frozenset((name, format_slot(t)) for name, times in plan for t in times)
-            if expected <= recorded:
-                continue
-        missing += [DoseOutcome(s.medication, s.local_date, s.slot, s.due, "pending",
-                                on_time_window=history.at(s.due).on_time_window)
-                    for s in history.slots_on(day)
-                    if began_at <= s.due < now and (s.medication, s.slot) not in recorded]
-    return missing
+    """The slots of the plan (`History.plan`, as `status` and the answers have it) of the
+    local dates first..last that fell due with no row in the log, as unanswered doses. A
+    slot due before the log began (on its first day, before the first record) is not one:
+    nothing was being recorded then."""
+    if first > last:
+        return []
+    start = local_instant(first, time(0), history.on(first).timezone) - DAY
+    end = min(local_instant(last + DAY, time(0), history.on(last + DAY).timezone) + DAY, now)
+    planned = [s for s in history.plan(max(start, began_at), end) if first <= s.local_date <= last]
+    return [DoseOutcome(s.medication, s.local_date, s.slot, s.due, "pending",
+                        on_time_window=history.at(s.due).on_time_window)
+            for s in unrecorded(planned, ((medication, day, slot) for medication, day, slot, *_ in rows))]
 
 
 def _as_needed(taken: Iterable[Row], configured: Iterable[str]) -> tuple[AsNeeded, ...]:
