@@ -175,7 +175,7 @@ def replication(control_socket: Path, db: Path) -> Replication:
     started = _instant(info["started_at"])
     now = started + timedelta(seconds=int(info["uptime_seconds"]))
     for entry in _get(control_socket, "/list").get("databases", []):
-        if Path(entry.get("path", "")) == Path(db):  # the command line gives the log's path as a string
+        if Path(entry.get("path", "")) == db:
             last = None if entry.get("last_sync_at") is None else _instant(entry["last_sync_at"])
             return Replication(started, last, None if last is None else max(timedelta(0), now - last))
     raise ValueError(f"Litestream is not replicating {db}")

@@ -12,15 +12,18 @@ import os
 import sqlite3
 import threading
 from contextlib import contextmanager
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 from reminderd.errors import StoreError
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 BUSY_TIMEOUT_S = 30.0
 AUTOCHECKPOINT_PAGES = 1000  # SQLite's default
 
 # The log's path as given: a string from the command line (which never imports pathlib), or
-# a pathlib.Path from the daemon's parts and the tests.
+# a pathlib.Path from the tests.
 LogPath = str | os.PathLike[str]
 
 READ_ONLY_HINT = ("reminderd writes every answer to the dose log, so it must be writable. Nothing was "
@@ -32,10 +35,18 @@ class Connection:
 
     def __init__(self, conn: sqlite3.Connection, path: LogPath, read_only: bool = False) -> None:
         self.conn = conn
-        self.path = path
+        self.file = os.fspath(path)
         self.read_only = read_only  # opened read-only: any write is refused
         self._lock = threading.RLock()
         self._depth = 0
+
+    @property
+    def path(self) -> Path:
+        """The log's file as a pathlib.Path, for the daemon's parts (made when asked for:
+        the quick commands need no pathlib)."""
+        from pathlib import Path
+
+        return Path(self.file)
 
     def close(self) -> None:
         self.conn.close()
@@ -44,7 +55,7 @@ class Connection:
     def write(self) -> Iterator[None]:
         """One write transaction, taken at once (BEGIN IMMEDIATE). Nests."""
         if self.read_only:
-            raise StoreError(f"{self.path} is read-only; {READ_ONLY_HINT}")
+            raise StoreError(f"{self.file} is read-only; {READ_ONLY_HINT}")
         with self._lock:
             if self._depth:
                 self._depth += 1
@@ -72,9 +83,13 @@ class Connection:
         with self._lock:
             self.conn.execute(f"PRAGMA wal_autocheckpoint = {AUTOCHECKPOINT_PAGES if on else 0}")
 
-    def data_version(self) -> int:
-        """Changes when another connection commits: the daemon's cue that the CLI wrote."""
-        with self._lock:
+    def committed_version(self) -> int:
+        """SQLite's `data_version`, which changes when another connection commits (the
+        daemon's cue that another process wrote), once no other connection is in the
+        middle of a write. A writer's change to the -wal file comes before its commit is
+        visible, so this first waits for the write lock (the busy timeout), as a writer
+        would, and lets it go at once: an empty transaction writes nothing."""
+        with self.write():
             return self.conn.execute("PRAGMA data_version").fetchone()[0]
 
 
