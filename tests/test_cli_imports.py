@@ -23,7 +23,7 @@ from tests.conftest import Cli
 # `pathlib`: the config's and the log's paths are strings (reminderd.paths).
 HEAVY = ("apscheduler", "jeepney", "sqlite_utils", "apprise", "logging", "reminderd.daemon", "reminderd.notify",
          "reminderd.push.outbox", "reminderd.push.send", "reminderd.remote", "reminderd.report.build",
-         "reminderd.core.analysis", "reminderd.doctor", "reminderd.store.backup", "dataclasses", "tzlocal",
+         "reminderd.core.analysis", "reminderd.doctor", "reminderd.store.backup", "numpy", "dataclasses", "tzlocal",
          "pathlib")
 # Runs one command in this interpreter, then prints what it imported.
 PROBE = ("import json, sys\nfrom reminderd.cli import cli\n"
