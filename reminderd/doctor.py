@@ -56,7 +56,7 @@ def ok(check: str, found: str) -> Finding:
 
 def check_config(path: Path, load: Callable | None = None):
     """(Finding, Config or None). A missing file is a warning: the daemon then runs the example."""
-    from reminderd.core.config.load import load_config
+    from reminderd.config_file import load_config
     from reminderd.errors import ConfigError
 
     if not path.exists():
@@ -397,7 +397,7 @@ def judge_zone(config_zone: str | None, from_system: bool, machine_zone: str) ->
 
 def run_checks(config_path: Path, db_path: Path, send_test: bool = False) -> list[Finding]:
     """Every check, in the order a reminder travels."""
-    from reminderd.core.config.load import system_zone_name
+    from reminderd.config_file import system_zone_name
 
     config_finding, config = check_config(config_path)
     findings = [config_finding]

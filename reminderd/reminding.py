@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import os
 from datetime import datetime, tzinfo
-from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from reminderd import paths
 from reminderd.core.clock import local_time
 from reminderd.lock import Holder, running_daemon
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from reminderd.store import Store
 
 
@@ -22,11 +23,11 @@ def off_banner(store: Store, db_path: Path, now: datetime, tz: tzinfo) -> str | 
     """"Reminders are off: …" with why and how to start them, or None while a daemon
     reminds from this log."""
     started, stopped = store.daemon_runs()
-    return banner(running_daemon(paths.lock_path(db_path)), db_path, started, stopped, how_to_start(), now, tz)
+    return banner(running_daemon(paths.lock_path(db_path)), db_path, started, stopped, how_to_start, now, tz)
 
 
-def banner(holder: Holder | None, db_path: Path, started: datetime | None, stopped: datetime | None,
-           start_with: str, now: datetime, tz: tzinfo) -> str | None:
+def banner(holder: Holder | None, db_path: str | Path, started: datetime | None, stopped: datetime | None,
+           start_with: str | Callable[[], str], now: datetime, tz: tzinfo) -> str | None:
     """The words for what the lock and the log say (pure)."""
     if holder is not None:
         if holder.log is None or _same_file(holder.log, db_path):
@@ -40,14 +41,15 @@ def banner(holder: Holder | None, db_path: Path, started: datetime | None, stopp
                "(a crash, a kill or a power cut)")
     else:
         why = "the daemon is not running"
-    return f"Reminders are off: {why} — start it with: {start_with}"
+    # Asked only now: while a daemon reminds, nobody needs to know how to start one.
+    return f"Reminders are off: {why} — start it with: {start_with() if callable(start_with) else start_with}"
 
 
 def how_to_start() -> str:
     """The command that starts the daemon the way this user has set it up."""
-    if paths.unit_path().exists():
+    if os.path.exists(paths.unit_file()):
         return "systemctl --user start reminderd"
-    if paths.autostart_path().exists():
+    if os.path.exists(paths.autostart_file()):
         return "reminderd run (your desktop starts it at login)"
     return "reminderd run (or have your desktop start it: reminderd install-service)"
 
@@ -63,8 +65,8 @@ def _when(instant: datetime, now: datetime, tz: tzinfo) -> str:
     return local_time(instant, tz, "%H:%M" if same_day else "%a %d %b %H:%M")
 
 
-def _same_file(a: Path, b: Path) -> bool:
+def _same_file(a: str | Path, b: str | Path) -> bool:
     try:
         return os.path.samefile(a, b)
     except OSError:  # one of them is not there (yet): compare the names
-        return a.resolve() == b.resolve()
+        return os.path.realpath(a) == os.path.realpath(b)

@@ -13,8 +13,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from reminderd.config_file import load_config
 from reminderd.core import alerts, delivery
-from reminderd.core.config.load import load_config, parse_config
+from reminderd.core.config.load import parse_config
 from reminderd.core.config.settings import Contact
 from reminderd.core.doses import MISSED, PENDING, SKIPPED, TAKEN, Dose, Remind
 from reminderd.core.schedule import slots_on

@@ -587,7 +587,7 @@ class Window:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             out, err = self.proc.communicate()
-            raise AssertionError(f"the window did not close:\n{out}{err}")
+            raise AssertionError(f"the window did not close:\n{out}{err}") from None
         return subprocess.CompletedProcess(self.proc.args, self.proc.returncode, out, err)
 
 

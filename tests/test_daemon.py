@@ -23,7 +23,8 @@ pytestmark = pytest.mark.system  # real processes: the daemon, a bus, dunst, lib
 def stop_timeout() -> float:
     """The unit's TimeoutStopSec (seconds): how long systemd waits for a stop."""
     unit = Path(__file__).parent.parent / "reminderd" / "reminderd.service"
-    return float(next(l.split("=", 1)[1] for l in unit.read_text().splitlines() if l.startswith("TimeoutStopSec=")))
+    return float(next(line.split("=", 1)[1] for line in unit.read_text().splitlines()
+                      if line.startswith("TimeoutStopSec=")))
 
 
 def test_reminds_at_the_due_time_and_again_until_taken(clocked: Cli, daemon) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
@@ -52,7 +51,7 @@ def test_groups(doses, within, expected):
 
 def test_answering_a_dose_never_moves_another_to_another_group():
     before = [dose(1, "gabapentin", "08:00"), dose(2, "baclofen", "08:00"), dose(3, "vitamin D", "08:03")]
-    after = [replace(before[0], status=TAKEN), replace(before[1], status=MISSED, snoozed_until=at("2026-11-28 09:00:00")),
+    after = [before[0]._replace(status=TAKEN), before[1]._replace(status=MISSED, snoozed_until=at("2026-11-28 09:00:00")),
              before[2]]
     assert ids(grouping.groups(before, FIVE)) == ids(grouping.groups(after, FIVE)) == [(1, 2, 3)]
     assert grouping.group_key(grouping.group_of(after[2], after, FIVE)) == "group:1"

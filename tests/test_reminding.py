@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 from datetime import datetime, timezone
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,7 +15,7 @@ from reminderd.reminding import banner
 UTC = timezone.utc
 LONDON = ZoneInfo("Europe/London")
 NOW = datetime(2026, 11, 28, 15, 0, tzinfo=UTC)
-LOG = Path("/home/him/.local/share/reminderd/reminderd.db")
+LOG = "/home/him/.local/share/reminderd/reminderd.db"
 START = "reminderd run"
 
 
@@ -27,7 +26,7 @@ def at(hour: int, minute: int = 0, day: int = 28) -> datetime:
 @pytest.mark.parametrize(("holder", "started", "stopped", "says"), [
     (Holder(42, None, LOG), at(9), None, None),
     (Holder(None, None, None), None, None, None),  # a daemon between taking the lock and saying who it is
-    (Holder(42, None, Path("/tmp/other.db")), at(9), None,
+    (Holder(42, None, "/tmp/other.db"), at(9), None,
      "Reminders are off for this log: the running daemon (pid 42) reminds from /tmp/other.db."),
     (None, at(9), at(13, 2), "Reminders are off: the daemon is not running since 13:02 — start it with: reminderd run"),
     (None, at(9, day=26), at(13, 2, day=27),
@@ -45,7 +44,7 @@ def test_a_look_at_the_lock_never_takes_it_from_the_daemon(tmp_path):
     assert running_daemon(lock) is None  # no file: nobody
     fd = take_lock(lock, tmp_path / "config.toml", tmp_path / "reminderd.db")
     try:
-        assert running_daemon(lock) == Holder(os.getpid(), tmp_path / "config.toml", tmp_path / "reminderd.db")
+        assert running_daemon(lock) == Holder(os.getpid(), str(tmp_path / "config.toml"), str(tmp_path / "reminderd.db"))
     finally:
         os.close(fd)
     assert running_daemon(lock) is None  # released: the file stays, the lock does not

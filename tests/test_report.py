@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-import statistics
 import struct
 import subprocess
 import zlib
@@ -24,11 +23,11 @@ import pytest
 
 from reminderd.core import doses as rules
 from reminderd.core.checkin import Checkin
-from reminderd.core.config.load import load_config
+from reminderd.config_file import load_config
 from reminderd.core.prescriptions import canonical_of
 from reminderd.core.schedule import Slot, local_instant
 from reminderd.store import Store
-from tests.conftest import Cli, config_text
+from tests.conftest import Cli, config_text, count_rows
 from tests.test_regression import brute_p
 
 UTC = timezone.utc
@@ -355,10 +354,7 @@ def test_a_damaged_import_file_is_refused_with_what_is_wrong(ten_days: Cli, tmp_
     assert out.stderr.startswith(f"reminderd: {backup} cannot be imported, nothing was changed: ")
     assert out.stderr.count("\n") == 1  # one line
     assert message in out.stderr
-    conn = sqlite3.connect(fresh)
-    assert [conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-            for t in ("doses", "events", "checkins", "supply", "prescriptions")] == [0, 0, 0, 0, 0]
-    conn.close()
+    assert count_rows(fresh) == [0, 0, 0, 0, 0]
 
 
 def test_a_missing_import_file_is_a_clear_error(cli: Cli, tmp_path: Path) -> None:

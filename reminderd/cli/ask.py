@@ -29,8 +29,6 @@ def which_taken(due: list) -> list[str]:
 
 def ask_checkin(day: date, previous, tz) -> dict:
     """The check-in's questions for one night, after saying what was answered before."""
-    from dataclasses import replace
-
     from reminderd.core import checkin as core
 
     click.echo(f"Check-in for the night of {day:%A %d %B %Y}.")
@@ -42,7 +40,7 @@ def ask_checkin(day: date, previous, tz) -> dict:
         if answers.get("severity") == 0 and question.key in ("frequency", "woke"):
             continue  # no spasms: nothing to count
         if question.key == "frequency":
-            question = replace(question, low=1)  # there were spasms
+            question = question._replace(low=1)  # there were spasms
         answers[question.key] = ask(question)
     click.echo("")
     answers["other_cause"] = click.confirm(core.OTHER_CAUSE_PROMPT, default=False)

@@ -22,7 +22,7 @@ def run(app: App) -> None:
     """
     import logging
 
-    from reminderd.core.config.load import load_config
+    from reminderd.config_file import load_config
 
     setup_logging()
     log = logging.getLogger("reminderd")

@@ -155,7 +155,7 @@ def _push_test(config: Config, push: bool, contacts: tuple[str, ...], now: datet
 @pass_app
 def check_config(app: App, path: Path | None) -> None:
     """Check a config file: prints "ok" and the schedule, or every problem (exit 2)."""
-    from reminderd.core.config.load import load_config
+    from reminderd.config_file import load_config
     from reminderd.core.durations import format_duration
 
     config = load_config(path or app.config_path)
@@ -217,7 +217,7 @@ def init(app: App) -> None:
     from reminderd.lock import running_daemon
 
     holder = running_daemon(paths.lock_path(app.db_path))
-    if holder is not None and holder.config == paths.EXAMPLE_CONFIG:
+    if holder is not None and holder.config == str(paths.EXAMPLE_CONFIG):
         from reminderd.reminding import how_to_restart
 
         click.echo("The daemon running now reminds of the example, into a throwaway log. Once your config is "

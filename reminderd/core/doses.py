@@ -12,10 +12,10 @@ rows in, and write back what these functions return.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, tzinfo
-from typing import Callable, Sequence
+from typing import Callable, NamedTuple, Sequence
 
+from reminderd.core.records import Marker
 from reminderd.core.clock import UTC, local_time
 from reminderd.core.config.settings import Config, Medication
 from reminderd.core.durations import format_duration, hours_and_minutes
@@ -33,8 +33,7 @@ STATUSES = (PENDING, TAKEN, SKIPPED, MISSED)
 ANSWERED = (TAKEN, SKIPPED)
 
 
-@dataclass(frozen=True)
-class Dose:
+class Dose(NamedTuple):
     """One row of the `doses` table."""
 
     id: int
@@ -66,25 +65,21 @@ class Dose:
 # --- what the daemon should do about a dose now -----------------------------------------
 
 
-@dataclass(frozen=True)
-class Wait:
+class Wait(NamedTuple):
     until: datetime
 
 
-@dataclass(frozen=True)
-class Remind:
+class Remind(NamedTuple):
     number: int  # 1 for the first reminder
     last: bool  # the last reminder before the dose is given up as missed
 
 
-@dataclass(frozen=True)
-class GiveUp:
-    pass
+class GiveUp(Marker):
+    __slots__ = ()
 
 
-@dataclass(frozen=True)
-class Done:
-    pass
+class Done(Marker):
+    __slots__ = ()
 
 
 Decision = Wait | Remind | GiveUp | Done
@@ -127,15 +122,14 @@ def decide(dose: Dose, med: Medication, now: datetime, restarting: bool = False)
 
 
 def reminded(dose: Dose, now: datetime) -> Dose:
-    return replace(dose, reminders_sent=dose.reminders_sent + 1, last_reminded_at=now)
+    return dose._replace(reminders_sent=dose.reminders_sent + 1, last_reminded_at=now)
 
 
 def give_up(dose: Dose, now: datetime, reason: str) -> Dose:
-    return replace(dose, status=MISSED, reason=reason, answered_at=None)
+    return dose._replace(status=MISSED, reason=reason, answered_at=None)
 
 
-@dataclass(frozen=True)
-class Missed:
+class Missed(NamedTuple):
     dose: Dose  # given up, with its reason
     tell: bool  # whether the person is shown the missed-dose notice
 
@@ -204,8 +198,7 @@ def take(
                     f"least {format_duration(med.min_gap)} apart. "
                     "If you really took it, record it with --force"
                 )
-    return replace(
-        dose,
+    return dose._replace(
         status=TAKEN,
         taken_at=taken_at,
         via=via,
@@ -228,7 +221,7 @@ def skip(dose: Dose, now: datetime, via: str, reason: str | None = None) -> Dose
             f"the {dose.slot} dose of {dose.medication} on {dose.local_date} was already "
             f"{dose.status}; use `reminderd edit` to correct it"
         )
-    return replace(dose, status=SKIPPED, via=via, reason=reason, snoozed_until=None, answered_at=now)
+    return dose._replace(status=SKIPPED, via=via, reason=reason, snoozed_until=None, answered_at=now)
 
 
 def snooze(
@@ -246,7 +239,7 @@ def snooze(
             f"snoozing until {_clock(until, tz)} would pass the time the dose is counted as "
             f"missed; snooze for less than {format_duration(max(limit - now, timedelta(seconds=1)))}"
         )
-    return replace(dose, snoozed_until=until)
+    return dose._replace(snoozed_until=until)
 
 
 def _clock(instant: datetime | None, tz: tzinfo) -> str:
@@ -266,20 +259,19 @@ def correct(dose: Dose, status: str | None, taken_at: datetime | None, reason: s
         when = taken_at or dose.taken_at or dose.due
         if when is not dose.taken_at:  # a time it keeps was checked when recorded (the clock may be set back since)
             check_not_future(when, now, tz)
-        return replace(dose, status=TAKEN, taken_at=when, late_minutes=lateness_minutes(dose, when),
+        return dose._replace(status=TAKEN, taken_at=when, late_minutes=lateness_minutes(dose, when),
                        via=dose.via or via, reason=reason, answered_at=now, snoozed_until=None)
     if new_status == PENDING:
-        return replace(dose, status=PENDING, taken_at=None, late_minutes=None, via=None, reason=reason,
+        return dose._replace(status=PENDING, taken_at=None, late_minutes=None, via=None, reason=reason,
                        answered_at=None)
-    return replace(dose, status=new_status, taken_at=None, late_minutes=None, via=via,
+    return dose._replace(status=new_status, taken_at=None, late_minutes=None, via=via,
                    reason=reason or dose.reason, answered_at=now, snoozed_until=None)
 
 
 # --- undoing an answer ----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Undone:
+class Undone(NamedTuple):
     dose: Dose  # as it is after the undo
     note: str | None = None  # said to the person when the undo is more than a restore
 
@@ -295,13 +287,13 @@ def undo_answer(before: Dose, med: Medication | None, now: datetime,
     """
     if med is not None and med.as_needed and before.status == PENDING:
         # An as-needed dose is never waiting to be reminded: undone, it is void.
-        return Undone(replace(before, status=SKIPPED, reason="undone: recorded by mistake"))
+        return Undone(before._replace(status=SKIPPED, reason="undone: recorded by mistake"))
     note = None
     if overtaken is not None:
         note = f"after that answer the daemon counted it as missed at {_clock(overtaken[0], tz)}"
     if before.status == PENDING and med is not None and now >= give_up_at(before, med):
         reason = overtaken[1] if overtaken else NOT_ANSWERED
-        before = replace(before, status=MISSED, reason=reason, snoozed_until=None, answered_at=None)
+        before = before._replace(status=MISSED, reason=reason, snoozed_until=None, answered_at=None)
         note = note or f"its time to be answered ended at {_clock(give_up_at(before, med), tz)}"
     return Undone(before, note)
 

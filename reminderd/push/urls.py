@@ -1,5 +1,6 @@
-"""Apprise URLs are secrets (tokens, passwords, private topics): how they are checked,
-read from a 0600 file, and masked wherever they could be shown."""
+"""Apprise URLs are secrets (tokens, passwords, private topics): how one is read from a
+0600 file, and scrubbed out of what a server answers. Their syntax and masked form are
+the core's (`reminderd.core.urls`), which the config checks them by."""
 
 from __future__ import annotations
 
@@ -12,29 +13,8 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import quote, quote_plus, unquote, unquote_plus, urlsplit
 
+from reminderd.core.urls import MAX_URL, URL_EXPECTED, check_url, mask
 from reminderd.errors import BadUrl
-
-_URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]{0,31})://\S+$")
-URL_EXPECTED = 'an Apprise URL such as "ntfy://ntfy.sh/a-long-random-topic" or "mailto://user:password@example.com"'
-MAX_URL = 4096
-
-
-def scheme(url: str) -> str:
-    match = _URL.match(url)
-    return match[1].lower() if match else "?"
-
-
-def mask(url: str) -> str:
-    """ "ntfy://ntfy.sh/my-secret-topic" -> "ntfy://…": for some services the host is
-    the token itself (tgram://BOTTOKEN/…), so nothing after the scheme is shown."""
-    match = _URL.match(url)
-    return f"{match[1].lower()}://…" if match else "(hidden)"
-
-
-def check_url(url: object) -> str:
-    if not isinstance(url, str) or len(url) > MAX_URL or not _URL.match(url.strip()):
-        raise BadUrl(URL_EXPECTED)
-    return url.strip()
 
 
 def scrub(text: str, url: str) -> str:
