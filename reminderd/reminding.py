@@ -34,7 +34,7 @@ def banner(holder: Holder | None, db_path: str | Path, started: datetime | None,
             return None
         return (f"Reminders are off for this log: the running daemon (pid {holder.pid or 'unknown'}) reminds "
                 f"from {holder.log}.")
-    if stopped is not None and (started is None or stopped >= started):
+    if stopped is not None:  # the last run ended cleanly (Store.daemon_runs)
         why = f"the daemon is not running since {_when(stopped, now, tz)}"
     elif started is not None:
         why = (f"the daemon is not running: it started {_when(started, now, tz)} and stopped without saying so "

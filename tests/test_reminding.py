@@ -11,6 +11,7 @@ import pytest
 
 from reminderd.lock import Holder, running_daemon, take_lock
 from reminderd.reminding import banner
+from reminderd.store import DAEMON_STARTED, DAEMON_STOPPED
 
 UTC = timezone.utc
 LONDON = ZoneInfo("Europe/London")
@@ -31,7 +32,7 @@ def at(hour: int, minute: int = 0, day: int = 28) -> datetime:
     (None, at(9), at(13, 2), "Reminders are off: the daemon is not running since 13:02 — start it with: reminderd run"),
     (None, at(9, day=26), at(13, 2, day=27),
      "Reminders are off: the daemon is not running since Fri 27 Nov 13:02 — start it with: reminderd run"),
-    (None, at(9), at(8), "Reminders are off: the daemon is not running: it started 09:00 and stopped without "
+    (None, at(9), None, "Reminders are off: the daemon is not running: it started 09:00 and stopped without "
                          "saying so (a crash, a kill or a power cut) — start it with: reminderd run"),
     (None, None, None, "Reminders are off: the daemon is not running — start it with: reminderd run"),
 ], ids=["running", "running-unsaid", "another-log", "stopped-today", "stopped-yesterday", "crashed", "no-record"])
@@ -81,3 +82,15 @@ def test_status_and_snooze_with_the_daemon_running_then_stopped_then_killed(cloc
     crashed = clocked("status").stdout.splitlines()[0]
     assert crashed.startswith("Reminders are off: the daemon is not running: it started 08:0")
     assert "stopped without saying so (a crash, a kill or a power cut)" in crashed
+
+
+def test_a_start_in_the_second_of_the_last_clean_stop_is_a_run_that_has_not_stopped(store):
+    """The order of the rows says which came last: a kill -9 after a restart within one
+    second is a crash, not the clean stop that shares its time."""
+    store.add_event(DAEMON_STARTED, "daemon", at(8))
+    store.add_event(DAEMON_STOPPED, "daemon", at(8, 1))
+    assert store.daemon_runs() == (at(8), at(8, 1))
+    store.add_event(DAEMON_STARTED, "daemon", at(8, 1))
+    assert store.daemon_runs() == (at(8, 1), None)
+    store.add_event(DAEMON_STOPPED, "daemon", at(7))  # a clock stepped back: still the last row
+    assert store.daemon_runs() == (at(8, 1), at(7))
