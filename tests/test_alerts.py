@@ -369,6 +369,13 @@ def test_whatever_a_server_echoes_comes_back_without_the_secrets_in_any_form(ech
             assert form.lower().rstrip("=") not in clean.lower()
 
 
+def test_a_non_ascii_password_inside_base64_of_its_utf8_is_found():
+    url = "json://carer:p%C3%A4ss%E2%82%ACw0rd@alerts.example.org/hook"
+    for echo in (b64("carer:päss€w0rd"), b64("xx päss€w0rd yy")[4:]):
+        clean = scrub(f"HTTP 401 Authorization: Basic {echo}", url)
+        assert clean == "HTTP 401 Authorization: Basic …", echo
+
+
 def test_the_senders_last_words_are_scrubbed_before_they_are_cut():
     """A sender that died says why on stderr; only its last 300 characters are kept, and a
     cut through the password would leave a piece of it that no scrub could recognise."""
