@@ -182,14 +182,17 @@ class Pairings:
 
     @contextmanager
     def _changing(self) -> Iterator[tuple[list[Phone], list[Code]]]:
-        """Read, let the caller change the lists, write back, all under the lock."""
+        """Read, let the caller change the lists, write back if they changed, all under the
+        lock. A wrong code posted to the page changes nothing, so it costs no write to disk."""
         self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         lock = os.open(self.path.with_suffix(".lock"), os.O_WRONLY | os.O_CREAT, 0o600)
         try:
             fcntl.flock(lock, fcntl.LOCK_EX)
             phones, codes = self._read()
+            before = (list(phones), list(codes))
             yield phones, codes
-            self._write(phones, codes)
+            if (phones, codes) != before:
+                self._write(phones, codes)
         finally:
             os.close(lock)  # releases the lock
 

@@ -1,0 +1,33 @@
+"""The phone page attacked again after issue 22, against the daemon as a real process: what
+an attacker who can reach the port, but holds no credential, can make the daemon do.
+
+Attackers use other loopback addresses than the phone (127.0.0.1), as other machines would."""
+
+from __future__ import annotations
+
+import pytest
+
+from reminderd.remote.guard import FREE_FAILURES
+from reminderd.remote.pairing import pairing_path
+from tests.remote_client import pair
+from tests.test_remote_page import Page, page  # noqa: F401 (page: the fixture)
+
+pytestmark = pytest.mark.system
+
+WRONG_CODE = "W" * 43  # the shape of a real code
+
+
+def test_wrong_pairing_codes_cost_no_write_to_disk(page: Page) -> None:
+    """Each address may post FREE_FAILURES wrong codes before it is locked out, and an
+    attacker may hold many addresses (an IPv6 /64): none of them may rewrite the pairing
+    file (an fsync each), only a code that pairs."""
+    kept = pairing_path(page.cli.db)
+    before = kept.stat()
+    for n in range(3):
+        stranger = page.client(source=f"127.0.0.{n + 2}")
+        for _ in range(FREE_FAILURES):
+            assert stranger.post("/pair", {"code": WRONG_CODE}).status == 403
+    after = kept.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    pair(page.link, page.client())
+    assert kept.stat().st_ino != before.st_ino  # a code that pairs is written, as ever
