@@ -5,12 +5,14 @@ Attackers use other loopback addresses than the phone (127.0.0.1), as other mach
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import pytest
 
 from reminderd.remote.guard import FREE_FAILURES
 from reminderd.remote.pairing import pairing_path
 from tests.remote_client import pair
-from tests.test_remote_page import Page, page  # noqa: F401 (page: the fixture)
+from tests.test_remote_page import DOSE, Page, page  # noqa: F401 (page: the fixture)
 
 pytestmark = pytest.mark.system
 
@@ -31,3 +33,16 @@ def test_wrong_pairing_codes_cost_no_write_to_disk(page: Page) -> None:
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
     pair(page.link, page.client())
     assert kept.stat().st_ino != before.st_ino  # a code that pairs is written, as ever
+
+
+def test_a_cookie_another_page_on_this_host_set_for_a_path_does_not_hide_the_phones(page: Page) -> None:
+    """Cookies ignore ports: a page served elsewhere on this computer can set `reminderd`
+    for /dose (the phone's own is HttpOnly, so it cannot be overwritten), and Chromium then
+    sends that one first on every answer (checked by hand: every tap was "Not paired")."""
+    phone = page.paired()
+    tossed = {"Cookie": f"reminderd={WRONG_CODE}; reminderd={phone.cookie}"}
+    for _ in range(FREE_FAILURES + 1):  # as often as would lock the phone out, were they counted
+        assert phone.request("GET", "/", headers=tossed).status == 200
+    form = urlencode({"form": phone.get().form_token, "dose": DOSE, "action": "taken"}).encode()
+    answered = phone.request("POST", "/dose", form, {**tossed, "Content-Type": "application/x-www-form-urlencoded"})
+    assert answered.status == 200 and page.dose() == [("taken", "phone")], answered.body

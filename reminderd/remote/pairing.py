@@ -100,10 +100,11 @@ class Pairings:
         """The codes not used yet and not expired."""
         return [c for c in self._read()[1] if datetime.fromisoformat(c.expires) > now]
 
-    def phone(self, secret: str | None) -> Phone | None:
-        """The phone whose credential `secret` is, or None. Every stored hash is compared,
-        in constant time, whatever the secret looks like."""
-        return _match(self.phones(), secret)
+    def phone(self, *secrets: str | None) -> Phone | None:
+        """The phone whose credential one of `secrets` is, or None. Every stored hash is
+        compared, in constant time, whatever the secret looks like."""
+        phones = self.phones()
+        return next((p for p in (_match(phones, secret) for secret in secrets) if p is not None), None)
 
     def code(self, code: str | None, now: datetime) -> Code | None:
         """The pairing code `code` is, if not used and not expired."""
