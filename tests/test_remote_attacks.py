@@ -5,18 +5,27 @@ Attackers use other loopback addresses than the phone (127.0.0.1), as other mach
 
 from __future__ import annotations
 
+import re
+import select
+import socket
+import time
+from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
 
 from reminderd.remote.guard import FREE_FAILURES
 from reminderd.remote.pairing import pairing_path
+from reminderd.remote.server import REQUEST_S
 from tests.remote_client import pair
 from tests.test_remote_page import DOSE, Page, page  # noqa: F401 (page: the fixture)
 
 pytestmark = pytest.mark.system
 
 WRONG_CODE = "W" * 43  # the shape of a real code
+PIPELINED_S = 8.0  # under REQUEST_S: the deadline is not what stops the page reading
+STALLED_S = 1.5  # nothing taken for this long: the page has stopped reading
+MAX_GROWTH = 8_000_000  # bytes of the daemon's memory
 
 
 def test_wrong_pairing_codes_cost_no_write_to_disk(page: Page) -> None:
@@ -46,3 +55,37 @@ def test_a_cookie_another_page_on_this_host_set_for_a_path_does_not_hide_the_pho
     form = urlencode({"form": phone.get().form_token, "dose": DOSE, "action": "taken"}).encode()
     answered = phone.request("POST", "/dose", form, {**tossed, "Content-Type": "application/x-www-form-urlencoded"})
     assert answered.status == 200 and page.dose() == [("taken", "phone")], answered.body
+
+
+def rss_bytes(pid: int) -> int:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(re.search(r"VmRSS:\s+(\d+) kB", status)[1]) * 1024
+
+
+def test_a_client_that_never_reads_its_answers_costs_no_memory(page: Page) -> None:
+    """Requests pipelined on one connection without a cookie (never locked out), their
+    answers never read: once its answers are not taken the page reads nothing more from that
+    connection, instead of answering on and keeping every answer in memory (before: 5 MB a
+    second, without end). The phone is answered meanwhile."""
+    pid, phone = page.daemon.proc.pid, page.paired()
+    before = rss_bytes(pid)
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # little room for answers on this side
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 65536)  # and for requests
+    sock.bind(("127.0.0.2", 0))
+    sock.connect(("127.0.0.1", page.port))
+    sock.setblocking(False)
+    # A 4 KB head each, so that every read the page makes (up to 256 KB) frees room at once.
+    request = b"GET /elsewhere HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Filler: " + b"f" * 4000 + b"\r\n\r\n"
+    began = moved = time.monotonic()
+    pending = b""
+    with sock:
+        while time.monotonic() - moved < STALLED_S and time.monotonic() - began < PIPELINED_S:
+            if select.select([], [sock], [], 0.1)[1]:
+                chunk = pending or request * 16
+                pending = chunk[sock.send(chunk):]
+                moved = time.monotonic()
+        grown = rss_bytes(pid) - before
+        assert time.monotonic() - moved >= STALLED_S, f"still reading after {PIPELINED_S} s; {grown} bytes more"
+        assert grown < MAX_GROWTH, grown
+        assert phone.get().status == 200

@@ -15,7 +15,9 @@ first request. The measurements are in the README. So here:
   and a phone's new connection always gets in.
 - **Deadlines, not idle timeouts.** A connection must deliver a whole request (the TLS
   handshake, head and body) within REQUEST_S of arriving or of its previous answer, and
-  take its answer within REQUEST_S: a byte every few seconds does not keep it open.
+  take its answer within REQUEST_S: a byte every few seconds does not keep it open. Nothing
+  more is read from a client while its answers are not being taken, so requests pipelined
+  behind unread answers never pile them up in memory.
 - **Nothing blocks the loop.** The TLS handshake runs in the loop like any read; the page
   runs in THREADS threads, never the loop's.
 - **Strict HTTP.** h11 refuses malformed framing, a space before the colon, a signed
@@ -214,6 +216,7 @@ class Connection(asyncio.Protocol):
         self.local = ""
         self.waiting = True  # for a whole request: the state in which it may be shed
         self.closed = False
+        self.blocked = False  # its answers are not being taken (asyncio's flow control)
         self._deadline: asyncio.TimerHandle | None = None
         self._request: h11.Request | None = None
         self._body = bytearray()
@@ -251,6 +254,18 @@ class Connection(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self._released()
 
+    def pause_writing(self) -> None:
+        # A client that pipelines requests and never reads the answers would otherwise have
+        # them all kept in memory (5 MB a second from one connection): read nothing more
+        # until it takes them.
+        self.blocked = True
+
+    def resume_writing(self) -> None:
+        self.blocked = False
+        if self.waiting and not self.closed:
+            self.transport.resume_reading()
+            self._read()
+
     # --- one request ------------------------------------------------------------------------
 
     async def _handshake(self, plain: asyncio.BaseTransport) -> None:
@@ -271,7 +286,7 @@ class Connection(asyncio.Protocol):
 
     def _read(self) -> None:
         """Take what h11 has parsed: a request, its body, its end; or refuse the request."""
-        while self.waiting and not self.closed:
+        while self.waiting and not self.closed and not self.blocked:
             try:
                 event = self.http.next_event()
             except h11.RemoteProtocolError as err:
@@ -327,8 +342,9 @@ class Connection(asyncio.Protocol):
         self.http.start_next_cycle()
         self.waiting = True
         self._arm()
-        self.transport.resume_reading()
-        self._read()  # a request that came pipelined behind this one
+        if not self.blocked:
+            self.transport.resume_reading()
+            self._read()  # a request that came pipelined behind this one
 
     def _environ(self, request: h11.Request, body: bytes) -> dict:
         target = request.target.decode("latin-1")
