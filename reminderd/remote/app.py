@@ -113,10 +113,10 @@ class PageApp:
             return _refusal()
         if path == "/pair" or path.startswith("/pair/"):
             return self.pair(environ, method, path, address, clock)
-        secret = _cookie(environ.get("HTTP_COOKIE", ""))
-        phone = self.pairings.phone(secret)
+        secrets = _cookies(environ.get("HTTP_COOKIE", ""))
+        phone = self.pairings.phone(*secrets)
         if phone is None or phone.role != pairing.PATIENT:
-            return self._refuse(address, clock, counted=secret is not None and phone is None)
+            return self._refuse(address, clock, counted=bool(secrets) and phone is None)
         self.failures.succeeded(address)
         self.pairings.seen(phone, self.now())
         routes = {"/": ("GET", self.show), "/dose": ("POST", self.answer_dose), "/checkin": ("POST", self.answer_checkin)}
@@ -325,12 +325,16 @@ def _where(err: BaseException) -> str:
                       for f in reversed(traceback.extract_tb(err.__traceback__)))
 
 
-def _cookie(header: str) -> str | None:
+def _cookies(header: str) -> list[str]:
+    """Every value of the page's cookie: a browser sends one per path that matches, the
+    longest path first, so a cookie another page on this host set for /dose would come
+    before the phone's own and must not hide it."""
+    values = []
     for part in header.split(";"):
         name, _, value = part.strip().partition("=")
         if name == COOKIE:
-            return value
-    return None
+            values.append(value)
+    return values
 
 
 def _html(text: str) -> bytes:
