@@ -10,8 +10,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from reminderd import services
+from reminderd.core.config.load import load_config
 from reminderd.lock import Holder, running_daemon, take_lock
 from reminderd.reminding import banner
+from reminderd.store import Store
+from tests.conftest import config_text
 
 UTC = timezone.utc
 LONDON = ZoneInfo("Europe/London")
@@ -82,3 +86,41 @@ def test_status_and_snooze_with_the_daemon_running_then_stopped_then_killed(cloc
     crashed = clocked("status").stdout.splitlines()[0]
     assert crashed.startswith("Reminders are off: the daemon is not running: it started 08:0")
     assert "stopped without saying so (a crash, a kill or a power cut)" in crashed
+
+
+def test_status_never_says_the_daemon_is_not_running_while_one_reminds(cli):
+    # He changes his prescription at 13:30 while the daemon runs (holding its lock, as a
+    # daemon does): `status` records it, and the new 13:00 slot has no row for a second.
+    cli("status", at="2026-11-28 09:00:00")
+    cli.config.write_text(config_text(times='["08:00", "13:00", "18:00", "22:00"]'))
+    fd = take_lock(cli.home / "run" / "reminderd.lock", cli.config, cli.db)
+    try:
+        running = cli("status", at="2026-11-28 13:30:00").stdout.splitlines()
+    finally:
+        os.close(fd)
+    assert running[4].split() == ["13:00", "gabapentin", "300", "mg", "DUE"], running
+    assert "Waiting for an answer: gabapentin 13:00 dose of 2026-11-28 (due Sat 13:00); answer with: " \
+           "reminderd take gabapentin" in running
+    stopped = cli("status", at="2026-11-28 13:31:00").stdout.splitlines()
+    assert stopped[5].split() == ["13:00", "gabapentin", "300", "mg", "DUE", "(daemon", "not", "running)"], stopped
+
+
+def test_status_offers_a_bare_take_only_for_the_dose_it_takes(cli):
+    # The daemon made the day's rows, then stopped before anything was answered: at 16:30
+    # the 08:00 dose is long past its window and `take` would answer the 14:00 one.
+    store = Store.open(cli.db)
+    config = load_config(cli.config)
+    store.ensure_doses(services.planned(store, config, at(0), at(23, 59)), at(7))
+    store.close()
+    lines = cli("status", at="2026-11-28 16:30:00").stdout.splitlines()
+    assert lines[4].split() == ["08:00", "gabapentin", "300", "mg", "not", "recorded", "(daemon", "not", "running)"]
+    assert lines[5].split() == ["14:00", "gabapentin", "300", "mg", "DUE"]
+    assert lines[7:9] == [
+        'Not answered: gabapentin 08:00 dose of 2026-11-28 (due Sat 08:00); if you took it, record it with: '
+        'reminderd take gabapentin --at "2026-11-28 08:00"',
+        "Waiting for an answer: gabapentin 14:00 dose of 2026-11-28 (due Sat 14:00); answer with: "
+        "reminderd take gabapentin"]
+    # Each command does what it says.
+    assert "14:00 dose of 2026-11-28" in cli("take", "gabapentin", at="2026-11-28 16:30:00").stdout
+    assert "08:00 dose of 2026-11-28" in cli("take", "gabapentin", "--at", "2026-11-28 08:00",
+                                             at="2026-11-28 16:31:00").stdout

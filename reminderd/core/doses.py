@@ -295,19 +295,24 @@ def undo_answer(before: Dose, med: Medication | None, now: datetime,
 
 
 def state_text(dose: Dose | None, due: datetime, med: Medication | None, now: datetime, tz: tzinfo,
-               log_began_at: datetime | None = None) -> str:
-    """A slot's state for `status`. A slot with no row was never seen by a running
-    daemon: still in its window it is due (and `take` records it); past the window the
-    daemon will close it as missed (not running) when it next starts, unless it fell due
-    before the log began (`log_began_at`; None: nothing recorded yet), when nothing was
-    being recorded."""
+               log_began_at: datetime | None = None, reminding: bool = False) -> str:
+    """A slot's state for `status`. A slot with no row was not seen by a daemon yet:
+    still in its window it is due (and `take` records it); past the window the daemon
+    will close it as missed (not running) when it next starts, unless it fell due before
+    the log began (`log_began_at`; None: nothing recorded yet), when nothing was being
+    recorded. `reminding`: a daemon reminds from this log now (it makes the row of a slot
+    a command's new prescription added within seconds), so "daemon not running" is not
+    said; without one, a row left open past its window is as unrecorded as a slot without."""
+    off = "" if reminding else " (daemon not running)"
     if dose is None:
         if due > now:
             return "upcoming"
         if med is None or now < due + med.give_up_after:
-            return "DUE (daemon not running)"
+            return f"DUE{off}"
         if log_began_at is None or due < log_began_at:
             return "before the log began"
+        return f"not recorded{off}"
+    if dose.status == PENDING and not reminding and med is not None and now >= give_up_at(dose, med):
         return "not recorded (daemon not running)"
     if dose.status == TAKEN:
         late = dose.late_minutes or 0
