@@ -107,9 +107,10 @@ def test_take_records_the_dose_due_now_and_refuses_a_second_take(cli: Cli) -> No
         ("2026-11-28 07:00:00", None, "08:00", "60 min early"),
         ("2026-11-28 16:00:00", "14:30", "14:00", "30 min late"),
         ("2026-11-29 09:00:00", "2026-11-28 22:10", "22:00", "10 min late"),
-        ("2026-11-28 13:59:30", None, "14:00", "on time"),
+        ("2026-11-28 14:00:40", None, "14:00", "on time"),  # taken at 14:00 by the clock: not "1 min late"
+        ("2026-11-28 13:59:30", None, "14:00", "1 min early"),  # taken at 13:59 by the clock
     ],
-    ids=["early", "late-with-at", "yesterday-with-date", "on-time"],
+    ids=["early", "late-with-at", "yesterday-with-date", "on-time", "seconds-early"],
 )
 def test_take_finds_the_slot_meant(cli: Cli, now: str, at: str | None, slot: str, timing: str) -> None:
     out = cli("take", *(["--at", at] if at else []), at=now)

@@ -151,7 +151,9 @@ def give_up_now(dose: Dose, med: Medication, now: datetime) -> Missed:
 
 
 def lateness_minutes(dose: Dose, taken_at: datetime) -> int:
-    return round((taken_at - dose.due).total_seconds() / 60)
+    """Whole minutes from due to taken as the clock shows them (taken at 14:00:42 for 14:00
+    is 0, at 07:59:20 for 08:00 is -1), so the lateness never disagrees with the time shown."""
+    return (taken_at - dose.due) // timedelta(minutes=1)
 
 
 def take(

@@ -30,7 +30,7 @@ def key_of(dose_id: int) -> str:
 def reminder_line(med: Medication, dose: Dose, number: int, last: bool, now: datetime,
                   group_key: str | None = None) -> str:
     """The daemon's log line for one reminder of a dose (with the group it was shown in)."""
-    late = round((now - dose.due).total_seconds() / 60)
+    late = (now - dose.due) // timedelta(minutes=1)  # as the reminder's "2 h 59 min late" counts
     return (f"reminder {number}: {med.name} {dose.dose}, {dose.slot} dose of {dose.local_date}"
             f"{f', {late} min late' if late > 0 else ''}{' (last reminder)' if last else ''}"
             f"{f' (with {group_key})' if group_key else ''}")
