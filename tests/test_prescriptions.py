@@ -15,7 +15,7 @@ from reminderd.core.config.load import load_config, parse_config
 from reminderd.errors import ConfigError
 from reminderd.core.schedule import slots_on
 from reminderd.store import Store
-from tests.conftest import Cli, at, config_text
+from tests.conftest import Cli, at, config_text, rows as rows_of
 from tests.daemon_process import DaemonProcess
 from tests.fakeclock import FakeClock
 
@@ -238,6 +238,16 @@ def test_undo_says_what_the_dose_is_again_in_the_words_of_status(cli: Cli) -> No
         # An as-needed dose was never skipped: it no longer counts, and the log says how.
         'Undone: the PRN 1 dose of baclofen on 2026-11-28 no longer counts as taken (the log keeps it as '
         'skipped, "undone: recorded by mistake").']
+
+
+def test_edit_refuses_to_call_a_dose_not_due_yet_missed(cli: Cli) -> None:
+    out = cli("edit", "--date", "2026-11-28", "--slot", "14:00", "--status", "missed", at="2026-11-28 12:00:00")
+    assert (out.returncode, out.stderr) == (2, "reminderd: the 14:00 dose of gabapentin on 2026-11-28 is not due "
+                                               "until 2026-11-28 14:00, so it cannot have been missed; to leave it "
+                                               "out, use --status skipped\n")
+    assert rows_of(cli, "SELECT count(*) FROM doses") == [(0,)]  # nothing written: its reminders still come
+    assert cli("edit", "--date", "2026-11-28", "--slot", "08:00", "--status", "missed",
+               at="2026-11-28 12:00:00").returncode == 0
 
 
 def test_edit_corrects_a_dose_and_keeps_what_it_was(cli: Cli) -> None:

@@ -249,6 +249,9 @@ def correct(dose: Dose, status: str | None, taken_at: datetime | None, reason: s
     new_status = status or (TAKEN if taken_at is not None else dose.status)
     if taken_at is not None and new_status != TAKEN:
         raise DoseError(f"--taken-at goes with a taken dose; this one would be {new_status}")
+    if new_status == MISSED and dose.due > now:  # a miss that has not happened would silence its reminders
+        raise DoseError(f"the {dose.slot} dose of {dose.medication} on {dose.local_date} is not due until "
+                        f"{_clock(dose.due, tz)}, so it cannot have been missed; to leave it out, use --status skipped")
     if new_status == TAKEN:
         when = taken_at or dose.taken_at or dose.due
         if when is not dose.taken_at:  # a time it keeps was checked when recorded (the clock may be set back since)
