@@ -12,6 +12,7 @@ import pytest
 from reminderd.core.config.settings import DEFAULT_ADVICE, Config, Medication
 from reminderd.core.doses import (
     MISSED,
+    NOT_RUNNING,
     PENDING,
     SKIPPED,
     TAKEN,
@@ -568,6 +569,11 @@ def test_missed_text(private, expected):
     assert (title, body) == expected
     if private:
         assert "gabapentin" not in title + body and "300 mg" not in title + body
+
+
+def test_missed_text_of_a_dose_no_daemon_reminded():
+    _, body = missed_text(dose(status=MISSED, reason=NOT_RUNNING), MED, TEXT_CONFIG, False)
+    assert body.startswith("The 08:00 dose fell due while reminderd was not running and is now counted as missed.")
 
 
 # --- advice for a late take ------------------------------------------------------------------

@@ -406,8 +406,10 @@ def reminder_text(
 def missed_text(dose: Dose, med: Medication, config: Config, private: bool) -> tuple[str, str]:
     title = "Dose missed" if private else f"Missed: {med.name} {dose.dose}"
     name = "" if private else f" {med.name}"  # private: the body must not name it either
+    # No reminder came for a dose that fell due while no daemon ran: "not answered" would blame him.
+    why = "fell due while reminderd was not running" if dose.reason == NOT_RUNNING else "was not answered"
     body = (
-        f"The {dose.slot} dose was not answered and is now counted as missed. "
+        f"The {dose.slot} dose {why} and is now counted as missed. "
         f"If you took it, record it with `reminderd take{name} --at {dose.slot}`. "
         f"{config.missed_dose_advice}"
     )
