@@ -62,7 +62,7 @@ def too_close(config: Config, dose_id: int, dose: Dose | None, err: TooCloseErro
     private = config.notifications.private
     return Reminder(
         key=key_of(dose_id), title="Taken again?" if private else f"Take {name} now?",
-        body="Doses would be closer than the minimum gap." if private else f"Careful: {err}.",
+        body="Doses would be closer than the minimum gap." if private else f"Careful: {err.fact}.",
         actions=((TAKEN_ANYWAY, "Taken anyway"), (SKIP, "Skip")), urgency="critical",
         cli_hint="Record it with: reminderd take --force" if private
         else f"Record it with: reminderd take {name} --force",
