@@ -58,6 +58,13 @@ def how_to_restart() -> str:
     return "stop `reminderd run` (Ctrl-C) and start it again"
 
 
+def how_to_reload(pid: int | None) -> str:
+    """The command that makes the running daemon read its config again (SIGHUP)."""
+    if paths.unit_path().exists():
+        return "systemctl --user reload reminderd"
+    return f"kill -HUP {pid}" if pid else how_to_restart()
+
+
 def _when(instant: datetime, now: datetime, tz: tzinfo) -> str:
     same_day = instant.astimezone(tz).date() == now.astimezone(tz).date()
     return local_time(instant, tz, "%H:%M" if same_day else "%a %d %b %H:%M")

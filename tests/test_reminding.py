@@ -4,6 +4,7 @@ daemon, from the lock it holds and the start and clean stop it records in the lo
 from __future__ import annotations
 
 import os
+import subprocess
 from datetime import datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -124,3 +125,16 @@ def test_status_offers_a_bare_take_only_for_the_dose_it_takes(cli):
     assert "14:00 dose of 2026-11-28" in cli("take", "gabapentin", at="2026-11-28 16:30:00").stdout
     assert "08:00 dose of 2026-11-28" in cli("take", "gabapentin", "--at", "2026-11-28 08:00",
                                              at="2026-11-28 16:31:00").stdout
+
+
+def test_check_config_says_a_running_daemon_needs_a_reload_and_how(clocked, daemon):
+    assert "running daemon" not in clocked("check-config").stdout  # nobody to tell
+    d = daemon()
+    d.wait_for(r"reminder 1: gabapentin")
+    clocked.config.write_text(config_text(times='["08:00", "13:00", "18:00", "22:00"]', remind_every="3s",
+                                          give_up_after="40s", min_gap="1h", snooze="5s"))
+    said = clocked("check-config").stdout.splitlines()[-1]
+    assert said == (f"The running daemon (pid {d.proc.pid}) reminds by this file as it was when it started or "
+                    f"was last reloaded; to put a change in force: kill -HUP {d.proc.pid}")
+    subprocess.run(said.rpartition(": ")[2].split(), check=True)  # the command, as written
+    d.wait_for(r"config reloaded: 1 medication")
