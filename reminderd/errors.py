@@ -56,6 +56,10 @@ class AlreadyRunning(ReminderdError):
 
     exit_code = 3
 
+    def __init__(self, message: str, pid: int | None = None) -> None:
+        super().__init__(message)
+        self.pid = pid  # the daemon holding the lock, to say how to stop it
+
 
 class ImportFileError(UsageError):
     """An export file that cannot be restored: one line with the first problem found."""

@@ -138,3 +138,19 @@ def test_check_config_says_a_running_daemon_needs_a_reload_and_how(clocked, daem
                     f"was last reloaded; to put a change in force: kill -HUP {d.proc.pid}")
     subprocess.run(said.rpartition(": ")[2].split(), check=True)  # the command, as written
     d.wait_for(r"config reloaded: 1 medication")
+
+
+@pytest.mark.parametrize("unit, pid, stop, reload", [
+    (True, 42, "systemctl --user stop reminderd", "systemctl --user reload reminderd"),
+    (False, 42, "kill 42", "kill -HUP 42"),
+    (False, None, "stop `reminderd run` (Ctrl-C)", "stop `reminderd run` (Ctrl-C) and start it again"),
+], ids=["systemd-unit", "autostart-or-terminal", "pid-unknown"])
+def test_how_to_stop_and_reload_the_daemon_the_way_it_was_started(tmp_path, monkeypatch, unit, pid, stop, reload):
+    from reminderd import paths
+    from reminderd.reminding import how_to_reload, how_to_stop
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    if unit:
+        paths.unit_path().parent.mkdir(parents=True)
+        paths.unit_path().write_text("[Unit]\n")
+    assert (how_to_stop(pid), how_to_reload(pid)) == (stop, reload)

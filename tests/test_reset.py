@@ -44,5 +44,7 @@ def test_reset_is_refused_while_a_daemon_runs(clocked, daemon):
     d.wait_for(r"reminder 1: gabapentin")
     done = clocked("reset", "--yes")
     assert done.returncode == 3
-    assert f"another reminderd daemon is already running (pid {d.proc.pid}" in done.stderr
+    # No unit starts this daemon: `systemctl --user stop` would fail as written.
+    assert done.stderr == (f"reminderd: a reminderd daemon is already running (pid {d.proc.pid}, lock "
+                           f"{clocked.home / 'run' / 'reminderd.lock'}); stop it first: kill {d.proc.pid}\n")
     assert rows(clocked, "SELECT count(*) FROM doses")[0][0] > 0 and not list(clocked.db.parent.glob("*.json"))
