@@ -154,3 +154,20 @@ def test_how_to_stop_and_reload_the_daemon_the_way_it_was_started(tmp_path, monk
         paths.unit_path().parent.mkdir(parents=True)
         paths.unit_path().write_text("[Unit]\n")
     assert (how_to_stop(pid), how_to_reload(pid)) == (stop, reload)
+
+
+def test_every_command_suggested_works_as_typed_for_a_name_with_a_space(cli):
+    import shlex
+
+    from reminderd.core.doses import Dose, missed_text
+    from reminderd.core.grouping import cli_hint
+
+    cli.config.write_text(config_text().replace('name = "gabapentin"', 'name = "vitamin D"'))
+    config = load_config(cli.config)
+    [line] = [x for x in cli("status", at="2026-11-28 08:05:00").stdout.splitlines() if x.startswith("Waiting")]
+    suggested = shlex.split(line.rpartition("answer with: ")[2])
+    assert suggested == ["reminderd", "take", "vitamin D"]
+    assert cli(*suggested[1:], at="2026-11-28 08:06:00").returncode == 0  # as a shell would pass it
+    dose = Dose(1, "vitamin D", at(8).date(), "08:00", "300 mg", at(8), status="missed")
+    assert "`reminderd take 'vitamin D' --at 08:00`" in missed_text(dose, config.medications[0], config, False)[1]
+    assert cli_hint([dose], private=False).endswith("(or one: reminderd take 'vitamin D'; skip / snooze likewise)")

@@ -34,6 +34,7 @@ def _today_lines(app: App, now: datetime, reminding: bool) -> list:
     doses recorded around today."""
     from reminderd import services
     from reminderd.core.doses import give_up_at, next_unanswered, state_text
+    from reminderd.core.typed import as_typed
     from reminderd.report.table import simple_table
 
     config, tz = app.config, app.config.timezone
@@ -57,10 +58,10 @@ def _today_lines(app: App, now: datetime, reminding: bool) -> list:
     for d in (p.dose for p in waiting):
         due = f"{d.medication} {d.slot} dose of {d.local_date} (due {local_time(d.due, tz, '%a %H:%M')})"
         if (d.medication, d.local_date, d.slot) in takes:
-            say(f"Waiting for an answer: {due}; answer with: reminderd take {d.medication}")
+            say(f"Waiting for an answer: {due}; answer with: reminderd take {as_typed(d.medication)}")
         else:
             say(f"Not answered: {due}; if you took it, record it with: "
-                f"reminderd take {d.medication} --at \"{local_time(d.due, tz, '%Y-%m-%d %H:%M')}\"")
+                f"reminderd take {as_typed(d.medication)} --at \"{local_time(d.due, tz, '%Y-%m-%d %H:%M')}\"")
     s = next_unanswered([p.dose for p in around], now)
     if s is not None:
         say(f"Next dose: {s.medication} {s.dose} at {local_time(s.due, tz, '%a %H:%M')}.")

@@ -20,6 +20,7 @@ from reminderd.core.clock import UTC, local_time
 from reminderd.core.config.settings import Config, Medication
 from reminderd.core.durations import format_duration, hours_and_minutes
 from reminderd.errors import AlreadyTakenError, DoseError, TooCloseError
+from reminderd.core.typed import as_typed
 
 PENDING, TAKEN, SKIPPED, MISSED = "pending", "taken", "skipped", "missed"
 # Why a dose was given up: its reminders went unanswered, or no daemon was there to send them.
@@ -405,7 +406,7 @@ def reminder_text(
 
 def missed_text(dose: Dose, med: Medication, config: Config, private: bool) -> tuple[str, str]:
     title = "Dose missed" if private else f"Missed: {med.name} {dose.dose}"
-    name = "" if private else f" {med.name}"  # private: the body must not name it either
+    name = "" if private else f" {as_typed(med.name)}"  # private: the body must not name it either
     # No reminder came for a dose that fell due while no daemon ran: "not answered" would blame him.
     why = "fell due while reminderd was not running" if dose.reason == NOT_RUNNING else "was not answered"
     body = (

@@ -19,6 +19,7 @@ from reminderd.core import doses as rules
 from reminderd.core.config.settings import Config, Medication
 from reminderd.core.doses import Dose
 from reminderd.core.durations import hours_and_minutes
+from reminderd.core.typed import as_typed
 
 ALL_TAKEN = "all-taken"
 TAKEN_ONE = "taken:"  # + dose id: the per-dose answers
@@ -121,7 +122,7 @@ def actions(open_doses: Sequence[Dose], snooze_label: str, private: bool) -> tup
 def cli_hint(open_doses: Sequence[Dose], private: bool) -> str:
     if private:
         return "Answer with: reminderd take --all  (or one at a time: reminderd take)"
-    names = " / ".join(d.medication for d in open_doses)
+    names = " / ".join(as_typed(d.medication) for d in open_doses)
     return f"Answer with: reminderd take --all  (or one: reminderd take {names}; skip / snooze likewise)"
 
 
@@ -135,7 +136,7 @@ def missed_text(missed: Sequence[Dose], meds: dict[str, Medication], config: Con
         else "Not answered"
     # Each command as it can be typed: its own name and slot (a group's doses may be minutes apart).
     commands = (f"`reminderd take --at {missed[0].slot}`" if private else
-                " and ".join(f"`reminderd take {d.medication} --at {d.slot}`" for d in missed))
+                " and ".join(f"`reminderd take {as_typed(d.medication)} --at {d.slot}`" for d in missed))
     return f"{len(missed)} doses missed", (
         f"{why}, so counted as missed — {listed}. If you took them, record each with {commands}. "
         f"{config.missed_dose_advice}")
