@@ -72,7 +72,7 @@ def desktop_entry() -> None:
               help="Which backend to try [default: the config's].")
 @click.option("--timeout", default=60, show_default=True, type=click.IntRange(1, 3600),
               help="Seconds to wait for a button.")
-@click.option("--push", "push", is_flag=True, help="Instead, send a test to his phone through [push].")
+@click.option("--push", "push", is_flag=True, help="Instead, send a test to your phone through [push].")
 @click.option("--contact", "contacts", metavar="NAME", multiple=True,
               help="Instead, send a test to this [[contact]] (repeatable).")
 @pass_app

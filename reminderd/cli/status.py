@@ -92,7 +92,7 @@ def _push_lines(app: App) -> None:
     if failure is not None:
         at, to, error, since = failure
         click.echo(f"Last push failure: {local_time(at, app.config.timezone, '%a %H:%M')} to "
-                   f"{'his phone' if to == 'push' else to}: {error}" + (" (sent fine since)" if since else ""))
+                   f"{'your phone' if to == 'push' else to}: {error}" + (" (sent fine since)" if since else ""))
 
 
 def _replica_lines(app: App) -> None:
