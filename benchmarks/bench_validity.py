@@ -29,7 +29,9 @@ false-positive rate at most 5% plus two Monte Carlo errors.
     python benchmarks/bench_validity.py --gate      # CI's gate: exits 1 when a goal is missed
 
 The grid prints estimates; only the gate decides. The gate runs fewer, chosen cells (the
-easiest and the hardest of the grid) with many logs each, on all processors, from a new
+easiest and the hardest of this grid, and of bench_effect.py's processes: reverse causation,
+trends, weekends, a measured common cause, carry-over, an evening-only effect, check-ins
+skipped after bad nights) with many logs each, on all processors, from a new
 seed each run (printed, so a failure can be run again with `--seed`), and tests each goal
 with an exact binomial test against its boundary: coverage below 92% or above 98%, a
 false-positive rate above 5%, and a share of refused logs above the cell's ceiling (a
@@ -55,7 +57,9 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _gate  # noqa: E402
+import bench_effect  # noqa: E402  (the processes beyond this grid's: reverse causation, trends, ...)
 from _common import REPO, emit, table, verdict  # noqa: E402
+from _severity import CUTS, beta_for  # noqa: E402
 
 sys.path.insert(0, str(REPO))
 
@@ -68,28 +72,12 @@ TZ = ZoneInfo("Europe/London")
 SLOTS = (clock(8, 0), clock(14, 0), clock(22, 0))
 BEDTIME, CHECKIN = clock(23, 0), clock(8, 30)
 START = date(2026, 2, 2)  # 90 and 180 nights both hold the spring clock change
-CUTS = (-0.3, 0.6, 1.4)
 MISSED_SHARE, LATE_SHARE, GAP_SHARE = 0.15, 0.05, 0.05
 NIGHTS = (90, 180)
 PHIS = (0.0, 0.3, 0.6, 0.8)
 RUNS = (1, 3, 7)  # mean run length of missed nights; 1 = independent
 EFFECTS = (0.0, 0.5)
 SEED = 12
-
-
-def _mean_severity(shift: float) -> float:
-    phi = statistics.NormalDist().cdf
-    return sum(phi(shift - c) for c in CUTS)
-
-
-def beta_for(difference: float) -> float:
-    """The latent shift that moves mean severity by exactly `difference` (bisection)."""
-    lo, hi = 0.0, 5.0
-    base = _mean_severity(0.0)
-    for _ in range(80):
-        mid = (lo + hi) / 2
-        lo, hi = (mid, hi) if _mean_severity(mid) - base < difference else (lo, mid)
-    return (lo + hi) / 2
 
 
 def missed_nights(rng: random.Random, n: int, run: float) -> list[bool]:
@@ -194,31 +182,79 @@ GATE = tuple(GateCell(n, phi, run, d, ceiling)
                  (90, 0.0, 1, 0.05), (90, 0.8, 7, 0.60), (180, 0.0, 1, 0.05),
                  (180, 0.6, 3, 0.10), (180, 0.8, 7, 0.20))
              for d in EFFECTS for ceiling in (ceilings,))
+@dataclass(frozen=True)
+class ProcessCell:
+    """A cell of `bench_effect.py`'s processes, where misses and bad nights are linked by more
+    than an effect; each figure it checks with the most the report may refuse there
+    (measured with 200 logs a cell, 2026-12-03, and room for chance)."""
+
+    process: str
+    nights: int
+    effect: float
+    figures: tuple[tuple[str, float], ...]  # (figure, ceiling on the share refused)
+
+    def name(self, figure: str) -> str:
+        which = "" if figure == "missed" else f", the {figure} figure"
+        return f"{self.process}, {self.nights} nights, effect {self.effect:g}{which}"
+
+    def null(self, figure: str) -> bool:
+        """Whether the figure's truth is 0: its false positives are a goal."""
+        return self.effect == 0 or figure == "earlier"  # only the evening dose matters there
+
+
+# The hardest of bench_effect's processes for each threat, where the report gives numbers:
+# reverse causation (short and long logs), trends with misses rising and falling, weekends,
+# a measured common cause, misses in runs that carry over, an evening-only effect (three
+# figures) and check-ins skipped after bad nights. The unmeasured common cause is not here:
+# no statistic can allow for what was not recorded, and its bias is reported instead.
+PROCESS_GATE = (
+    ProcessCell("reverse", 60, 0.0, (("missed", 0.15),)),
+    ProcessCell("reverse", 180, 0.0, (("missed", 0.05),)),
+    ProcessCell("reverse", 180, 0.5, (("missed", 0.05),)),
+    ProcessCell("trend-up-up", 180, 0.0, (("missed", 0.05),)),
+    ProcessCell("trend-up-down", 180, 0.0, (("missed", 0.05),)),
+    ProcessCell("weekend", 90, 0.0, (("missed", 0.05),)),
+    ProcessCell("common-measured", 180, 0.0, (("missed", 0.05),)),
+    ProcessCell("carry-over", 90, 0.5, (("missed", 0.20),)),
+    ProcessCell("evening-only", 180, 0.5, (("missed", 0.05), ("evening", 0.35), ("earlier", 0.05))),
+    ProcessCell("mnar", 90, 0.5, (("missed", 0.25),)),
+    ProcessCell("plain", 60, 0.5, (("missed", 0.40),)),
+)
 GATE_LOGS = 400  # per cell
 GATE_ALPHA = 0.001  # the gate's false-alarm rate for a statistic that meets every goal
 CHUNK = 50  # logs per task handed to a worker process
 
 
-def _gate_chunk(task: tuple[str, GateCell, int]) -> list[dict]:
+def _gate_chunk(task: tuple[str, GateCell | ProcessCell, int]) -> list[dict]:
     seed, c, logs = task
     rng = random.Random(seed)  # a string seed: the same logs on every machine
+    if isinstance(c, ProcessCell):
+        beta = bench_effect.beta_for(c.effect)
+        return [bench_effect.one_log(rng, c.process, c.nights, beta, c.effect, before=False) for _ in range(logs)]
     beta = beta_for(c.effect)
     return [one_log(rng, c.nights, c.phi, c.run, c.effect, beta) for _ in range(logs)]
 
 
+def _counts(name: str, results: list[dict], null: bool, ceiling: float) -> _gate.Counts:
+    given = [r for r in results if not r["refused"]]
+    return _gate.Counts(name, len(results), len(given), sum(r["covered"] for r in given),
+                        sum(r["significant"] for r in given) if null else None, ceiling)
+
+
 def run_gate(logs: int, seed: int, workers: int) -> tuple[list[_gate.Counts], list[_gate.Finding]]:
+    cells: tuple[GateCell | ProcessCell, ...] = (*GATE, *PROCESS_GATE)
     tasks = [(f"{seed}:{k}:{start}", c, min(CHUNK, logs - start))
-             for k, c in enumerate(GATE) for start in range(0, logs, CHUNK)]
+             for k, c in enumerate(cells) for start in range(0, logs, CHUNK)]
     with ProcessPoolExecutor(max_workers=workers) as pool:
         chunks = list(pool.map(_gate_chunk, tasks))
     counts = []
-    for k, c in enumerate(GATE):
+    for k, c in enumerate(cells):
         results = [r for (task_seed, _, _), chunk in zip(tasks, chunks)
                    if task_seed.split(":")[1] == str(k) for r in chunk]
-        given = [r for r in results if not r["refused"]]
-        counts.append(_gate.Counts(c.name, len(results), len(given), sum(r["covered"] for r in given),
-                                   sum(r["significant"] for r in given) if c.effect == 0 else None,
-                                   c.max_refused))
+        if isinstance(c, ProcessCell):
+            counts += [_counts(c.name(f), [r[f] for r in results], c.null(f), ceiling) for f, ceiling in c.figures]
+        else:
+            counts.append(_counts(c.name, results, c.effect == 0, c.max_refused))
     return counts, _gate.verdict(counts, GATE_ALPHA)
 
 

@@ -448,14 +448,15 @@ def parse_slot(text: str) -> str:
 
 
 def checkin(store: Store, config: Config, night: date, severity: Any, frequency: Any = None, woke: Any = None,
-            note: Any = None, *, now: datetime, via: str, names: dict[str, str] | None = None) -> CheckinSaved:
+            note: Any = None, other_cause: Any = None, *, now: datetime, via: str,
+            names: dict[str, str] | None = None) -> CheckinSaved:
     """One night's answers, checked (a night is answered from the next morning on) and
     recorded; a night answered again keeps the earlier answer in `events`."""
     from reminderd.core import checkin as core
 
     core.check_night(night, now, config.timezone)
-    entry = core.make_checkin(night, severity, frequency, woke, note, now=now, tz=config.timezone, via=via,
-                              names=names)
+    entry = core.make_checkin(night, severity, frequency, woke, note, other_cause, now=now, tz=config.timezone,
+                              via=via, names=names)
     return CheckinSaved(entry, store.save_checkin(entry, now, via))
 
 

@@ -92,3 +92,10 @@ class IdleSession(_BusService):
                 and fields.get(HeaderFields.member) == "Get" and message.body[1] == "IdleHint"):
             return new_method_return(message, "v", (("b", self.idle),))
         return None
+
+    def prepare_for_sleep(self, going: bool) -> None:
+        """logind's broadcast before a suspend (True) and after the resume (False)."""
+        from jeepney import DBusAddress, new_signal
+
+        manager = DBusAddress("/org/freedesktop/login1", interface="org.freedesktop.login1.Manager")
+        self._conn.send(new_signal(manager, "PrepareForSleep", "b", (going,)))

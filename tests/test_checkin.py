@@ -125,6 +125,20 @@ def test_a_checkin_holds_every_answer() -> None:
     assert core.describe(one_click) == "severity 1 (mild)"
 
 
+@pytest.mark.parametrize("value, expected", [(None, None), ("", None), (True, True), (False, False), ("1", True),
+                                             ("yes", True), (" Y ", True), ("0", False), ("no", False)])
+def test_anything_else_is_yes_no_or_not_answered(value, expected) -> None:
+    entry = core.make_checkin(NIGHT, 2, other_cause=value, now=MORNING, tz=LONDON, via="phone")
+    assert entry.other_cause is expected
+    assert core.describe(entry).endswith(", something else could explain the night") is (expected is True)
+
+
+def test_anything_else_refuses_what_is_neither_yes_nor_no() -> None:
+    with pytest.raises(UsageError) as err:
+        core.make_checkin(NIGHT, 2, other_cause="2", now=MORNING, tz=LONDON, via="phone")
+    assert str(err.value) == "other_cause '2' is not valid; expected yes or no (1 or 0)"
+
+
 def test_severity_none_means_no_spasms() -> None:
     entry = core.make_checkin(NIGHT, 0, now=MORNING, tz=LONDON, via="notification")
     assert (entry.severity, entry.frequency, entry.woke) == (0, 0, 0)
@@ -257,9 +271,9 @@ def test_a_second_answer_replaces_the_first_and_both_stay_in_events(store: Store
         (None, "daemon", "2026-11-28T08:40:00+00:00"), (None, "cli", "2026-11-28T10:40:00+00:00")]
     assert [json.loads(e["detail"]) for e in events] == [
         {"night": "2026-11-27", "severity": 2, "frequency": 3, "woke": 1, "note": "left leg",
-         "answered_at": "2026-11-28T08:40:00+00:00", "via": "notification", "replaced": False},
+         "answered_at": "2026-11-28T08:40:00+00:00", "via": "notification", "other_cause": None, "replaced": False},
         {"night": "2026-11-27", "severity": 3, "frequency": 4, "woke": 4, "note": None,
-         "answered_at": "2026-11-28T10:40:00+00:00", "via": "cli", "replaced": True},
+         "answered_at": "2026-11-28T10:40:00+00:00", "via": "cli", "other_cause": None, "replaced": True},
     ]
 
 
@@ -348,7 +362,8 @@ def test_checkin_by_flags_then_again_replaces_it(cli: Cli) -> None:
         "It replaces the answer given at 2026-11-28 08:40 (severity 2 (moderate), frequency 3 "
         '(more than one an hour), woke 1 time, note "left leg"); both stay in the log.\n')
     assert checkins_json(cli) == [{"night": "2026-11-27", "severity": 3, "frequency": None, "woke": None,
-                                   "note": None, "answered_at": "2026-11-28T10:05:00+00:00", "via": "cli"}]
+                                   "note": None, "other_cause": None, "answered_at": "2026-11-28T10:05:00+00:00",
+                                   "via": "cli"}]
     conn = sqlite3.connect(cli.db)
     details = [json.loads(d) for (d,) in conn.execute("SELECT detail FROM events WHERE kind = 'checkin' ORDER BY id")]
     conn.close()
@@ -367,7 +382,7 @@ def test_default_night_is_last_night_in_local_time(cli: Cli) -> None:
 
 
 NO_TTY = ("reminderd: no answers given and no terminal to ask in; expected --severity 0-3 "
-          "(and optionally --frequency, --woke, --note)\n")
+          "(and optionally --frequency, --woke, --note, --other-cause)\n")
 
 
 @pytest.mark.parametrize(
@@ -386,7 +401,7 @@ NO_TTY = ("reminderd: no answers given and no terminal to ask in; expected --sev
          "answers as flags to be asked each question\n"),
         ([], NO_TTY),
         (["--window", "--severity", "1"], "reminderd: --window asks every question itself; expected no --severity, "
-         "--frequency, --woke or --note with it\n"),
+         "--frequency, --woke, --note or --other-cause with it\n"),
     ],
     ids=["severity-4", "severity-word", "frequency-9", "woke-51", "contradiction", "future-night",
          "bad-night", "woke-without-severity", "no-terminal", "window-with-answers"],
@@ -401,18 +416,18 @@ def test_bad_checkin_is_refused_with_the_range_and_changes_nothing(cli: Cli, arg
 
 def test_log_checkins_in_csv_json_and_table(cli: Cli) -> None:
     cli("checkin", "--night", "2026-11-26", "--severity", "1", "--frequency", "2", at="2026-11-28 08:40:00")
-    cli("checkin", "--severity", "3", "--frequency", "4", "--woke", "5", "--note", "bad, very bad",
+    cli("checkin", "--severity", "3", "--frequency", "4", "--woke", "5", "--note", "bad, very bad", "--other-cause",
         at="2026-11-28 08:41:00")
     csv_out = cli("log", "--checkins", "--since", "2026-11-26", "--format", "csv", at="2026-11-28 09:00:00")
     assert csv_out.returncode == 0, csv_out.stderr
     assert csv_out.stdout == (
-        "night,severity,frequency,woke,note,answered_at,via\n"
-        "2026-11-26,1,2,,,2026-11-28T08:40:00+00:00,cli\n"
-        '2026-11-27,3,4,5,"bad, very bad",2026-11-28T08:41:00+00:00,cli\n')
+        "night,severity,frequency,woke,note,other_cause,answered_at,via\n"
+        "2026-11-26,1,2,,,,2026-11-28T08:40:00+00:00,cli\n"
+        '2026-11-27,3,4,5,"bad, very bad",True,2026-11-28T08:41:00+00:00,cli\n')
     assert [c["night"] for c in checkins_json(cli)] == ["2026-11-26", "2026-11-27"]
     table = cli("log", "--checkins", "--since", "2026-11-26", at="2026-11-28 09:00:00")
     lines = table.stdout.splitlines()
-    assert lines[0].split() == ["night", "severity", "frequency", "woke", "note", "answered_at", "via"]
+    assert lines[0].split() == ["night", "severity", "frequency", "woke", "note", "other_cause", "answered_at", "via"]
     assert lines[2].split() == ["2026-11-26", "1", "2", "2026-11-28", "08:40", "cli"]
     assert len(lines) == 4
     empty = cli("log", "--checkins", "--since", "2026-10-01", "--until", "2026-10-02")
@@ -466,14 +481,18 @@ def test_terminal_checkin_asks_again_until_each_answer_is_valid(cli: Cli) -> Non
     child.sendline("")  # optional: Enter skips it
     child.expect_exact("Anything else about the night?\r\nNote (Enter to skip): ")
     child.sendline("woke at 3 with cramp")
+    child.expect_exact("Anything else that could explain the night: unwell, an infection, heat, alcohol, a relapse? "
+                       "[y/N]: ")
+    child.sendline("y")
     child.expect_exact("Recorded the check-in for the night of Friday 27 November 2026: severity 2 (moderate), "
-                       'frequency 3 (more than one an hour), note "woke at 3 with cramp".')
+                       'frequency 3 (more than one an hour), note "woke at 3 with cramp", something else could '
+                       "explain the night.")
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
     assert checkins_json(cli) == [{"night": "2026-11-27", "severity": 2, "frequency": 3, "woke": None,
-                                   "note": "woke at 3 with cramp", "answered_at": "2026-11-28T08:40:00+00:00",
-                                   "via": "cli"}]
+                                   "note": "woke at 3 with cramp", "other_cause": True,
+                                   "answered_at": "2026-11-28T08:40:00+00:00", "via": "cli"}]
 
 
 @pytest.mark.system
@@ -487,12 +506,15 @@ def test_terminal_checkin_of_a_quiet_night_skips_the_counts_and_shows_the_earlie
     index = child.expect_exact(["Frequency", "Note (Enter to skip): "])
     assert index == 1, child.before
     child.sendline("")
+    child.expect_exact("[y/N]: ")
+    child.sendline("")  # no: Enter
     child.expect_exact("It replaces the answer given at 2026-11-28 08:35 (severity 1 (mild)); both stay in the log.")
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
     [entry] = checkins_json(cli)
-    assert (entry["severity"], entry["frequency"], entry["woke"], entry["note"]) == (0, 0, 0, None)
+    assert (entry["severity"], entry["frequency"], entry["woke"], entry["note"], entry["other_cause"]) == (
+        0, 0, 0, None, False)
 
 
 @pytest.mark.system
@@ -587,18 +609,20 @@ def test_window_is_filled_from_the_keyboard_and_saved(cli: Cli, display: str) ->
     window.type("231")  # severity 2, frequency 3, then 1 into the wakings
     window.key("Tab")
     window.type("legs ache")
+    window.key("Tab", "space")  # "anything else that could explain the night?": ticked
     assert window.still_open()
     assert dump(cli) == []
     window.key("Return")
     done = window.finish()
     assert (done.returncode, done.stderr) == (0, "")
     assert done.stdout == ("Recorded the check-in for the night of Friday 27 November 2026: severity 2 (moderate), "
-                           'frequency 3 (more than one an hour), woke 1 time, note "legs ache".\n')
+                           'frequency 3 (more than one an hour), woke 1 time, note "legs ache", something else '
+                           "could explain the night.\n")
     [entry] = checkins_json(cli)
     # The faked clock runs on from 08:40 while the window is filled in.
     assert utc(2026, 11, 28, 8, 40) <= datetime.fromisoformat(entry.pop("answered_at")) < utc(2026, 11, 28, 8, 41)
     assert entry == {"night": "2026-11-27", "severity": 2, "frequency": 3, "woke": 1, "note": "legs ache",
-                     "via": "window"}
+                     "other_cause": True, "via": "window"}
     conn = sqlite3.connect(cli.db)
     assert conn.execute("SELECT kind, source, dose_id FROM events").fetchall() == [("checkin", "window", None)]
     conn.close()
@@ -606,17 +630,18 @@ def test_window_is_filled_from_the_keyboard_and_saved(cli: Cli, display: str) ->
 
 def test_window_shows_the_earlier_answer_and_saves_it_again(cli: Cli, display: str) -> None:
     assert cli("checkin", "--night", "2026-11-26", "--severity", "3", "--frequency", "4", "--woke", "6",
-               "--note", "awful", at="2026-11-27 09:00:00").returncode == 0
+               "--note", "awful", "--other-cause", at="2026-11-27 09:00:00").returncode == 0
     window = Window(cli, display, "--night", "2026-11-26", at="2026-11-28 08:40:00")
     window.key("Return")
     done = window.finish()
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[1] == (
         "It replaces the answer given at 2026-11-27 09:00 (severity 3 (severe), frequency 4 "
-        '(more than ten an hour), woke 6 times, note "awful"); both stay in the log.')
+        '(more than ten an hour), woke 6 times, note "awful", something else could explain the night); both stay '
+        "in the log.")
     [entry] = checkins_json(cli)
-    assert (entry["night"], entry["severity"], entry["woke"], entry["note"], entry["via"]) == (
-        "2026-11-26", 3, 6, "awful", "window")
+    assert (entry["night"], entry["severity"], entry["woke"], entry["note"], entry["other_cause"], entry["via"]) == (
+        "2026-11-26", 3, 6, "awful", True, "window")
 
 
 def test_window_cancelled_records_nothing(cli: Cli, display: str) -> None:

@@ -88,7 +88,7 @@ def test_init_writes_the_example_once(cli: Cli, tmp_path) -> None:
 def test_take_records_the_dose_due_now_and_refuses_a_second_take(cli: Cli) -> None:
     out = cli("take", at="2026-11-28 08:05:00")
     assert out.returncode == 0, out.stderr
-    assert out.stdout == "Recorded: gabapentin 300 mg, 08:00 dose of 2026-11-28, taken at 08:05 (5 min late).\n"
+    assert out.stdout == "Recorded: gabapentin 300 mg, 08:00 dose of 2026-11-28, taken at 08:05 (on time, 5 min after).\n"
     again = cli("take", "gabapentin", at="2026-11-28 08:20:00")
     assert again.returncode == 2
     assert again.stderr == ("reminderd: the 08:00 dose of gabapentin on 2026-11-28 was already taken at "
@@ -104,11 +104,11 @@ def test_take_records_the_dose_due_now_and_refuses_a_second_take(cli: Cli) -> No
 @pytest.mark.parametrize(
     "now, at, slot, timing",
     [
-        ("2026-11-28 07:00:00", None, "08:00", "60 min early"),
-        ("2026-11-28 16:00:00", "14:30", "14:00", "30 min late"),
-        ("2026-11-29 09:00:00", "2026-11-28 22:10", "22:00", "10 min late"),
-        ("2026-11-28 14:00:40", None, "14:00", "on time"),  # taken at 14:00 by the clock: not "1 min late"
-        ("2026-11-28 13:59:30", None, "14:00", "1 min early"),  # taken at 13:59 by the clock
+        ("2026-11-28 07:00:00", None, "08:00", "on time, 1 h before"),
+        ("2026-11-28 16:00:00", "14:30", "14:00", "on time, 30 min after"),
+        ("2026-11-29 09:00:00", "2026-11-28 22:10", "22:00", "on time, 10 min after"),
+        ("2026-11-28 14:00:40", None, "14:00", "on time, to the minute"),  # taken at 14:00 by the clock
+        ("2026-11-28 13:59:30", None, "14:00", "on time, 1 min before"),  # taken at 13:59 by the clock
     ],
     ids=["early", "late-with-at", "yesterday-with-date", "on-time", "seconds-early"],
 )

@@ -18,7 +18,7 @@ from tests.conftest import Cli
 # Modules a quick command has no use for (their import alone costs tens of ms).
 HEAVY = ("apscheduler", "jeepney", "sqlite_utils", "apprise", "logging", "reminderd.daemon", "reminderd.notify",
          "reminderd.push.outbox", "reminderd.push.send", "reminderd.remote", "reminderd.report.build",
-         "reminderd.core.analysis", "reminderd.doctor", "reminderd.store.backup")
+         "reminderd.core.analysis", "reminderd.doctor", "reminderd.store.backup", "numpy")
 # Runs one command in this interpreter, then prints what it imported.
 PROBE = ("import json, sys\nfrom reminderd.cli import cli\n"
          "try:\n    cli.main(sys.argv[1:], prog_name='reminderd')\nexcept SystemExit as done:\n    code = done.code\n"

@@ -33,6 +33,7 @@ class DrivenDaemon:
         self.clock = start
         self.store = store
         self.daemon = Daemon(config, store, make_notifier("log"), now=lambda: self.clock)
+        self.daemon.timers.started_at = start  # as Daemon.start sets it
         # Paused: the scheduler keeps the timers, and the test fires them.
         self.daemon.scheduler.start(paused=True)
         self.daemon.notifier.start(self.daemon.on_answer)
@@ -166,6 +167,20 @@ def test_a_restart_reminds_a_dose_being_reminded_at_once_not_after_an_interval(d
     drive("2026-11-28 08:02:00", remind_every="15m", give_up_after="3h")
     assert reminders(caplog) == ["reminder 2: gabapentin 300 mg, 08:00 dose of 2026-11-28, 2 min late"]
     assert store.conn.execute(f"SELECT count(*) FROM doses WHERE {SLOT}").fetchone() == (1,)
+
+
+def test_a_group_due_as_the_daemon_starts_is_reminded_once(drive, store: Store, caplog) -> None:
+    """The log keeps instants to the second: a start at 08:00:00.4 whose first reminder is
+    recorded as 08:00:00 is still a reminder of this run, not one the last run sent (each
+    dose of the group reminded the group again: three reminders at once)."""
+    caplog.set_level(logging.INFO, logger="reminderd")
+    others = "".join(f'\n[[medication]]\nname = "{name}"\ndose = "10 mg"\ntimes = ["08:00"]\n'
+                     'remind_every = "15m"\ngive_up_after = "3h"\n' for name in ("baclofen", "vitamin D"))
+    drive("2026-11-28 08:00:00.400", remind_every="15m", give_up_after="3h", extra=others)
+    assert dict(store.conn.execute(f"SELECT medication, reminders_sent FROM doses WHERE {SLOT}").fetchall()) == {
+        "gabapentin": 1, "baclofen": 1, "vitamin D": 1}
+    assert [line.split(":")[0] for line in reminders(caplog)] == ["reminder 1"] * 3
+    assert sum("REMINDER 3 doses due" in r.getMessage() for r in caplog.records) == 1
 
 
 @pytest.mark.parametrize("start, status", [

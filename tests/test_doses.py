@@ -597,3 +597,14 @@ def test_advice_for_late_take(due, next_due, taken_at, advised):
     d = dose(due=due)
     got = advice_for_late_take(d, next_due, taken_at, TEXT_CONFIG)
     assert got == (ADVICE if advised else None)
+
+
+@pytest.mark.parametrize("minutes, expected", [
+    (0, "on time, to the minute"), (4, "on time, 4 min after"), (-10, "on time, 10 min before"),
+    (60, "on time, 1 h after"), (61, "late, 1 h 1 min after"), (95, "late, 1 h 35 min after"),
+    (-120, "early, 2 h before"), (-61, "early, 1 h 1 min before"),
+])
+def test_a_taken_doses_timing_reads_the_same_everywhere(minutes: int, expected: str) -> None:
+    from reminderd.core.doses import timing
+
+    assert timing(minutes, timedelta(hours=1)) == expected

@@ -20,6 +20,8 @@ pytestmark = pytest.mark.system
 QUESTION = "How were your spasms last night?"
 HOW_OFTEN = "How often did you have spasms?"
 WOKE = "How many times did spasms wake you?"
+ANYTHING = "Anything else that could explain the night: unwell, an infection, heat, alcohol, a relapse?"
+YES = (ANYTHING, ["Yes, something else"])
 CRITICAL = 3  # GNOME's own urgency scale: 1 normal, 3 critical
 
 
@@ -119,11 +121,12 @@ def test_a_group_click_records_nothing_and_every_answer_is_a_page_away(on_gnome,
 
 
 @pytest.mark.parametrize(("presses", "recorded"), [
-    ([(QUESTION, ["None"])], (0, 0, 0)),
-    ([(QUESTION, ["Mild"]), (HOW_OFTEN, ["Only when moved or touched"]), (WOKE, ["Not at all"])], (1, 1, 0)),
-    ([(QUESTION, ["More…", "Moderate"]), (HOW_OFTEN, ["More…", "Over one an hour"]), (WOKE, ["Once"])], (2, 3, 1)),
+    ([(QUESTION, ["None"]), YES], (0, 0, 0, 1)),
+    ([(QUESTION, ["Mild"]), (HOW_OFTEN, ["Only when moved or touched"]), (WOKE, ["Not at all"]), YES], (1, 1, 0, 1)),
+    ([(QUESTION, ["More…", "Moderate"]), (HOW_OFTEN, ["More…", "Over one an hour"]), (WOKE, ["Once"]), YES],
+     (2, 3, 1, 1)),
     ([(QUESTION, ["More…", "Severe"]), (HOW_OFTEN, ["More…", "Over ten an hour"]),
-      (WOKE, ["More…", "More…", "4 times"])], (3, 4, 4)),
+      (WOKE, ["More…", "More…", "4 times"]), YES], (3, 4, 4, 1)),
 ], ids=["none", "mild", "moderate", "severe"])
 def test_the_checkin_is_answered_from_the_notification_alone(on_gnome, gnome: GnomeShell, cli: Cli,
                                                              presses, recorded) -> None:
@@ -136,6 +139,6 @@ def test_the_checkin_is_answered_from_the_notification_alone(on_gnome, gnome: Gn
         press_through(gnome, title, labels)
         if title == QUESTION:  # the one click is recorded at once, whatever follows
             wait_for(lambda: rows(cli, "SELECT severity FROM checkins") == [(recorded[0],)], what="the severity")
-    wait_for(lambda: rows(cli, "SELECT night, severity, frequency, woke, via FROM checkins") ==
+    wait_for(lambda: rows(cli, "SELECT night, severity, frequency, woke, other_cause, via FROM checkins") ==
              [("2026-11-27", *recorded, "notification")], what=f"the night recorded as {recorded}")
     wait_for(lambda: gnome.banner() is None, what="the check-in withdrawn once answered")

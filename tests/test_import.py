@@ -45,7 +45,7 @@ def exported(cli: Cli, tmp_path: Path) -> Path:
     store.save_dose(replace(dose, status="pending", taken_at=None, via=None, late_minutes=None, answered_at=None),
                     "undone", "cli", dose.due + timedelta(minutes=1), {"event": last["id"]})
     store.save_checkin(Checkin(datetime(2026, 11, 1).date(), 2, 3, 1, "left leg",
-                               datetime(2026, 11, 2, 8, 40, tzinfo=UTC), "cli"),
+                               datetime(2026, 11, 2, 8, 40, tzinfo=UTC), "cli", other_cause=True),
                        datetime(2026, 11, 2, 8, 40, tzinfo=UTC), "cli")
     store.add_supply("gabapentin", 90.0, "refill", datetime(2026, 11, 2, 9, tzinfo=UTC))
     path = tmp_path / "backup.json"
@@ -69,9 +69,10 @@ def edited(path: Path, change) -> Path:
     return path
 
 
-def test_the_export_file_is_version_2_with_the_prescription_history(exported: Path) -> None:
+def test_the_export_file_is_version_3_with_the_prescription_history(exported: Path) -> None:
     data = json.loads(exported.read_text())
-    assert (data["version"], data["schema_version"]) == (2, 4)
+    assert (data["version"], data["schema_version"]) == (3, 5)
+    assert data["checkins"][0]["other_cause"] == 1
     assert [r["in_force_from"] for r in data["prescriptions"]] == ["2026-11-01T00:00:00+00:00"]
 
 
@@ -89,6 +90,8 @@ def test_a_version_1_file_still_imports(cli: Cli, exported: Path, tmp_path: Path
     def to_v1(data: dict) -> None:
         data.update(version=1, schema_version=3)
         del data["prescriptions"]
+        for row in data["checkins"]:
+            del row["other_cause"]
 
     fresh = tmp_path / "fresh.db"
     out = cli("--db", str(fresh), "import", str(edited(exported, to_v1)), at="2026-11-20 10:00:00")
@@ -101,6 +104,26 @@ def test_a_version_1_file_still_imports(cli: Cli, exported: Path, tmp_path: Path
     data = json.loads(cli("--db", str(fresh), "report", "--since", "2026-11-01", "--until", "2026-11-03",
                           "--format", "json", at="2026-11-20 10:00:00").stdout)
     assert data["log_begins"] == "2026-11-01" and data["adherence"]["due"] == 9
+
+
+def test_a_version_2_file_imports_its_checkins_as_not_asked_anything_else(cli: Cli, exported: Path,
+                                                                           tmp_path: Path) -> None:
+    """Version 2's check-ins had no "anything else?": imported as not answered."""
+    def to_v2(data: dict) -> None:
+        data.update(version=2, schema_version=4)
+        for row in data["checkins"]:
+            del row["other_cause"]
+
+    fresh = tmp_path / "fresh.db"
+    out = cli("--db", str(fresh), "import", str(edited(exported, to_v2)))
+    assert out.returncode == 0, out.stderr
+    conn = sqlite3.connect(fresh)
+    assert conn.execute("SELECT severity, note, other_cause FROM checkins").fetchall() == [(2, "left leg", None)]
+    conn.close()
+    # A version-3 file must have it.
+    refused = cli("--db", str(tmp_path / "other.db"), "import",
+                  str(edited(exported, lambda d: d.update(version=3, schema_version=5))))
+    assert refused.returncode == 2 and "checkins[0]: missing other_cause" in refused.stderr
 
 
 def test_a_log_holding_only_the_prescription_a_command_recorded_still_takes_an_import(
@@ -140,6 +163,8 @@ BAD = [
     ("severity", set_field("checkins", 0, "severity", 7),
      "checkins[0].severity: 7 is not valid; expected a whole number from 0 to 3"),
     ("woke", set_field("checkins", 0, "woke", -1), "checkins[0].woke: -1 is not valid; expected a whole number from 0 to 50"),
+    ("anything else", set_field("checkins", 0, "other_cause", 2),
+     "checkins[0].other_cause: 2 is not valid; expected a whole number from 0 to 1"),
     ("taken without time", set_field("doses", 0, "taken_at", None),
      "doses[0].taken_at: null is not valid; expected when a taken dose was taken"),
     ("two rows of one dose", lambda d: d["doses"][1].update(slot=d["doses"][0]["slot"], local_date=d["doses"][0]["local_date"]),

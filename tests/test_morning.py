@@ -52,13 +52,16 @@ def test_one_click_answer_is_stored_then_each_later_question_adds_to_it(morning,
     wait_for(lambda: rows(cli, "SELECT night, severity, via FROM checkins"), what="the answer stored")
     assert rows(cli, "SELECT night, severity, frequency, woke, via FROM checkins") == [
         ("2026-11-27", 2, None, None, "notification")]
-    # The one click is recorded; then how often, and how many times he woke, one at a time.
-    for question, answer, recorded in (("How often did you have spasms?", "frequency-3", (2, 3, None)),
-                                       ("How many times did spasms wake you?", "woke-1", (2, 3, 1))):
+    # The one click is recorded; then how often, how many times he woke, and whether anything
+    # else could explain the night, one at a time.
+    for question, answer, recorded in (("How often did you have spasms?", "frequency-3", (2, 3, None, None)),
+                                       ("How many times did spasms wake you?", "woke-1", (2, 3, 1, None)),
+                                       ("Anything else that could explain the night: unwell, an infection, heat, "
+                                        "alcohol, a relapse?", "other_cause-1", (2, 3, 1, 1))):
         shown = wait_for(lambda: [n for n in desktop.shown() if n["summary"] == question], what=question)[-1]
         assert shown["body"].startswith("Recorded: severity 2 (moderate)") and shown["urgency"] == "CRITICAL"
         desktop.press(answer, notification_id=shown["id"])
-        wait_for(lambda: rows(cli, "SELECT severity, frequency, woke FROM checkins") == [recorded],
+        wait_for(lambda: rows(cli, "SELECT severity, frequency, woke, other_cause FROM checkins") == [recorded],
                  what=f"{answer} added to the night's answer")
     wait_for(lambda: desktop.displayed() == 0, what="the question closed")
     count = len(asked(desktop))
@@ -66,7 +69,7 @@ def test_one_click_answer_is_stored_then_each_later_question_adds_to_it(morning,
     cli.clock.set(at("2026-11-28 19:59:57"))
     d.wait_for(r"reminder 1: gabapentin 300 mg, 20:00 dose of 2026-11-28")
     assert len(asked(desktop)) == count
-    assert d.count(r"check-in: night of 2026-11-27 recorded from the notification") == 3
+    assert d.count(r"check-in: night of 2026-11-27 recorded from the notification") == 4
 
 
 def test_unanswered_question_is_asked_again_until_the_end_of_the_morning(morning, desktop: Desktop, cli: Cli) -> None:

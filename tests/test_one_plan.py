@@ -82,7 +82,7 @@ def test_status_shows_the_dose_already_due_when_the_slot_moved_and_not_the_one_m
 def test_a_take_after_the_move_answers_the_dose_status_shows(moved: Cli) -> None:
     out = moved("take", "baclofen", at=f"{TODAY} 10:00:00")
     assert out.returncode == 0, out.stderr
-    assert out.stdout.startswith(f"Recorded: baclofen 10 mg, 08:00 dose of {TODAY}, taken at 10:00 (120 min late).")
+    assert out.stdout.startswith(f"Recorded: baclofen 10 mg, 08:00 dose of {TODAY}, taken at 10:00 (late, 2 h after).")
     status = moved("status", at=f"{TODAY} 10:05:00")
     assert [(slot, med) for slot, med, _ in table(status)] == [
         ("08:00", "baclofen"), ("08:00", "gabapentin"), ("14:00", "gabapentin"), ("21:00", "baclofen"),
@@ -97,7 +97,7 @@ def test_a_take_after_the_move_answers_the_dose_status_shows(moved: Cli) -> None
 def test_take_at_a_time_before_the_move_answers_the_dose_due_then(moved: Cli) -> None:
     out = moved("take", "baclofen", "--at", "08:05", at=f"{TODAY} 10:00:00")
     assert out.returncode == 0, out.stderr
-    assert out.stdout.startswith(f"Recorded: baclofen 10 mg, 08:00 dose of {TODAY}, taken at 08:05 (5 min late).")
+    assert out.stdout.startswith(f"Recorded: baclofen 10 mg, 08:00 dose of {TODAY}, taken at 08:05 (on time, 5 min after).")
     assert dose_rows(moved, "baclofen") == [(TODAY, "08:00", "taken", f"{TODAY}T08:05:00+00:00")]
 
 
@@ -137,7 +137,7 @@ def test_a_zone_change_during_the_day_keeps_the_dose_already_due_and_takes_it(ab
     out = abroad("take", at=f"{TODAY} 10:00:00")
     assert out.returncode == 0, out.stderr
     # Taken at 19:00 in Tokyo: the 08:00 dose of the 21st (08:00 in London, where the day began).
-    assert out.stdout.startswith(f"Recorded: gabapentin 300 mg, 08:00 dose of {TODAY}, taken at 19:00 (120 min late).")
+    assert out.stdout.startswith(f"Recorded: gabapentin 300 mg, 08:00 dose of {TODAY}, taken at 19:00 (late, 2 h after).")
     assert [(r[1], r[2]) for r in dose_rows(abroad, "gabapentin")] == [("08:00", "taken")]
 
 
@@ -154,7 +154,7 @@ def test_take_all_at_a_past_time_takes_every_dose_prescribed_then(moved: Cli) ->
 def test_a_bare_take_at_a_past_time_finds_the_one_medication_due_then(moved: Cli) -> None:
     out = moved("take", "--at", f"{YESTERDAY} 20:05", at=f"{TODAY} 10:00:00")
     assert out.returncode == 0, out.stderr
-    assert out.stdout.startswith(f"Recorded: baclofen 10 mg, 20:00 dose of {YESTERDAY}, taken at 20:05 (5 min late).")
+    assert out.stdout.startswith(f"Recorded: baclofen 10 mg, 20:00 dose of {YESTERDAY}, taken at 20:05 (on time, 5 min after).")
 
 
 @pytest.fixture
@@ -200,7 +200,7 @@ def test_a_slot_moved_to_a_time_already_past_is_that_days_dose_due_at_its_new_ti
     assert [(slot, state(rest)) for slot, _, rest in table(status)][2:] == [
         ("21:00", "DUE (daemon not running)")]
     out = cli("take", at=f"{TODAY} 21:35:00")
-    assert out.stdout.startswith(f"Recorded: gabapentin 300 mg, 21:00 dose of {TODAY}, taken at 21:35 (35 min late).")
+    assert out.stdout.startswith(f"Recorded: gabapentin 300 mg, 21:00 dose of {TODAY}, taken at 21:35 (on time, 35 min after).")
 
 
 def test_a_slot_moved_later_after_its_dose_was_due_is_not_due_again_that_day(cli: Cli) -> None:
@@ -356,7 +356,7 @@ def test_a_row_made_ahead_moves_with_its_slot_when_the_zone_change_is_recorded(c
     assert rows(cli, "SELECT slot, due FROM doses WHERE local_date = '2026-10-20' AND due > '2026-10-20T06'") == [
         ("22:00", "2026-10-20T21:00:00+00:00")]
     out = cli("take", "--at", "22:05", at="2026-10-20 21:10:00")
-    assert out.stdout.startswith("Recorded: gabapentin 300 mg, 22:00 dose of 2026-10-20, taken at 22:05 (5 min late)"), \
+    assert out.stdout.startswith("Recorded: gabapentin 300 mg, 22:00 dose of 2026-10-20, taken at 22:05 (on time, 5 min after)"), \
         out.stderr
 
 

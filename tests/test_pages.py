@@ -39,12 +39,13 @@ def night(severity: int) -> core.Checkin:
     return core.Checkin(night=date(2026, 11, 27), severity=severity)
 
 
-def test_the_checkin_steps_ask_how_often_and_wakings_only_after_spasms():
-    assert [s.question.key for s in core.STEPS] == ["severity", "frequency", "woke"]
-    assert core.next_step(night(0), after="severity") is None
+def test_the_checkin_steps_ask_how_often_and_wakings_only_after_spasms_and_anything_else_after_every_night():
+    assert [s.question.key for s in core.STEPS] == ["severity", "frequency", "woke", "other_cause"]
+    assert core.next_step(night(0), after="severity").question.key == "other_cause"  # after a good night too
     assert core.next_step(night(2), after="severity").question.key == "frequency"
     assert core.next_step(night(2), after="frequency").question.key == "woke"
-    assert core.next_step(night(2), after="woke") is None
+    assert core.next_step(night(2), after="woke").question.key == "other_cause"
+    assert core.next_step(night(2), after="other_cause") is None
     assert core.step_named("woke") is core.STEPS[2] and core.step_named("weather") is None
     # Each step's answers are valid answers of its question.
     for step in core.STEPS:

@@ -337,6 +337,7 @@ def test_the_daemon_records_the_prescription_at_start_and_on_reload(cli: Cli, tm
         [(first,)] = rows(cli, "SELECT in_force_from FROM prescriptions")
         assert first.startswith("2026-11-28T09:00")
         cli.clock.set(utc("2026-11-28 12:00"))
+        d.wait_for(r"the clock jumped by")  # the daemon sees 12:00 (libfaketime shows it within 2 s)
         cli.config.write_text(config_text(times='["08:00", "20:00"]'))
         d.proc.send_signal(signal.SIGHUP)
         d.wait_for(r"config reloaded")

@@ -60,7 +60,7 @@ def test_a_look_at_the_lock_never_takes_it_from_the_daemon(tmp_path):
 
 def test_take_says_so_on_stderr_above_the_answer(cli):
     out = cli("take", at="2026-11-28 08:05:00")
-    assert out.stdout == "Recorded: gabapentin 300 mg, 08:00 dose of 2026-11-28, taken at 08:05 (5 min late).\n"
+    assert out.stdout == "Recorded: gabapentin 300 mg, 08:00 dose of 2026-11-28, taken at 08:05 (on time, 5 min after).\n"
     assert out.stderr.startswith("Reminders are off: the daemon is not running — start it with: reminderd run")
 
 

@@ -236,7 +236,8 @@ def test_the_page_escapes_what_it_shows_and_has_no_script() -> None:
                        message="<b>hi</b>")
     assert "<script" not in html and "<img" not in html and "<b>hi" not in html
     assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in html and "&lt;script&gt;" in html
-    assert html.count('name="form" value="tok"') == 3  # the dose's form, the one-tap and the follow-up
+    # the dose's form, the one-tap severity, the follow-up and the one-tap "anything else?"
+    assert html.count('name="form" value="tok"') == 4
     assert 'aria-label="Taken: 08:00 &lt;img' in html  # each button names its dose for a screen reader
     assert '<label for="woke">' in html and 'id="woke"' in html
     assert '<button type="submit" name="severity" value="2" class="chosen" aria-pressed="true">Moderate</button>' in html

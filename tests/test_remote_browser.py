@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
-from selenium.common.exceptions import TimeoutException
+from selenium.common.exceptions import TimeoutException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as seen
 from selenium.webdriver.support.ui import WebDriverWait
@@ -43,7 +43,9 @@ def browser(tmp_path: Path):
 def shows(browser, text: str) -> None:
     """Wait until the page's status line says `text`; else fail with what the page shows."""
     try:
-        WebDriverWait(browser, 20).until(
+        # The page is replaced after a tap: Chromium may answer for the old page's status node
+        # with "Node ... does not belong to the document" rather than a stale element.
+        WebDriverWait(browser, 20, ignored_exceptions=(WebDriverException,)).until(
             seen.text_to_be_present_in_element((By.CSS_SELECTOR, '[role="status"]'), text))
     except TimeoutException:
         raise AssertionError(f"no {text!r} at {browser.current_url}:\n{browser.page_source}") from None

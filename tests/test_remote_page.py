@@ -323,6 +323,26 @@ def test_checkin_one_tap_then_frequency_and_wakings(page: Page) -> None:
     assert rows(page.cli, "SELECT count(*) FROM events WHERE kind = 'checkin'") == [(2,)]
 
 
+def test_checkin_anything_else_is_one_tap_that_keeps_the_other_answers(page: Page) -> None:
+    phone = page.paired()
+    shown = phone.get()
+    assert "Anything else that could explain the night" not in shown.body  # severity first
+    tapped = phone.post("/checkin", {"form": shown.form_token, "night": "2026-11-27", "severity": "3"})
+    full = phone.post("/checkin", {"form": tapped.form_token, "night": "2026-11-27", "severity": "3",
+                                   "frequency": "4", "woke": "2"})
+    assert 'name="other_cause" value="1" aria-pressed="false"' in full.body
+    marked = phone.post("/checkin", {"form": full.form_token, "night": "2026-11-27", "severity": "3",
+                                     "other_cause": "1"})
+    assert marked.status == 200 and "woke 2 times, something else could explain the night." in marked.body
+    assert 'name="other_cause" value="0" class="chosen" aria-pressed="true"' in marked.body
+    assert rows(page.cli, "SELECT severity, frequency, woke, other_cause FROM checkins") == [(3, 4, 2, 1)]
+    # A severity tapped again keeps the mark; the button again takes it back.
+    again = phone.post("/checkin", {"form": marked.form_token, "night": "2026-11-27", "severity": "2"})
+    assert rows(page.cli, "SELECT severity, other_cause FROM checkins") == [(2, 1)]
+    phone.post("/checkin", {"form": again.form_token, "night": "2026-11-27", "severity": "2", "other_cause": "0"})
+    assert rows(page.cli, "SELECT severity, other_cause FROM checkins") == [(2, 0)]
+
+
 def test_https_with_the_configured_certificate(cli: Cli, tmp_path: Path) -> None:
     cert, key = certificate(tmp_path)
     started: list[DaemonProcess] = []

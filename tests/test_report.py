@@ -9,6 +9,7 @@ default), so night N is labelled by the doses due from N-1 23:00 to N 23:00: N's
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import statistics
 import struct
@@ -28,7 +29,7 @@ from reminderd.core.prescriptions import canonical_of
 from reminderd.core.schedule import Slot, local_instant
 from reminderd.store import Store
 from tests.conftest import Cli, config_text
-from tests.test_stats import brute_p
+from tests.test_regression import brute_p
 
 UTC = timezone.utc
 SLOTS = ("08:00", "14:00", "22:00")
@@ -40,8 +41,8 @@ LATE_MINUTES, ON_TIME_MINUTES = 90, 5
 def write_log(cli: Cli, first: date, days: list[str], severity: dict[int, int],
               prn: tuple[str, ...] = (), medication: str = "gabapentin") -> None:
     """One day of `medication` per string, a letter per slot (08:00 14:00 22:00): T taken 5 min
-    late (on time), L taken 90 min late, M missed, S skipped, P a row nobody answered, -
-    no row at all. `severity`: night index -> the check-in's severity. `prn`: "YYYY-MM-DD
+    late (on time), L taken 90 min late, E taken 90 min early, M missed, S skipped, P a row
+    nobody answered, - no row at all. `severity`: night index -> the check-in's severity. `prn`: "YYYY-MM-DD
     HH:MM" times baclofen was taken as needed."""
     config = load_config(cli.config)
     med = config.medication(medication)
@@ -57,8 +58,8 @@ def write_log(cli: Cli, first: date, days: list[str], severity: dict[int, int],
             due = local_instant(day, time.fromisoformat(slot), config.timezone)
             store.ensure_doses([Slot(due, medication, day, slot, "300 mg")], now)
             dose = store.dose_at(medication, day, slot)
-            if mark in "TL":
-                late = ON_TIME_MINUTES if mark == "T" else LATE_MINUTES
+            if mark in "TLE":
+                late = {"T": ON_TIME_MINUTES, "L": LATE_MINUTES, "E": -LATE_MINUTES}[mark]
                 store.save_dose(rules.take(dose, med, due + timedelta(minutes=late), now, "notification"),
                                 "taken", "notification", now)
             elif mark == "M":
@@ -123,12 +124,24 @@ def test_json_report_of_ten_days_has_the_hand_worked_answers(ten_days: Cli) -> N
     assert effect["mean_severity"] == {"on_time": 1.0, "early": None, "late": 1.5, "missed": pytest.approx(8 / 3)}
     assert effect["missed_episodes"] == 2  # night 4, and nights 6-8 (6 has no check-in but joins the run)
     assert (effect["difference"], effect["ci95"], effect["p_value"]) == (None, None, None)
-    assert effect["refused"].startswith("too few nights: 3 after a missed dose and 4 with every dose on time")
-    assert "needs 2 more after a missed dose and 1 more with every dose on time" in effect["summary"]
+    assert effect["refused"].startswith("too few nights: 3 after a missed dose and 4 after every dose was taken "
+                                        "on time")
+    assert "needs 2 more after a missed dose and 1 more after every dose was taken on time" in effect["finding"]
+    assert "With 10 nights the test cannot give a p-value below 1/10 (0.1)" in effect["finding"]
+    # Every 22:00 dose: the evening one; the figure for earlier doses has no night at all.
+    assert (effect["figures"]["evening"]["nights"], effect["figures"]["earlier"]["nights"]) == (3, 0)
+    assert effect["period"] == {"first_night": "2026-11-01", "last_night": "2026-11-10"}
     assert data["as_needed"] == {"baclofen": {"taken": 3, "days": 2, "most_in_a_day": 2}}
+    assert data["prescriptions"] == [{"from": "2026-11-01", "until": None, "medications": {
+        "gabapentin": "300 mg at 08:00, 14:00, 22:00", "baclofen": "10 mg as needed"}}]
+    assert data["nights"][1] == {"night": "2026-11-04", "label": "missed", "severity": 3,
+                                 "doses": ["22:00 gabapentin: missed (no answer)"], "as_needed": [], "note": None,
+                                 "other_cause": False}
+    assert [n["night"] for n in data["nights"]] == ["2026-11-03", "2026-11-04", "2026-11-06", "2026-11-07",
+                                                    "2026-11-08", "2026-11-10"]
 
 
-def test_a_comparison_with_enough_nights_is_the_rotation_test_over_the_calendar(cli: Cli) -> None:
+def test_a_figure_with_enough_nights_is_the_rotation_regression_over_the_calendar(cli: Cli) -> None:
     # Four weeks; the 22:00 dose is missed on seven separate days, not periodically (a pattern
     # that repeats exactly ties with its own rotations); night 12 has no check-in and stays a
     # gap in the calendar.
@@ -140,31 +153,53 @@ def test_a_comparison_with_enough_nights_is_the_rotation_test_over_the_calendar(
     out = cli(*args, at="2026-11-29 12:00:00", timeout=60)
     assert out.returncode == 0, out.stderr
     effect = json.loads(out.stdout)["effect"]
-    labels = ["missed" if i in missed_days else "on_time" for i in range(28)]
+    # By the definition: severity on [missed, missed the night before] and the fixed covariates
+    # (a constant, the trend, weekend or not), prewhitened with the AR(1) of the severities.
+    missed = [float(i in missed_days) for i in range(28)]
+    exposures = [[m, b] for m, b in zip(missed, [0.0] + missed[:-1])]
     values = [float(severity[i]) if i in severity else None for i in range(28)]
-    a = [v for g, v in zip(labels, values) if g == "missed" and v is not None]
-    b = [v for g, v in zip(labels, values) if g == "on_time" and v is not None]
-    missed = effect["comparisons"]["missed"]
-    assert missed["nights"] == {"missed": 7, "on_time": 20} and missed["episodes"] == 7
-    assert effect["difference"] == pytest.approx(statistics.mean(a) - statistics.mean(b))
-    assert effect["p_value"] == pytest.approx(brute_p(labels, values, "missed", "on_time"))
-    low, high = effect["ci95"]
-    assert brute_p(labels, values, "missed", "on_time", delta=low + 1e-3) > 0.05
-    assert brute_p(labels, values, "missed", "on_time", delta=low - 1e-3) <= 0.05
-    assert missed["rotations"] == 28 and missed["refused"] is None
-    assert "points worse on the 0\u20133 scale" in effect["summary"]
-    assert "7 vs 20 nights, the missed ones in 7 separate episodes" in effect["summary"]
+    covariates = [[1.0, i / 28, float(date(2026, 11, 1 + i).weekday() in (4, 5))] for i in range(28)]
+    phi = effect["severity_autocorrelation"]
+    figure = effect["figures"]["missed"]
+    assert (figure["nights"], figure["reference_nights"], figure["episodes"]) == (7, 20, 7)
+    assert figure["p_value"] == pytest.approx(brute_p(values, exposures, covariates, (0, 1), 0, phi))
+    low, high = figure["ci95"]
+    assert brute_p(values, exposures, covariates, (0, 1), 0, phi, delta=low + 1e-3) > 0.05
+    assert brute_p(values, exposures, covariates, (0, 1), 0, phi, delta=low - 1e-3) <= 0.05
+    assert figure["rotations"] == 28 and figure["refused"] is None and figure["smallest_p"] == pytest.approx(1 / 28)
+    assert effect["difference"] == figure["estimate"] and effect["finding"].startswith(
+        f"Nights after a missed dose were {figure['estimate']:.1f} points worse on the 0\u20133 spasm severity scale")
+    assert "over 28 nights from 1 Nov 2026 to 28 Nov 2026." in effect["finding"]
     # Nothing is drawn at random: the same log gives the same report (--seed is ignored).
     again = cli(*args, "--seed", "7", at="2026-11-29 12:00:00", timeout=60)
     assert json.loads(again.stdout)["effect"] == effect
 
 
-def test_text_report_sections(ten_days: Cli) -> None:
+def test_the_figures_use_the_whole_log_and_the_adherence_30_days(cli: Cli) -> None:
+    days = ["TTM" if i in (3, 9, 17, 26, 33, 41, 50) else "TTT" for i in range(58)] + ["T--"]
+    write_log(cli, date(2026, 10, 1), days, {i: 2 if days[i] == "TTM" else i % 2 for i in range(58)})
+    data = json.loads(cli("report", "--format", "json", at="2026-11-29 12:00:00").stdout)
+    assert data["period"] == {"since": "2026-10-31", "until": "2026-11-29"}
+    assert data["effect"]["period"] == {"first_night": "2026-10-01", "last_night": "2026-11-28"}  # not tonight
+    assert data["effect"]["figures"]["missed"]["nights"] == 7
+    text = cli("report", at="2026-11-29 12:00:00").stdout
+    assert ("over every night from 1 October 2026 to 28 November 2026 (the whole log); the adherence below covers "
+            "31 October to 29 November 2026.") in " ".join(text.split())
+    # --since asks for one period: both use it.
+    given = json.loads(cli("report", "--since", "2026-11-01", "--format", "json", at="2026-11-29 12:00:00").stdout)
+    assert given["effect"]["period"]["first_night"] == "2026-11-01"
+
+
+def test_text_report_reads_finding_first_then_prescription_adherence_nights_and_methods(ten_days: Cli) -> None:
     text = report(ten_days).stdout
     lines = text.splitlines()
     assert lines[0] == "reminderd report, 2026-11-01 to 2026-11-10 (Europe/London)"
-    for heading in ("ADHERENCE", "All doses", "By medication", "By slot", "By weekday",
-                    "MISSED DOSES AND THE NEXT NIGHT"):
+    headings = ["WHAT A MISSED DOSE COSTS AT NIGHT", "PRESCRIPTION", "ADHERENCE", "THE NIGHTS", "METHODS"]
+    assert [line for line in lines if line in headings] == headings
+    assert lines[4].startswith("Not enough to compare yet (1 Nov 2026 to 10 Nov 2026)")
+    assert "  a missed dose, any (that night's own effect): no number yet: too few nights: 3 after a" in lines
+    assert "from 1 Nov 2026    gabapentin  300 mg at 08:00, 14:00, 22:00" in lines
+    for heading in ("All doses", "By medication", "By slot", "By weekday"):
         assert heading in lines
     row = next(line for line in lines if line.startswith("all doses"))
     assert row.split() == ["all", "doses", "30", "26", "24", "0", "2", "1", "1", "2", "87%", "80%"]
@@ -176,14 +211,40 @@ def test_text_report_sections(ten_days: Cli) -> None:
     assert "As needed: baclofen taken 3 times on 2 of 10 days (at most 2 in a day)." in lines
     on_time = next(line for line in lines if line.startswith("every dose on time"))
     assert on_time.split()[4:6] == ["4", "1.00"]  # nights, mean severity
-    assert ("Severity, some missed \u2212 every dose on time: no number yet, too few nights: 3 after a "
-            "missed dose and 4 with every dose on time; at least 5 of each are needed") in lines
-    assert "Missed-dose episodes: 2 (runs of consecutive nights after a missed dose; 3 nights)" in lines
-    gaps = "Nights without a check-in: 1 (gaps in the calendar); with no dose due: 0"
-    assert gaps in lines
-    summary = " ".join(lines[lines.index(gaps) + 2:])
-    assert summary.startswith("Not enough to compare yet")
-    assert "not a clinical trial" in summary
+    # Reasons, as-needed doses and the timing words of `take`, beside their nights.
+    nights = " ".join(" ".join(lines[lines.index("THE NIGHTS"):lines.index("METHODS")]).split())
+    for said in ("Tue 3 Nov (severity 2 (moderate)): 14:00 gabapentin: late, 1 h 30 min after; as needed: "
+                 "baclofen at 10:00, baclofen at 18:00",
+                 "Wed 4 Nov (severity 3 (severe)): 22:00 gabapentin: missed (no answer)",
+                 "Fri 6 Nov (no check-in): 08:00 gabapentin: skipped (nausea)",
+                 "Sat 7 Nov (severity 3 (severe)): 22:00 gabapentin: not recorded",
+                 "Sun 8 Nov (severity 2 (moderate)): 22:00 gabapentin: not recorded; as needed: baclofen at 21:00"):
+        assert said in nights
+    assert "Mon 2 Nov" not in nights  # nothing to say about a night with every dose on time
+    methods = " ".join(" ".join(lines[lines.index("METHODS"):]).split())
+    for said in ("AR(1) errors", "a gap of d nights counting as phi^d", "weekend (Friday and Saturday nights)",
+                 "With 10 nights no p-value can be below 1/10 (0.1).", "Nights without a check-in: 1 (gaps",
+                 "Only a cause recorded that way can be allowed for."):
+        assert said in methods
+    assert "not a clinical trial" in " ".join(text.split())
+
+
+def test_a_log_with_no_prescription_recorded_is_reported_by_todays(ten_days: Cli) -> None:
+    """A log from before the prescription history, read where nothing is written: today's
+    prescription holds from the beginning of time, and the page says so from the first day."""
+    from reminderd.report.build import build
+
+    conn = sqlite3.connect(ten_days.db)
+    conn.execute("DELETE FROM prescriptions")
+    conn.commit()
+    conn.close()
+    store = Store.open(ten_days.db)
+    try:
+        built = build(store, load_config(ten_days.config), date(2026, 11, 1), date(2026, 11, 10),
+                      datetime(2026, 11, 11, 12, tzinfo=UTC), effect_since=date(2026, 11, 1))
+    finally:
+        store.close()
+    assert [(p.start, p.end) for p in built.prescriptions] == [(date(2026, 11, 1), None)]
 
 
 def test_slots_before_the_log_begins_are_not_counted_as_not_recorded(ten_days: Cli) -> None:
@@ -235,7 +296,7 @@ def test_export_import_export_is_byte_identical(ten_days: Cli, tmp_path: Path) -
     assert out.stdout == f"Exported the log to {first}.\n"
     assert first.stat().st_mode & 0o077 == 0  # health data: the user's alone
     exported = json.loads(first.read_text())
-    assert (exported["format"], exported["version"]) == ("reminderd-export", 2)
+    assert (exported["format"], exported["version"]) == ("reminderd-export", 3)
     assert [len(exported[t]) for t in ("doses", "checkins", "supply")] == [33, 9, 2] and exported["events"]
     assert exported["supply"][0]["change"] == 90.0
 
@@ -279,7 +340,7 @@ def corrupt(text: str, change) -> str:
     (lambda text: corrupt(text, lambda d: d["events"][0].update(dose_id=999)),
      "events[0].dose_id: 999 is not the id of any dose in the file\n"),
     (lambda text: corrupt(text, lambda d: d["doses"][1].update(id=1)), "doses[1].id: 1 is used twice"),
-    (lambda text: corrupt(text, lambda d: d.update(version=9)), "version: 9 is not valid; expected 1 or 2\n"),
+    (lambda text: corrupt(text, lambda d: d.update(version=9)), "version: 9 is not valid; expected 1, 2 or 3\n"),
     (lambda text: corrupt(text, lambda d: d["doses"][0].update(status=None)),
      "doses[0].status: null is not valid; expected a value (this column may not be empty)\n"),
 ], ids=["truncated", "not an export", "bad type", "missing column", "unknown dose", "duplicate id",
@@ -381,39 +442,59 @@ def test_html_report_renders_in_headless_chromium(cli: Cli, tmp_path: Path) -> N
     # A name with markup in it must come out as text.
     cli.config.write_text(config_text(extra=PRN).replace('name = "gabapentin"', 'name = "gaba <b>&</b>"'))
     # Not periodic: a pattern that repeats exactly would tie with its own rotations.
-    days = (["TTT", "TTM", "TLT", "TTT", "MTT", "TTT", "TTS", "TTT"] * 4)[3:] + ["TTT", "TTM", "TTT", "T--"]
+    days = (["TTT", "TTM", "TLT", "TTT", "MTT", "TTT", "TTS", "TTT", "ETT"] * 4)[3:] + ["TTT", "TTM", "TTT", "T--"]
 
     def label(night: int) -> str:  # from its own 08:00, 14:00 and 22:00 doses
         marks = days[night]
-        return "missed" if set(marks) & set("MS") else "late" if "L" in marks else "on_time"
+        return ("missed" if set(marks) & set("MS") else "late" if "L" in marks else "early" if "E" in marks
+                else "on_time")
 
-    labels = [label(i) for i in range(32)]
-    severity = {i: {"missed": 3, "late": 2}.get(labels[i], i % 2) for i in range(32) if i % 9 != 4}
-    write_log(cli, date(2026, 10, 20), days, severity, medication="gaba <b>&</b>")
+    nights = len(days) - 1
+    labels = [label(i) for i in range(nights)]
+    severity = {i: {"missed": 3, "late": 2}.get(labels[i], i % 2) for i in range(nights) if i % 9 != 4}
+    first = date(2026, 10, 17)
+    write_log(cli, first, days, severity, medication="gaba <b>&</b>")
+    last = first + timedelta(days=nights - 1)
     page_file = tmp_path / "report.html"
-    out = cli("report", "--since", "2026-10-20", "--until", "2026-11-20", "--format", "html",
-              "--output", str(page_file), at="2026-11-21 12:00:00", timeout=60)
+    out = cli("report", "--since", str(first), "--until", str(last), "--format", "html",
+              "--output", str(page_file), at=f"{last + timedelta(days=1)} 12:00:00", timeout=60)
     assert out.returncode == 0, out.stderr
     html = page_file.read_text()
     page = Page()
     page.feed(html)
-    assert {"adherence", "calendar", "nights", "effect", "summary", "severity-chart", "effect-chart"} <= page.ids
+    sections = ["finding", "prescription", "adherence", "nights", "methods"]
+    assert set(sections) | {"summary", "severity-chart", "effect-chart", "details"} <= page.ids
+    assert sorted(sections, key=lambda s: html.index(f'<section id="{s}"')) == sections  # in the order read
     assert page.tags.count("svg") == 2 and "style" in page.tags
     assert page.links == [] and "<script" not in html and "<link" not in html and "url(" not in html
     assert "@media print" in html
     assert "As needed: baclofen not taken." in html
     assert "gaba &lt;b&gt;&amp;&lt;/b&gt;" in html and "<b>&</b>" not in html
     text = " ".join(page.text)
-    assert "After nights with a missed dose, your spasms were" in text and "not a clinical trial" in text
+    summary = html[html.index('id="summary">') + 13:html.index("</p>", html.index('id="summary">'))]
+    assert summary.startswith("Nights after a missed dose were") and "95% interval" in summary
+    assert "not a clinical trial" in text and "300 mg at 08:00, 14:00, 22:00" in text
     assert html.count('class="mark-missed"') == labels.count("missed") > 0
     assert html.count('class="mark-late"') == labels.count("late") > 0
-    assert html.count('class="no-checkin"') == 32 - len(severity)
+    assert html.count('class="mark-early"') == labels.count("early") > 0
+    # One colour, one meaning: a day and a night with a dose not taken are the same red, and
+    # a day with a dose taken early is blue, never late's amber.
+    red, amber, blue = "#c8322b", "#e0a100", "#3d7dca"
+    assert re.findall(r'class="mark-missed"[^>]*fill="(#\w+)"', html) == [red] * labels.count("missed")
+    assert set(re.findall(r'class="day missed" style="background:(#\w+)', html)) == {red}
+    assert set(re.findall(r'class="day early" style="background:(#\w+)', html)) == {blue}
+    assert html.count('class="day early"') == days[:nights].count("ETT") and amber not in re.findall(
+        r'class="day early" style="background:(#\w+)', html)
+    # A night without a check-in is a gap: nothing drawn there.
+    gaps = re.findall(r'<rect class="no-checkin"[^>]*>', html)
+    assert len(gaps) == nights - len(severity) and all('fill="none"' in g for g in gaps)
+    assert html.count('class="night"') == len(severity)
 
     dom = chromium(tmp_path, "--dump-dom", page_file.as_uri())
     assert dom.returncode == 0, dom.stderr[-2000:]
     rendered = Page()
     rendered.feed(dom.stdout)
-    assert {"adherence", "calendar", "severity-chart", "effect-chart", "summary"} <= rendered.ids
+    assert set(sections) | {"severity-chart", "effect-chart", "summary"} <= rendered.ids
     assert rendered.tags.count("rect") > 30 and "circle" in rendered.tags
 
     shot = tmp_path / "report.png"
@@ -425,5 +506,13 @@ def test_html_report_renders_in_headless_chromium(cli: Cli, tmp_path: Path) -> N
     channels = len(rows[0]) // width
     pixels = {row[i:i + 3] for row in rows for i in range(0, len(row), channels)}
     dark = sum(1 for row in rows for i in range(0, len(row), channels) if max(row[i:i + 3]) < 80)
-    assert len(pixels) > 20 and dark > 2000  # the heading and the first tables are drawn
+    assert len(pixels) > 20 and dark > 2000  # the heading and the finding are drawn
 
+
+def test_tonight_is_not_drawn(cli: Cli, tmp_path: Path) -> None:
+    write_log(cli, date(2026, 11, 1), ["TTT"] * 10 + ["T--"], {i: 1 for i in range(9)})
+    out = cli("report", "--since", "2026-11-01", "--until", "2026-11-11", "--format", "html", at=NOW)
+    assert out.returncode == 0, out.stderr
+    # Nov 10's check-in (at 08:30 on the 11th) is missing: a gap; Nov 11's night has not begun.
+    assert out.stdout.count('class="night"') == 9 and out.stdout.count('class="no-checkin"') == 1
+    assert "2026-11-11: no check-in" not in out.stdout

@@ -224,3 +224,13 @@ def test_two_processes_writing_at_once_never_fail(tmp_path: Path) -> None:
         assert out.strip() == "done"
     s = Store.open(path)
     assert len(s.events()) == 4 * writes
+
+
+def test_a_migration_leaves_numpy_alone(tmp_path: Path) -> None:
+    """sqlite-utils imports numpy when it can; a migration keeps it from that (and numpy
+    still imports afterwards, for a report in the same process)."""
+    probe = ("import sys\nfrom reminderd.store import Store\nStore.open(sys.argv[1]).close()\n"
+             "print('numpy' in sys.modules, 'sqlite_utils' in sys.modules)\nimport numpy\n")
+    done = subprocess.run([sys.executable, "-c", probe, str(tmp_path / "new.db")], capture_output=True, text=True,
+                          timeout=60)
+    assert (done.returncode, done.stdout) == (0, "False True\n"), done.stderr

@@ -13,7 +13,7 @@ from tests.test_cli import dump
 def test_a_bare_time_after_midnight_is_last_nights_dose(cli: Cli) -> None:
     out = cli("take", "gabapentin", "--at", "22:00", at="2026-11-29 01:05:00")
     assert out.returncode == 0, out.stderr
-    assert out.stdout == ("Recorded: gabapentin 300 mg, 22:00 dose of 2026-11-28, taken at 22:00 (on time).\n"
+    assert out.stdout == ("Recorded: gabapentin 300 mg, 22:00 dose of 2026-11-28, taken at 22:00 (on time, to the minute).\n"
                           "Note: 22:00 read as 2026-11-28 22:00, the last time the clock showed it.\n")
 
 

@@ -45,6 +45,8 @@ def ask_checkin(day: date, previous, tz) -> dict:
             question = replace(question, low=1)  # there were spasms
         answers[question.key] = ask(question)
     click.echo("")
+    answers["other_cause"] = click.confirm(core.OTHER_CAUSE_PROMPT, default=False)
+    click.echo("")
     return answers
 
 

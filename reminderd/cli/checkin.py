@@ -14,7 +14,8 @@ from reminderd.cli.output import say
 from reminderd.cli.params import DATE
 from reminderd.errors import ReminderdError, UsageError
 
-CHECKIN_FLAGS = {"severity": "--severity", "frequency": "--frequency", "woke": "--woke", "note": "--note"}
+CHECKIN_FLAGS = {"severity": "--severity", "frequency": "--frequency", "woke": "--woke", "note": "--note",
+                 "other_cause": "--other-cause"}
 
 
 @click.command()
@@ -25,10 +26,13 @@ CHECKIN_FLAGS = {"severity": "--severity", "frequency": "--frequency", "woke": "
               "2 fewer than one an hour, 3 more than one an hour, 4 more than ten an hour.")
 @click.option("--woke", metavar="N", help="How many times spasms woke you.")
 @click.option("--note", metavar="TEXT", help="Anything else about the night.")
+@click.option("--other-cause", is_flag=True, default=None,
+              help="Something else could explain the night: unwell, an infection, heat, alcohol, a relapse "
+                   "(the report allows for the nights marked).")
 @click.option("--window", is_flag=True, help="Ask in a small window instead of the terminal.")
 @pass_app
 def checkin(app: App, night: date | None, severity: str | None, frequency: str | None,
-            woke: str | None, note: str | None, window: bool) -> None:
+            woke: str | None, note: str | None, other_cause: bool | None, window: bool) -> None:
     """How were your spasms last night? Asks in the terminal, or takes the answers as flags.
 
     One check-in per night: answering a night again replaces its answers (both stay in
@@ -37,6 +41,7 @@ def checkin(app: App, night: date | None, severity: str | None, frequency: str |
     \b
     reminderd checkin
     reminderd checkin --severity 2 --frequency 3 --woke 1 --note "left leg"
+    reminderd checkin --severity 3 --other-cause --note "a cold"
     reminderd checkin --night 2026-11-20 --severity 0
     """
     from reminderd.core import checkin as core
@@ -44,10 +49,11 @@ def checkin(app: App, night: date | None, severity: str | None, frequency: str |
     tz, now = app.config.timezone, app.now()
     day = night or core.last_night(now, tz)
     core.check_night(day, now, tz)
-    given = {"frequency": frequency, "woke": woke, "note": note}
+    given = {"frequency": frequency, "woke": woke, "note": note, "other_cause": other_cause}
     if window:
         if severity is not None or any(v is not None for v in given.values()):
-            raise UsageError("--window asks every question itself; expected no --severity, --frequency, --woke or --note with it")
+            raise UsageError("--window asks every question itself; expected no --severity, --frequency, --woke, "
+                             "--note or --other-cause with it")
         _in_window(app, day)
         return
     if severity is None:
@@ -57,7 +63,7 @@ def checkin(app: App, night: date | None, severity: str | None, frequency: str |
                              "or no answers as flags to be asked each question")
         if not sys.stdin.isatty():
             raise UsageError("no answers given and no terminal to ask in; expected --severity 0-3 "
-                             "(and optionally --frequency, --woke, --note)")
+                             "(and optionally --frequency, --woke, --note, --other-cause)")
         from reminderd.cli.ask import ask_checkin
 
         answers = ask_checkin(day, app.store.checkin(day), tz)
@@ -73,8 +79,9 @@ def _in_window(app: App, day: date) -> None:
     tz = app.config.timezone
     saved: list = []
 
-    def save(severity, frequency, woke, note) -> None:
-        answers = {"severity": severity, "frequency": frequency, "woke": woke, "note": note}
+    def save(severity, frequency, woke, note, other_cause) -> None:
+        answers = {"severity": severity, "frequency": frequency, "woke": woke, "note": note,
+                   "other_cause": other_cause}
         saved.append(_record(app, day, answers, app.now(), "window"))
 
     why_not = open_checkin_window(day, save, app.store.checkin(day))

@@ -78,11 +78,11 @@ def _say_if_nobody_reminds(app: App) -> str | None:
 
 
 def _echo_taken(app: App, answer, when) -> None:
+    from reminderd.core.doses import timing
+
     d, tz = answer.dose, app.config.timezone
-    late = d.late_minutes or 0
-    timing = "on time" if abs(late) < 1 else (f"{late} min late" if late > 0 else f"{-late} min early")
     say(f"Recorded: {d.medication} {d.dose}, {d.slot} dose of {d.local_date}, taken at "
-        f"{local_time(d.taken_at, tz)} ({timing}).")
+        f"{local_time(d.taken_at, tz)} ({timing(d.late_minutes or 0, app.config.on_time_window)}).")
     if when is not None:  # how --at was read, said once
         say_note(when)
     if answer.advice:

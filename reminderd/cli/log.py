@@ -15,7 +15,7 @@ from reminderd.errors import ConfigError, UsageError
 
 LOG_COLUMNS = ["medication", "local_date", "slot", "dose", "due", "status", "taken_at",
                "late_minutes", "via", "reason", "reminders_sent"]
-CHECKIN_COLUMNS = ["night", "severity", "frequency", "woke", "note", "answered_at", "via"]
+CHECKIN_COLUMNS = ["night", "severity", "frequency", "woke", "note", "other_cause", "answered_at", "via"]
 
 
 @click.command()
@@ -91,7 +91,7 @@ def _render_checkins(app: App, first: date, last: date, fmt: str, tz) -> str:
     from reminderd.store import iso
 
     rows = [{"night": c.night.isoformat(), "severity": c.severity, "frequency": c.frequency, "woke": c.woke,
-             "note": c.note, "answered_at": iso(c.answered_at), "via": c.via}
+             "note": c.note, "other_cause": c.other_cause, "answered_at": iso(c.answered_at), "via": c.via}
             for c in app.store.checkins_between(first, last)]
     if fmt == "table":
         if not rows:

@@ -50,6 +50,11 @@ WOKE_QUESTION = Question("woke", "How many times did spasms wake you?", 0, WOKE_
 NOTE_QUESTION = Question("note", "Anything else about the night?")
 # In the order they are asked: the one-click answer first.
 QUESTIONS = (SEVERITY_QUESTION, FREQUENCY_QUESTION, WOKE_QUESTION, NOTE_QUESTION)
+# One optional tap, yes or nothing: what the report allows for as a common cause of a
+# missed dose and a bad night. Only what is recorded can be allowed for.
+OTHER_CAUSE_PROMPT = "Anything else that could explain the night: unwell, an infection, heat, alcohol, a relapse?"
+OTHER_CAUSE_SHORT = "something else could explain the night"
+OTHER_CAUSE_QUESTION = Question("other_cause", OTHER_CAUSE_PROMPT, 0, 1, ("no", "yes"))
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,7 @@ class Checkin:
     note: str | None = None
     answered_at: datetime | None = None  # aware
     via: str = "cli"
+    other_cause: bool | None = None  # OTHER_CAUSE_PROMPT: True yes, False no, None not answered
 
 
 # --- asked one step at a time, from a notification -------------------------------------
@@ -91,6 +97,9 @@ STEPS = (
                               (3, "Over one an hour"), (4, "Over ten an hour")), _had_spasms),
     Step(WOKE_QUESTION, ((0, "Not at all"), (1, "Once"), (2, "Twice"), (3, "3 times"), (4, "4 times")),
          _had_spasms),
+    # Asked after every night, a good one too: marked only after bad nights, it would
+    # follow the severity it is there to explain.
+    Step(OTHER_CAUSE_QUESTION, ((1, "Yes, something else"),)),
 )
 
 
@@ -148,6 +157,20 @@ def parse_answer(question: Question, value: Any, name: str | None = None) -> int
     return number
 
 
+def parse_other_cause(value: Any, name: str = "other_cause") -> bool | None:
+    """The "anything else?" answer: yes/no, 1/0 or a bool; None or blank is not answered."""
+    if value is None or isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if not text:
+        return None
+    if text in ("1", "yes", "y", "true"):
+        return True
+    if text in ("0", "no", "n", "false"):
+        return False
+    raise UsageError(f"{name} {str(value).strip()!r} is not valid; expected yes or no (1 or 0)")
+
+
 def last_night(now: datetime, tz: ZoneInfo) -> date:
     """The night the morning check-in is about: the evening before today's local date."""
     return now.astimezone(tz).date() - timedelta(days=1)
@@ -169,6 +192,7 @@ def make_checkin(
     frequency: Any = None,
     woke: Any = None,
     note: Any = None,
+    other_cause: Any = None,
     *,
     now: datetime,
     tz: ZoneInfo,
@@ -206,7 +230,8 @@ def make_checkin(
             f"{sev_name} {sev} ({SEVERITY[sev]}) does not fit {freq_name} 0 (none, no spasms); "
             f"expected a {freq_name} from 1 to 4 or {sev_name} 0")
     return Checkin(night=night, severity=sev, frequency=freq, woke=woke_n, note=answers["note"],
-                   answered_at=now, via=via)
+                   answered_at=now, via=via,
+                   other_cause=parse_other_cause(other_cause, names.get("other_cause", "other_cause")))
 
 
 def describe(checkin: Checkin) -> str:
@@ -218,6 +243,8 @@ def describe(checkin: Checkin) -> str:
         parts.append(f"woke {checkin.woke} time" + ("" if checkin.woke == 1 else "s"))
     if checkin.note:
         parts.append(f"note \"{checkin.note}\"")
+    if checkin.other_cause:
+        parts.append(OTHER_CAUSE_SHORT)
     return ", ".join(parts)
 
 

@@ -157,6 +157,21 @@ def lateness_minutes(dose: Dose, taken_at: datetime) -> int:
     return (taken_at - dose.due) // timedelta(minutes=1)
 
 
+def timing(late_minutes: int, on_time_window: timedelta) -> str:
+    """How a taken dose's time reads, in the same words in `take` and in the report: on
+    time, early or late by the on-time window, then how far from due ("on time, 4 min
+    after", "late, 1 h 35 min after", "early, 2 h before", "on time, to the minute")."""
+    if abs(late_minutes) <= on_time_window.total_seconds() / 60:
+        kind = "on time"
+    else:
+        kind = "late" if late_minutes > 0 else "early"
+    if late_minutes == 0:
+        return f"{kind}, to the minute"
+    hours, minutes = divmod(abs(late_minutes), 60)
+    span = " ".join(part for part in (f"{hours} h" if hours else "", f"{minutes} min" if minutes else "") if part)
+    return f"{kind}, {span} {'after' if late_minutes > 0 else 'before'}"
+
+
 def take(
     dose: Dose,
     med: Medication,

@@ -238,20 +238,22 @@ def unrecorded(planned: Iterable[Slot], recorded: Iterable[tuple[str, date, str]
     return [s for s in planned if (s.medication, s.local_date, s.slot) not in have]
 
 
+def what_is_prescribed(med: Medication) -> str:
+    """What was prescribed, in a line: the dose and its times (or titration steps, or as
+    needed), and until when."""
+    if med.as_needed:
+        most = f", at most {med.max_per_day} a day" if med.max_per_day else ""
+        text = f"{med.dose} as needed{most}"
+    elif med.steps:
+        text = "; ".join(f"from {s.start}: {s.dose} at {', '.join(format_slot(t) for t in s.times)}"
+                         for s in med.steps)
+    else:
+        text = f"{med.dose} at {', '.join(format_slot(t) for t in med.times)}"
+    return text + (f"; until {med.until}" if med.until else "")
+
+
 def describe(config: Config) -> list[tuple[str, str]]:
     """(medication, what was prescribed) lines for `reminderd log --prescriptions`."""
-    lines = []
-    for med in config.medications:
-        windows = (f"missed after {format_duration(med.give_up_after)}, early window "
-                   f"{format_duration(med.early_window)}, at least {format_duration(med.min_gap)} apart")
-        if med.as_needed:
-            most = f", at most {med.max_per_day} a day" if med.max_per_day else ""
-            plan = f"{med.dose} as needed{most}"
-        elif med.steps:
-            plan = "; ".join(f"from {s.start}: {s.dose} at {', '.join(format_slot(t) for t in s.times)}"
-                             for s in med.steps)
-        else:
-            plan = f"{med.dose} at {', '.join(format_slot(t) for t in med.times)}"
-        until = f"; until {med.until}" if med.until else ""
-        lines.append((med.name, f"{plan}{until}; {windows}"))
-    return lines
+    return [(med.name, f"{what_is_prescribed(med)}; missed after {format_duration(med.give_up_after)}, early window "
+                       f"{format_duration(med.early_window)}, at least {format_duration(med.min_gap)} apart")
+            for med in config.medications]

@@ -3,8 +3,8 @@
 
 The question is a notification keyed "checkin:<night>" that asks the steps of
 `core.checkin.STEPS` one at a time: severity first (None / Mild / Moderate / Severe),
-recorded at once, then how often and how many times spasms woke him, each added to the
-night's answer as it comes. A step's buttons are "<question>-<value>" ("severity-2",
+recorded at once, then how often and how many times spasms woke him, and whether anything
+else could explain the night, each added to the night's answer as it comes. A step's buttons are "<question>-<value>" ("severity-2",
 "woke-1") and "full" (Answer in full…), which opens the check-in window as its own process
 so the daemon never blocks on it. The click on the notification is the notifier's own:
 it shows the question again, never answers it.
@@ -119,7 +119,7 @@ class MorningCheckin:
             answers = {"severity": None, "frequency": None, "woke": None, "note": before and before.note}
         else:
             answers = {"severity": before.severity, "frequency": before.frequency, "woke": before.woke,
-                       "note": before.note}
+                       "note": before.note, "other_cause": before.other_cause}
         answers[step.question.key] = value
         return services.checkin(d.store, d.config, night, **answers, now=d.now(), via="notification").entry
 

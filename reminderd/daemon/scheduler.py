@@ -169,8 +169,9 @@ class DoseTimers:
     # --- doses due together ----------------------------------------------------------
 
     def _reminded_since_start(self, dose: Dose) -> bool:
+        # The log keeps instants to the second: a reminder in the second the daemon started is this run's.
         return (self.started_at is not None and dose.last_reminded_at is not None
-                and dose.last_reminded_at >= self.started_at)
+                and dose.last_reminded_at >= self.started_at.replace(microsecond=0))
 
     def group(self, dose: Dose) -> tuple[Dose, ...]:
         """The doses reminded together with `dose` (itself alone, mostly)."""

@@ -30,9 +30,12 @@ class SleepWatcher:
             from jeepney.io.blocking import open_dbus_connection
 
             self._conn = open_dbus_connection(bus="SYSTEM")
-            rule = MatchRule(**RULE)
-            self._conn.send_and_get_reply(DBus().AddMatch(rule), timeout=5)
-            queue = self._conn.filter(rule)
+            self._conn.send_and_get_reply(DBus().AddMatch(MatchRule(**RULE)), timeout=5)
+            # The bus knows logind by its well-known name; its messages carry its unique name
+            # (":1.5"), which jeepney's local filter compares as it is: it leaves the sender
+            # out, or no PrepareForSleep would ever get through. `filter` gives a handle;
+            # the messages arrive in its queue.
+            queue = self._conn.filter(MatchRule(**{k: v for k, v in RULE.items() if k != "sender"}), bufsize=8).queue
         except Exception as err:  # no system bus is a normal case (containers, CI)
             log.info("not listening for suspend on the system bus (%s); the clock check covers it", err)
             self._conn = None

@@ -1,26 +1,40 @@
-"""The daemon's main thread: wait for a signal, a wall-clock jump, a write by the CLI or
-a change of the machine's time zone, and have the doses looked at again.
+"""The daemon's main thread: wait for a signal, a write to the log by another process, a
+wall-clock jump or a change of the machine's time zone, and have the doses looked at again.
 
-APScheduler waits on the monotonic clock, which stops during suspend, and a wall-clock
-change does not wake it. So this looks every `WATCH_S` seconds for a jump of the wall
-clock against the monotonic one (suspend, resume, a clock or zone change) and for a
-commit by another process (the CLI), and then re-reads the log and wakes the scheduler.
+At rest it does as little as it can. Writes are heard, not looked for: the kernel reports
+each write to the log (logwrites.py), and only then is SQLite asked whether another
+connection committed. The wall clock is looked at every `WATCH_S`: APScheduler waits on
+the monotonic clock, which stops during suspend, and a wall-clock change does not wake it,
+so a jump of the wall clock against the monotonic one (suspend, a clock or zone change)
+has every dose looked at again. That look is two clock reads, no I/O and no other thread
+woken; it stays a look on a timer because it must also see a clock that only the process
+believes in (libfaketime in the tests), which no kernel notification reports. logind's
+PrepareForSleep (sleepwatch.py) tells of a resume at once where there is a system bus.
 """
 
 from __future__ import annotations
 
 import logging
+import math
+import os
+import select
+import signal
+import sqlite3
 import threading
 import time
 from typing import Callable
 
 from reminderd.daemon import systemd
+from reminderd.daemon.logwrites import LogWrites
 from reminderd.daemon.shared import Shared
+from reminderd.errors import StoreError
 
 log = logging.getLogger("reminderd")
 
-WATCH_S = 2.0  # how often the main thread looks for clock jumps and CLI writes
+WATCH_S = 2.0  # how often the main thread compares the wall clock with the monotonic one
 JUMP_S = 5.0  # a wall-clock jump larger than this is a suspend or a clock change
+# A smaller step (NTP) moves the scheduler's next wake by as much: it is woken to wait anew.
+STEP_S = 0.1
 ZONE_CHECK_S = 30.0  # how often the machine's time zone is looked at (config without one)
 
 
@@ -33,44 +47,86 @@ class Watch:
         self.reload_requested = threading.Event()
         self._clock_offset = time.time() - time.monotonic()
         self._data_version = 0
+        self._log_unread = False  # a write was heard but its commit could not be read yet
+        self._writes = LogWrites(shared.store.path)
         self._zone_checked = time.monotonic()
 
     def mark(self) -> None:
         """Where the clocks and the log stand now. Taken before the daemon's first look at
-        the doses, so that a jump while starting up is noticed too."""
+        the doses, so that a jump or a write while starting up is noticed too: the log's
+        writes are heard from here on, and the version counts every commit before."""
         self._clock_offset = time.time() - time.monotonic()
-        self._data_version = self.shared.store.data_version()
+        self._writes.start()
+        self._data_version = self.shared.store.committed_version()
 
     def loop(self) -> None:
-        """Until `stop` is set."""
-        offset, data_version = self._clock_offset, self._data_version
+        """Until `stop` is set (by a signal handler: a signal wakes the wait at once)."""
+        wake_r, wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+        previous = signal.set_wakeup_fd(wake_w)
+        poller = select.poll()
+        poller.register(wake_r, select.POLLIN)
+        writes = self._writes.fileno() if self._writes.watching else None
+        if writes is not None:
+            poller.register(writes, select.POLLIN)
         watchdog = systemd.watchdog_interval()
-        last_ping = time.monotonic()
-        # Event.wait, not time.sleep: it returns at once on stop, and it keeps working
-        # when the wall clock is moved under it.
-        while not self.stop.wait(WATCH_S):
-            new_offset = time.time() - time.monotonic()
-            jump = new_offset - offset
-            offset = new_offset
-            changed = self.shared.store.data_version()
-            if abs(jump) > JUMP_S:
-                log.info("the clock jumped by %+.0f s (suspend, resume or a clock change); "
-                            "checking every dose", jump)
-                self.refresh()
-            elif changed != data_version:
-                self.refresh()
-            else:
-                # The scheduler sleeps on a monotonic timeout computed when it last
-                # looked, so a wall-clock step under JUMP_S (NTP) would make it late by
-                # that much; a nudge bounds the lateness to WATCH_S.
-                self.shared.scheduler.wakeup()
-            data_version = changed
-            if self.reload_requested.is_set() or self._machine_zone_changed():
-                self.reload_requested.clear()
-                self.reload()
-            if watchdog and time.monotonic() - last_ping >= watchdog / 2:
-                systemd.notify("WATCHDOG=1")
-                last_ping = time.monotonic()
+        next_look = time.monotonic()
+        ping_by = next_look + (watchdog / 2 if watchdog else math.inf)  # half the unit's WatchdogSec
+        try:
+            while not self.stop.is_set():
+                # poll's timeout runs on the monotonic clock, so the wait keeps working
+                # when the wall clock is moved under it.
+                wake_at = min(next_look, ping_by)
+                ready = {fd for fd, _ in poller.poll(math.ceil(max(0.0, wake_at - time.monotonic()) * 1000))}
+                if wake_r in ready:
+                    _drain(wake_r)
+                written = writes in ready and self._writes.written()
+                if writes is not None and not self._writes.watching:
+                    poller.unregister(writes)  # the watch ended: the log is asked on each look
+                    writes = None
+                looked = time.monotonic() >= next_look
+                if looked:
+                    next_look = time.monotonic() + WATCH_S
+                    self._look_at_clock()
+                    written = written or self._log_unread or writes is None
+                # The ping rides on a look when the next look would be too late for it, so
+                # it costs no wake-up of its own (unless WatchdogSec is under 2 × WATCH_S).
+                if time.monotonic() + (WATCH_S if looked else 0) >= ping_by:
+                    systemd.notify("WATCHDOG=1")
+                    ping_by = time.monotonic() + watchdog / 2
+                if written:
+                    self._look_at_log()
+                if self.reload_requested.is_set() or self._machine_zone_changed():
+                    self.reload_requested.clear()
+                    self.reload()
+        finally:
+            signal.set_wakeup_fd(previous)
+            os.close(wake_r)
+            os.close(wake_w)
+            self._writes.close()
+
+    def _look_at_clock(self) -> None:
+        offset = time.time() - time.monotonic()
+        jump, self._clock_offset = offset - self._clock_offset, offset
+        if abs(jump) > JUMP_S:
+            log.info("the clock jumped by %+.0f s (suspend, resume or a clock change); checking every dose", jump)
+            self.refresh()
+        elif abs(jump) > STEP_S:
+            # The scheduler sleeps on a monotonic timeout computed when it last looked, so
+            # a step would make it early or late by that much.
+            self.shared.scheduler.wakeup()
+
+    def _look_at_log(self) -> None:
+        """Another process may have written: if it committed, look at every dose again."""
+        try:
+            version = self.shared.store.committed_version()
+        except (sqlite3.Error, StoreError) as err:  # a writer held the log past the busy timeout
+            log.warning("could not read the log after a write by another process (%s); trying again", err)
+            self._log_unread = True  # again on the next look
+            return
+        self._log_unread = False
+        if version != self._data_version:
+            self._data_version = version
+            self.refresh()
 
     def _machine_zone_changed(self) -> bool:
         """With no zone in the config, a change of the machine's zone (travel) is a
@@ -86,3 +142,11 @@ class Watch:
             return False
         log.info("the machine's time zone is now %s (was %s)", zone, config.timezone.key)
         return True
+
+
+def _drain(fd: int) -> None:
+    try:
+        while os.read(fd, 512):
+            pass
+    except BlockingIOError:
+        pass

@@ -24,9 +24,10 @@ except ImportError:  # python3-tk is not installed
 TITLE = "reminderd check-in"
 NOT_ANSWERED = -1
 
-SaveCallback = Callable[[Any, Any, Any, Any], None]
-"""on_save(severity, frequency, woke, note), the answers as given (None: not answered;
-woke and note as typed); it validates them and raises ReminderdError to refuse them."""
+SaveCallback = Callable[[Any, Any, Any, Any, Any], None]
+"""on_save(severity, frequency, woke, note, other_cause), the answers as given (None: not
+answered; woke and note as typed; other_cause whether the box is ticked); it validates
+them and raises ReminderdError to refuse them."""
 
 
 def open_checkin_window(night: date, on_save: SaveCallback, previous: core.Checkin | None = None) -> str | None:
@@ -81,6 +82,9 @@ class CheckinDialog:
         if previous and previous.note:
             self.note.insert(0, previous.note)
 
+        self.other_cause = tk.BooleanVar(value=bool(previous and previous.other_cause))
+        ttk.Checkbutton(frame, text=core.OTHER_CAUSE_PROMPT, variable=self.other_cause).grid(sticky="w", pady=(8, 0))
+
         self.error = ttk.Label(frame, text="", foreground="#b00020", wraplength=420)
         self.error.grid(sticky="w", pady=(8, 0))
         buttons = ttk.Frame(frame)
@@ -134,6 +138,7 @@ class CheckinDialog:
                 None if frequency == NOT_ANSWERED else frequency,
                 self.woke.get(),
                 self.note.get(),
+                self.other_cause.get(),
             )
         except ReminderdError as err:
             self.error.configure(text=str(err))

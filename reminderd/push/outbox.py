@@ -55,7 +55,9 @@ def _never_raises(hook: Callable) -> Callable:
 STOP_WAIT_S = 2.0
 CANCEL_WAIT_S = 1.0
 LATE_AT_START = timedelta(minutes=2)  # a dose this far past due at start fell due while stopped
-POLL_S = 1.0  # wall-clock look for retries due; the wall clock may jump (suspend)
+# The longest wait for a retry due: its instant is on the wall clock, which may jump (a
+# suspend), so the thread looks again at least this often while one is pending.
+RETRY_LOOK_S = 5.0
 
 
 def recipient(config: Config, to: str) -> PushSettings | Contact | None:
@@ -274,9 +276,9 @@ class Push:
                 self._say_if_empty()
             except Exception:  # a bug here must not end the sending for good
                 log.exception("push: sending failed")
-            with self._lock:
-                busy = bool(self._pending or self._if_away)
-            self._wake.wait(POLL_S if busy else 60.0)
+            # A message, a stop or an escalation sets `_wake`; with nothing to send the wait
+            # has no timeout, so at rest the thread never wakes.
+            self._wake.wait(self.wait_s(self.shared.now()))
             self._wake.clear()
 
     def _say_if_empty(self) -> None:
@@ -291,6 +293,19 @@ class Push:
                 return
             self._said_empty = True
         log.info("push: nothing left to send")
+
+    def wait_s(self, now: datetime) -> float | None:
+        """How long the sending thread may wait: until the first retry is due (from 1 s to
+        RETRY_LOOK_S), not at all for an escalation that waits on the screen, and with
+        nothing to send without a timeout (None)."""
+        with self._lock:
+            if self._if_away:
+                return 0.0
+            due = [p.next_at for p in self._pending.values() if p.next_at is not None]
+        if not due:
+            return None
+        # At least a second: a retry that failed in a way that left it due is not a busy loop.
+        return min(RETRY_LOOK_S, max(1.0, (min(due) - now).total_seconds()))
 
     def _escalate_if_away(self) -> None:
         with self._lock:

@@ -284,12 +284,17 @@ class PageApp:
             return self.show(pairing_hash, {}, f"That form was for another night; this page asks about the "
                              f"night of {night:%A %-d %B}. Nothing was changed.", "409 Conflict")
         detail = "frequency" in fields or "woke" in fields
+        marking = "other_cause" in fields  # the one-tap "anything else?" changes nothing else
         try:
             with self.store.write():
                 previous = self.store.checkin(night)
-                note = previous.note if previous is not None and detail else None  # a note typed elsewhere stays
-                entry = services.checkin(self.store, config, night, fields.get("severity"), fields.get("frequency"),
-                                         fields.get("woke"), note, now=now, via=VIA).entry
+                kept = previous is not None and (detail or marking)
+                note = previous.note if kept else None  # a note typed elsewhere stays
+                frequency, woke = ((previous.frequency, previous.woke) if marking and previous is not None
+                                   else (fields.get("frequency"), fields.get("woke")))
+                other = fields["other_cause"] if marking else previous and previous.other_cause
+                entry = services.checkin(self.store, config, night, fields.get("severity"), frequency, woke, note,
+                                         other, now=now, via=VIA).entry
         except UsageError as err:
             return self.show(pairing_hash, {}, f"Not recorded: {err}.", "400 Bad Request")
         return self.show(pairing_hash, {}, f"Recorded last night: {core.describe(entry)}.")

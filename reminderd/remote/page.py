@@ -111,6 +111,12 @@ def _checkin_section(night: date, checkin: Checkin | None, form_token: str) -> s
             f'<p><label for="woke">{core.WOKE_QUESTION.prompt}</label><br>'
             f'<input type="number" id="woke" name="woke" min="0" max="{core.WOKE_MAX}" inputmode="numeric"'
             f' value="{woke}"></p><button type="submit" class="main">Save</button>'))
+    if checkin is not None:  # one tap, and one more to take it back: the report allows for the nights marked
+        marked = bool(checkin.other_cause)
+        state = ' class="chosen" aria-pressed="true"' if marked else ' aria-pressed="false"'
+        parts.append(_form("/checkin", form_token, {"night": night.isoformat(), "severity": str(checkin.severity)},
+                           f'<button type="submit" name="other_cause" value="{0 if marked else 1}"{state}>'
+                           f"{escape(core.OTHER_CAUSE_PROMPT)}</button>"))
     parts.append("</section>")
     return "\n".join(parts)
 

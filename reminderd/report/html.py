@@ -1,6 +1,11 @@
 """The report as one self-contained printable HTML page for the neurologist (inline CSS and
-SVG, nothing fetched): the adherence table, a calendar of the days, the nightly severity
-chart with the doses marked, and the missed-dose effect with its intervals."""
+SVG, nothing fetched), in the order it is read: the finding (one sentence, the figure and
+its interval), the prescription, adherence, the nights, and the methods last.
+
+One colour means one thing everywhere: green every dose on time, blue a dose taken early,
+amber a dose taken late, red a dose not taken (missed, skipped or not recorded); the
+calendar, the marks under the nights and the figures use the same four. Severity bars are
+grey, and a night without a check-in is a gap."""
 
 from __future__ import annotations
 
@@ -10,28 +15,41 @@ from datetime import timedelta
 from html import escape
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
-from reminderd.core.analysis.effect import COMPARED
-from reminderd.core.analysis.records import EARLY, LATE, ON_TIME, date_range
+from reminderd.core.analysis.effect import CAVEAT, EARLIER, EVENING
+from reminderd.core.analysis.records import EARLY, FAILED_OUTCOMES, LATE, ON_TIME, date_range
 from reminderd.core.checkin import SEVERITY
 from reminderd.core.doses import MISSED
 from reminderd.report.figures import (
     COUNT_HEADERS,
+    DETAIL_HEADERS,
     EFFECT_HEADERS,
     LABEL_NAMES,
+    PRESCRIPTION_HEADERS,
     adherence_rows,
-    comparison_lines,
     count_cells,
+    detail_cells,
     effect_rows,
+    figure_name,
+    figure_text,
     key_figures,
+    methods_lines,
+    nights_line,
+    period_line,
+    prescription_rows,
+    shown_figures,
     signed,
 )
 
 if TYPE_CHECKING:
     from reminderd.report.build import Report
 
-
-COLOURS = {"on_time": "#1b7a3e", "early": "#3d7dca", "late": "#e0a100", "missed": "#c8322b", "partly": "#f08a4b",
-           "none": "#eceff1", "grid": "#c9ced3", "ink": "#1d2329", "muted": "#5b6670"}
+COLOURS = {ON_TIME: "#1b7a3e", EARLY: "#3d7dca", LATE: "#e0a100", MISSED: "#c8322b", "none": "#eceff1",
+           "bar": "#6b7785", "grid": "#c9ced3", "ink": "#1d2329", "muted": "#5b6670"}
+# The colour of each figure is the colour of its doses.
+FIGURE_COLOURS = {MISSED: COLOURS[MISSED], EVENING: COLOURS[MISSED], EARLIER: COLOURS[MISSED],
+                  LATE: COLOURS[LATE], EARLY: COLOURS[EARLY]}
+KINDS = ((ON_TIME, "every dose on time"), (EARLY, "a dose taken early"), (LATE, "a dose taken late"),
+         (MISSED, "a dose not taken (missed, skipped or not recorded)"), ("none", "no dose due"))
 
 CSS = """
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1d2329;
@@ -40,11 +58,11 @@ h1 { font-size: 24px; margin: 0 0 4px; } h2 { font-size: 18px; margin: 28px 0 8p
      border-bottom: 2px solid #1d2329; padding-bottom: 3px; } h3 { font-size: 14px; margin: 14px 0 4px; }
 .meta, .note { color: #5b6670; } .note { font-size: 12px; }
 table { border-collapse: collapse; margin: 4px 0 10px; font-variant-numeric: tabular-nums; }
-th, td { padding: 3px 9px; border-bottom: 1px solid #dde1e5; text-align: right; }
+th, td { padding: 3px 9px; border-bottom: 1px solid #dde1e5; text-align: right; vertical-align: top; }
 th:first-child, td:first-child { text-align: left; } th { font-weight: 600; background: #f4f6f8; }
+table.words td, table.words th { text-align: left; }
 tr.group th { background: none; padding-top: 10px; border-bottom: 1px solid #1d2329; }
 table.adherence td:first-child { padding-left: 18px; }
-.tables { display: flex; flex-wrap: wrap; gap: 0 28px; align-items: flex-start; }
 ul.figures { padding-left: 18px; margin: 6px 0; }
 .months { display: flex; flex-wrap: wrap; gap: 14px 22px; }
 table.month { margin: 0; } table.month td, table.month th { width: 34px; height: 30px; padding: 1px;
@@ -54,8 +72,9 @@ table.month td.day b { display: block; font-size: 12px; }
 .legend { display: flex; flex-wrap: wrap; gap: 4px 16px; font-size: 12px; margin: 8px 0; }
 .legend span::before { content: ""; display: inline-block; width: 12px; height: 12px; margin-right: 5px;
   vertical-align: -2px; background: var(--c); border: 1px solid #0002; }
+.swatch { display: inline-block; width: 10px; height: 10px; margin-right: 5px; border: 1px solid #0002; }
 svg { display: block; max-width: 100%; height: auto; } svg text { font: 11px system-ui, sans-serif; fill: #1d2329; }
-.summary { font-size: 15px; background: #f4f6f8; border-left: 4px solid #1d2329; padding: 10px 14px; }
+.finding { font-size: 17px; background: #f4f6f8; border-left: 4px solid #1d2329; padding: 10px 14px; }
 @media print {
   @page { size: A4; margin: 14mm; }
   body { max-width: none; margin: 0; padding: 0; font-size: 11px; }
@@ -67,34 +86,42 @@ svg { display: block; max-width: 100%; height: auto; } svg text { font: 11px sys
 
 def render(report: Report) -> str:
     """The whole page, one string."""
-    a, e = report.analysis.adherence, report.analysis.effect
+    e = report.analysis.effect
     generated = report.now.astimezone(report.tz).strftime("%Y-%m-%d %H:%M")
     parts = [
         "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>Medication and night-time spasms, {report.since} to {report.until}</title>",
+        f"<title>Missed doses and night-time spasms, {report.since} to {report.until}</title>",
         f"<style>{CSS}</style></head><body>",
-        "<header><h1>Medication adherence and night-time spasms</h1>",
-        f'<p class="meta">{report.since:%d %B %Y} to {report.until:%d %B %Y} ({escape(report.tz.key)}), '
-        f"{a.total.due} scheduled doses and {sum(e.nights[k] for k in LABEL_NAMES) + e.nights['no_doses']} "
-        f"nights with a check-in. Made by reminderd on {generated} from the patient's own log.</p></header>",
-        '<section id="adherence"><h2>Adherence</h2><div class="tables">',
+        "<header><h1>Missed doses and night-time spasms</h1>",
+        f'<p class="meta">From the patient\'s own reminderd log ({escape(report.tz.key)}), made on {generated}.</p>'
+        "</header>",
+        '<section id="finding"><h2>Finding</h2>',
+        f'<p class="finding" id="summary">{escape(e.finding)}</p>',
+        f"<p>{escape(period_line(report))}</p>",
+        '<ul class="figures">' + "".join(
+            f'<li><span class="swatch" style="background:{FIGURE_COLOURS[f.exposure]}"></span>'
+            f"<b>{escape(figure_name(report, f.exposure))}</b>: {escape(figure_text(f))}</li>"
+            for f in shown_figures(report)) + "</ul>",
+        _effect_chart(report),
+        f'<p class="note">{escape(CAVEAT)}</p></section>',
+        '<section id="prescription"><h2>Prescription</h2>',
+        _html_table("", PRESCRIPTION_HEADERS, prescription_rows(report), "words"), "</section>",
+        f'<section id="adherence"><h2>Adherence, {report.since:%-d %B} to {report.until:%-d %B %Y}</h2>',
+        _adherence_table(report),
+        '<ul class="figures">' + "".join(f"<li>{escape(f)}</li>" for f in key_figures(report)) + "</ul>",
+        _legend(), _calendar(report), "</section>",
+        '<section id="nights"><h2>The nights</h2>', f"<p>{escape(nights_line(report))}</p>",
+        _severity_chart(report),
+        '<p class="note">Grey bars: severity reported the next morning (0 none to 3 severe); a night without a '
+        "check-in is left empty. The marks under the nights are their doses, in the colours above.</p>",
+        _html_table("Nights with something to say", DETAIL_HEADERS,
+                    [detail_cells(d) for d in report.details], "words", "details") if report.details else "",
+        _html_table("Severity after each kind of night", EFFECT_HEADERS, effect_rows(report)), "</section>",
+        '<section id="methods"><h2>Methods</h2>',
+        "".join(f'<p class="note">{escape(line)}</p>' for line in methods_lines(report)), "</section>",
+        "</body></html>",
     ]
-    parts.append(_adherence_table(report))
-    parts.append("</div><ul class=\"figures\">" + "".join(f"<li>{escape(f)}</li>" for f in key_figures(report))
-                 + "</ul><p class=\"note\">On time: taken within the on-time window of the due time. Not recorded: "
-                 "a dose with no answer at all, counted apart from a reminded and missed dose.</p></section>")
-    parts += ['<section id="calendar"><h2>Calendar</h2>', _legend(), _calendar(report), "</section>"]
-    parts += ['<section id="nights"><h2>Nightly spasm severity</h2>', _severity_chart(report),
-              '<p class="note">Bars: severity reported the next morning (0 none to 3 severe). The marks under '
-              f"each night show the doses due in the 24 hours before it began (bedtime {escape(report.bedtime)}), "
-              "as they stood at its check-in: red, some not taken by then; amber, all taken but some late "
-              "or during the night; blue, all taken but some early. A flat bar is severity 0; "
-              "a pale band, a night without a check-in.</p></section>"]
-    parts += ['<section id="effect"><h2>Missed doses and the next night</h2>',
-              _html_table("", EFFECT_HEADERS, effect_rows(report)), _effect_chart(report),
-              "<ul class=\"figures\">" + "".join(f"<li>{escape(x)}</li>" for x in comparison_lines(report)) + "</ul>",
-              f'<p class="summary" id="summary">{escape(e.summary)}</p></section>', "</body></html>"]
     return "\n".join(parts) + "\n"
 
 
@@ -109,35 +136,33 @@ def _adherence_table(report: Report) -> str:
     return f'<table class="adherence"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
 
 
-def _html_table(caption: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+def _html_table(caption: str, headers: Sequence[str], rows: Iterable[Sequence[Any]], kind: str = "",
+                table_id: str = "") -> str:
     head = "".join(f"<th>{escape(str(h))}</th>" for h in headers)
     body = "".join("<tr>" + "".join(f"<td>{escape(str(v))}</td>" for v in row) + "</tr>" for row in rows)
     title = f"<h3>{escape(caption)}</h3>" if caption else ""
-    return f"<div>{title}<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
-
-
-DAY_KINDS = (("on_time", "every dose taken on time"), ("late", "every dose taken, some late"),
-             ("partly", "some doses not taken"), ("missed", "no dose taken"), ("none", "no dose due yet"))
+    attributes = (f' class="{kind}"' if kind else "") + (f' id="{table_id}"' if table_id else "")
+    return f"<div>{title}<table{attributes}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
 
 
 def _day_kind(outcomes: Counter | None) -> str:
+    """The day's worst: a dose not taken, else one late, else one early, else on time."""
     if not outcomes:
         return "none"
-    taken = outcomes[ON_TIME] + outcomes[LATE]
-    if taken == 0:
-        return "missed"
-    if taken < sum(outcomes.values()):
-        return "partly"
-    return "late" if outcomes[LATE] else "on_time"
+    if any(outcomes[o] for o in FAILED_OUTCOMES):
+        return MISSED
+    return LATE if outcomes[LATE] else EARLY if outcomes[EARLY] else ON_TIME
 
 
 def _legend() -> str:
     return '<div class="legend">' + "".join(
-        f'<span style="--c:{COLOURS[k]}">{escape(text)}</span>' for k, text in DAY_KINDS) + "</div>"
+        f'<span style="--c:{COLOURS[k]}">{escape(text)}</span>' for k, text in KINDS) + "</div>"
 
 
 def _calendar(report: Report) -> str:
-    """One small month grid per month of the period, each day coloured by doses taken."""
+    """One small month grid per month of the period, each day in the colour of its worst dose,
+    with how many of its doses were taken."""
+    names = dict(KINDS)
     months, day = [], report.since.replace(day=1)
     while day <= report.until:
         following = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
@@ -148,11 +173,11 @@ def _calendar(report: Report) -> str:
                 continue
             outcomes = report.days.get(d)
             kind = _day_kind(outcomes)
-            taken = (outcomes[ON_TIME] + outcomes[LATE]) if outcomes else 0
+            taken = sum(outcomes[o] for o in (ON_TIME, EARLY, LATE)) if outcomes else 0
             count = f"{taken}/{sum(outcomes.values())}" if outcomes else ""
-            ink = "#fff" if kind in ("on_time", "missed") else COLOURS["ink"]
+            ink = "#fff" if kind in (ON_TIME, MISSED, EARLY) else COLOURS["ink"]
             cells.append(f'<td class="day {kind}" style="background:{COLOURS[kind]};color:{ink}" '
-                         f'title="{d}: {escape(dict(DAY_KINDS)[kind])}"><b>{d.day}</b>{count}</td>')
+                         f'title="{d}: {escape(names[kind])}, {count} taken"><b>{d.day}</b>{count}</td>')
         cells = [c or "<td></td>" for c in cells]
         weeks = ["<tr>" + "".join(cells[i:i + 7]) + "</tr>" for i in range(0, len(cells), 7)]
         head = "".join(f"<th>{n}</th>" for n in ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"))
@@ -163,12 +188,15 @@ def _calendar(report: Report) -> str:
 
 
 def _severity_chart(report: Report) -> str:
-    nights = date_range(report.since, report.until)
+    """A bar per night that has come to its check-in (tonight is not drawn), a gap for one
+    without a check-in, and under each night a mark in the colour of its doses."""
+    nights = list(report.shown)
     width, left, top, plot_h, mark_h = 1040, 84, 10, 150, 30
     step = (width - left - 10) / max(len(nights), 1)
     bottom = top + plot_h
     out = [f'<svg id="severity-chart" viewBox="0 0 {width} {bottom + mark_h + 30}" role="img" '
-           f'xmlns="http://www.w3.org/2000/svg"><title>Nightly spasm severity with missed and late doses marked</title>']
+           f'xmlns="http://www.w3.org/2000/svg"><title>Nightly spasm severity, with the nights after a missed, '
+           "late or early dose marked</title>"]
     for level, name in enumerate(SEVERITY):
         y = bottom - level * plot_h / 3
         out.append(f'<line x1="{left}" x2="{width - 10}" y1="{y:.1f}" y2="{y:.1f}" stroke="{COLOURS["grid"]}"/>'
@@ -178,13 +206,13 @@ def _severity_chart(report: Report) -> str:
     for i, night in enumerate(nights):
         x = left + i * step + (step - bar) / 2
         checked = by_night.get(night)
-        if checked is None:
+        if checked is None:  # a gap: nothing drawn, only its name when pointed at
             out.append(f'<rect class="no-checkin" x="{x:.2f}" y="{top}" width="{bar:.2f}" height="{plot_h}" '
-                       f'fill="#eef0f2"><title>{night}: no check-in</title></rect>')
+                       f'fill="none" pointer-events="all"><title>{night}: no check-in</title></rect>')
         else:
             h = max(checked.severity * plot_h / 3, 2.5)  # severity 0 still shows it was answered
             out.append(f'<rect class="night" x="{x:.2f}" y="{bottom - h:.1f}" width="{bar:.2f}" height="{h:.1f}" '
-                       f'fill="#4a6fa5"><title>{night}: severity {checked.severity}</title></rect>')
+                       f'fill="{COLOURS["bar"]}"><title>{night}: severity {checked.severity}</title></rect>')
         label = report.nights.labels.get(night)
         if label in (MISSED, LATE, EARLY):
             out.append(f'<rect class="mark-{label}" x="{x:.2f}" y="{bottom + 8}" width="{bar:.2f}" height="12" '
@@ -198,32 +226,35 @@ def _severity_chart(report: Report) -> str:
 
 
 def _effect_chart(report: Report) -> str:
-    """The differences against nights with every dose on time, with their 95% intervals."""
-    e = report.analysis.effect
-    rows = [(LABEL_NAMES[g], e.comparisons[g].difference, e.comparisons[g].ci95, COLOURS[g])
-            for g in COMPARED if g == MISSED or e.comparisons[g].nights]
-    width, left, right, lo, hi = 1040, 220, 40, -3.0, 3.0
+    """Each figure with its 95% interval, against 0 (no difference)."""
+    rows = shown_figures(report)
+    width, left, right, lo, hi = 1040, 300, 40, -3.0, 3.0
+    height = 40 + 30 * len(rows)
     scale = (width - left - right) / (hi - lo)
     x = lambda v: left + (min(max(v, lo), hi) - lo) * scale  # noqa: E731
-    out = [f'<svg id="effect-chart" viewBox="0 0 {width} 130" role="img" xmlns="http://www.w3.org/2000/svg">'
-           "<title>Difference in mean severity against nights with every dose on time, with 95% intervals</title>"]
+    axis = height - 36
+    out = [f'<svg id="effect-chart" viewBox="0 0 {width} {height}" role="img" xmlns="http://www.w3.org/2000/svg">'
+           "<title>Each figure with its 95% interval; 0 is no difference</title>"]
     for v in range(-3, 4):
         zero = ' stroke-width="2" stroke-dasharray="4 3"' if v == 0 else ""
-        out.append(f'<line x1="{x(v):.1f}" x2="{x(v):.1f}" y1="8" y2="92" stroke="{COLOURS["grid"]}"{zero}/>'
-                   f'<text x="{x(v):.1f}" y="108" text-anchor="middle">{signed(v) if v else "0"}</text>')
-    out.append(f'<text x="{x(0):.1f}" y="124" text-anchor="middle">points of severity (0\u20133 scale): '
+        out.append(f'<line x1="{x(v):.1f}" x2="{x(v):.1f}" y1="8" y2="{axis}" stroke="{COLOURS["grid"]}"{zero}/>'
+                   f'<text x="{x(v):.1f}" y="{axis + 14}" text-anchor="middle">{signed(v) if v else "0"}</text>')
+    out.append(f'<text x="{x(0):.1f}" y="{axis + 30}" text-anchor="middle">points of severity (0\u20133 scale): '
                "\u2190 better, worse \u2192</text>")
-    for row, (name, diff, ci, colour) in enumerate(rows):
+    for row, f in enumerate(rows):
         y = 24 + row * 30
-        out.append(f'<text x="{left - 10}" y="{y + 4}" text-anchor="end">{escape(name)} \u2212 on time</text>')
-        if diff is None or ci is None:
+        colour = FIGURE_COLOURS[f.exposure]
+        out.append(f'<text x="{left - 10}" y="{y + 4}" text-anchor="end">{escape(figure_name(report, f.exposure))}'
+                   "</text>")
+        if f.estimate is None or f.ci95 is None:
             out.append(f'<text x="{x(0) + 8:.1f}" y="{y + 4}" fill="{COLOURS["muted"]}">no number yet</text>')
             continue
-        out.append(f'<line class="interval" x1="{x(ci[0]):.1f}" x2="{x(ci[1]):.1f}" y1="{y}" y2="{y}" '
+        out.append(f'<line class="interval" x1="{x(f.ci95[0]):.1f}" x2="{x(f.ci95[1]):.1f}" y1="{y}" y2="{y}" '
                    f'stroke="{colour}" stroke-width="4"/>'
-                   f'<circle cx="{x(diff):.1f}" cy="{y}" r="7" fill="{colour}" stroke="#fff" stroke-width="2"/>')
+                   f'<circle cx="{x(f.estimate):.1f}" cy="{y}" r="7" fill="{colour}" stroke="#fff" stroke-width="2"/>')
         # The figures beside the interval, on whichever side has room.
-        side = (f'x="{x(ci[1]) + 10:.1f}"' if x(ci[1]) < width - right - 170
-                else f'x="{x(ci[0]) - 10:.1f}" text-anchor="end"')
-        out.append(f'<text {side} y="{y + 4}">{signed(diff)} ({signed(ci[0])} to {signed(ci[1])})</text>')
+        side = (f'x="{x(f.ci95[1]) + 10:.1f}"' if x(f.ci95[1]) < width - right - 170
+                else f'x="{x(f.ci95[0]) - 10:.1f}" text-anchor="end"')
+        out.append(f'<text {side} y="{y + 4}">{signed(f.estimate)} ({signed(f.ci95[0])} to {signed(f.ci95[1])})'
+                   "</text>")
     return "".join(out) + "</svg>"

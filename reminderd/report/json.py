@@ -1,5 +1,6 @@
-"""The report as JSON: the period, the adherence figures, the missed-dose effect and the
-as-needed counts, for scripts and other programs."""
+"""The report as JSON: the period, the adherence figures, the missed-dose figures, the
+as-needed counts, the prescriptions and the nights with something to say, for scripts and
+other programs."""
 
 from __future__ import annotations
 
@@ -19,5 +20,10 @@ def render(report: Report) -> str:
         **report.analysis.to_json_dict(),
         "as_needed": {p.medication: {"taken": p.taken, "days": p.days, "most_in_a_day": p.most_in_a_day}
                       for p in report.as_needed},
+        "prescriptions": [{"from": p.start.isoformat(), "until": p.end and p.end.isoformat(),
+                           "medications": dict(p.plans)} for p in report.prescriptions],
+        "nights": [{"night": d.night.isoformat(), "label": d.label, "severity": d.severity, "doses": list(d.doses),
+                    "as_needed": list(d.as_needed), "note": d.note, "other_cause": d.other_cause}
+                   for d in report.details],
     }
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

@@ -3,7 +3,8 @@
 The file holds every row of every log table exactly as stored (UTC instants as text,
 ids included), one row a line, so that export -> import -> export gives the same bytes.
 It says what it is (`format`, `version`) and which schema its rows fit. Version 2 carries
-the prescription history; version-1 files (without it) are still imported.
+the prescription history, version 3 the check-in's "anything else that could explain the
+night?"; version-1 and version-2 files (without them) are still imported.
 
 Nothing in a file is trusted: every field must be what the store itself would have
 written (aware UTC instants in the store's spelling, real dates, known statuses, "HH:MM"
@@ -25,10 +26,13 @@ from reminderd.errors import ImportFileError
 from reminderd.store import ANSWER_FIELDS, MAX_TABLETS, SCHEMA_VERSION, UNDOABLE, Store
 
 FORMAT = "reminderd-export"
-VERSION = 2
-# The schema each export version's rows fit: version 1 had no prescription history.
-SCHEMA_OF_VERSION = {1: 3, 2: SCHEMA_VERSION}
-TABLES_OF_VERSION = {1: Store.LOG_TABLES[:4], 2: Store.LOG_TABLES}
+VERSION = 3
+# The schema each export version's rows fit: version 1 had no prescription history,
+# version 2 no "anything else?" in its check-ins.
+SCHEMA_OF_VERSION = {1: 3, 2: 4, 3: SCHEMA_VERSION}
+TABLES_OF_VERSION = {1: Store.LOG_TABLES[:4], 2: Store.LOG_TABLES, 3: Store.LOG_TABLES}
+# Columns an older version's rows lack: imported as not answered (null).
+NEW_COLUMNS = {"checkins": {"other_cause": 3}}
 
 
 def dump(store: Store) -> str:
@@ -59,7 +63,7 @@ def load(text: str, store: Store, source: str) -> dict[str, list[dict[str, Any]]
     version = doc.get("version")
     if isinstance(version, bool) or version not in SCHEMA_OF_VERSION:
         raise ImportFileError(source, [f"version: {json.dumps(version)} is not valid; expected "
-                                       f"{' or '.join(map(str, SCHEMA_OF_VERSION))}"])
+                                       f"{', '.join(map(str, list(SCHEMA_OF_VERSION)[:-1]))} or {VERSION}"])
     problems: list[str] = []
     if doc.get("schema_version") != SCHEMA_OF_VERSION[version]:
         problems.append(f"schema_version: {json.dumps(doc.get('schema_version'))} is not valid; expected "
@@ -68,13 +72,24 @@ def load(text: str, store: Store, source: str) -> dict[str, list[dict[str, Any]]
     unknown = set(doc) - {"format", "version", "schema_version", *names}
     problems += [f"{key}: unknown key; expected only format, version, schema_version and "
                  f"{', '.join(names)}" for key in sorted(unknown)]
-    tables = {table: _rows(doc, table, store.table_columns(table), problems) if table in names else []
+    tables = {table: _rows(doc, table, _columns_of(store, table, version), problems) if table in names else []
               for table in Store.LOG_TABLES}
+    for table, added in NEW_COLUMNS.items():
+        for column, since in added.items():
+            if version < since:
+                for row in tables[table]:
+                    row[column] = None
     if not problems:  # the fields' meaning is checked once every field has its column's type
         _check_meaning(tables, problems)
     if problems:
         raise ImportFileError(source, problems)
     return tables
+
+
+def _columns_of(store: Store, table: str, version: int) -> list[tuple[str, str, bool]]:
+    """The table's columns as an export of `version` has them."""
+    added = NEW_COLUMNS.get(table, {})
+    return [c for c in store.table_columns(table) if version >= added.get(c[0], 0)]
 
 
 def _refuse_constant(name: str) -> Any:
@@ -216,6 +231,7 @@ FIELD_CHECKS: dict[str, dict[str, Check]] = {
     "checkins": {
         "id": _positive_id, "night": _day, "severity": _in_range(0, 3), "frequency": _in_range(0, 4),
         "woke": _in_range(0, 50), "answered_at": _required_instant, "via": _text, "updated_at": _required_instant,
+        "other_cause": _in_range(0, 1),
     },
     "supply": {
         "id": _positive_id, "medication": _text, "at": _required_instant, "kind": _one_of("start", "refill"),

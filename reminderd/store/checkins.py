@@ -12,7 +12,7 @@ from reminderd.store.instants import from_iso, iso
 if TYPE_CHECKING:  # imported where used: `reminderd take` never needs the check-in code
     from reminderd.core.checkin import Checkin
 
-CHECKIN_FIELDS = ("night", "severity", "frequency", "woke", "note", "answered_at", "via")
+CHECKIN_FIELDS = ("night", "severity", "frequency", "woke", "note", "answered_at", "via", "other_cause")
 
 
 class Checkins(Events):
@@ -23,11 +23,13 @@ class Checkins(Events):
         with self.write():
             previous = self.checkin(checkin.night)
             self.conn.execute(
-                "INSERT INTO checkins (night, severity, frequency, woke, note, answered_at, via, updated_at)"
-                " VALUES (:night, :severity, :frequency, :woke, :note, :answered_at, :via, :updated_at)"
+                "INSERT INTO checkins (night, severity, frequency, woke, note, answered_at, via, other_cause,"
+                " updated_at) VALUES (:night, :severity, :frequency, :woke, :note, :answered_at, :via,"
+                " :other_cause, :updated_at)"
                 " ON CONFLICT (night) DO UPDATE SET severity = excluded.severity,"
                 " frequency = excluded.frequency, woke = excluded.woke, note = excluded.note,"
-                " answered_at = excluded.answered_at, via = excluded.via, updated_at = excluded.updated_at",
+                " answered_at = excluded.answered_at, via = excluded.via, other_cause = excluded.other_cause,"
+                " updated_at = excluded.updated_at",
                 row | {"updated_at": iso(now)},
             )
             self.add_event("checkin", source, now, None, row | {"replaced": previous is not None})
@@ -62,6 +64,7 @@ def _checkin_to_row(checkin: Checkin) -> dict[str, Any]:
     values = {k: getattr(checkin, k) for k in CHECKIN_FIELDS}
     values["night"] = checkin.night.isoformat()
     values["answered_at"] = iso(checkin.answered_at)
+    values["other_cause"] = None if checkin.other_cause is None else int(checkin.other_cause)
     return values
 
 
@@ -71,4 +74,5 @@ def _row_to_checkin(row: tuple) -> Checkin:
     values = dict(zip(CHECKIN_FIELDS, row))
     values["night"] = date.fromisoformat(values["night"])
     values["answered_at"] = from_iso(values["answered_at"])
+    values["other_cause"] = None if values["other_cause"] is None else bool(values["other_cause"])
     return Checkin(**values)

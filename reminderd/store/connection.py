@@ -69,9 +69,13 @@ class Connection:
         with self._lock:
             self.conn.execute(f"PRAGMA wal_autocheckpoint = {AUTOCHECKPOINT_PAGES if on else 0}")
 
-    def data_version(self) -> int:
-        """Changes when another connection commits: the daemon's cue that the CLI wrote."""
-        with self._lock:
+    def committed_version(self) -> int:
+        """SQLite's `data_version`, which changes when another connection commits (the
+        daemon's cue that another process wrote), once no other connection is in the
+        middle of a write. A writer's change to the -wal file comes before its commit is
+        visible, so this first waits for the write lock (the busy timeout), as a writer
+        would, and lets it go at once: an empty transaction writes nothing."""
+        with self.write():
             return self.conn.execute("PRAGMA data_version").fetchone()[0]
 
 

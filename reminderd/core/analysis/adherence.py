@@ -131,7 +131,7 @@ def adherence(
         raise AnalysisError(f"since {since} is after until {until}")
     require_aware(now, "now")
     in_range = [d for d in doses if since <= d.local_date <= until]
-    due = [(d, _early_or(o, d)) for d in in_range if (o := dose_outcome(d, now, on_time_window)) is not None]
+    due = [(d, o) for d in in_range if (o := dose_outcome(d, now, on_time_window)) is not None]
 
     def counts_by(key: Any) -> dict[Any, DoseCounts]:
         groups: dict[Any, list[str]] = {}
@@ -159,11 +159,6 @@ def adherence(
         longest_streak=longest,
         days_with_missed_dose=failed_days,
     )
-
-
-def _early_or(outcome: str, dose: DoseOutcome) -> str:
-    """A dose outside the on-time window is early when it was taken before it was due."""
-    return EARLY if outcome == LATE and dose.taken_at is not None and dose.taken_at < dose.due else outcome
 
 
 def _streaks(

@@ -23,6 +23,11 @@ else *on time*; a night with no dose due is unlabelled. Early is kept apart from
 and from late: a dose taken hours early leaves a long gap before the next, which is a
 different question from a late one.
 
+The label's parts are kept as the exposures the effect separates (`NightDoses`): whether
+the *evening* dose (one due in the `EVENING` hours before bedtime) was missed, whether an
+*earlier* one was, how many hours after due the latest late dose was taken, and whether
+one was taken early.
+
 Pure core: the dose rows, check-ins, bedtime and zone are arguments.
 """
 
@@ -42,6 +47,25 @@ from reminderd.core.schedule import local_instant
 NIGHT_LABELS = (ON_TIME, EARLY, LATE, MISSED)
 # The worst label of a night's doses is the night's.
 _RANK = {ON_TIME: 0, EARLY: 1, LATE: 2, MISSED: 3}
+# A dose due this close before bedtime is the night's evening dose: the one whose level in
+# the blood carries into the night (for gabapentin, three times a day, the 22:00 dose).
+EVENING = timedelta(hours=4)
+
+
+@dataclass(frozen=True)
+class NightDoses:
+    """What became of a night's doses, as the exposures the effect separates."""
+
+    label: str | None  # on_time / early / late / missed; None when no dose was due
+    evening_missed: bool = False  # a dose due in the EVENING before bedtime was not taken by the check-in
+    earlier_missed: bool = False  # one due before that was not
+    hours_late: float = 0.0  # the latest of its late doses: hours from due to taken; 0 when none
+    early: bool = False  # one was taken early
+    judged: tuple[tuple[DoseOutcome, str], ...] = ()  # each dose and its label, by due time
+
+    @property
+    def missed(self) -> bool:
+        return self.evening_missed or self.earlier_missed
 
 
 @dataclass(frozen=True)
@@ -55,6 +79,9 @@ class LabelledNight:
     window_start: datetime  # UTC, included: bedtime the evening before
     window_end: datetime  # UTC, excluded: bedtime, when the night begins
     judged_at: datetime  # UTC: the check-in, when the doses are judged
+    # The check-in's "anything else that could explain the night?" (illness, heat, alcohol,
+    # a relapse): True when marked, None when not.
+    other_cause: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -62,6 +89,7 @@ class NightLabels:
     nights: tuple[LabelledNight, ...]  # nights with a check-in, by date
     no_checkin: tuple[date, ...]  # nights in the range without one: gaps in the calendar
     labels: dict[date, str | None]  # every night in the range, checked in or not
+    doses: dict[date, NightDoses]  # every night in the range: the label's parts
 
 
 def judge_dose(dose: DoseOutcome, begins: datetime, judged_at: datetime,
@@ -82,6 +110,24 @@ def judge_dose(dose: DoseOutcome, begins: datetime, judged_at: datetime,
 
 def night_label(outcomes: Sequence[str]) -> str | None:
     return max(outcomes, key=_RANK.__getitem__) if outcomes else None
+
+
+def night_doses(window: Sequence[DoseOutcome], outcomes: Sequence[str], evening_from: datetime) -> NightDoses:
+    """The night's label and its parts, from its doses and how each was judged."""
+    evening = earlier = early = False
+    hours_late = 0.0
+    for dose, outcome in zip(window, outcomes):
+        if outcome == MISSED:
+            if dose.due >= evening_from:
+                evening = True
+            else:
+                earlier = True
+        elif outcome == LATE:
+            assert dose.taken_at is not None  # a late dose was taken
+            hours_late = max(hours_late, (dose.taken_at - dose.due).total_seconds() / 3600)
+        elif outcome == EARLY:
+            early = True
+    return NightDoses(night_label(outcomes), evening, earlier, hours_late, early, tuple(zip(window, outcomes)))
 
 
 def label_nights(
@@ -115,6 +161,7 @@ def label_nights(
     labelled: list[LabelledNight] = []
     unchecked: list[date] = []
     labels: dict[date, str | None] = {}
+    parts: dict[date, NightDoses] = {}
     bedtimes: dict[date, datetime] = {}
 
     def bedtime_on(day: date) -> datetime:  # each evening's instant once: it ends one window and starts the next
@@ -130,11 +177,12 @@ def label_nights(
             judged_at = max(begins, min(judged_at, when))
         window = by_due[bisect_left(due_times, start):bisect_left(due_times, begins)]
         outcomes = [judge_dose(d, begins, judged_at, on_time_window) for d in window]
-        label = labels[night] = night_label(outcomes)
+        doses = parts[night] = night_doses(window, outcomes, begins - EVENING)
+        label = labels[night] = doses.label
         answer = answers.get(night)
         if answer is None:
             unchecked.append(night)
             continue
         labelled.append(LabelledNight(night, label, answer.severity, answer.frequency, answer.woke,
-                                      len(outcomes), start, begins, judged_at))
-    return NightLabels(nights=tuple(labelled), no_checkin=tuple(unchecked), labels=labels)
+                                      len(outcomes), start, begins, judged_at, answer.other_cause))
+    return NightLabels(nights=tuple(labelled), no_checkin=tuple(unchecked), labels=labels, doses=parts)

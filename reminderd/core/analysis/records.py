@@ -62,6 +62,7 @@ class NightCheckin:
     severity: int  # 0 none, 1 mild, 2 moderate, 3 severe
     frequency: int | None = None  # Penn Spasm Frequency Scale 0-4, if answered
     woke: int | None = None  # times spasms woke them, if answered
+    other_cause: bool | None = None  # "anything else that could explain the night?" marked
 
     def __post_init__(self) -> None:
         if not 0 <= self.severity <= 3:
@@ -85,14 +86,17 @@ def date_range(first: date, last: date) -> list[date]:
 def dose_outcome(
     dose: DoseOutcome, now: datetime | None, on_time_window: timedelta
 ) -> str | None:
-    """on_time / late / skipped / missed / not_recorded, or None if not yet due at `now`
-    (`now=None`: everything counts as due)."""
+    """on_time / early / late / skipped / missed / not_recorded, or None if not yet due at
+    `now` (`now=None`: everything counts as due). Outside the on-time window, a dose taken
+    before it was due is early, never late."""
     if now is not None and dose.due >= now:
         return None
     if dose.status == TAKEN:
         assert dose.taken_at is not None  # guaranteed by DoseOutcome
         window = on_time_window if dose.on_time_window is None else dose.on_time_window
-        return ON_TIME if abs(dose.taken_at - dose.due) <= window else LATE
+        if abs(dose.taken_at - dose.due) <= window:
+            return ON_TIME
+        return LATE if dose.taken_at > dose.due else EARLY
     if dose.status == PENDING:
         return NOT_RECORDED
     return dose.status
