@@ -19,8 +19,8 @@ from typing import Callable, Sequence
 from reminderd.core.clock import UTC, local_time
 from reminderd.core.config.settings import Config, Medication
 from reminderd.core.durations import format_duration, hours_and_minutes
-from reminderd.errors import AlreadyTakenError, DoseError, TooCloseError
 from reminderd.core.typed import as_typed
+from reminderd.errors import AlreadyTakenError, DoseError, TooCloseError
 
 PENDING, TAKEN, SKIPPED, MISSED = "pending", "taken", "skipped", "missed"
 # Why a dose was given up: its reminders went unanswered, or no daemon was there to send them.

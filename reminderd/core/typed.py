@@ -21,6 +21,7 @@ from reminderd.core.clock import UTC
 from reminderd.core.durations import whole_hours_or_minutes
 from reminderd.errors import UsageError
 
+
 def as_typed(name: str) -> str:
     """A medication's name as a command suggested to him must spell it: quoted when it
     holds a space ("reminderd take 'vitamin D'"), as it is otherwise."""
