@@ -133,7 +133,7 @@ def test_check_config_says_a_running_daemon_needs_a_reload_and_how(clocked, daem
     d.wait_for(r"reminder 1: gabapentin")
     clocked.config.write_text(config_text(times='["08:00", "13:00", "18:00", "22:00"]', remind_every="3s",
                                           give_up_after="40s", min_gap="1h", snooze="5s"))
-    said = clocked("check-config").stdout.splitlines()[-1]
+    said = clocked("check-config").stdout.splitlines()[1]  # first, below "ok"
     assert said == (f"The running daemon (pid {d.proc.pid}) reminds by this file as it was when it started or "
                     f"was last reloaded; to put a change in force: kill -HUP {d.proc.pid}")
     subprocess.run(said.rpartition(": ")[2].split(), check=True)  # the command, as written

@@ -167,6 +167,7 @@ def check_config(app: App, path: Path | None) -> None:
         if problems:
             raise ConfigError(problems, config.source)
     click.echo("ok")
+    _running_daemon_note(app, path or app.config_path)
     click.echo(f"time zone: {config.timezone.key}")
     for med in config.medications:
         gap = f"at least {format_duration(med.min_gap)} apart"
@@ -202,7 +203,6 @@ def check_config(app: App, path: Path | None) -> None:
                    f"({'https' if config.remote.https else 'http'})")
         if (warning := plain_http_warning(config.remote)) is not None:
             click.echo("warning: " + " ".join(warning))
-    _running_daemon_note(app, path or app.config_path)
 
 
 def _running_daemon_note(app: App, path: Path) -> None:

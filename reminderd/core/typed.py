@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 import re
-import shlex
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -20,13 +19,6 @@ from zoneinfo import ZoneInfo
 from reminderd.core.clock import UTC
 from reminderd.core.durations import whole_hours_or_minutes
 from reminderd.errors import UsageError
-
-
-def as_typed(name: str) -> str:
-    """A medication's name as a command suggested to him must spell it: quoted when it
-    holds a space ("reminderd take 'vitamin D'"), as it is otherwise."""
-    return shlex.quote(name)
-
 
 WHEN_HELP = 'a time "HH:MM" (the last time the clock showed it) or a date and time "YYYY-MM-DD HH:MM"'
 # A log of doses begins in this century; anything outside is a typing slip, and dates near
@@ -212,3 +204,11 @@ def _show_offset(delta: timedelta | None) -> str:
 
 def _join(first: str | None, second: str) -> str:
     return second if first is None else f"{first}; {second}"
+
+
+def as_typed(name: str) -> str:
+    """A medication's name as a command suggested to him must spell it: quoted when it
+    holds a space ("reminderd take 'vitamin D'"), as it is otherwise."""
+    import shlex  # only where a command is suggested, not by every command at start
+
+    return shlex.quote(name)
