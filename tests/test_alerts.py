@@ -411,7 +411,7 @@ def test_check_config_and_status_show_recipients_masked(cli: Cli, tmp_path):
     out = cli("check-config")
     assert out.returncode == 0, out.stderr
     assert out.stdout.splitlines()[-2:] == [
-        "push to his phone: ntfy://… (reminders from the 2nd on, or the first while the screen is locked or idle)",
+        "push to your phone: ntfy://… (reminders from the 2nd on, or the first while the screen is locked or idle)",
         "contact Partner: mailto://… (missed, summary at 21:00)",
     ]
     status = cli("status")

@@ -253,7 +253,16 @@ def test_slots_before_the_log_begins_are_not_counted_as_not_recorded(ten_days: C
     assert (data["adherence"]["due"], data["adherence"]["not_recorded"]) == (30, 2)
     assert data["effect"]["nights"]["no_checkin"] == 1
     text = ten_days("report", "--since", "2026-10-25", "--until", "2026-11-10", at=NOW).stdout
-    assert "The log begins 2026-11-01; nothing before it is counted." in text
+    assert "The log begins 2026-11-01; before it, only what was recorded for those days is counted." in text
+
+
+def test_an_answer_recorded_for_a_day_before_the_log_began_is_counted_and_the_header_says_so(ten_days: Cli) -> None:
+    assert ten_days("take", "--at", "2026-10-28 08:05", at=NOW).returncode == 0
+    data = json.loads(ten_days("report", "--since", "2026-10-25", "--until", "2026-11-10", "--format", "json",
+                               at=NOW).stdout)
+    assert (data["log_begins"], data["adherence"]["due"], data["adherence"]["taken"] >= 1) == ("2026-11-01", 31, True)
+    text = ten_days("report", "--since", "2026-10-25", "--until", "2026-11-10", at=NOW).stdout
+    assert "nothing before it is counted" not in text  # the 28 October dose is
 
 
 def test_default_period_is_the_last_30_days_and_doses_not_yet_due_wait(ten_days: Cli) -> None:

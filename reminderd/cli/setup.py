@@ -3,6 +3,7 @@ and the manual page made from the commands' own help."""
 
 from __future__ import annotations
 
+import os
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -71,7 +72,7 @@ def desktop_entry() -> None:
               help="Which backend to try [default: the config's].")
 @click.option("--timeout", default=60, show_default=True, type=click.IntRange(1, 3600),
               help="Seconds to wait for a button.")
-@click.option("--push", "push", is_flag=True, help="Instead, send a test to his phone through [push].")
+@click.option("--push", "push", is_flag=True, help="Instead, send a test to your phone through [push].")
 @click.option("--contact", "contacts", metavar="NAME", multiple=True,
               help="Instead, send a test to this [[contact]] (repeatable).")
 @pass_app
@@ -166,6 +167,7 @@ def check_config(app: App, path: Path | None) -> None:
         if problems:
             raise ConfigError(problems, config.source)
     click.echo("ok")
+    _running_daemon_note(app, path or app.config_path)
     click.echo(f"time zone: {config.timezone.key}")
     for med in config.medications:
         gap = f"at least {format_duration(med.min_gap)} apart"
@@ -201,6 +203,22 @@ def check_config(app: App, path: Path | None) -> None:
                    f"({'https' if config.remote.https else 'http'})")
         if (warning := plain_http_warning(config.remote)) is not None:
             click.echo("warning: " + " ".join(warning))
+
+
+def _running_daemon_note(app: App, path: Path) -> None:
+    """A daemon reads its config when it starts and on a reload, never by itself: after
+    an edit, "ok" alone would let him think the change is in force."""
+    from reminderd.lock import running_daemon
+    from reminderd.reminding import how_to_reload
+
+    holder = running_daemon(paths.lock_path(app.db_path))
+    try:
+        same = holder is not None and holder.config is not None and os.path.samefile(holder.config, path)
+    except OSError:
+        same = False
+    if same:
+        click.echo(f"The running daemon (pid {holder.pid or 'unknown'}) reminds by this file as it was when it "
+                   f"started or was last reloaded; to put a change in force: {how_to_reload(holder.pid)}")
 
 
 @click.command()

@@ -110,6 +110,11 @@ def next_step(answers: Checkin, after: str) -> Step | None:
     return next((s for s in STEPS[keys.index(after) + 1:] if s.asked(answers)), None)
 
 
+def questions_left(answers: Checkin, step: Step) -> int:
+    """How many questions the morning still asks, `step` (the one shown now) included."""
+    return sum(1 for s in STEPS[STEPS.index(step):] if s.asked(answers))
+
+
 # --- validation ------------------------------------------------------------------------
 
 

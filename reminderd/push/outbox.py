@@ -343,7 +343,7 @@ class Push:
 
     def _try(self, pending: _Pending) -> None:
         message = pending.message
-        where = "his phone" if message.to == PUSH else message.to
+        where = "your phone" if message.to == PUSH else message.to
         target = recipient(self.config, message.to)
         with self.shared.lock:
             if self.shared.stopped:
@@ -427,7 +427,7 @@ def targets(config: Config) -> list[tuple[str, str, str]]:
 
 def describe(config: Config) -> list[str]:
     """One line per recipient, the URL masked: for `status` and `check-config`."""
-    return [f"{'push to his phone' if to == PUSH else 'contact ' + to}: {mask(url)} ({gets})"
+    return [f"{'push to your phone' if to == PUSH else 'contact ' + to}: {mask(url)} ({gets})"
             for to, url, gets in targets(config)]
 
 

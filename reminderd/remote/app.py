@@ -23,7 +23,7 @@ from reminderd.core import checkin as core
 from reminderd import services
 from reminderd.core.config.settings import Config, RemoteSettings
 from reminderd.core.doses import Dose
-from reminderd.errors import ReminderdError, UsageError
+from reminderd.errors import ReminderdError, TooCloseError, UsageError
 from reminderd.reminding import off_banner
 from reminderd.remote import page, pairing
 from reminderd.remote.guard import Failures, FormTokens, Throttled, allowed_hosts, host_allowed
@@ -254,6 +254,8 @@ class PageApp:
                     return self.show(pairing_hash, {}, f"The {slot} dose of {med.name} cannot be answered "
                                      f"{page.ACTION_LABELS[action].lower()} now; nothing was changed.", "409 Conflict")
                 message = self._answer(config, view.dose, action, now)
+        except TooCloseError as err:  # the phone has no --force
+            return self.show(pairing_hash, {}, f"Not recorded: {err.fact}.", "409 Conflict")
         except ReminderdError as err:
             return self.show(pairing_hash, {}, f"Not recorded: {err}.", "409 Conflict")
         return self.show(pairing_hash, {}, message)
