@@ -11,15 +11,25 @@ with the baseline `python -c "import sqlite3"` so that a noisy machine slows all
   timing), so every run really records a dose (the doses of the last 12 hours and the
   coming ones are left pending);
 - `status`, `log` (30 days, table): on one copy (they only read);
-- each both as `python -m reminderd` and as the installed `reminderd` script.
+- each both as `python -m reminderd` and as the installed `reminderd` script;
+- each also in a plain install, as install.sh makes one (a virtual environment of its
+  own whose start-up finds this checkout and the running environment's libraries through
+  a .pth file of plain paths: no editable-install finder, which costs every command of the
+  usual development venv ~40 million instructions before any of reminderd's), beside
+  `python -c 'import click'` there, the floor while the command line stays click.
 
 Reports median and p90 wall time, the ratio of each median to the baseline's, and which
-heavy modules each command imports (`python -X importtime`).
+heavy modules each command imports (`python -X importtime`). With `--instructions`, also
+the instructions each plain-install row executes, counted by `valgrind --tool=callgrind`
+(one run each, after the timed ones; the same count on any machine, unlike a time), and
+their ratio to that install's baseline, beside the times.
 
 Goals (issue 7): take <= 100 ms and take/baseline <= 4; the CLI imports neither
 APScheduler, the D-Bus library (jeepney) nor the report code unless the command needs it.
+Issue 21: take, status and log at most 4.5x the baseline in instructions in the plain
+install, keeping click.
 
-    python benchmarks/bench_cli.py [--runs 20] [--json]
+    python benchmarks/bench_cli.py [--runs 20] [--quick] [--instructions] [--json]
 """
 
 from __future__ import annotations
@@ -27,6 +37,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -34,7 +45,6 @@ import sys
 import sysconfig
 import tempfile
 import time
-from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -43,7 +53,7 @@ from _common import PYTHON, REPO, child_env, emit, reminderd_script, summary, ta
 
 sys.path.insert(0, str(REPO))
 from reminderd.core.checkin import Checkin  # noqa: E402
-from reminderd.core.config.load import load_config  # noqa: E402
+from reminderd.config_file import load_config  # noqa: E402
 from reminderd.core.prescriptions import canonical_of  # noqa: E402
 from reminderd.core.schedule import next_local_midnight, slots_between  # noqa: E402
 from reminderd.store import Store  # noqa: E402
@@ -73,6 +83,7 @@ TABLE = {"tabulate", "importlib.metadata", "wcwidth"}
 NEEDS = {"take": set(), "status": TABLE, "log": TABLE}
 GOAL_TAKE_S = 0.100
 GOAL_RATIO = 4.0
+GOAL_INSTRUCTIONS_RATIO = 4.5
 
 
 # --- the log -------------------------------------------------------------------------------
@@ -115,17 +126,17 @@ def build_log(home: Path, seed: int = 7) -> dict:
             answered = dose.due + timedelta(minutes=late)
             if outcome == "taken":
                 via = "notification" if rng.random() < 0.8 else "cli"
-                new = replace(dose, status="taken", taken_at=answered, via=via, late_minutes=round(late),
+                new = dose._replace(status="taken", taken_at=answered, via=via, late_minutes=round(late),
                               reminders_sent=reminders, last_reminded_at=last, answered_at=answered)
                 store.save_dose(new, "taken", via, answered, {"action": "taken"})
             elif outcome == "skipped":
                 at = dose.due + timedelta(minutes=rng.uniform(0, 40))
-                new = replace(dose, status="skipped", via="notification", reason="nausea",
+                new = dose._replace(status="skipped", via="notification", reason="nausea",
                               reminders_sent=reminders, last_reminded_at=last, answered_at=at)
                 store.save_dose(new, "skipped", "notification", at)
             else:
                 at = dose.due + med.give_up_after
-                new = replace(dose, status="missed", reason="not answered", reminders_sent=reminders,
+                new = dose._replace(status="missed", reason="not answered", reminders_sent=reminders,
                               last_reminded_at=last)
                 store.save_dose(new, "missed", "daemon", at, {"reason": "not answered"})
             counts[outcome] += 1
@@ -170,6 +181,30 @@ def timed(argv: list[str], env: dict, expect: str | None = None) -> float:
     return elapsed
 
 
+def plain_install(home: Path) -> str:
+    """The interpreter of a plain install: a virtual environment whose only start-up work
+    is a .pth file of two plain paths (this checkout, and the running environment's
+    libraries), as `pip install .` would leave reminderd and its libraries in site-packages."""
+    venv = home / "plain-venv"
+    subprocess.run([PYTHON, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
+    python = str(venv / "bin" / "python")
+    site = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+                          capture_output=True, text=True, check=True, timeout=60).stdout.strip()
+    Path(site, "reminderd-bench.pth").write_text(f"{REPO}\n{sysconfig.get_path('purelib')}\n")
+    return python
+
+
+def instructions(argv: list[str], env: dict, out: Path) -> int:
+    """The instructions a whole process executes, counted by callgrind."""
+    done = subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", *argv],
+                          env={**env, "PYTHONHASHSEED": "0"}, capture_output=True, text=True, timeout=600)
+    found = re.search(r"Collected : (\d+)", done.stderr)
+    if done.returncode != 0 or not found:
+        raise SystemExit(f"valgrind {' '.join(argv)} failed ({done.returncode}):\n{done.stderr[-2000:]}")
+    out.unlink(missing_ok=True)
+    return int(found[1])
+
+
 def import_report(argv: list[str], env: dict) -> dict:
     """Which modules a command imports, from `python -X importtime`."""
     done = subprocess.run([PYTHON, "-X", "importtime", *argv], env=env, capture_output=True, text=True, timeout=60)
@@ -211,8 +246,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20, help="timed runs of each command (default 20)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
     parser.add_argument("--quick", action="store_true", help="leave out the informational no-.pyc-cache row")
+    parser.add_argument("--instructions", action="store_true",
+                        help="also count each command's instructions with valgrind's callgrind (about a minute more)")
     args = parser.parse_args()
     runs = max(1, min(args.runs, 200))
+    if args.instructions and not shutil.which("valgrind"):
+        raise SystemExit("--instructions needs valgrind (apt-get install valgrind)")
 
     home = Path(tempfile.mkdtemp(prefix="bench-cli-"))
     try:
@@ -241,6 +280,16 @@ def main() -> None:
         variants[BS] = ([PYTHON, "-S", "-c", "import sqlite3"], env_s, None, False, BS)
         variants["take   (python -S -m reminderd)"] = ([PYTHON, "-S", "-m", "reminderd", "take"], take_env_s,
                                                      "Recorded:", True, BS)
+        plain = plain_install(home)
+        BP = "baseline, plain install: python -c 'import sqlite3'"
+        plain_rows = {BP: ([plain, "-c", "import sqlite3"], env, None, False, BP),
+                      "take   (plain install)": ([plain, "-m", "reminderd", "take"], take_env, "Recorded:", True, BP),
+                      "status (plain install)": ([plain, "-m", "reminderd", "status"], env, "Today,", False, BP),
+                      "log    (plain install)": ([plain, "-m", "reminderd", "log"], env, "gabapentin", False, BP),
+                      # the floor while the command line stays click: the library alone
+                      "click  (plain install): python -c 'import click'": ([plain, "-c", "import click"], env,
+                                                                            None, False, BP)}
+        variants.update(plain_rows)
         if not args.quick:
             variants["take   (python -m reminderd, no .pyc cache)"] = (
                 [PYTHON, "-m", "reminderd", "take"], child_env(home, pyc=False, REMINDERD_DB=str(take_db)),
@@ -258,19 +307,36 @@ def main() -> None:
                 if round_ >= 0:
                     samples[name].append(elapsed)
 
+        counted: dict[str, int] = {}
+        if args.instructions:  # after the timed rounds, so every .pyc is cached as an install's would be
+            for name, (argv, venv, _, fresh, _) in plain_rows.items():
+                if fresh:
+                    fresh_copy(master, take_db)
+                counted[name] = instructions(argv, venv, home / "callgrind.out")
+
         medians = {name: summary(values)["median"] for name, values in samples.items()}
         rows, results = [], {}
         for name, values in samples.items():
             s = summary(values)
             ratio = s["median"] / medians[variants[name][4]]
-            goal = ""
+            goals = []
             if name.startswith("take") and "no .pyc" not in name:
                 ok = s["median"] <= GOAL_TAKE_S and ratio <= GOAL_RATIO
-                goal = f"{verdict(ok)} (<= {GOAL_TAKE_S * 1000:.0f} ms, ratio <= {GOAL_RATIO:g})"
-            rows.append([name, s["median"] * 1000, s["p90"] * 1000, s["min"] * 1000, ratio, goal])
+                goals.append(f"{verdict(ok)} (<= {GOAL_TAKE_S * 1000:.0f} ms, ratio <= {GOAL_RATIO:g})")
+            row = [name, s["median"] * 1000, s["p90"] * 1000, s["min"] * 1000, ratio]
             results[name] = {"median_ms": round(s["median"] * 1000, 1), "p90_ms": round(s["p90"] * 1000, 1),
                              "min_ms": round(s["min"] * 1000, 1), "ratio_to_baseline": round(ratio, 2),
                              "baseline": variants[name][4], "runs": s["n"]}
+            if args.instructions:
+                count = counted.get(name)
+                ratio_counted = count / counted[BP] if count else float("nan")
+                row += [count / 1e6 if count else float("nan"), ratio_counted]
+                if count:
+                    results[name].update(instructions=count, instructions_ratio=round(ratio_counted, 2))
+                if count and name.endswith("(plain install)"):
+                    ok = ratio_counted <= GOAL_INSTRUCTIONS_RATIO
+                    goals.append(f"{verdict(ok)} (instructions <= {GOAL_INSTRUCTIONS_RATIO:g}x)")
+            rows.append([*row, "; ".join(goals)])
         base = medians[B]
 
         fresh_copy(master, take_db)
@@ -302,11 +368,17 @@ def main() -> None:
             "take_ratio_le_4_without_site": results["take   (python -S -m reminderd)"]["ratio_to_baseline"] <= GOAL_RATIO,
         },
     }
+    if args.instructions:
+        out["goals"]["instructions_ratio_le_4_5_plain_install"] = all(
+            r["instructions_ratio"] <= GOAL_INSTRUCTIONS_RATIO for n, r in results.items() if n.endswith("(plain install)"))
+    headers = ["command", "median ms", "p90 ms", "min ms", "x baseline"]
+    if args.instructions:
+        headers += ["M instructions", "x baseline (instr.)"]
     text = [f"log: {counts['doses']} doses ({counts['taken']} taken, {counts['skipped']} skipped, "
             f"{counts['missed']} missed, {counts['pending']} open), {counts['events']} events, "
             f"{counts['checkins']} check-ins, {counts['db_bytes'] / 1e6:.2f} MB; {runs} runs each, interleaved",
             "",
-            table(["command", "median ms", "p90 ms", "min ms", "x baseline", "goal"], rows),
+            table([*headers, "goal"], rows),
             "",
             "heavy imports (python -X importtime):",
             table(["command", *HEAVY[:10], "unexpected"],

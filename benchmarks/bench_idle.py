@@ -67,7 +67,7 @@ UNIT = REPO / "reminderd" / "reminderd.service"
 
 def watchdog_usec() -> str:
     """The unit's WatchdogSec, as systemd passes it to the service (WATCHDOG_USEC)."""
-    line = next(l for l in UNIT.read_text().splitlines() if l.startswith("WatchdogSec="))
+    line = next(x for x in UNIT.read_text().splitlines() if x.startswith("WatchdogSec="))
     return str(int(line.split("=", 1)[1]) * 1_000_000)
 
 
@@ -323,8 +323,8 @@ def report(configs: dict, d: dict, daemon_logs: dict[str, str], startup_s: float
     ok_mem = d[everything]["vmrss_mb"] < GOAL_RSS_MB and d[everything]["vmhwm_mb"] < GOAL_RSS_MB
     ok_plain = all(d[n]["vmrss_mb"] < GOAL_RSS_PLAIN_MB and d[n]["vmhwm_mb"] < GOAL_RSS_PLAIN_MB
                    for n in names if n.startswith("plain"))
-    unexpected = {name: [l for l in text.splitlines() if "REMINDER" in l or "missed" in l or "ERROR" in l
-                         or "Traceback" in l] for name, text in daemon_logs.items()}
+    unexpected = {name: [x for x in text.splitlines() if "REMINDER" in x or "missed" in x or "ERROR" in x
+                         or "Traceback" in x] for name, text in daemon_logs.items()}
     rounded = lambda x: {k: (round(v, 4) if isinstance(v, float) else v) for k, v in x.items()}
     out = {
         "idle_seconds": d[names[0]]["seconds"],

@@ -190,7 +190,7 @@ def attack(child: Child, hold: float, tls: ssl.SSLContext | None, start_attack) 
 
 def connections(port: int, count: int, source: str, send: bytes | None = None, every_other: bool = False) -> list:
     socks = []
-    for i in range(count):
+    for _ in range(count):
         s = socket.socket()
         s.bind((source, 0))
         s.setblocking(False)

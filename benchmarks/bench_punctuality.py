@@ -188,7 +188,7 @@ def baseline_notify_send(desktop: TimedDesktop, runs: int) -> list[float]:
     for i in range(runs):
         t0 = time.time()
         subprocess.run(["notify-send", f"baseline{i}", "round trip"], env=desktop.env, check=True, timeout=10)
-        t = wait_until(lambda: desktop.first_receipt(f"baseline{i}"), 10)
+        t = wait_until(lambda i=i: desktop.first_receipt(f"baseline{i}"), 10)
         if t:
             out.append(t - t0)
     desktop.close_all()
@@ -216,7 +216,7 @@ def baseline_burst(desktop: TimedDesktop, count: int, tag: str) -> list[float]:
         for i in range(count):
             conn.send_and_get_reply(new_method_call(server, "Notify", "susssasa{sv}i",
                                                     reminder_like(f"{tag}{i} 300 mg")), timeout=10)
-        times = [wait_until(lambda: desktop.first_receipt(f"{tag}{i} 300 mg"), 10) for i in range(count)]
+        times = [wait_until(lambda i=i: desktop.first_receipt(f"{tag}{i} 300 mg"), 10) for i in range(count)]
     finally:
         conn.close()
     desktop.close_all()
@@ -236,7 +236,10 @@ def burst(desktop: TimedDesktop, root: Path, count: int, minutes: int) -> dict:
     first = math.ceil(time.time() + STARTUP_S + LEAD_S)
     offset = (-first) % 60
     (tzpath / "Bench" / "Phase").write_bytes(tzif(offset))
-    local = lambda t: datetime.fromtimestamp(t + offset, UTC)
+
+    def local(t: float) -> datetime:
+        return datetime.fromtimestamp(t + offset, UTC)
+
     meds = [(f"med{i + 1:02d}", local(first + 60 * (i * minutes // count)).strftime("%H:%M")) for i in range(count)]
     due = {name: first + 60 * (i * minutes // count) for i, (name, _) in enumerate(meds)}
     checkin = local(first + 12 * 3600).strftime("%H:00")
@@ -253,7 +256,8 @@ def burst(desktop: TimedDesktop, root: Path, count: int, minutes: int) -> dict:
         for minute in range(minutes):
             at = first + 60 * minute
             names = [n for n, _ in meds if due[n] == at]
-            wait_until(lambda: all(desktop.first_receipt(f"{n} 300 mg") for n in names) or proc.poll() is not None,
+            wait_until(lambda names=names: all(desktop.first_receipt(f"{n} 300 mg") for n in names)
+                       or proc.poll() is not None,
                        at - time.time() + 20, 0.1)
             here = {}
             for n in names:
@@ -291,7 +295,8 @@ def jumps(desktop: TimedDesktop, root: Path, count: int) -> dict:
             # resume 30 s after the dose fell due: the monotonic clock did not see the sleep
             t_jump = time.time()
             clock.set(JUMP_DAY + timedelta(hours=i, seconds=30))
-            t = wait_until(lambda: desktop.first_receipt(f"{name} 300 mg", after=t_jump), GOAL_JUMP_S * 3, 0.02)
+            t = wait_until(lambda name=name, t_jump=t_jump: desktop.first_receipt(f"{name} 300 mg", after=t_jump),
+                           GOAL_JUMP_S * 3, 0.02)
             out.append(t - t_jump if t else float("inf"))
             # let it settle (its watch loop turns every 2 s) so each jump is measured alone,
             # as suspends hours apart are
@@ -301,7 +306,7 @@ def jumps(desktop: TimedDesktop, root: Path, count: int) -> dict:
         stop_daemon(proc, clock)
     text = log.read_text(errors="replace")
     return {"latency": out, "log_jumps": text.count("the clock jumped"),
-            "log": [l for l in text.splitlines() if "jumped" in l or "reminder" in l or "refresh" in l]}
+            "log": [line for line in text.splitlines() if "jumped" in line or "reminder" in line or "refresh" in line]}
 
 
 def main() -> None:
@@ -330,7 +335,10 @@ def main() -> None:
     nss, bbs = summary(ns), summary(bb)
     ok_p99 = not b["missing"] and late["p99"] < GOAL_P99_S
     ok_jump = len(j["latency"]) == njumps and jl["max"] < GOAL_JUMP_S
-    r = lambda s: {k: (round(v, 4) if isinstance(v, float) else v) for k, v in s.items()}
+
+    def r(s: dict) -> dict:
+        return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in s.items()}
+
     out = {
         "burst": {"count": count, "minutes": minutes, "per_minute": per_minute,
                   "lateness_s": r(late), "first_of_each_minute_s": r(first),

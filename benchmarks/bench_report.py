@@ -61,7 +61,7 @@ times = ["09:00"]
 
 def generate(home: Path, end: date, years: int = YEARS, seed: int = 7) -> dict[str, int]:
     """Write the config and a log of `years` years ending on `end` into `home`."""
-    from reminderd.core.config.load import load_config
+    from reminderd.config_file import load_config
     from reminderd.core.schedule import slots_on
     from reminderd.store import Store, iso
 
@@ -138,7 +138,7 @@ def in_process(home: Path, since: date, until: date, runs: int) -> dict[str, flo
     from reminderd.report.build import build
     from reminderd.report.json import render as render_json
     from reminderd.core.analysis.effect import effect
-    from reminderd.core.config.load import load_config
+    from reminderd.config_file import load_config
     from reminderd.store import Store
 
     config = load_config(home / "config.toml")
@@ -179,7 +179,7 @@ def main() -> None:
 
             from reminderd.report.build import build
             from reminderd.report.json import render as render_json
-            from reminderd.core.config.load import load_config
+            from reminderd.config_file import load_config
             from reminderd.store import Store
 
             config, store = load_config(home / "config.toml"), Store.open(home / "reminderd.db")

@@ -306,7 +306,7 @@ def main() -> None:
     rows, misses = [], []
     for c in cells:
         given = c["logs"] - c["refused"]
-        pm = lambda v, se: "-" if not given else f"{100 * v:.1f} ± {100 * se:.1f}"  # noqa: E731
+        pm = lambda v, se, given=given: "-" if not given else f"{100 * v:.1f} ± {100 * se:.1f}"  # noqa: E731
         # The goal is on the true rates; a cell's estimate misses it by chance now and then, so
         # an estimate within two Monte Carlo errors (of a 95% or 5% rate) of the goal is "~".
         noise = 2 * math.sqrt(0.05 * 0.95 / given) if given else 0.0

@@ -56,7 +56,7 @@ def ok(check: str, found: str) -> Finding:
 
 def check_config(path: Path, load: Callable | None = None):
     """(Finding, Config or None). A missing file is a warning: the daemon then runs the example."""
-    from reminderd.core.config.load import load_config
+    from reminderd.config_file import load_config
     from reminderd.errors import ConfigError
 
     if not path.exists():
@@ -317,6 +317,33 @@ def check_service() -> list[Finding]:
     return [judge_service(props), judge_session_environment(parse_properties(env.stdout), "the systemd user manager")]
 
 
+def judge_daemon(pid: int | None, log: Path | None, running: bool, db_path: Path, start_with: str,
+                 restart_with: str) -> Finding:
+    """Whether a daemon reminds from this log now (`running`: its lock is held, by `pid`
+    reminding from `log`), as `status` tells it. The unit's own state says so under systemd."""
+    if not running:
+        return Finding("daemon", PROBLEM, "not running",
+                       "No dose is reminded until it runs.", f"Start it: {start_with}")
+    if log is not None and os.path.realpath(log) != os.path.realpath(db_path):
+        return Finding("daemon", PROBLEM, f"running (pid {pid or 'unknown'}), reminding from another log: {log}",
+                       f"The doses of {db_path} are not reminded.", f"If that log is not the one you meant: "
+                       f"{restart_with}")
+    return ok("daemon", f"running (pid {pid or 'unknown'})")
+
+
+def check_daemon(db_path: Path) -> list[Finding]:
+    """The daemon where no systemd unit starts it (an autostart entry, or `reminderd run`)."""
+    from reminderd import paths
+    from reminderd.lock import running_daemon
+    from reminderd.reminding import how_to_restart, how_to_start
+
+    if paths.unit_path().exists():
+        return []
+    holder = running_daemon(paths.lock_path(db_path))
+    return [judge_daemon(holder and holder.pid, holder and holder.log, holder is not None, db_path, how_to_start(),
+                         how_to_restart())]
+
+
 # --- logind, the screen saver ------------------------------------------------------------
 
 
@@ -397,7 +424,7 @@ def judge_zone(config_zone: str | None, from_system: bool, machine_zone: str) ->
 
 def run_checks(config_path: Path, db_path: Path, send_test: bool = False) -> list[Finding]:
     """Every check, in the order a reminder travels."""
-    from reminderd.core.config.load import system_zone_name
+    from reminderd.config_file import system_zone_name
 
     config_finding, config = check_config(config_path)
     findings = [config_finding]
@@ -405,6 +432,7 @@ def run_checks(config_path: Path, db_path: Path, send_test: bool = False) -> lis
     backend = config.notifications.backend if config is not None else "auto"
     findings.append(check_notifications(backend, send_test))
     findings += check_service()
+    findings += check_daemon(db_path)
     findings.append(check_logind())
     findings.append(check_screen_saver())
     findings.append(check_clock())

@@ -10,28 +10,32 @@ import json
 import os
 import threading
 import time
-from dataclasses import dataclass
-from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
 from reminderd.errors import AlreadyRunning
+
+if TYPE_CHECKING:
+    from os import PathLike
 
 # A command looking at the lock holds it (shared) for microseconds; a daemon starting in
 # that instant tries again for this long before it concludes another daemon holds it.
 TAKE_RETRY_S = 1.0
 
 
-@dataclass(frozen=True)
-class Holder:
-    """The daemon holding the lock, as it described itself (None: not said yet)."""
+class Holder(NamedTuple):
+    """The daemon holding the lock, as it described itself (None: not said yet); its config
+    and log as the lock file spells them (strings: `status` and `take` look here, and need
+    no pathlib)."""
 
     pid: int | None
-    config: Path | None
-    log: Path | None
+    config: str | None
+    log: str | None
 
 
-def take_lock(path: Path, config: Path | None = None, log: Path | None = None) -> int:
+def take_lock(path: str | PathLike[str], config: str | PathLike[str] | None = None,
+              log: str | PathLike[str] | None = None) -> int:
     """Hold the lock for the life of the process; returns the open file descriptor."""
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
     deadline = time.monotonic() + TAKE_RETRY_S
     while True:
@@ -45,8 +49,7 @@ def take_lock(path: Path, config: Path | None = None, log: Path | None = None) -
             holder = _holder(fd)
             os.close(fd)
             raise AlreadyRunning(
-                f"another reminderd daemon is already running (pid {holder.pid or 'unknown'}, lock {path}); "
-                "stop it first (systemctl --user stop reminderd)"
+                f"a reminderd daemon is already running (pid {holder.pid or 'unknown'}, lock {path})", holder.pid
             ) from None
     os.ftruncate(fd, 0)
     me = {"pid": os.getpid(), "config": config and str(config), "log": log and str(log)}
@@ -54,7 +57,7 @@ def take_lock(path: Path, config: Path | None = None, log: Path | None = None) -
     return fd
 
 
-def running_daemon(path: Path) -> Holder | None:
+def running_daemon(path: str | PathLike[str]) -> Holder | None:
     """The daemon that holds the lock at `path` now, or None. It only looks: a shared lock
     taken and dropped at once (a starting daemon waits out that instant)."""
     try:
@@ -81,5 +84,5 @@ def _holder(fd: int) -> Holder:
     if not isinstance(said, dict):
         return Holder(None, None, None)
     pid, config, log = said.get("pid"), said.get("config"), said.get("log")
-    return Holder(pid if isinstance(pid, int) else None, Path(config) if isinstance(config, str) else None,
-                  Path(log) if isinstance(log, str) else None)
+    return Holder(pid if isinstance(pid, int) else None, config if isinstance(config, str) else None,
+                  log if isinstance(log, str) else None)

@@ -1,34 +1,53 @@
 """Where the config, the log, the daemon's lock and what the desktop reads live (XDG base
-directories)."""
+directories).
+
+The config's and the log's paths, which every command finds, are plain strings: a command
+that only opens its config and its log then never imports pathlib (with the URL parsing it
+brings, about 14 million instructions, a twentieth of `reminderd take`). The others, and
+EXAMPLE_CONFIG, are pathlib's paths, made when asked for."""
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-EXAMPLE_CONFIG = Path(__file__).with_name("config.example.toml")
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    EXAMPLE_CONFIG: Path
 
 
-def _xdg(var: str, fallback: str) -> Path:
+def __getattr__(name: str) -> Any:
+    if name == "EXAMPLE_CONFIG":  # a Path, made (and pathlib imported) only when asked for
+        return _path(os.path.dirname(__file__), "config.example.toml")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _path(*parts: str | os.PathLike[str]) -> Path:
+    from pathlib import Path
+
+    return Path(*parts)
+
+
+def _xdg(var: str, fallback: str) -> str:
     value = os.environ.get(var)
     # The spec says a relative path in these variables is invalid and must be ignored.
-    return Path(value) if value and os.path.isabs(value) else Path.home() / fallback
+    return value if value and os.path.isabs(value) else os.path.join(os.path.expanduser("~"), fallback)
 
 
-def default_config_path() -> Path:
-    return _xdg("XDG_CONFIG_HOME", ".config") / "reminderd" / "config.toml"
+def default_config_path() -> str:
+    return os.path.join(_xdg("XDG_CONFIG_HOME", ".config"), "reminderd", "config.toml")
 
 
-def config_path(option: str | None) -> Path:
+def config_path(option: str | None) -> str:
     """--config, else $REMINDERD_CONFIG, else $XDG_CONFIG_HOME/reminderd/config.toml."""
-    return Path(option or os.environ.get("REMINDERD_CONFIG") or default_config_path())
+    return option or os.environ.get("REMINDERD_CONFIG") or default_config_path()
 
 
-def db_path(option: str | None) -> Path:
+def db_path(option: str | None) -> str:
     """--db, else $REMINDERD_DB, else $XDG_DATA_HOME/reminderd/reminderd.db."""
-    if option or os.environ.get("REMINDERD_DB"):
-        return Path(option or os.environ["REMINDERD_DB"])
-    return _xdg("XDG_DATA_HOME", ".local/share") / "reminderd" / "reminderd.db"
+    return option or os.environ.get("REMINDERD_DB") or os.path.join(_xdg("XDG_DATA_HOME", ".local/share"),
+                                                                     "reminderd", "reminderd.db")
 
 
 def example_db_path() -> Path:
@@ -37,49 +56,58 @@ def example_db_path() -> Path:
     first try leaves no example dose in his record."""
     runtime = os.environ.get("XDG_RUNTIME_DIR")
     if runtime and os.path.isabs(runtime) and os.path.isdir(runtime):
-        return Path(runtime) / "reminderd-example" / "reminderd.db"
+        return _path(runtime, "reminderd-example", "reminderd.db")
     import tempfile
 
-    return Path(tempfile.gettempdir()) / f"reminderd-example-{os.getuid()}" / "reminderd.db"
+    return _path(tempfile.gettempdir(), f"reminderd-example-{os.getuid()}", "reminderd.db")
 
 
-def lock_path(db: Path) -> Path:
+def lock_path(db: str | os.PathLike[str]) -> str:
     """One daemon per user: the lock lives in $XDG_RUNTIME_DIR (per user, cleared at
-    logout), or beside the log when there is no runtime directory."""
+    logout), or beside the log when there is no runtime directory. A string: `status` and
+    `take` look at it."""
     runtime = os.environ.get("XDG_RUNTIME_DIR")
     if runtime and os.path.isdir(runtime):
-        return Path(runtime) / "reminderd.lock"
-    return db.parent / "reminderd.lock"
+        return os.path.join(runtime, "reminderd.lock")
+    return os.path.join(os.path.dirname(os.fspath(db)), "reminderd.lock")
 
 
-def replica_socket(db: Path) -> Path:
+def replica_socket(db: str | os.PathLike[str]) -> Path:
     """The control socket of the daemon's Litestream, beside the daemon's lock (private)."""
-    return lock_path(db).with_name("reminderd-replica.sock")
+    return _path(lock_path(db)).with_name("reminderd-replica.sock")
+
+
+def unit_file() -> str:
+    """The systemd user unit that starts the daemon with a graphical session."""
+    return os.path.join(_xdg("XDG_CONFIG_HOME", ".config"), "systemd", "user", "reminderd.service")
+
+
+def autostart_file() -> str:
+    """The XDG autostart entry that starts it in a session without graphical-session.target."""
+    return os.path.join(_xdg("XDG_CONFIG_HOME", ".config"), "autostart", "reminderd.desktop")
 
 
 def unit_path() -> Path:
-    """The systemd user unit that starts the daemon with a graphical session."""
-    return _xdg("XDG_CONFIG_HOME", ".config") / "systemd" / "user" / "reminderd.service"
+    return _path(unit_file())
 
 
 def autostart_path() -> Path:
-    """The XDG autostart entry that starts it in a session without graphical-session.target."""
-    return _xdg("XDG_CONFIG_HOME", ".config") / "autostart" / "reminderd.desktop"
+    return _path(autostart_file())
 
 
 def desktop_entry_path() -> Path:
     """The application entry that names reminderd's notifications on the desktop."""
-    return _xdg("XDG_DATA_HOME", ".local/share") / "applications" / "reminderd.desktop"
+    return _path(_xdg("XDG_DATA_HOME", ".local/share"), "applications", "reminderd.desktop")
 
 
 # Where install.sh puts reminderd (under $HOME, as it says), for `reminderd uninstall`.
 def installed_venv() -> Path:
-    return Path.home() / ".local" / "share" / "reminderd-venv"
+    return _path(os.path.expanduser("~"), ".local", "share", "reminderd-venv")
 
 
 def installed_command() -> Path:
-    return Path.home() / ".local" / "bin" / "reminderd"
+    return _path(os.path.expanduser("~"), ".local", "bin", "reminderd")
 
 
 def installed_man_page() -> Path:
-    return Path.home() / ".local" / "share" / "man" / "man1" / "reminderd.1"
+    return _path(os.path.expanduser("~"), ".local", "share", "man", "man1", "reminderd.1")

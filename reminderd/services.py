@@ -11,10 +11,9 @@ that has no row yet (the daemon was stopped, or never started) gets its row here
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
-from typing import Any, Sequence
+from typing import Any, NamedTuple, Sequence
 
 from reminderd.core import doses as rules
 from reminderd.core.config.settings import Config, Medication
@@ -36,14 +35,12 @@ ZONES_APART = timedelta(hours=26)  # the same wall-clock time in two zones: at m
 SECOND = timedelta(seconds=1)
 
 
-@dataclass(frozen=True)
-class Answer:
+class Answer(NamedTuple):
     dose: Dose
     advice: str | None = None
 
 
-@dataclass(frozen=True)
-class PlannedDose:
+class PlannedDose(NamedTuple):
     """A dose of the plan: its row, or (id 0) a planned slot with no row yet; and the
     medication as prescribed when it falls due, whose rules (early window, give-up,
     minimum gap) judge it, with the config's own reminding settings."""
@@ -153,7 +150,7 @@ def _as_prescribed(config: Config, prescribed: Medication | None, name: str, dos
 @lru_cache(maxsize=64)
 def _merged(current: Medication, prescribed: Medication) -> Medication:
     # The same few pairs for every dose of a period: made once.
-    return replace(current, **{field: getattr(prescribed, field) for field in PRESCRIBED})
+    return current._replace(**{field: getattr(prescribed, field) for field in PRESCRIBED})
 
 
 def planned_dose(store: Store, config: Config, dose: Dose, history: History | None = None) -> PlannedDose:
@@ -363,8 +360,7 @@ def _take_as_needed(store: Store, config: Config, med: Medication, when: datetim
 # --- corrections -----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Undo:
+class Undo(NamedTuple):
     event: dict
     dose: Dose  # as it is after the undo
     note: str | None = None  # why it is not simply as before (the daemon overtook the answer)
@@ -405,7 +401,7 @@ def undo(store: Store, config: Config, event_id: int, now: datetime, via: str = 
         if gave_up:
             reason = json.loads(gave_up[0]["detail"] or "{}").get("reason", rules.NOT_ANSWERED)
             overtaken = (from_iso(gave_up[0]["at"]), reason)
-        done = rules.undo_answer(replace(dose, **values), planned_dose(store, config, dose).med, now, overtaken,
+        done = rules.undo_answer(dose._replace(**values), planned_dose(store, config, dose).med, now, overtaken,
                                  config.timezone)
         store.save_dose(done.dose, "undone", via, now, {"event": event["id"]})
     return Undo(event, done.dose, done.note)
@@ -460,8 +456,7 @@ def checkin(store: Store, config: Config, night: date, severity: Any, frequency:
     return CheckinSaved(entry, store.save_checkin(entry, now, via))
 
 
-@dataclass(frozen=True)
-class CheckinSaved:
+class CheckinSaved(NamedTuple):
     entry: Any  # checkin.Checkin, as recorded
     replaced: Any  # the answer it replaced, or None
 
@@ -579,13 +574,11 @@ def sent_to(store: Store, config: Config, name: str, night: date) -> list:
     return sent
 
 
-@dataclass(frozen=True)
-class RatingSaved:
+class RatingSaved(NamedTuple):
     entry: Any  # rating.Rating, as recorded
     replaced: Any  # the answer it replaced, or None
 
 
-@dataclass(frozen=True)
-class RatingUndone:
+class RatingUndone(NamedTuple):
     undone: Any  # rating.Rating taken back
     now: Any  # the rating in force for that night now, or None

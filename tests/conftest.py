@@ -173,6 +173,17 @@ def rows(cli: Cli | Path, sql: str) -> list[tuple]:
         conn.close()
 
 
+def count_rows(db: Path) -> list[int]:
+    """The number of rows in each table of the log (none for a log that was never made)."""
+    if not db.exists():
+        return [0] * len(Store.LOG_TABLES)
+    conn = sqlite3.connect(db)
+    try:
+        return [conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in Store.LOG_TABLES]
+    finally:
+        conn.close()
+
+
 @pytest.fixture
 def clocked(cli: Cli, tmp_path: Path) -> Cli:
     """The CLI and daemon three seconds before the 08:00 dose, with short intervals."""

@@ -38,7 +38,7 @@ class DaemonProcess:
         bounds a failure: a daemon started on a busy machine may take seconds to get going."""
         deadline = time.monotonic() + timeout
         while True:
-            lines = [l for l in self.output.splitlines() if re.search(pattern, l)]
+            lines = [line for line in self.output.splitlines() if re.search(pattern, line)]
             if len(lines) >= count:
                 return lines
             if self.proc.poll() is not None:
@@ -48,7 +48,7 @@ class DaemonProcess:
             threading.Event().wait(0.1)
 
     def count(self, pattern: str) -> int:
-        return sum(1 for l in self.output.splitlines() if re.search(pattern, l))
+        return sum(1 for line in self.output.splitlines() if re.search(pattern, line))
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 10.0) -> int:
         if self.proc.poll() is None:

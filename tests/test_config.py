@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from reminderd.core.config.load import load_config, parse_config
+from reminderd.config_file import load_config
+from reminderd.core.config.load import parse_config
 from reminderd.core.config.settings import (
     CheckinSettings,
     Config,

@@ -23,7 +23,8 @@ pytestmark = pytest.mark.system  # real processes: the daemon, a bus, dunst, lib
 def stop_timeout() -> float:
     """The unit's TimeoutStopSec (seconds): how long systemd waits for a stop."""
     unit = Path(__file__).parent.parent / "reminderd" / "reminderd.service"
-    return float(next(l.split("=", 1)[1] for l in unit.read_text().splitlines() if l.startswith("TimeoutStopSec=")))
+    return float(next(line.split("=", 1)[1] for line in unit.read_text().splitlines()
+                      if line.startswith("TimeoutStopSec=")))
 
 
 def test_reminds_at_the_due_time_and_again_until_taken(clocked: Cli, daemon) -> None:
@@ -173,7 +174,8 @@ def test_a_second_daemon_is_refused(clocked: Cli, daemon) -> None:
     d.wait_for(r"dose\(s\) scheduled")
     second = clocked("run", timeout=20)
     assert second.returncode == 3
-    assert f"another reminderd daemon is already running (pid {d.proc.pid}" in second.stderr
+    assert second.stderr.endswith(f"reminderd: a reminderd daemon is already running (pid {d.proc.pid}, lock "
+                                  f"{clocked.home / 'run' / 'reminderd.lock'}); stop it first: kill {d.proc.pid}\n")
 
 
 def test_daemon_refuses_a_foreign_or_damaged_log_and_leaves_it(clocked: Cli) -> None:

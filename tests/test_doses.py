@@ -3,7 +3,6 @@ and what the notifications say."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -12,6 +11,7 @@ import pytest
 from reminderd.core.config.settings import DEFAULT_ADVICE, Config, Medication
 from reminderd.core.doses import (
     MISSED,
+    NOT_RUNNING,
     PENDING,
     SKIPPED,
     TAKEN,
@@ -55,7 +55,7 @@ def at(hour: int, minute: int = 0, second: int = 0, day: date = DAY) -> datetime
 def dose(slot: str = "08:00", day: date = DAY, id: int = 1, **changes) -> Dose:
     due = at(int(slot[:2]), int(slot[3:]), day=day)
     base = Dose(id=id, medication="gabapentin", local_date=day, slot=slot, dose="300 mg", due=due)
-    return replace(base, **changes)
+    return base._replace(**changes)
 
 
 DUE = at(8)
@@ -279,9 +279,9 @@ def test_min_gap_is_refused_unless_forced(slot, nearby, taken_at, message):
 @pytest.mark.parametrize(
     "nearby",
     [
-        [replace(MORNING, taken_at=at(8))],  # exactly min_gap apart
-        [replace(MORNING, id=9)],  # the dose itself (an earlier, corrected record)
-        [replace(MORNING, status=SKIPPED, taken_at=None)],  # not taken
+        [MORNING._replace(taken_at=at(8))],  # exactly min_gap apart
+        [MORNING._replace(id=9)],  # the dose itself (an earlier, corrected record)
+        [MORNING._replace(status=SKIPPED, taken_at=None)],  # not taken
         [],
     ],
     ids=["exactly-min-gap", "same-dose", "no-taken-at", "nothing-nearby"],
@@ -405,11 +405,11 @@ WITH_YESTERDAY = [dose("22:00", day=YESTERDAY, id=0, status=MISSED), *TODAY]
         pytest.param(WITH_YESTERDAY, at(5, 59), 0, id="yesterdays-missed-dose-late"),
         pytest.param(WITH_YESTERDAY, at(6), 1, id="yesterdays-window-closes"),
         pytest.param(list(reversed(TODAY)), at(8), 1, id="order-of-rows-does-not-matter"),
-        pytest.param([replace(TODAY[0], status=MISSED), *TODAY[1:]], at(11, 30), 1,
+        pytest.param([TODAY[0]._replace(status=MISSED), *TODAY[1:]], at(11, 30), 1,
                      id="missed-can-be-taken-late"),
-        pytest.param([replace(TODAY[0], status=TAKEN, taken_at=at(8, 5)), *TODAY[1:]], at(12, 30), 2,
+        pytest.param([TODAY[0]._replace(status=TAKEN, taken_at=at(8, 5)), *TODAY[1:]], at(12, 30), 2,
                      id="answered-dose-passed-over"),
-        pytest.param([replace(TODAY[0], medication="baclofen"), *TODAY[1:]], at(12), 2,
+        pytest.param([TODAY[0]._replace(medication="baclofen"), *TODAY[1:]], at(12), 2,
                      id="other-medication-ignored"),
     ],
 )
@@ -419,7 +419,7 @@ def test_resolve_slot(doses, when, expected_id):
 
 # Slots four hours apart: the 08:00 dose stays answerable until 11:00 (give_up_after), the
 # 12:00 one from 10:00 (early_window); where both are open, the overdue dose wins.
-CLOSE_MED = replace(MED, times=(time(8), time(12)))
+CLOSE_MED = MED._replace(times=(time(8), time(12)))
 CLOSE = [dose("08:00", id=1), dose("12:00", id=2)]
 
 
@@ -443,13 +443,13 @@ def test_resolve_slot_overdue_wins_over_early(when, expected_id):
     "doses, when, tz, message",
     [
         pytest.param(
-            [replace(TODAY[0], status=TAKEN, taken_at=at(8, 5)), *TODAY[1:]], at(9), UTC,
+            [TODAY[0]._replace(status=TAKEN, taken_at=at(8, 5)), *TODAY[1:]], at(9), UTC,
             "the 08:00 dose of gabapentin on 2026-03-02 was already taken at 2026-03-02 08:05; "
             "nothing else is due around then",
             id="already-taken",
         ),
         pytest.param(
-            [replace(TODAY[0], status=SKIPPED), *TODAY[1:]], at(9), UTC,
+            [TODAY[0]._replace(status=SKIPPED), *TODAY[1:]], at(9), UTC,
             "the 08:00 dose of gabapentin on 2026-03-02 was already skipped; nothing else is due "
             "around then",
             id="already-skipped",
@@ -483,7 +483,7 @@ def test_resolve_slot_refuses(doses, when, tz, message):
 # --- what the notifications say --------------------------------------------------------------
 
 ADVICE = "Take it if you remember soon; never two at once."
-TEXT_CONFIG = replace(CONFIG, missed_dose_advice=ADVICE)
+TEXT_CONFIG = CONFIG._replace(missed_dose_advice=ADVICE)
 
 
 @pytest.mark.parametrize(
@@ -521,6 +521,16 @@ def test_reminder_text(now, decision, private, expected):
         assert "gabapentin" not in title + body and "300 mg" not in title + body
 
 
+@pytest.mark.parametrize("now, late, minutes", [(at(10, 59, 50), "2 h 59 min", 179), (at(10, 0, 20), "2 h", 120)],
+                         ids=["seconds-short-of-a-minute", "whole-hours"])
+def test_the_reminder_and_its_log_line_say_the_same_lateness(now, late, minutes):
+    from reminderd.daemon.reminders import reminder_line
+
+    _, body = reminder_text(dose(), MED, TEXT_CONFIG, now, Remind(4, False), False)
+    assert body.startswith(f"08:00 dose, {late} late\n")  # not "2 h 0 min"
+    assert reminder_line(MED, dose(), 4, False, now).endswith(f"08:00 dose of {DAY}, {minutes} min late")
+
+
 def test_reminder_text_last_reminder_in_local_time():
     # 08:00 BST is 07:00 UTC; the dose is counted as missed at 11:00 BST.
     d = dose(day=date(2026, 7, 2), due=datetime(2026, 7, 2, 7, tzinfo=UTC))
@@ -531,7 +541,7 @@ def test_reminder_text_last_reminder_in_local_time():
 
 
 def test_reminder_text_without_instructions():
-    med = replace(MED, instructions="")
+    med = MED._replace(instructions="")
     assert reminder_text(dose(), med, TEXT_CONFIG, DUE, Remind(1, False), False) == (
         "gabapentin 300 mg", "08:00 dose")
 
@@ -558,6 +568,11 @@ def test_missed_text(private, expected):
     assert (title, body) == expected
     if private:
         assert "gabapentin" not in title + body and "300 mg" not in title + body
+
+
+def test_missed_text_of_a_dose_no_daemon_reminded():
+    _, body = missed_text(dose(status=MISSED, reason=NOT_RUNNING), MED, TEXT_CONFIG, False)
+    assert body.startswith("The 08:00 dose fell due while reminderd was not running and is now counted as missed.")
 
 
 # --- advice for a late take ------------------------------------------------------------------

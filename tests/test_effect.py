@@ -73,7 +73,7 @@ def simulated(n=400, seed=4, evening=0.0, earlier=0.0, per_hour=0.0, carry=0.0, 
     rng = np.random.default_rng(seed)
     sequence, ill, z, previous = [], [], 0.0, 0.0
     state = False
-    for i in range(n):
+    for _ in range(n):
         sick = (rng.random() < 0.85) if (ill and ill[-1]) else (rng.random() < 0.04)
         ill.append(sick)
         state = (rng.random() < 0.6) if state else (rng.random() < (0.35 if sick else 0.12))

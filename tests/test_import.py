@@ -10,7 +10,6 @@ import shlex
 import sqlite3
 import subprocess
 import sys
-from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -20,11 +19,11 @@ from reminderd.store import backup
 from reminderd.core import doses as rules
 from reminderd.core.checkin import Checkin
 from reminderd.core.rating import Rating
-from reminderd.core.config.load import load_config
+from reminderd.config_file import load_config
 from reminderd.core.prescriptions import canonical_of
 from reminderd.core.schedule import slots_on
 from reminderd.store import Store
-from tests.conftest import Cli
+from tests.conftest import Cli, count_rows
 
 UTC = timezone.utc
 
@@ -43,7 +42,7 @@ def exported(cli: Cli, tmp_path: Path) -> Path:
             store.save_dose(rules.take(dose, med, s.due, s.due, "cli"), "taken", "cli", s.due)
     last = store.undoable_events()[0]
     dose = store.dose(last["dose_id"])
-    store.save_dose(replace(dose, status="pending", taken_at=None, via=None, late_minutes=None, answered_at=None),
+    store.save_dose(dose._replace(status="pending", taken_at=None, via=None, late_minutes=None, answered_at=None),
                     "undone", "cli", dose.due + timedelta(minutes=1), {"event": last["id"]})
     store.save_checkin(Checkin(datetime(2026, 11, 1).date(), 2, 3, 1, "left leg",
                                datetime(2026, 11, 2, 8, 40, tzinfo=UTC), "cli", other_cause=True),
@@ -59,14 +58,6 @@ def exported(cli: Cli, tmp_path: Path) -> Path:
     path.write_text(backup.dump(store))
     store.close()
     return path
-
-
-def count_rows(db: Path) -> list[int]:
-    conn = sqlite3.connect(db)
-    try:
-        return [conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in Store.LOG_TABLES]
-    finally:
-        conn.close()
 
 
 def edited(path: Path, change) -> Path:
@@ -324,3 +315,95 @@ def test_a_new_log_in_a_read_only_folder_says_the_folder_is_read_only(cli: Cli, 
     assert out.returncode == 1
     assert out.stderr.startswith(f"reminderd: the folder {folder} is read-only; ")
     assert list(folder.iterdir()) == []
+
+
+# --------------------------------------------------------------------------- prescriptions, as check-config checks them
+
+
+def prescription_changed(change):
+    """Change the first prescription's medications and write it back in the canonical
+    spelling, so only what it says is wrong, not how it is written."""
+    def edit(data: dict) -> None:
+        stored = json.loads(data["prescriptions"][0]["prescription"])
+        change(stored["medications"])
+        data["prescriptions"][0]["prescription"] = json.dumps(stored, sort_keys=True, separators=(",", ":"))
+    return edit
+
+
+def _second_medication(meds: list) -> None:
+    meds.append(dict(meds[0], name="GABAPENTIN"))  # one name, in any case, is one medication
+
+
+# (what is wrong, the change, the problem named)
+BAD_PRESCRIPTIONS = [
+    ("a time twice", prescription_changed(lambda meds: meds[0].update(times=["08:00", "08:00", "14:00", "22:00"])),
+     'prescriptions[0].prescription.medications[0].times[1]: "08:00" is listed twice; expected each time once'),
+    ("two medications of one name", prescription_changed(_second_medication),
+     'prescriptions[0].prescription.medications[1].name: "GABAPENTIN" is not valid; '
+     "expected a name not already used by medications[0]"),
+    ("times out of order", prescription_changed(lambda meds: meds[0].update(times=["14:00", "08:00", "22:00"])),
+     'prescriptions[0].prescription.medications[0].times: ["14:00", "08:00", "22:00"] is not valid; '
+     'expected ["08:00", "14:00", "22:00"], as reminderd writes it'),
+    ("a minimum gap longer than the slots allow", prescription_changed(lambda meds: meds[0].update(min_gap="7h")),
+     'prescriptions[0].prescription.medications[0].min_gap: "7h" is not valid; expected at most 6h, the time between its slots 08:00 and 14:00'),
+    ("a maximum a day on a scheduled medicine", prescription_changed(lambda meds: meds[0].update(max_per_day=3)),
+     "prescriptions[0].prescription.medications[0].max_per_day: only for as-needed medicines; "
+     "expected as_needed = true beside it"),
+    ("a step's times out of order", prescription_changed(lambda meds: meds[0].update(
+        times=[], steps=[{"from": "2026-10-01", "times": ["22:00", "08:00"], "dose": "300 mg"}])),
+     'prescriptions[0].prescription.medications[0].steps[0].times: ["22:00", "08:00"] is not valid; '
+     'expected ["08:00", "22:00"], as reminderd writes it'),
+]
+
+
+@pytest.mark.parametrize("change, problem", [b[1:] for b in BAD_PRESCRIPTIONS], ids=[b[0] for b in BAD_PRESCRIPTIONS])
+def test_a_prescription_is_checked_as_check_config_checks_a_config(
+        cli: Cli, exported: Path, tmp_path: Path, change, problem: str) -> None:
+    fresh = tmp_path / "fresh.db"
+    out = cli("--db", str(fresh), "import", str(edited(exported, change)))
+    assert (out.returncode, out.stdout) == (2, "")
+    assert out.stderr == f"reminderd: {exported} cannot be imported, nothing was changed: {problem}\n"
+    assert count_rows(fresh) == [0, 0, 0, 0, 0, 0]
+
+
+# --------------------------------------------------------------------------- files no log ever makes
+
+
+@pytest.mark.parametrize("text", ["[" * 10_000 + "]" * 10_000, '{"format": ' + "[" * 10_000 + "]" * 10_000 + "}"],
+                         ids=["the whole file", "inside the file"])
+def test_json_nested_ten_thousand_deep_is_refused_in_one_line(cli: Cli, tmp_path: Path, text: str) -> None:
+    deep = tmp_path / "deep.json"
+    deep.write_text(text)
+    fresh = tmp_path / "fresh.db"
+    out = cli("--db", str(fresh), "import", str(deep))
+    assert (out.returncode, out.stdout) == (2, "")
+    assert out.stderr == (f"reminderd: {deep} cannot be imported, nothing was changed: not JSON reminderd reads: "
+                          "nested too deeply (an export is 3 levels deep)\n")
+    assert not fresh.exists()
+
+
+def test_an_event_detail_nested_ten_thousand_deep_is_refused_in_one_line(
+        cli: Cli, exported: Path, tmp_path: Path) -> None:
+    fresh = tmp_path / "fresh.db"
+    out = cli("--db", str(fresh), "import", str(edited(exported, set_field("events", 0, "detail", "[" * 10_000))))
+    assert (out.returncode, out.stdout) == (2, "")
+    assert out.stderr.startswith(f"reminderd: {exported} cannot be imported, nothing was changed: events[0].detail: ")
+    assert "expected a JSON object as text, or null" in out.stderr and out.stderr.count("\n") == 1
+    assert count_rows(fresh) == [0, 0, 0, 0, 0, 0]
+
+
+@pytest.mark.system  # a real process, so that its memory can be limited
+def test_an_endless_file_is_refused_in_bounded_memory_and_time(cli: Cli, tmp_path: Path) -> None:
+    import resource
+
+    def limit_memory() -> None:  # a process that read /dev/zero whole would reach it within a second
+        resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+
+    fresh = tmp_path / "fresh.db"
+    out = subprocess.run([sys.executable, "-m", "reminderd", "--db", str(fresh), "import", "/dev/zero"],
+                         env=cli.env(), capture_output=True, text=True, timeout=60, preexec_fn=limit_memory)
+    assert (out.returncode, out.stdout) == (2, "")
+    assert out.stderr == ("reminderd: /dev/zero cannot be imported, nothing was changed: larger than "
+                          f"{backup.MAX_FILE_BYTES // 2 ** 20} MB; an export of ten years of three daily doses "
+                          "is about 14 MB\n")
+    assert not fresh.exists()

@@ -58,10 +58,12 @@ def test_one_click_answer_is_stored_then_each_later_question_adds_to_it(morning,
                                        ("How many times did spasms wake you?", "woke-1", (2, 3, 1, None)),
                                        ("Anything else that could explain the night: unwell, an infection, heat, "
                                         "alcohol, a relapse?", "other_cause-1", (2, 3, 1, 1))):
-        shown = wait_for(lambda: [n for n in desktop.shown() if n["summary"] == question], what=question)[-1]
+        shown = wait_for(lambda question=question: [n for n in desktop.shown() if n["summary"] == question],
+                         what=question)[-1]
         assert shown["body"].startswith("Recorded: severity 2 (moderate)") and shown["urgency"] == "CRITICAL"
         desktop.press(answer, notification_id=shown["id"])
-        wait_for(lambda: rows(cli, "SELECT severity, frequency, woke, other_cause FROM checkins") == [recorded],
+        wait_for(lambda recorded=recorded: rows(cli, "SELECT severity, frequency, woke, other_cause FROM checkins")
+                 == [recorded],
                  what=f"{answer} added to the night's answer")
     wait_for(lambda: desktop.displayed() == 0, what="the question closed")
     count = len(asked(desktop))

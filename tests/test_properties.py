@@ -235,7 +235,7 @@ def check_export_import_export(world: World) -> None:
     first = backup.dump(world.store)
     fresh = Store.open(world.folder / f"copy-{world.now.timestamp():.0f}.db")
     try:
-        fresh.restore(backup.load(first, fresh, "export"))
+        fresh.restore(backup.load(backup.parse(first, "export"), fresh, "export"))
         assert backup.dump(fresh) == first
     finally:
         fresh.close()
@@ -396,7 +396,8 @@ def check_every_due_dose_is_answerable(world: World, first: date) -> None:
     shown = status_table(world)
     for (name, day, slot), state in shown.items():
         if state.startswith(DUE_STATES):
-            assert tried(world, lambda: answers.edit(store, config, name, day, slot, now, None, None, "checked")) \
+            assert tried(world, lambda name=name, day=day, slot=slot: answers.edit(
+                store, config, name, day, slot, now, None, None, "checked")) \
                 == {(name, day, slot)}, (name, day, slot, state)
     began = store.log_began_at()
     for key, d in report_doses(world, first).items():
@@ -405,10 +406,10 @@ def check_every_due_dose_is_answerable(world: World, first: date) -> None:
             continue
         if d.local_date == world.day(0) and (began is None or d.due >= began):
             assert key in shown, (key, outcome, shown)
-        assert tried(world, lambda: answers.edit(store, config, d.medication, d.local_date, d.slot, now, None, None,
-                                                 "checked")) == {key}, (key, outcome)
+        assert tried(world, lambda d=d: answers.edit(store, config, d.medication, d.local_date, d.slot, now, None, None,
+                                                     "checked")) == {key}, (key, outcome)
         if outcome in (NOT_RECORDED, MISSED):
-            assert tried(world, lambda: answers.take(store, config, d.medication, d.due, now, force=True)) == {key}, \
+            assert tried(world, lambda d=d: answers.take(store, config, d.medication, d.due, now, force=True)) == {key}, \
                 (key, outcome)
 
 

@@ -12,7 +12,6 @@ from urllib.parse import urlsplit
 
 import pytest
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions as seen
 from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.conftest import Cli, at, config_text, rows
@@ -114,7 +113,7 @@ def test_two_phones_his_and_hers(cli: Cli, tmp_path: Path) -> None:
 
         # doctor follows her link to the running page.
         from reminderd import doctor
-        from reminderd.core.config.load import load_config
+        from reminderd.config_file import load_config
 
         (found,) = doctor.check_raters(load_config(cli.config), cli.db)
         assert found.status == doctor.OK and found.found == (f"http://127.0.0.1:{port}/ answers (403 Forbidden); "

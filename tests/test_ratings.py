@@ -6,7 +6,6 @@ and undo, and the CLI (`checkin --rater`, `log --ratings`, check-config)."""
 from __future__ import annotations
 
 import json
-import os
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -15,7 +14,8 @@ import pytest
 
 from reminderd import services
 from reminderd.core import rating
-from reminderd.core.config.load import load_config, parse_config
+from reminderd.config_file import load_config
+from reminderd.core.config.load import parse_config
 from reminderd.core.config.settings import Rater
 from reminderd.core.prescriptions import canonical_of
 from reminderd.core.schedule import slots_on

@@ -4,12 +4,14 @@ guessing and forged forms, the page's address. Plain values; time is a number.""
 from __future__ import annotations
 
 import os
+import re
 import stat
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
+from reminderd.config_file import load_config
 from reminderd.core.config.load import parse_config
 from reminderd.core.config.settings import RemoteSettings
 from reminderd.errors import ConfigError, UsageError
@@ -64,14 +66,22 @@ def test_listen_is_parsed(listen: str, host: str, port: int) -> None:
     ("[remote]\n", "remote.listen: missing; this setting is required"),
     ('[remote]\nlisten = "127.0.0.1:8765"\nport = 1\n',
      "remote.port: unknown setting; expected one of: listen, certificate, key, url"),
-    ('[remote]\nlisten = "127.0.0.1:8765"\ncertificate = "/nonexistent/cert.pem"\nkey = "/etc/hostname"\n',
-     'remote.certificate: "/nonexistent/cert.pem" is not valid; expected the path of an existing PEM file'),
     ('[remote]\nlisten = "127.0.0.1:8765"\nurl = "ftp://x"\n',
      'remote.url: "ftp://x" is not valid; expected the address the phone opens, e.g. "https://desktop.tailnet.ts.net:8765"'),
 ], ids=["no-host", "port-0", "port-too-big", "bare-ipv6", "space", "a-number", "no-listen", "unknown-key",
-        "missing-certificate", "bad-url"])
+        "bad-url"])
 def test_bad_remote_settings_are_refused_by_name(text: str, expected: str) -> None:
     assert problems(text) == [expected]
+
+
+def test_a_certificate_that_is_not_there_is_refused_by_name(tmp_path: Path) -> None:
+    """Whether the file is there is asked where the config is read from disk."""
+    (tmp_path / "config.toml").write_text(MEDICATION + '[remote]\nlisten = "127.0.0.1:8765"\n'
+                                          'certificate = "/nonexistent/cert.pem"\nkey = "/etc/hostname"\n')
+    with pytest.raises(ConfigError) as info:
+        load_config(tmp_path / "config.toml")
+    assert info.value.problems == [
+        'remote.certificate: "/nonexistent/cert.pem" is not valid; expected the path of an existing PEM file']
 
 
 def test_remote_must_be_a_table() -> None:
@@ -180,7 +190,7 @@ def test_a_damaged_pairing_file_refuses_everyone(tmp_path: Path) -> None:
 
 def test_failures_from_one_address_lock_it_out_for_longer_each_time() -> None:
     f = Failures()
-    for i in range(FREE_FAILURES):
+    for _ in range(FREE_FAILURES):
         assert not f.locked("10.0.0.9", 100.0)
         f.failed("10.0.0.9", 100.0)
     assert not f.locked("10.0.0.9", 100.0)  # the free failures are free
@@ -385,7 +395,7 @@ def test_the_unit_leaves_room_for_the_pages_connections() -> None:
     from reminderd.remote.server import FD_RESERVE, MAX_CONNECTIONS
 
     unit = (Path(__file__).parent.parent / "reminderd" / "reminderd.service").read_text()
-    limit = int(next(l.split("=", 1)[1] for l in unit.splitlines() if l.startswith("LimitNOFILE=")))
+    limit = int(next(line.split("=", 1)[1] for line in unit.splitlines() if line.startswith("LimitNOFILE=")))
     assert limit >= MAX_CONNECTIONS + FD_RESERVE
 
 
@@ -439,3 +449,24 @@ def test_pair_refuses_two_actions_at_once_and_an_unknown_name(cli) -> None:
     unknown = cli("pair", "--revoke", "nobody")
     assert (unknown.returncode, unknown.stderr) == (2, "reminderd: no phone called 'nobody'; see: reminderd pair --list\n")
     assert cli("pair", "--list").stdout == "No phone is paired. Pair one with: reminderd pair --name NAME\n"
+
+
+def test_a_take_too_close_to_the_last_says_so_without_the_command_lines_force(tmp_path: Path) -> None:
+    from reminderd import services
+    from reminderd.remote.app import PageApp
+    from reminderd.store import Store
+
+    config = parse_config(MEDICATION.replace('["08:00", "22:00"]', '["08:00", "10:00"]') + 'min_gap = "2h"\n',
+                          "test.toml", lambda: "UTC")
+    store = Store.open(tmp_path / "reminderd.db")
+    services.take(store, config, "gabapentin", T0 + timedelta(minutes=90), T0 + timedelta(minutes=90))
+    store.close()
+    app = PageApp(lambda: config, tmp_path / "reminderd.db", lambda: T0 + timedelta(hours=2),
+                  RemoteSettings(host="127.0.0.1", port=8765))
+    phone, _ = app.pairings.redeem(app.pairings.new_code(None, pairing.PATIENT, T0), T0)
+    token = re.search(r'name="form" value="([^"]+)"', request(app, cookie=phone).body)[1]
+    refused = request(app, "/dose", "POST", f"form={token}&dose=gabapentin%7C2026-11-28%7C10%3A00&action=taken",
+                      cookie=phone)
+    assert refused.status.startswith("409")
+    assert "Not recorded: gabapentin was last taken 30m before that (the 08:00 dose of 2026-11-28); doses should " \
+           "be at least 2h apart." in refused.body and "--force" not in refused.body

@@ -174,7 +174,7 @@ def flood(port: int, count: int, source: str) -> list[socket.socket]:
     if soft < count + 512:
         resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, count + 512), hard))
     socks = []
-    for i in range(count):
+    for _ in range(count):
         s = socket.socket()
         s.bind((source, 0))
         s.setblocking(False)

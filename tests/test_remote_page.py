@@ -227,7 +227,7 @@ def test_revoke_all_unpairs_every_link_and_phone(page: Page) -> None:
 def test_repeated_failures_from_one_address_lock_it_out(page: Page) -> None:
     good = page.paired().cookie
     guesser = page.client(source="127.0.0.2")
-    for n in range(6):
+    for _ in range(6):
         assert guesser.get("/pair/" + "A" * 43).status == 403
     # Locked out now: even the right token is refused from there, with the same refusal...
     locked = page.client(cookie=good, source="127.0.0.2").get()

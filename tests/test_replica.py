@@ -197,7 +197,7 @@ def test_an_sftp_replica_down_at_start_and_later_is_retried_reported_and_caught_
 
 def _status_replica(cli: Cli, good) -> list[str] | None:
     out = cli("status")
-    lines = [l for l in out.stdout.splitlines() if l.startswith(("Replica ", "Last replica error"))]
+    lines = [line for line in out.stdout.splitlines() if line.startswith(("Replica ", "Last replica error"))]
     return lines if len(lines) == 2 and good(lines) else None
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-import statistics
 import struct
 import subprocess
 import zlib
@@ -24,11 +23,11 @@ import pytest
 
 from reminderd.core import doses as rules
 from reminderd.core.checkin import Checkin
-from reminderd.core.config.load import load_config
+from reminderd.config_file import load_config
 from reminderd.core.prescriptions import canonical_of
 from reminderd.core.schedule import Slot, local_instant
 from reminderd.store import Store
-from tests.conftest import Cli, config_text
+from tests.conftest import Cli, config_text, count_rows
 from tests.test_regression import brute_p
 
 UTC = timezone.utc
@@ -254,7 +253,16 @@ def test_slots_before_the_log_begins_are_not_counted_as_not_recorded(ten_days: C
     assert (data["adherence"]["due"], data["adherence"]["not_recorded"]) == (30, 2)
     assert data["effect"]["nights"]["no_checkin"] == 1
     text = ten_days("report", "--since", "2026-10-25", "--until", "2026-11-10", at=NOW).stdout
-    assert "The log begins 2026-11-01; nothing before it is counted." in text
+    assert "The log begins 2026-11-01; before it, only what was recorded for those days is counted." in text
+
+
+def test_an_answer_recorded_for_a_day_before_the_log_began_is_counted_and_the_header_says_so(ten_days: Cli) -> None:
+    assert ten_days("take", "--at", "2026-10-28 08:05", at=NOW).returncode == 0
+    data = json.loads(ten_days("report", "--since", "2026-10-25", "--until", "2026-11-10", "--format", "json",
+                               at=NOW).stdout)
+    assert (data["log_begins"], data["adherence"]["due"], data["adherence"]["taken"] >= 1) == ("2026-11-01", 31, True)
+    text = ten_days("report", "--since", "2026-10-25", "--until", "2026-11-10", at=NOW).stdout
+    assert "nothing before it is counted" not in text  # the 28 October dose is
 
 
 def test_default_period_is_the_last_30_days_and_doses_not_yet_due_wait(ten_days: Cli) -> None:
@@ -355,10 +363,7 @@ def test_a_damaged_import_file_is_refused_with_what_is_wrong(ten_days: Cli, tmp_
     assert out.stderr.startswith(f"reminderd: {backup} cannot be imported, nothing was changed: ")
     assert out.stderr.count("\n") == 1  # one line
     assert message in out.stderr
-    conn = sqlite3.connect(fresh)
-    assert [conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-            for t in ("doses", "events", "checkins", "supply", "prescriptions")] == [0, 0, 0, 0, 0]
-    conn.close()
+    assert count_rows(fresh) == [0, 0, 0, 0, 0, 0]
 
 
 def test_a_missing_import_file_is_a_clear_error(cli: Cli, tmp_path: Path) -> None:

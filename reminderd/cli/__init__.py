@@ -7,6 +7,7 @@ push code.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import os
 import sys
@@ -20,6 +21,8 @@ from reminderd.core.clock import UTC
 from reminderd.errors import ConfigError, ReminderdError
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from reminderd.core.config.settings import Config
 
 # name -> "module:function"; `reminderd --help` and the man page list them all.
@@ -52,6 +55,9 @@ COMMANDS = {
 
 # The commands that only read the log: a read-only log is opened read-only for them.
 READS_ONLY = frozenset({"log", "status", "report", "export", "doctor"})
+# The commands that live for days: the cyclic garbage collector, which the launcher
+# (reminderd/__main__.py) turns off for commands that last a fraction of a second, is on.
+LONG_RUNNING = frozenset({"run"})
 # Without a config of his own, these use the example and its throwaway log while a daemon
 # runs on them, so that what its notifications suggest (`reminderd take gabapentin`) works.
 FOLLOW_AN_EXAMPLE_DAEMON = frozenset({"take", "skip", "snooze", "undo", "edit", "refill", "status", "log",
@@ -63,8 +69,10 @@ class App:
 
     def __init__(self, config_option: str | None, db_option: str | None,
                  clock: Callable[[], datetime] | None = None) -> None:
-        self.config_path = paths.config_path(config_option)
-        self.db_path = paths.db_path(db_option)
+        # Strings, as reminderd.paths gives them: the quick commands never import pathlib;
+        # config_path and db_path below are the same as pathlib's paths, for everything else.
+        self.config_file = paths.config_path(config_option)
+        self.db_file = paths.db_path(db_option)
         self.config_given = bool(config_option or os.environ.get("REMINDERD_CONFIG"))
         self._config: Config | None = None
         self._store = None
@@ -75,16 +83,36 @@ class App:
     def follow_an_example_daemon(self) -> None:
         """No config of his own, and a daemon reminds of the example into its throwaway log:
         use the same, and say so."""
-        if self.config_given or self.config_path.exists():
+        if self.config_given or os.path.exists(self.config_file):
             return
         from reminderd.lock import running_daemon
 
-        holder = running_daemon(paths.lock_path(self.db_path))
-        if holder is None or holder.config != paths.EXAMPLE_CONFIG or holder.log is None:
+        holder = running_daemon(paths.lock_path(self.db_file))
+        if holder is None or holder.config != os.fspath(paths.EXAMPLE_CONFIG) or holder.log is None:
             return
         self.config_path, self.db_path = holder.config, holder.log
         click.echo("reminderd: no config of yours yet; using the example config and the throwaway log of the "
                    "daemon running on it (make yours with: reminderd init)", err=True)
+
+    @property
+    def config_path(self) -> Path:
+        from pathlib import Path
+
+        return Path(self.config_file)
+
+    @config_path.setter
+    def config_path(self, path: str | os.PathLike[str]) -> None:
+        self.config_file = os.fspath(path)
+
+    @property
+    def db_path(self) -> Path:
+        from pathlib import Path
+
+        return Path(self.db_file)
+
+    @db_path.setter
+    def db_path(self, path: str | os.PathLike[str]) -> None:
+        self.db_file = os.fspath(path)
 
     def now(self) -> datetime:
         return self._clock() if self._clock is not None else datetime.now(UTC)
@@ -97,9 +125,9 @@ class App:
     @property
     def config(self) -> Config:
         if self._config is None:
-            from reminderd.core.config.load import load_config
+            from reminderd.config_file import load_config
 
-            self._config = load_config(self.config_path)
+            self._config = load_config(self.config_file)
         return self._config
 
     @property
@@ -114,7 +142,7 @@ class App:
     def open_store(self):
         from reminderd.store import Store
 
-        return Store.open(self.db_path, integrity_check=self.integrity_check, reads_only=self.reads_only)
+        return Store.open(self.db_file, integrity_check=self.integrity_check, reads_only=self.reads_only)
 
     def record_prescription(self) -> None:
         """Every process that opens the log with a usable config keeps its history; a
@@ -222,6 +250,8 @@ def cli(ctx: click.Context, config_option: str | None, db_option: str | None) ->
     settings = ctx.obj if isinstance(ctx.obj, dict) else {}
     ctx.obj = App(config_option, db_option, clock=settings.get("now"))
     ctx.obj.reads_only = ctx.invoked_subcommand in READS_ONLY
+    if ctx.invoked_subcommand in LONG_RUNNING:
+        gc.enable()
     if ctx.invoked_subcommand in FOLLOW_AN_EXAMPLE_DAEMON:
         ctx.obj.follow_an_example_daemon()
     ctx.call_on_close(ctx.obj.close)

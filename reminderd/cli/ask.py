@@ -51,8 +51,6 @@ def _ask_night(heading: str, described: str | None, previous, tz, questions, not
     """A night's questions in order, after saying what was answered before (`described`):
     after severity 0 the questions `not_after_none` are not asked, and after a severity
     above 0 the frequency starts at 1 (there were spasms)."""
-    from dataclasses import replace
-
     say(heading)
     if previous is not None:
         say(f"Already answered at {local_time(previous.answered_at, tz, '%Y-%m-%d %H:%M')}: "
@@ -62,7 +60,7 @@ def _ask_night(heading: str, described: str | None, previous, tz, questions, not
         if answers.get("severity") == 0 and question.key in not_after_none:
             continue
         if question.key == "frequency" and answers.get("severity"):
-            question = replace(question, low=1)
+            question = question._replace(low=1)
         answers[question.key] = ask(question)
     click.echo("")
     return answers

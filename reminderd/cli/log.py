@@ -92,7 +92,7 @@ def _display_zone(app: App):
     except ConfigError:
         from zoneinfo import ZoneInfo
 
-        from reminderd.core.config.load import system_zone_name
+        from reminderd.config_file import system_zone_name
 
         return ZoneInfo(system_zone_name())
 

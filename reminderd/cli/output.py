@@ -5,12 +5,15 @@ only the user can read."""
 from __future__ import annotations
 
 import os
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from reminderd.errors import ReminderdError
 from reminderd.terminal import visible
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 def say(line: str, err: bool = False) -> None:
@@ -24,7 +27,7 @@ def nobody_reminds(app) -> str | None:
     from reminderd.reminding import off_banner
 
     tz = app.config.timezone  # a config that cannot be used is refused before the log is opened
-    return off_banner(app.store, app.db_path, app.now(), tz)
+    return off_banner(app.store, app.db_file, app.now(), tz)
 
 
 def write_exact(text: str) -> None:

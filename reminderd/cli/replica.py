@@ -37,13 +37,11 @@ def restore(app: App, output: Path, source: str | None, at, key_file: Path | Non
     reminderd restore --from sftp://me@nas/backup/reminderd --at "2026-11-20 22:00" --output ~/copy.db
     reminderd --db ~/copy.db report
     """
-    from dataclasses import replace
-
     from reminderd.replica.restore import restore as restore_log
 
     settings = _replica_settings(app, source)
     if key_file is not None:
-        settings = replace(settings, key_file=key_file)
+        settings = settings._replace(key_file=key_file)
     done = restore_log(settings, output, at.instant if at is not None else None, app.now(), writable)
     tz = _zone(app)
     show = lambda instant: instant.astimezone(tz).strftime("%Y-%m-%d %H:%M") if instant else "none"
@@ -64,8 +62,6 @@ def restore(app: App, output: Path, source: str | None, at, key_file: Path | Non
 
 def _replica_settings(app: App, source: str | None):
     """--from, with the config's [replica] for its key when there is one; else the config's."""
-    from dataclasses import replace
-
     from reminderd.core.config.settings import ReplicaSettings
     from reminderd.core.config.values import parse_replica_url
 
@@ -83,7 +79,7 @@ def _replica_settings(app: App, source: str | None):
         url = parse_replica_url(source)
     except BadValue as bad:
         raise UsageError(f"--from is not valid; expected {bad.expected}") from None
-    return replace(configured, url=url) if configured is not None else ReplicaSettings(url=url)
+    return configured._replace(url=url) if configured is not None else ReplicaSettings(url=url)
 
 
 def _zone(app: App):
@@ -92,6 +88,6 @@ def _zone(app: App):
     except ConfigError:
         from zoneinfo import ZoneInfo
 
-        from reminderd.core.config.load import system_zone_name
+        from reminderd.config_file import system_zone_name
 
         return ZoneInfo(system_zone_name())

@@ -11,7 +11,6 @@ import click
 from reminderd.cli import App, pass_app
 from reminderd.cli.output import write_out
 from reminderd.cli.params import DATE, period
-from reminderd.errors import UsageError
 
 
 @click.command()
@@ -59,7 +58,8 @@ def report(app: App, since: date | None, until: date | None, fmt: str, output: P
               help='The file to write ("-" for standard output).')
 @pass_app
 def export(app: App, output: Path) -> None:
-    """Write every dose, check-in, event and supply row to one JSON file, exactly as logged.
+    """Write the whole log, every row of every table (the prescriptions too), to one JSON
+    file, exactly as logged.
 
     `reminderd import FILE` restores it into an empty log.
 
@@ -83,13 +83,10 @@ def import_(app: App, file: Path) -> None:
     """
     from reminderd.store import backup
 
-    try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        raise UsageError(f"{file} cannot be read ({err.strerror if isinstance(err, OSError) else err})") from None
+    doc = backup.parse(backup.read(file), str(file))  # before the log is opened: a refusal creates none
     # Opened without recording the config's prescription: the file brings its own history.
     store = app._store = app.open_store()
-    tables = backup.load(text, store, str(file))
+    tables = backup.load(doc, store, str(file))
     store.restore(tables)
     app.record_prescription()
     counts = ", ".join(f"{len(tables[t])} {t}" for t in tables)

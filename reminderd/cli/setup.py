@@ -3,6 +3,7 @@ and the manual page made from the commands' own help."""
 
 from __future__ import annotations
 
+import os
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -71,7 +72,7 @@ def desktop_entry() -> None:
               help="Which backend to try [default: the config's].")
 @click.option("--timeout", default=60, show_default=True, type=click.IntRange(1, 3600),
               help="Seconds to wait for a button.")
-@click.option("--push", "push", is_flag=True, help="Instead, send a test to his phone through [push].")
+@click.option("--push", "push", is_flag=True, help="Instead, send a test to your phone through [push].")
 @click.option("--contact", "contacts", metavar="NAME", multiple=True,
               help="Instead, send a test to this [[contact]] (repeatable).")
 @pass_app
@@ -155,7 +156,7 @@ def _push_test(config: Config, push: bool, contacts: tuple[str, ...], now: datet
 @pass_app
 def check_config(app: App, path: Path | None) -> None:
     """Check a config file: prints "ok" and the schedule, or every problem (exit 2)."""
-    from reminderd.core.config.load import load_config
+    from reminderd.config_file import load_config
     from reminderd.core.durations import format_duration
 
     config = load_config(path or app.config_path)
@@ -166,6 +167,7 @@ def check_config(app: App, path: Path | None) -> None:
         if problems:
             raise ConfigError(problems, config.source)
     click.echo("ok")
+    _running_daemon_note(app, path or app.config_path)
     click.echo(f"time zone: {config.timezone.key}")
     for med in config.medications:
         gap = f"at least {format_duration(med.min_gap)} apart"
@@ -212,6 +214,22 @@ def check_config(app: App, path: Path | None) -> None:
             say(f"warning: {warning}")
 
 
+def _running_daemon_note(app: App, path: Path) -> None:
+    """A daemon reads its config when it starts and on a reload, never by itself: after
+    an edit, "ok" alone would let him think the change is in force."""
+    from reminderd.lock import running_daemon
+    from reminderd.reminding import how_to_reload
+
+    holder = running_daemon(paths.lock_path(app.db_path))
+    try:
+        same = holder is not None and holder.config is not None and os.path.samefile(holder.config, path)
+    except OSError:
+        same = False
+    if same:
+        click.echo(f"The running daemon (pid {holder.pid or 'unknown'}) reminds by this file as it was when it "
+                   f"started or was last reloaded; to put a change in force: {how_to_reload(holder.pid)}")
+
+
 @click.command()
 @pass_app
 def init(app: App) -> None:
@@ -226,7 +244,7 @@ def init(app: App) -> None:
     from reminderd.lock import running_daemon
 
     holder = running_daemon(paths.lock_path(app.db_path))
-    if holder is not None and holder.config == paths.EXAMPLE_CONFIG:
+    if holder is not None and holder.config == str(paths.EXAMPLE_CONFIG):
         from reminderd.reminding import how_to_restart
 
         click.echo("The daemon running now reminds of the example, into a throwaway log. Once your config is "

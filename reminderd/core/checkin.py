@@ -10,12 +10,12 @@ Nothing here reads the clock: `now` is always passed in.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 from zoneinfo import ZoneInfo
 
 from reminderd.core.config.settings import CheckinSettings
+from reminderd.core.records import Marker
 from reminderd.errors import UsageError
 from reminderd.core.schedule import local_instant
 
@@ -34,8 +34,7 @@ NOTE_MAX = 1000  # characters
 VIAS = ("notification", "cli", "window", "phone")
 
 
-@dataclass(frozen=True)
-class Question:
+class Question(NamedTuple):
     key: str
     prompt: str
     low: int | None = None  # None: free text
@@ -57,8 +56,7 @@ OTHER_CAUSE_SHORT = "something else could explain the night"
 OTHER_CAUSE_QUESTION = Question("other_cause", OTHER_CAUSE_PROMPT, 0, 1, ("no", "yes"))
 
 
-@dataclass(frozen=True)
-class Checkin:
+class Checkin(NamedTuple):
     """One night's answers. `night` is the date of the evening."""
 
     night: date
@@ -74,8 +72,7 @@ class Checkin:
 # --- asked one step at a time, from a notification -------------------------------------
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(NamedTuple):
     """One question of the check-in as a notification asks it: its answers as buttons
     (value, label), and whether it is asked given the night's answers so far."""
 
@@ -111,6 +108,11 @@ def next_step(answers: Checkin, after: str) -> Step | None:
     """The step to ask once the step `after` is answered with `answers` (None: done)."""
     keys = [s.question.key for s in STEPS]
     return next((s for s in STEPS[keys.index(after) + 1:] if s.asked(answers)), None)
+
+
+def questions_left(answers: Checkin, step: Step) -> int:
+    """How many questions the morning still asks, `step` (the one shown now) included."""
+    return sum(1 for s in STEPS[STEPS.index(step):] if s.asked(answers))
 
 
 # --- validation ------------------------------------------------------------------------
@@ -253,25 +255,24 @@ def answer_parts(night: Any, words: tuple[str, str, str], scales: tuple[tuple[st
 # --- when the daemon asks --------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Ask:
+class Ask(NamedTuple):
     """Show the check-in notification now, for `night`, and record that it was asked."""
 
     night: date
     last: bool  # no further reminder follows before `until`
 
 
-@dataclass(frozen=True)
-class AskLater:
+class AskLater(NamedTuple):
     """Nothing to do before `until` (aware UTC); then decide again."""
 
     until: datetime
 
 
-@dataclass(frozen=True)
-class Stop:
+class Stop(Marker):
     """Nothing more this morning: answered, or past `until` (the night stays open for
     `reminderd checkin`). The next morning begins at `next_checkin_at(now, …)`."""
+
+    __slots__ = ()
 
 
 CheckinDecision = Ask | AskLater | Stop

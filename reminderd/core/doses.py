@@ -12,13 +12,14 @@ rows in, and write back what these functions return.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, tzinfo
-from typing import Callable, Sequence
+from typing import Callable, NamedTuple, Sequence
 
+from reminderd.core.records import Marker
 from reminderd.core.clock import UTC, local_time
 from reminderd.core.config.settings import Config, Medication
 from reminderd.core.durations import format_duration, hours_and_minutes
+from reminderd.core.typed import as_typed
 from reminderd.errors import AlreadyTakenError, DoseError, TooCloseError
 
 PENDING, TAKEN, SKIPPED, MISSED = "pending", "taken", "skipped", "missed"
@@ -33,8 +34,7 @@ STATUSES = (PENDING, TAKEN, SKIPPED, MISSED)
 ANSWERED = (TAKEN, SKIPPED)
 
 
-@dataclass(frozen=True)
-class Dose:
+class Dose(NamedTuple):
     """One row of the `doses` table."""
 
     id: int
@@ -66,25 +66,21 @@ class Dose:
 # --- what the daemon should do about a dose now -----------------------------------------
 
 
-@dataclass(frozen=True)
-class Wait:
+class Wait(NamedTuple):
     until: datetime
 
 
-@dataclass(frozen=True)
-class Remind:
+class Remind(NamedTuple):
     number: int  # 1 for the first reminder
     last: bool  # the last reminder before the dose is given up as missed
 
 
-@dataclass(frozen=True)
-class GiveUp:
-    pass
+class GiveUp(Marker):
+    __slots__ = ()
 
 
-@dataclass(frozen=True)
-class Done:
-    pass
+class Done(Marker):
+    __slots__ = ()
 
 
 Decision = Wait | Remind | GiveUp | Done
@@ -127,15 +123,14 @@ def decide(dose: Dose, med: Medication, now: datetime, restarting: bool = False)
 
 
 def reminded(dose: Dose, now: datetime) -> Dose:
-    return replace(dose, reminders_sent=dose.reminders_sent + 1, last_reminded_at=now)
+    return dose._replace(reminders_sent=dose.reminders_sent + 1, last_reminded_at=now)
 
 
 def give_up(dose: Dose, now: datetime, reason: str) -> Dose:
-    return replace(dose, status=MISSED, reason=reason, answered_at=None)
+    return dose._replace(status=MISSED, reason=reason, answered_at=None)
 
 
-@dataclass(frozen=True)
-class Missed:
+class Missed(NamedTuple):
     dose: Dose  # given up, with its reason
     tell: bool  # whether the person is shown the missed-dose notice
 
@@ -151,7 +146,9 @@ def give_up_now(dose: Dose, med: Medication, now: datetime) -> Missed:
 
 
 def lateness_minutes(dose: Dose, taken_at: datetime) -> int:
-    return round((taken_at - dose.due).total_seconds() / 60)
+    """Whole minutes from due to taken as the clock shows them (taken at 14:00:42 for 14:00
+    is 0, at 07:59:20 for 08:00 is -1), so the lateness never disagrees with the time shown."""
+    return (taken_at - dose.due) // timedelta(minutes=1)
 
 
 def timing(late_minutes: int, on_time_window: timedelta) -> str:
@@ -204,8 +201,7 @@ def take(
                     f"least {format_duration(med.min_gap)} apart. "
                     "If you really took it, record it with --force"
                 )
-    return replace(
-        dose,
+    return dose._replace(
         status=TAKEN,
         taken_at=taken_at,
         via=via,
@@ -228,7 +224,7 @@ def skip(dose: Dose, now: datetime, via: str, reason: str | None = None) -> Dose
             f"the {dose.slot} dose of {dose.medication} on {dose.local_date} was already "
             f"{dose.status}; use `reminderd edit` to correct it"
         )
-    return replace(dose, status=SKIPPED, via=via, reason=reason, snoozed_until=None, answered_at=now)
+    return dose._replace(status=SKIPPED, via=via, reason=reason, snoozed_until=None, answered_at=now)
 
 
 def snooze(
@@ -246,7 +242,7 @@ def snooze(
             f"snoozing until {_clock(until, tz)} would pass the time the dose is counted as "
             f"missed; snooze for less than {format_duration(max(limit - now, timedelta(seconds=1)))}"
         )
-    return replace(dose, snoozed_until=until)
+    return dose._replace(snoozed_until=until)
 
 
 def _clock(instant: datetime | None, tz: tzinfo) -> str:
@@ -262,24 +258,26 @@ def correct(dose: Dose, status: str | None, taken_at: datetime | None, reason: s
     new_status = status or (TAKEN if taken_at is not None else dose.status)
     if taken_at is not None and new_status != TAKEN:
         raise DoseError(f"--taken-at goes with a taken dose; this one would be {new_status}")
+    if new_status == MISSED and dose.due > now:  # a miss that has not happened would silence its reminders
+        raise DoseError(f"the {dose.slot} dose of {dose.medication} on {dose.local_date} is not due until "
+                        f"{_clock(dose.due, tz)}, so it cannot have been missed; to leave it out, use --status skipped")
     if new_status == TAKEN:
         when = taken_at or dose.taken_at or dose.due
         if when is not dose.taken_at:  # a time it keeps was checked when recorded (the clock may be set back since)
             check_not_future(when, now, tz)
-        return replace(dose, status=TAKEN, taken_at=when, late_minutes=lateness_minutes(dose, when),
+        return dose._replace(status=TAKEN, taken_at=when, late_minutes=lateness_minutes(dose, when),
                        via=dose.via or via, reason=reason, answered_at=now, snoozed_until=None)
     if new_status == PENDING:
-        return replace(dose, status=PENDING, taken_at=None, late_minutes=None, via=None, reason=reason,
+        return dose._replace(status=PENDING, taken_at=None, late_minutes=None, via=None, reason=reason,
                        answered_at=None)
-    return replace(dose, status=new_status, taken_at=None, late_minutes=None, via=via,
+    return dose._replace(status=new_status, taken_at=None, late_minutes=None, via=via,
                    reason=reason or dose.reason, answered_at=now, snoozed_until=None)
 
 
 # --- undoing an answer ----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Undone:
+class Undone(NamedTuple):
     dose: Dose  # as it is after the undo
     note: str | None = None  # said to the person when the undo is more than a restore
 
@@ -295,13 +293,13 @@ def undo_answer(before: Dose, med: Medication | None, now: datetime,
     """
     if med is not None and med.as_needed and before.status == PENDING:
         # An as-needed dose is never waiting to be reminded: undone, it is void.
-        return Undone(replace(before, status=SKIPPED, reason="undone: recorded by mistake"))
+        return Undone(before._replace(status=SKIPPED, reason="undone: recorded by mistake"))
     note = None
     if overtaken is not None:
         note = f"after that answer the daemon counted it as missed at {_clock(overtaken[0], tz)}"
     if before.status == PENDING and med is not None and now >= give_up_at(before, med):
         reason = overtaken[1] if overtaken else NOT_ANSWERED
-        before = replace(before, status=MISSED, reason=reason, snoozed_until=None, answered_at=None)
+        before = before._replace(status=MISSED, reason=reason, snoozed_until=None, answered_at=None)
         note = note or f"its time to be answered ended at {_clock(give_up_at(before, med), tz)}"
     return Undone(before, note)
 
@@ -310,19 +308,24 @@ def undo_answer(before: Dose, med: Medication | None, now: datetime,
 
 
 def state_text(dose: Dose | None, due: datetime, med: Medication | None, now: datetime, tz: tzinfo,
-               log_began_at: datetime | None = None) -> str:
-    """A slot's state for `status`. A slot with no row was never seen by a running
-    daemon: still in its window it is due (and `take` records it); past the window the
-    daemon will close it as missed (not running) when it next starts, unless it fell due
-    before the log began (`log_began_at`; None: nothing recorded yet), when nothing was
-    being recorded."""
+               log_began_at: datetime | None = None, reminding: bool = False) -> str:
+    """A slot's state for `status`. A slot with no row was not seen by a daemon yet:
+    still in its window it is due (and `take` records it); past the window the daemon
+    will close it as missed (not running) when it next starts, unless it fell due before
+    the log began (`log_began_at`; None: nothing recorded yet), when nothing was being
+    recorded. `reminding`: a daemon reminds from this log now (it makes the row of a slot
+    a command's new prescription added within seconds), so "daemon not running" is not
+    said; without one, a row left open past its window is as unrecorded as a slot without."""
+    off = "" if reminding else " (daemon not running)"
     if dose is None:
         if due > now:
             return "upcoming"
         if med is None or now < due + med.give_up_after:
-            return "DUE (daemon not running)"
+            return f"DUE{off}"
         if log_began_at is None or due < log_began_at:
             return "before the log began"
+        return f"not recorded{off}"
+    if dose.status == PENDING and not reminding and med is not None and now >= give_up_at(dose, med):
         return "not recorded (daemon not running)"
     if dose.status == TAKEN:
         late = dose.late_minutes or 0
@@ -410,9 +413,11 @@ def reminder_text(
 
 def missed_text(dose: Dose, med: Medication, config: Config, private: bool) -> tuple[str, str]:
     title = "Dose missed" if private else f"Missed: {med.name} {dose.dose}"
-    name = "" if private else f" {med.name}"  # private: the body must not name it either
+    name = "" if private else f" {as_typed(med.name)}"  # private: the body must not name it either
+    # No reminder came for a dose that fell due while no daemon ran: "not answered" would blame him.
+    why = "fell due while reminderd was not running" if dose.reason == NOT_RUNNING else "was not answered"
     body = (
-        f"The {dose.slot} dose was not answered and is now counted as missed. "
+        f"The {dose.slot} dose {why} and is now counted as missed. "
         f"If you took it, record it with `reminderd take{name} --at {dose.slot}`. "
         f"{config.missed_dose_advice}"
     )

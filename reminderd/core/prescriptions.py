@@ -18,15 +18,16 @@ from __future__ import annotations
 
 import json
 from bisect import bisect_right
-from dataclasses import dataclass
 from functools import lru_cache
 from datetime import date, datetime, time, timedelta
-from typing import Any, Iterable, Sequence
-from zoneinfo import ZoneInfo
+from typing import Any, Iterable, NamedTuple, Sequence
 
 from reminderd.core.clock import UTC
-from reminderd.core.config.settings import Config, Medication, Step
-from reminderd.core.config.values import format_slot, parse_duration, parse_time
+from reminderd.core.config.collect import Collector, show
+from reminderd.core.config.medication import medication_list
+from reminderd.core.config.settings import Config, Medication
+from reminderd.core.config.tables import TOP_KEYS
+from reminderd.core.config.values import format_slot
 from reminderd.core.durations import format_duration
 from reminderd.core.schedule import Slot, by_due, local_days, local_instant, slots_on
 
@@ -65,26 +66,60 @@ def canonical_of(config: Config) -> str:
     return canonical(prescription_of(config))
 
 
+class PrescriptionError(ValueError):
+    """Text that is not a prescription as reminderd writes it: each problem as (the path of
+    the value inside the prescription, "" for the whole text; what is wrong with it)."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        super().__init__("; ".join(f"{path}: {message}" if path else message for path, message in problems))
+        self.problems = problems
+
+
+KEYS = ("timezone", "on_time_window", "medications")
+MEDICATION_KEYS = ("name", "dose", "times", "steps", "until", "as_needed", "max_per_day", "give_up_after",
+                   "early_window", "min_gap")
+# The zone and the on-time window, required here, read by the config's own parsers.
+ZONE_KEYS = {key: (TOP_KEYS[key][0], True) for key in ("timezone", "on_time_window")}
+
+
 # Pure and its result frozen, so each stored text is parsed once per process: one command
 # builds the history several times (a take: the rules then, the slots around it, the next
 # dose), and the daemon at every refresh.
 @lru_cache(maxsize=256)
 def config_of(text: str) -> Config:
-    """A stored prescription back as a Config that the schedule can expand. Raises
-    ValueError (with what is wrong) for text that is not a prescription this module wrote."""
+    """A stored prescription back as a Config that the schedule can expand, read by the
+    config's own parsers and rules (those of `check-config`) and held to the one spelling
+    `canonical` writes: each time once and in order, each medication named once. Raises
+    PrescriptionError naming each problem's place in the text."""
     try:
         data = json.loads(text, parse_constant=_no_constant)
-        if not isinstance(data, dict) or set(data) != {"timezone", "on_time_window", "medications"}:
-            raise ValueError("expected the keys timezone, on_time_window and medications")
-        meds = tuple(_medication_from(m) for m in data["medications"])
-        config = Config(timezone=ZoneInfo(data["timezone"]), medications=meds,
-                        on_time_window=parse_duration(data["on_time_window"]))
-    except ValueError:
-        raise
-    except Exception as err:  # any other shape problem (BadValue, KeyError, TypeError, zone not found)
-        raise ValueError(f"not a prescription ({type(err).__name__}: {err})") from None
-    if canonical_of(config) != text:
-        raise ValueError("not in the canonical form reminderd writes")
+    except RecursionError:
+        raise PrescriptionError([("", "not JSON reminderd reads: nested too deeply")]) from None
+    except ValueError as err:
+        raise PrescriptionError([("", f"not JSON ({err})")]) from None
+    if not isinstance(data, dict) or set(data) != set(KEYS):
+        raise PrescriptionError([("", "not a prescription; expected an object with the keys " + ", ".join(KEYS))])
+    meds = data["medications"]
+    if isinstance(meds, list):
+        shapeless = [(f"medications[{i}]", "not a medication; expected an object with the keys "
+                      + ", ".join(MEDICATION_KEYS)) for i, med in enumerate(meds)
+                     if not isinstance(med, dict) or set(med) != set(MEDICATION_KEYS)]
+        if shapeless:
+            raise PrescriptionError(shapeless)
+        meds = [_as_table(med) for med in meds]
+    c = Collector()
+    top = c.fields({key: data[key] for key in ZONE_KEYS}, "", ZONE_KEYS)
+    medications = medication_list(c, meds, "medications")
+    if c.problems:
+        # A prescription's steps are the config's [[medication.schedule]] tables.
+        raise PrescriptionError([_split(p.replace(".schedule[", ".steps[")) for p in c.problems])
+    config = Config(medications=tuple(medications), **top)
+    written = prescription_of(config)
+    difference = _first_difference(data, written, "")
+    if difference is not None:
+        raise PrescriptionError([difference])
+    if canonical(written) != text:
+        raise PrescriptionError([("", "not in the spelling reminderd writes (keys sorted, no spaces)")])
     return config
 
 
@@ -92,19 +127,44 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number reminderd writes")
 
 
-def _medication_from(m: dict[str, Any]) -> Medication:
-    steps = tuple(Step(date.fromisoformat(s["from"]), tuple(parse_time(t) for t in s["times"]), s["dose"])
-                  for s in m["steps"])
-    return Medication(
-        name=m["name"], dose=m["dose"], times=tuple(parse_time(t) for t in m["times"]), steps=steps,
-        until=date.fromisoformat(m["until"]) if m["until"] else None, as_needed=m["as_needed"],
-        max_per_day=m["max_per_day"], give_up_after=parse_duration(m["give_up_after"]),
-        early_window=parse_duration(m["early_window"]), min_gap=parse_duration(m["min_gap"]),
-    )
+def _as_table(med: dict[str, Any]) -> dict[str, Any]:
+    """A stored medication as the [[medication]] table that would have been written for it."""
+    table = {key: med[key] for key in ("name", "dose", "as_needed", "give_up_after", "early_window", "min_gap")}
+    if med["times"] or not (med["steps"] or med["as_needed"]):
+        table["times"] = med["times"]
+    if med["steps"]:
+        table["schedule"] = med["steps"]
+    table.update({key: med[key] for key in ("until", "max_per_day") if med[key] is not None})
+    return table
 
 
-@dataclass(frozen=True)
-class Prescription:
+def _split(problem: str) -> tuple[str, str]:
+    path, _, message = problem.partition(": ")
+    return path, message
+
+
+def _first_difference(given: Any, written: Any, path: str) -> tuple[str, str] | None:
+    """Where a prescription that parses differs from the one spelling reminderd writes of
+    it (times out of order, "90m" for "1h30m"), or None."""
+    if isinstance(given, dict) and isinstance(written, dict) and set(given) == set(written):
+        for key in sorted(written):
+            found = _first_difference(given[key], written[key], f"{path}.{key}" if path else key)
+            if found:
+                return found
+        return None
+    if isinstance(given, list) and isinstance(written, list) and len(given) == len(written) \
+            and any(isinstance(w, dict) for w in written):  # medications or steps: look inside each
+        for i, (g, w) in enumerate(zip(given, written)):
+            found = _first_difference(g, w, f"{path}[{i}]")
+            if found:
+                return found
+        return None
+    if given == written and type(given) is type(written):
+        return None
+    return path, f"{show(given)} is not valid; expected {show(written)}, as reminderd writes it"
+
+
+class Prescription(NamedTuple):
     in_force_from: datetime  # aware
     config: Config
 

@@ -18,9 +18,8 @@ recorded, and is said so wherever the figure is shown.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, NamedTuple
 from zoneinfo import ZoneInfo
 
 from reminderd.core.analysis.nights import night_of_dose
@@ -43,8 +42,7 @@ VIAS = ("cli", "phone")
 TELLING_ALERTS = ("missed", "not-running", "summary")
 
 
-@dataclass(frozen=True)
-class Rating:
+class Rating(NamedTuple):
     """One rater's answers about one night (the date of its evening)."""
 
     rater: str
@@ -102,8 +100,7 @@ def describe(rating: Rating) -> str:
 # --- blinding ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Sent:
+class Sent(NamedTuple):
     """A message that may have reached her: its key, the first moment it may have (its
     first try that did not fail), and the nights whose doses it named."""
 

@@ -9,10 +9,9 @@ Both rules are what `fold=0` means in zoneinfo, which `local_instant` spells out
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from functools import lru_cache
 from datetime import date, datetime, time, timedelta
-from typing import Iterator
+from functools import lru_cache
+from typing import Iterator, NamedTuple
 from zoneinfo import ZoneInfo
 
 from reminderd.core.clock import UTC
@@ -20,8 +19,7 @@ from reminderd.core.config.settings import Config, Medication
 from reminderd.core.config.values import format_slot
 
 
-@dataclass(frozen=True, order=True)
-class Slot:
+class Slot(NamedTuple):
     """One scheduled dose of one medication on one local day."""
 
     due: datetime  # aware, UTC; first so that slots sort by due time
@@ -30,8 +28,18 @@ class Slot:
     slot: str  # "HH:MM", the wall-clock time the prescription names
     dose: str
     # The medication as the prescription that planned the slot has it: the rules (early
-    # window, give-up, minimum gap) its dose is judged by. Not part of what the slot is.
-    prescribed: Medication | None = field(default=None, compare=False, repr=False)
+    # window, give-up, minimum gap) its dose is judged by. Not part of what the slot is:
+    # equality and hash leave it out (the first five fields are the slot).
+    prescribed: Medication | None = None
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Slot) and self[:5] == other[:5]
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    def __hash__(self) -> int:
+        return hash(self[:5])
 
 
 def local_instant(day: date, wall: time, tz: ZoneInfo) -> datetime:
@@ -61,7 +69,7 @@ def _slot_name(wall: time) -> str:
 
 
 def by_due(slot: Slot) -> tuple[datetime, str]:
-    """How slots are ordered: by due instant, then by medication (a key, not the dataclass's
+    """How slots are ordered: by due instant, then by medication (a key, not the tuple's
     own order, which compares every field and is slow over years of slots)."""
     return slot.due, slot.medication
 

@@ -3,14 +3,13 @@ refill) less `per_dose` for every dose taken since counting started."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from reminderd.core.config.settings import Medication
 
 
-@dataclass(frozen=True)
-class Supply:
+class Supply(NamedTuple):
     medication: str
     tablets: float
     days: float | None  # None for an as-needed medicine or a day with no doses

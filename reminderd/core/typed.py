@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from reminderd.core.clock import UTC
-from reminderd.core.durations import whole_hours_or_minutes
-from reminderd.errors import UsageError
+from reminderd.core.durations import parse_duration, whole_hours_or_minutes
+from reminderd.errors import BadValue, UsageError
 
 WHEN_HELP = 'a time "HH:MM" (the last time the clock showed it) or a date and time "YYYY-MM-DD HH:MM"'
 # A log of doses begins in this century; anything outside is a typing slip, and dates near
@@ -30,14 +30,12 @@ MAX_TABLETS = 100_000.0
 # "take --at 08:05" typed at 08:04:30 means now, not yesterday (the same slack as doses.check_not_future).
 SLACK = timedelta(minutes=1)
 
-_WHEN = re.compile(
-    r"(?:(?P<day>\d{4}-\d{2}-\d{2})[ T])?(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?"
-    r"(?P<offset>Z|[+-]\d{2}:\d{2})?"
-)
+# Compiled (and cached by `re`) the first time a time is typed, not by every command at start.
+_WHEN = (r"(?:(?P<day>\d{4}-\d{2}-\d{2})[ T])?(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?"
+         r"(?P<offset>Z|[+-]\d{2}:\d{2})?")
 
 
-@dataclass(frozen=True)
-class TypedTime:
+class TypedTime(NamedTuple):
     instant: datetime  # aware, UTC
     note: str | None = None  # said back to the person: which day or which offset was used
 
@@ -56,9 +54,6 @@ def parse_day(text: str, name: str) -> date:
 
 def parse_length(text: str, name: str) -> timedelta:
     """A length of time typed as the config writes it: "90s", "15m", "1h30m"."""
-    from reminderd.core.config.values import parse_duration  # which imports this module
-    from reminderd.errors import BadValue
-
     try:
         return parse_duration(text)
     except BadValue as bad:
@@ -87,7 +82,7 @@ def parse_when(text: str, now: datetime, tz: ZoneInfo, name: str = "--at", day: 
     """The instant a person meant by `text`. `day` is the date a bare "HH:MM" is on
     (edit's --date); without it, the last day on which the clock showed that time."""
     typed = text.strip()
-    m = _WHEN.fullmatch(typed)
+    m = re.fullmatch(_WHEN, typed)
     if not m:
         raise UsageError(f"{name} {text!r} is not valid; expected {WHEN_HELP}")
     hour, minute, second = int(m["hour"]), int(m["minute"]), int(m["second"] or 0)
@@ -204,3 +199,11 @@ def _show_offset(delta: timedelta | None) -> str:
 
 def _join(first: str | None, second: str) -> str:
     return second if first is None else f"{first}; {second}"
+
+
+def as_typed(name: str) -> str:
+    """A medication's name as a command suggested to him must spell it: quoted when it
+    holds a space ("reminderd take 'vitamin D'"), as it is otherwise."""
+    import shlex  # only where a command is suggested, not by every command at start
+
+    return shlex.quote(name)

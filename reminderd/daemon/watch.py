@@ -135,7 +135,7 @@ class Watch:
         if not config.zone_from_system or time.monotonic() - self._zone_checked < ZONE_CHECK_S:
             return False
         self._zone_checked = time.monotonic()
-        from reminderd.core.config.load import system_zone_name
+        from reminderd.config_file import system_zone_name
 
         zone = system_zone_name()
         if zone == config.timezone.key:

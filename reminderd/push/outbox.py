@@ -181,9 +181,7 @@ class Push:
             for rater in self._raters_asked():
                 night = alerts.rater_ask_due(rater, now, tz)
                 if night is not None and self.store.rating(rater.name, night) is None:
-                    from reminderd.remote import page_url
-
-                    self._record(alerts.rater_ask(rater, night, page_url(self.config)), now)
+                    self._record(alerts.rater_ask(rater, night, d.page_url(self.config)), now)
                 d.scheduler.add_job(self.plan_daily, "date", run_date=alerts.next_daily(rater.time, now, tz),
                                     id=f"{alerts.RATER_PREFIX}{rater.name}", replace_existing=True)
 
@@ -362,7 +360,7 @@ class Push:
 
     def _try(self, pending: _Pending) -> None:
         message = pending.message
-        where = "his phone" if message.to == PUSH else message.to
+        where = "your phone" if message.to == PUSH else message.to
         target = recipient(self.config, message.to)
         with self.shared.lock:
             if self.shared.stopped:
@@ -455,7 +453,7 @@ def describe(config: Config) -> list[str]:
 
 def _recipient(to: str) -> str:
     if to == PUSH:
-        return "push to his phone"
+        return "push to your phone"
     if to.startswith(alerts.RATER_PREFIX):
         return "rater " + to[len(alerts.RATER_PREFIX):]
     return "contact " + to

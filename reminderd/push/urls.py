@@ -1,5 +1,6 @@
-"""Apprise URLs are secrets (tokens, passwords, private topics): how they are checked,
-read from a 0600 file, and masked wherever they could be shown."""
+"""Apprise URLs are secrets (tokens, passwords, private topics): how one is read from a
+0600 file, and scrubbed out of what a server answers. Their syntax and masked form are
+the core's (`reminderd.core.urls`), which the config checks them by."""
 
 from __future__ import annotations
 
@@ -12,29 +13,8 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import quote, quote_plus, unquote, unquote_plus, urlsplit
 
+from reminderd.core.urls import MAX_URL, URL_EXPECTED, check_url, mask
 from reminderd.errors import BadUrl
-
-_URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]{0,31})://\S+$")
-URL_EXPECTED = 'an Apprise URL such as "ntfy://ntfy.sh/a-long-random-topic" or "mailto://user:password@example.com"'
-MAX_URL = 4096
-
-
-def scheme(url: str) -> str:
-    match = _URL.match(url)
-    return match[1].lower() if match else "?"
-
-
-def mask(url: str) -> str:
-    """ "ntfy://ntfy.sh/my-secret-topic" -> "ntfy://…": for some services the host is
-    the token itself (tgram://BOTTOKEN/…), so nothing after the scheme is shown."""
-    match = _URL.match(url)
-    return f"{match[1].lower()}://…" if match else "(hidden)"
-
-
-def check_url(url: object) -> str:
-    if not isinstance(url, str) or len(url) > MAX_URL or not _URL.match(url.strip()):
-        raise BadUrl(URL_EXPECTED)
-    return url.strip()
 
 
 def scrub(text: str, url: str) -> str:
@@ -77,16 +57,18 @@ def _forms(piece: str) -> set[str]:
 
 def _hides_any(run: str, forms: list[str]) -> bool:
     """Does this run decode, as base64 from any of its first four characters, to text
-    holding one of the forms?"""
+    (Latin-1 or UTF-8) holding one of the forms?"""
     standard = run.rstrip("=").replace("-", "+").replace("_", "/")
     for start in range(4):
         chunk = standard[start:]
         chunk = chunk[:-1] if len(chunk) % 4 == 1 else chunk  # one spare character is no byte
         try:
-            decoded = base64.b64decode(chunk + "=" * (-len(chunk) % 4), validate=True).decode("latin-1")
+            raw = base64.b64decode(chunk + "=" * (-len(chunk) % 4), validate=True)
         except ValueError:
             continue
-        if any(form in decoded for form in forms):
+        # Basic authentication encodes as Latin-1 (requests does), most else as UTF-8.
+        if any(form in decoded for decoded in (raw.decode("latin-1"), raw.decode("utf-8", "replace"))
+               for form in forms):
             return True
     return False
 

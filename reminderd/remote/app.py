@@ -25,7 +25,7 @@ from reminderd.core import checkin as core
 from reminderd import services
 from reminderd.core.config.settings import Config, RemoteSettings
 from reminderd.core.doses import Dose
-from reminderd.errors import ReminderdError, UsageError
+from reminderd.errors import ReminderdError, TooCloseError, UsageError
 from reminderd.reminding import off_banner
 from reminderd.remote import page, pairing
 from reminderd.remote.guard import Failures, FormTokens, Throttled, allowed_hosts, host_allowed
@@ -119,11 +119,11 @@ class PageApp:
             return _refusal()
         if path == "/pair" or path.startswith("/pair/"):
             return self.pair(environ, method, path, address, clock)
-        secret = _cookie(environ.get("HTTP_COOKIE", ""))
-        phone = self.pairings.phone(secret)
+        secrets = _cookies(environ.get("HTTP_COOKIE", ""))
+        phone = self.pairings.phone(*secrets)
         routes = self._routes(phone.role) if phone is not None else None
         if routes is None:
-            return self._refuse(address, clock, counted=secret is not None and phone is None)
+            return self._refuse(address, clock, counted=bool(secrets) and phone is None)
         self.failures.succeeded(address)
         self.pairings.seen(phone, self.now())
         if path not in routes:
@@ -274,6 +274,8 @@ class PageApp:
                     return self.show(pairing_hash, {}, f"The {slot} dose of {med.name} cannot be answered "
                                      f"{page.ACTION_LABELS[action].lower()} now; nothing was changed.", "409 Conflict")
                 message = self._answer(config, view.dose, action, now)
+        except TooCloseError as err:  # the phone has no --force
+            return self.show(pairing_hash, {}, f"Not recorded: {err.fact}.", "409 Conflict")
         except ReminderdError as err:
             return self.show(pairing_hash, {}, f"Not recorded: {err}.", "409 Conflict")
         return self.show(pairing_hash, {}, message)
@@ -345,12 +347,16 @@ def _where(err: BaseException) -> str:
                       for f in reversed(traceback.extract_tb(err.__traceback__)))
 
 
-def _cookie(header: str) -> str | None:
+def _cookies(header: str) -> list[str]:
+    """Every value of the page's cookie: a browser sends one per path that matches, the
+    longest path first, so a cookie another page on this host set for /dose would come
+    before the phone's own and must not hide it."""
+    values = []
     for part in header.split(";"):
         name, _, value = part.strip().partition("=")
         if name == COOKIE:
-            return value
-    return None
+            values.append(value)
+    return values
 
 
 def _html(text: str) -> bytes:

@@ -6,8 +6,6 @@ wall-clock times, as the user lives them.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from datetime import date, datetime, tzinfo
 from typing import Any
@@ -32,6 +30,9 @@ def render(rows: list[dict[str, Any]], columns: list[str], fmt: str, tz: tzinfo)
     if fmt == "json":
         return json.dumps([{c: r[c] for c in columns} for r in rows], indent=2) + "\n"
     if fmt == "csv":
+        import csv  # only for csv: the table, the usual listing, needs none
+        import io
+
         out = io.StringIO()
         writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
         writer.writeheader()

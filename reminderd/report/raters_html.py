@@ -13,7 +13,7 @@ from reminderd.core.analysis.raters import RaterAnalysis, agreement_words
 from reminderd.core.analysis.records import EARLY, LATE
 from reminderd.core.doses import MISSED
 from reminderd.report.figures import LABEL_NAMES
-from reminderd.report.html import COLOURS, _html_table, interval_chart, month_grids
+from reminderd.report.drawing import COLOURS, html_table, interval_chart, month_grids
 from reminderd.report.raters import FIGURE_HEADERS, counts_line, figure_cells, figure_rows
 
 if TYPE_CHECKING:
@@ -39,7 +39,7 @@ def _one(report: Report, r: RaterAnalysis) -> str:
         f"<h2>A second rater: {escape(r.rater)}</h2>",
         f"<p>{escape(counts_line(r))}</p>",
         _figures_chart(report, r),
-        _html_table("", FIGURE_HEADERS, [figure_cells(*row) for row in figure_rows(report, r)]),
+        html_table("", FIGURE_HEADERS, [figure_cells(*row) for row in figure_rows(report, r)]),
         f'<p class="agreement">{escape(agreement_words(r.agreement))}</p>',
         f'<p class="finding trust">{escape(r.trust)}</p>',
         f"<h3>Nights: his severity and {escape(r.rater)}'s</h3>",

@@ -45,7 +45,9 @@ def render(report: Report) -> str:
     """The whole report as lines of text for a terminal 88 columns wide."""
     out = [f"reminderd report, {report.since} to {report.until} ({report.tz.key})"]
     if report.log_begins is None or report.log_begins > report.since:
-        out.append(f"The log begins {report.log_begins or 'after this period'}; nothing before it is counted.")
+        # An answer recorded for an earlier day still counts (see "Where the log begins").
+        out.append(f"The log begins {report.log_begins or 'after this period'}; before it, only what was "
+                   "recorded for those days is counted.")
     out += ["", "WHAT A MISSED DOSE COSTS AT NIGHT", ""]
     out += _wrapped(report.analysis.effect.summary)
     out += ["", *_wrapped(period_line(report))]

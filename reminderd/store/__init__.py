@@ -12,12 +12,11 @@ code that writes the file). Each part has its module:
 from __future__ import annotations
 
 import sqlite3
-from pathlib import Path
 
 from reminderd.errors import StoreError
 from reminderd.store import connection, read_only, schema
 from reminderd.store.checkins import CHECKIN_FIELDS, Checkins
-from reminderd.store.connection import BUSY_TIMEOUT_S, READ_ONLY_HINT
+from reminderd.store.connection import BUSY_TIMEOUT_S, READ_ONLY_HINT, LogPath
 from reminderd.store.doses import ANSWER_FIELDS, DOSE_FIELDS, Doses
 from reminderd.store.events import DAEMON_STARTED, DAEMON_STOPPED, UNDOABLE, Event, Events
 from reminderd.store.instants import from_iso, iso
@@ -39,13 +38,12 @@ class Store(Doses, Checkins, Ratings, Supply, Events, Prescriptions, Tables):
     """The open log. Safe to share between the daemon's threads (one lock per store)."""
 
     @classmethod
-    def open(cls, path: Path, integrity_check: bool = False, reads_only: bool = False) -> "Store":
+    def open(cls, path: LogPath, integrity_check: bool = False, reads_only: bool = False) -> "Store":
         """Open (or create) the log. Whose file it is and its schema version are always
         checked; `integrity_check` also reads every page (PRAGMA quick_check), which the
         daemon does at start and a quick CLI command skips: it grows with the log.
         `reads_only`: the caller only reads, so a log that cannot be written is opened
         read-only instead of refused."""
-        path = Path(path)
         if reads_only and read_only.cannot_be_written(path):
             return cls._open_read_only(path, integrity_check)
         connection.prepare(path)
@@ -64,7 +62,7 @@ class Store(Doses, Checkins, Ratings, Supply, Events, Prescriptions, Tables):
         return store
 
     @classmethod
-    def _open_read_only(cls, path: Path, integrity_check: bool) -> "Store":
+    def _open_read_only(cls, path: LogPath, integrity_check: bool) -> "Store":
         try:
             store = cls(read_only.connect(path, BUSY_TIMEOUT_S), path, read_only=True)
             connection.wait_for_writers(store.conn)

@@ -19,14 +19,16 @@ from __future__ import annotations
 import json
 import math
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any, Callable
 
 from reminderd.core.clock import UTC
 from reminderd.core.doses import STATUSES, TAKEN
 from reminderd.core.checkin import NOTE_MAX, WOKE_MAX
+from reminderd.core.prescriptions import PrescriptionError, config_of
 from reminderd.core.rating import TELLING_ALERTS
 from reminderd.core.rating import VIAS as RATING_VIAS
-from reminderd.errors import BadValue, ImportFileError
+from reminderd.errors import BadValue, ImportFileError, UsageError
 from reminderd.store import ANSWER_FIELDS, MAX_TABLETS, SCHEMA_VERSION, UNDOABLE, Store
 
 FORMAT = "reminderd-export"
@@ -52,23 +54,52 @@ def dump(store: Store) -> str:
     return "\n".join(lines) + "\n}\n"
 
 
-def load(text: str, store: Store, source: str) -> dict[str, list[dict[str, Any]]]:
-    """The rows of an export file, checked against the log's own tables (every column
-    present and nothing else, each value of its column's type, NOT NULL kept) and then
-    field by field as the store would have written them. Version-1 files get an empty
-    prescription history. Raises ImportFileError naming each problem."""
+# Limits no real log reaches, so that a file that is not an export is refused before it is
+# held in memory: a year of three daily doses exports as 1.4 MB (its rows take three times
+# that once read), and an export is three levels deep (an object of lists of rows).
+MAX_FILE_BYTES = 100 * 2 ** 20
+MB_OF_TEN_YEARS = 14
+
+
+def read(path: Path) -> str:
+    """An export file's text, read no further than MAX_FILE_BYTES (`/dev/zero` has no end)."""
+    source = str(path)
     try:
-        doc = json.loads(text, parse_constant=_refuse_constant)
-    except json.JSONDecodeError as err:
-        raise ImportFileError(source, [f"not JSON: {err.msg} at line {err.lineno} column {err.colno}"]) from None
-    except ValueError as err:  # NaN or Infinity, which JSON itself does not have
-        raise ImportFileError(source, [f"not JSON: {err}"]) from None
+        with open(path, "rb") as file:
+            data = file.read(MAX_FILE_BYTES + 1)
+    except OSError as err:
+        raise UsageError(f"{path} cannot be read ({err.strerror})") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise ImportFileError(source, [f"larger than {MAX_FILE_BYTES // 2 ** 20} MB; an export of ten years "
+                                       f"of three daily doses is about {MB_OF_TEN_YEARS} MB"])
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise UsageError(f"{path} cannot be read ({err})") from None
+
+
+def parse(text: str, source: str) -> dict[str, Any]:
+    """The file as JSON: an object that says it is a reminderd export of a known version.
+    Raises ImportFileError. Needs no log, so a file refused here creates none."""
+    try:
+        doc = _json(text)
+    except ValueError as err:
+        raise ImportFileError(source, [str(err)]) from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise ImportFileError(source, [f'not a reminderd export: expected an object with "format": "{FORMAT}"'])
     version = doc.get("version")
     if isinstance(version, bool) or version not in SCHEMA_OF_VERSION:
         raise ImportFileError(source, [f"version: {json.dumps(version)} is not valid; expected "
                                        f"{', '.join(map(str, list(SCHEMA_OF_VERSION)[:-1]))} or {VERSION}"])
+    return doc
+
+
+def load(doc: dict[str, Any], store: Store, source: str) -> dict[str, list[dict[str, Any]]]:
+    """The rows of a parsed export file, checked against the log's own tables (every
+    column present and nothing else, each value of its column's type, NOT NULL kept) and
+    then field by field as the store would have written them. Version-1 files get an
+    empty prescription history. Raises ImportFileError naming each problem."""
+    version = doc["version"]
     problems: list[str] = []
     if doc.get("schema_version") != SCHEMA_OF_VERSION[version]:
         problems.append(f"schema_version: {json.dumps(doc.get('schema_version'))} is not valid; expected "
@@ -89,6 +120,19 @@ def load(text: str, store: Store, source: str) -> dict[str, list[dict[str, Any]]
     if problems:
         raise ImportFileError(source, problems)
     return tables
+
+
+def _json(text: str) -> Any:
+    """JSON as reminderd writes it, or ValueError saying why not (NaN and Infinity, which
+    JSON itself does not have, and nesting deeper than the reader follows, are refused)."""
+    try:
+        return json.loads(text, parse_constant=_refuse_constant)
+    except json.JSONDecodeError as err:
+        raise ValueError(f"not JSON: {err.msg} at line {err.lineno} column {err.colno}") from None
+    except RecursionError:  # Python's reader stops near 1,000 levels, in bounded time and memory
+        raise ValueError("not JSON reminderd reads: nested too deeply (an export is 3 levels deep)") from None
+    except ValueError as err:
+        raise ValueError(f"not JSON: {err}") from None
 
 
 def _columns_of(store: Store, table: str, version: int) -> list[tuple[str, str, bool]]:
@@ -208,20 +252,10 @@ def _json_object(value: Any) -> str | None:
     if value is None:
         return None
     try:
-        parsed = json.loads(value, parse_constant=_refuse_constant)
+        parsed = _json(value)
     except ValueError:
         return "a JSON object as text, or null"
     return None if isinstance(parsed, dict) else "a JSON object as text, or null"
-
-
-def _prescription(value: Any) -> str | None:
-    from reminderd.core.prescriptions import config_of
-
-    try:
-        config_of(value)
-    except ValueError as err:
-        return f"a prescription as reminderd writes it ({err})"
-    return None
 
 
 def _rater_name(value: Any) -> str | None:
@@ -268,7 +302,7 @@ FIELD_CHECKS: dict[str, dict[str, Check]] = {
         "id": _positive_id, "medication": _text, "at": _required_instant, "kind": _one_of("start", "refill"),
         "change": _in_range(-MAX_TABLETS, MAX_TABLETS, "a number of tablets"),
     },
-    "prescriptions": {"id": _positive_id, "in_force_from": _required_instant, "prescription": _prescription},
+    "prescriptions": {"id": _positive_id, "in_force_from": _required_instant},
 }
 
 
@@ -280,6 +314,8 @@ def _check_meaning(tables: dict[str, list[dict[str, Any]]], problems: list[str])
                 expected = check(row[name])
                 if expected:
                     problems.append(f"{table}[{i}].{name}: {json.dumps(row[name])} is not valid; expected {expected}")
+    for i, row in enumerate(tables["prescriptions"]):
+        _check_prescription(row["prescription"], f"prescriptions[{i}].prescription", problems)
     if problems:
         return
     _check_doses(tables["doses"], problems)
@@ -349,6 +385,15 @@ def _is_rating_row(row: Any) -> bool:
     return row["blinded"] == (row["told"] is None) and not any(
         _value_problem(row[k], "TEXT" if k in _RATING_TEXT else "INTEGER", k in _RATING_REQUIRED)
         or checks[k](row[k]) for k in RATING_FIELDS)
+
+
+def _check_prescription(text: str, where: str, problems: list[str]) -> None:
+    """Read by the config's own parsers and rules, as `check-config` reads a config, and
+    held to the canonical form: each problem named by its place inside the prescription."""
+    try:
+        config_of(text)
+    except PrescriptionError as err:
+        problems += [f"{where}.{path}: {message}" if path else f"{where}: {message}" for path, message in err.problems]
 
 
 def _check_doses(doses: list[dict[str, Any]], problems: list[str]) -> None:

@@ -12,13 +12,19 @@ import os
 import sqlite3
 import threading
 from contextlib import contextmanager
-from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 from reminderd.errors import StoreError
 
+if TYPE_CHECKING:
+    from pathlib import Path
+
 BUSY_TIMEOUT_S = 30.0
 AUTOCHECKPOINT_PAGES = 1000  # SQLite's default
+
+# The log's path as given: a string from the command line (which never imports pathlib), or
+# a pathlib.Path from the tests.
+LogPath = str | os.PathLike[str]
 
 READ_ONLY_HINT = ("reminderd writes every answer to the dose log, so it must be writable. Nothing was "
                   "changed; make it writable or pass another file with --db")
@@ -27,12 +33,20 @@ READ_ONLY_HINT = ("reminderd writes every answer to the dose log, so it must be 
 class Connection:
     """An open log file. Safe to share between the daemon's threads (one lock per store)."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path, read_only: bool = False) -> None:
+    def __init__(self, conn: sqlite3.Connection, path: LogPath, read_only: bool = False) -> None:
         self.conn = conn
-        self.path = path
+        self.file = os.fspath(path)
         self.read_only = read_only  # opened read-only: any write is refused
         self._lock = threading.RLock()
         self._depth = 0
+
+    @property
+    def path(self) -> Path:
+        """The log's file as a pathlib.Path, for the daemon's parts (made when asked for:
+        the quick commands need no pathlib)."""
+        from pathlib import Path
+
+        return Path(self.file)
 
     def close(self) -> None:
         self.conn.close()
@@ -41,7 +55,7 @@ class Connection:
     def write(self) -> Iterator[None]:
         """One write transaction, taken at once (BEGIN IMMEDIATE). Nests."""
         if self.read_only:
-            raise StoreError(f"{self.path} is read-only; {READ_ONLY_HINT}")
+            raise StoreError(f"{self.file} is read-only; {READ_ONLY_HINT}")
         with self._lock:
             if self._depth:
                 self._depth += 1
@@ -79,7 +93,7 @@ class Connection:
             return self.conn.execute("PRAGMA data_version").fetchone()[0]
 
 
-def prepare(path: Path) -> None:
+def prepare(path: LogPath) -> None:
     """Make sure `path` can be the log before SQLite touches it: writable, and private."""
     check_writable(path)
     try:
@@ -89,7 +103,7 @@ def prepare(path: Path) -> None:
                          "nothing was changed. Pass another file with --db") from None
 
 
-def connect(path: Path) -> sqlite3.Connection:
+def connect(path: LogPath) -> sqlite3.Connection:
     """A connection that waits for another writer (busy timeout) and begins its own
     transactions (`Connection.write`)."""
     conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
@@ -110,7 +124,7 @@ def use_wal(conn: sqlite3.Connection) -> None:
 
 
 @contextmanager
-def explained(path: Path) -> Iterator[None]:
+def explained(path: LogPath) -> Iterator[None]:
     """SQLite's refusals while opening, as one line that says what to do."""
     try:
         yield
@@ -123,37 +137,42 @@ def explained(path: Path) -> Iterator[None]:
         ) from None
 
 
-def check_writable(path: Path) -> None:
+def check_writable(path: LogPath) -> None:
     """Say what is wrong with a path that cannot be the log, before SQLite says something
     vaguer ("unable to open database file", or a read-only file taken for a damaged one)."""
-    if path.is_dir():
+    if os.path.isdir(path):
         raise StoreError(f"{path} is a folder; expected the dose log's file. Pass another file with --db")
-    if path.exists() and not os.access(path, os.W_OK):
+    if os.path.exists(path) and not os.access(path, os.W_OK):
         raise StoreError(f"{path} is read-only; {READ_ONLY_HINT}")
-    folder = path.parent
-    if folder.is_dir() and not os.access(folder, os.W_OK):
+    folder = folder_of(path)
+    if os.path.isdir(folder) and not os.access(folder, os.W_OK):
         raise StoreError(f"the folder {folder} is read-only; SQLite writes its -wal and -shm files beside "
-                         f"the log {path.name}, so it must be writable. Nothing was changed; pass another "
-                         "file with --db")
+                         f"the log {os.path.basename(path)}, so it must be writable. Nothing was changed; pass "
+                         "another file with --db")
 
 
-def prepare_private_file(path: Path) -> None:
+def prepare_private_file(path: LogPath) -> None:
     """Health data: the folder is the user's alone (0700) and so is the file (0600).
 
     The file is created empty with mode 0600 before SQLite opens it; SQLite gives its
     -wal and -shm files the same mode as the database file.
     """
-    folder = path.parent
-    if not folder.exists():
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    folder = folder_of(path)
+    if not os.path.exists(folder):
+        os.makedirs(folder, mode=0o700, exist_ok=True)
         os.chmod(folder, 0o700)  # mkdir's mode is cut by the umask
-    if not path.exists():
+    if not os.path.exists(path):
         fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
         os.close(fd)
 
 
-def make_private(path: Path) -> None:
+def make_private(path: LogPath) -> None:
     """Tighten a log made by hand or by an older version; only once it proved to be ours."""
-    for part in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
-        if part.exists() and part.stat().st_mode & 0o077:
+    for part in (path, f"{path}-wal", f"{path}-shm"):
+        if os.path.exists(part) and os.stat(part).st_mode & 0o077:
             os.chmod(part, 0o600)
+
+
+def folder_of(path: LogPath) -> str:
+    """The folder the log is in ("." for a bare file name, as pathlib says)."""
+    return os.path.dirname(os.fspath(path)) or "."

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import sqlite3
 import sys
-from pathlib import Path
 from typing import Any
 
 from reminderd.core.doses import PENDING
 from reminderd.errors import StoreError
-from reminderd.store.connection import Connection
+from reminderd.store.connection import Connection, LogPath
 
 APP = "reminderd"
 
@@ -109,10 +108,12 @@ MIGRATIONS = [_migrate_1, _migrate_2, _migrate_3, _migrate_4, _migrate_5, _migra
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-def schema_is_current(path: Path) -> bool:
+def schema_is_current(path: LogPath) -> bool:
     """Whether the log at `path` exists and has this reminderd's schema: a read-only
     look, so that the daemon can leave creating or migrating it to a short-lived process.
     Any doubt answers False; Store.open makes every real check."""
+    from pathlib import Path  # the daemon's, at start: the quick commands need no pathlib
+
     try:
         conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
     except (sqlite3.Error, OSError, ValueError):

@@ -33,7 +33,7 @@ class Secret:
     string (a list of URLs, say) only by its kind."""
 
     def __init__(self, url: Any) -> None:
-        from reminderd.push.urls import mask
+        from reminderd.core.urls import mask  # its pattern compiled only where a URL is shown
 
         kind = "a table" if isinstance(url, dict) else "a list" if isinstance(url, list) else "a value"
         self.text = f'"{mask(url)}"' if isinstance(url, str) else f"{kind} (hidden)"

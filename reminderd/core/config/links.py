@@ -1,15 +1,14 @@
 """The tables that connect reminderd to other devices: [push], [[contact]], [[rater]],
-[remote] and [replica], and the url_files that hold their secrets."""
+[remote] and [replica] (the url_files that hold their secrets are read at the edge,
+`reminderd.config_file`)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, Callable
 
-from reminderd.core.config.collect import Collector, Secret, show
-from reminderd.core.config.settings import Config, Contact, PushSettings, Rater, RemoteSettings, ReplicaSettings
+from reminderd.core.config.collect import Collector, Secret
+from reminderd.core.config.settings import Contact, PushSettings, Rater, RemoteSettings, ReplicaSettings
 from reminderd.core.config.tables import CONTACT_KEYS, PUSH_KEYS, RATER_KEYS, REMOTE_KEYS, REPLICA_KEYS
-from reminderd.errors import BadUrl, ConfigError
 
 
 def remote(c: Collector, raw: Any) -> RemoteSettings | None:
@@ -96,33 +95,3 @@ def raters(c: Collector, raw: Any) -> tuple[Rater, ...]:
             found.append(rater)
     return tuple(found)
 
-
-def read_url_files(config: Config, folder: Path) -> Config:
-    """Fill each `url` from its `url_file` (relative to the config's folder). A file that
-    others can read, or that holds no URL, is refused, named by its key."""
-    from dataclasses import replace
-
-    from reminderd.core.config.values import check_replica_url
-    from reminderd.push.urls import read_url_file
-
-    problems: list[str] = []
-
-    def read(target, path: str, **kind):
-        if target is None or target.url_file is None:
-            return target
-        where = target.url_file if target.url_file.is_absolute() else folder / target.url_file
-        try:
-            return replace(target, url=read_url_file(where, **kind), url_file=where)
-        except BadUrl as bad:
-            problems.append(f"{path}.url_file: {show(str(where))} is not valid; expected {bad}")
-            return target
-
-    push = read(config.push, "push")
-    contacts = tuple(read(contact, f"contact[{i}]") for i, contact in enumerate(config.contacts))
-    raters = tuple(read(rater, f"rater[{i}]") for i, rater in enumerate(config.raters))
-    replica = read(config.replica, "replica", check=check_replica_url, what="replica URL")
-    if replica is not None and replica.key_file is not None and not replica.key_file.is_absolute():
-        replica = replace(replica, key_file=folder / replica.key_file)
-    if problems:
-        raise ConfigError(problems, config.source)
-    return replace(config, push=push, contacts=contacts, raters=raters, replica=replica)

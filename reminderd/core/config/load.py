@@ -1,16 +1,16 @@
-"""The config file read: TOML text into a Config, or one ConfigError naming every problem."""
+"""The config's text into a Config, or one ConfigError naming every problem. The file and
+the files it names are read at the edge (`reminderd.config_file`)."""
 
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from reminderd.core.config import links
 from reminderd.core.config.collect import Collector
-from reminderd.core.config.medication import medication
-from reminderd.core.config.settings import CheckinSettings, Config, Medication, NotificationSettings
+from reminderd.core.config.medication import medication_list
+from reminderd.core.config.settings import CheckinSettings, Config, NotificationSettings
 from reminderd.core.config.tables import CHECKIN_KEYS, NOTIFICATION_KEYS, TABLES, TOP_KEYS
 from reminderd.core.config.values import format_slot
 from reminderd.errors import ConfigError
@@ -42,27 +42,7 @@ def parse_config(text: str, source: str, system_zone: Callable[[], str]) -> Conf
         c.bad("checkin.bedtime", format_slot(checkin.bedtime),
               f"an evening time after checkin.until ({format_slot(checkin.until)}), on the same day")
 
-    raw_meds = data.get("medication")
-    medications: list[Medication] = []
-    if raw_meds is None or raw_meds == []:  # `medication = []` would remind of nothing
-        c.problems.append("medication: missing; expected at least one [[medication]] table")
-    elif not isinstance(raw_meds, list):
-        c.bad("medication", raw_meds, "[[medication]] tables (an array of tables)")
-    else:
-        seen: dict[str, int] = {}
-        for i, table in enumerate(raw_meds):
-            med = medication(c, table, f"medication[{i}]")
-            if med is None:
-                continue
-            key = med.name.casefold()
-            if key in seen:
-                c.bad(
-                    f"medication[{i}].name",
-                    med.name,
-                    f"a name not already used by medication[{seen[key]}]",
-                )
-            seen[key] = i
-            medications.append(med)
+    medications = medication_list(c, data.get("medication"), "medication")
     if "bedtime" in checkin_fields and checkin.until < checkin.bedtime:
         # A slot at or after bedtime would be due after the night began, so its dose could
         # never label the night it is taken before; only checked when bedtime is written,
@@ -87,26 +67,5 @@ def parse_config(text: str, source: str, system_zone: Callable[[], str]) -> Conf
     if c.problems:
         raise ConfigError(c.problems, source)
     return Config(medications=tuple(medications), checkin=checkin,
-                  notifications=notifications, source=source, remote=remote, push=push, contacts=contacts, raters=raters, replica=replica,
-                  **top)
-
-
-def system_zone_name() -> str:
-    """The machine's time zone name ($TZ, /etc/localtime), "UTC" when it cannot be told."""
-    try:
-        import tzlocal  # comes with APScheduler; imported here so the CLI stays quick
-
-        return tzlocal.get_localzone_name() or "UTC"
-    except Exception:  # tzlocal raises several kinds on odd systems; UTC is a safe answer
-        return "UTC"
-
-
-def load_config(path: Path) -> Config:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError([f"no config file at {path}; run `reminderd init` to write one"],
-                          str(path)) from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise ConfigError([f"cannot read the file: {err}"], str(path)) from None
-    return links.read_url_files(parse_config(text, str(path), system_zone_name), path.parent)
+                  notifications=notifications, source=source, remote=remote, push=push, contacts=contacts,
+                  raters=raters, replica=replica, **top)

@@ -94,6 +94,29 @@ def medication(c: Collector, table: Any, path: str) -> Medication | None:
     return med
 
 
+def medication_list(c: Collector, raw: Any, path: str) -> list[Medication]:
+    """The [[medication]] tables (or a stored prescription's medications, `path` naming
+    which): at least one, each named once whatever its case."""
+    if raw is None or raw == []:  # `medication = []` would remind of nothing
+        c.problems.append(f"{path}: missing; expected at least one [[medication]] table")
+        return []
+    if not isinstance(raw, list):
+        c.bad(path, raw, "[[medication]] tables (an array of tables)")
+        return []
+    medications: list[Medication] = []
+    seen: dict[str, int] = {}
+    for i, table in enumerate(raw):
+        med = medication(c, table, f"{path}[{i}]")
+        if med is None:
+            continue
+        key = med.name.casefold()
+        if key in seen:
+            c.bad(f"{path}[{i}].name", med.name, f"a name not already used by {path}[{seen[key]}]")
+        seen[key] = i
+        medications.append(med)
+    return medications
+
+
 def _check_gaps(c: Collector, med: Medication, times: tuple[time, ...], where: str, path: str,
                 written: bool) -> None:
     """Taking every dose on time must not break the medication's own minimum gap."""

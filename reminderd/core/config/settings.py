@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, time, timedelta
 from datetime import time as _clock
-from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 from zoneinfo import ZoneInfo
 
 from reminderd.core.config.values import format_slot
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 DEFAULT_ADVICE = (
     "If you forget a dose, take it as soon as you remember. If it is nearly time for your "
@@ -18,8 +20,7 @@ DEFAULT_ADVICE = (
 )
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(NamedTuple):
     """One step of a prescription that changes over time (titration): from `start` on,
     these times and this dose, until the next step starts."""
 
@@ -28,8 +29,7 @@ class Step:
     dose: str
 
 
-@dataclass(frozen=True)
-class Medication:
+class Medication(NamedTuple):
     name: str
     dose: str
     times: tuple[time, ...] = ()  # sorted, distinct; the plain schedule (no steps)
@@ -68,8 +68,7 @@ class Medication:
         return tuple(format_slot(t) for t in sorted(every))
 
 
-@dataclass(frozen=True)
-class CheckinSettings:
+class CheckinSettings(NamedTuple):
     # `time` is the setting's name in the file; the field shadows datetime.time in this
     # class body, hence the _clock alias for the defaults.
     time: _clock = _clock(8, 30)
@@ -83,8 +82,7 @@ class CheckinSettings:
     night_window: timedelta | None = None
 
 
-@dataclass(frozen=True)
-class NotificationSettings:
+class NotificationSettings(NamedTuple):
     backend: str = "auto"
     private: bool = False
 
@@ -95,8 +93,7 @@ class NotificationSettings:
 SEND_TIMEOUT = timedelta(seconds=60)
 
 
-@dataclass(frozen=True)
-class PushSettings:
+class PushSettings(NamedTuple):
     """[push]: his own phone. `url` is filled from `url_file` by load_config."""
 
     url: str | None = None
@@ -105,8 +102,7 @@ class PushSettings:
     timeout: timedelta = SEND_TIMEOUT
 
 
-@dataclass(frozen=True)
-class Contact:
+class Contact(NamedTuple):
     """[[contact]]: someone told about missed doses, a stopped daemon, the day."""
 
     name: str
@@ -117,12 +113,11 @@ class Contact:
     timeout: timedelta = SEND_TIMEOUT
 
 
-@dataclass(frozen=True)
-class Rater:
+class Rater(NamedTuple):
     """[[rater]]: someone who rates his nights on a page of her own (his partner, who feels
     the spasms beside him), without seeing his doses. Asked at `time` (her morning) with a
     message to `url` carrying the link to her page, not after `until`; with no url she opens
-    her page herself. `url` is filled from `url_file` by load_config."""
+    her page herself. `url` is filled from `url_file` at the edge (reminderd.config_file)."""
 
     name: str
     time: _clock = _clock(8, 0)
@@ -132,8 +127,7 @@ class Rater:
     timeout: timedelta = SEND_TIMEOUT  # as a contact's: how long her server may take to answer
 
 
-@dataclass(frozen=True)
-class RemoteSettings:
+class RemoteSettings(NamedTuple):
     """The opt-in page for the phone (`[remote]`); absent means no socket at all."""
 
     host: str  # as written: an IP address, a host name, or "0.0.0.0" for every interface
@@ -147,8 +141,7 @@ class RemoteSettings:
         return self.certificate is not None
 
 
-@dataclass(frozen=True)
-class ReplicaSettings:
+class ReplicaSettings(NamedTuple):
     """[replica]: where Litestream keeps a continuous copy of the log (a folder, or an SFTP
     server). `url` is filled from `url_file` by load_config."""
 
@@ -160,8 +153,7 @@ class ReplicaSettings:
     sync_interval: timedelta = timedelta(seconds=1)
 
 
-@dataclass(frozen=True)
-class Config:
+class Config(NamedTuple):
     timezone: ZoneInfo
     medications: tuple[Medication, ...]
     checkin: CheckinSettings = CheckinSettings()

@@ -76,8 +76,8 @@ RATER_KEYS: dict[str, tuple[Parser, bool]] = {
 }
 REMOTE_KEYS: dict[str, tuple[Parser, bool]] = {
     "listen": (v.parse_listen, True),
-    "certificate": (v.parse_readable_file, False),
-    "key": (v.parse_readable_file, False),
+    "certificate": (v.parse_pem_path, False),
+    "key": (v.parse_pem_path, False),
     "url": (v.parse_page_url, False),
 }
 REPLICA_KEYS: dict[str, tuple[Parser, bool]] = {

@@ -5,41 +5,21 @@ from __future__ import annotations
 import math
 import re
 from datetime import date, datetime, time, timedelta
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from reminderd.core.durations import format_duration
+from reminderd.core.durations import parse_duration
 from reminderd.core.typed import DAY_HELP, FIRST_DAY, LAST_DAY  # one date range for the file and the command line
 from reminderd.errors import BadUrl, BadValue
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 NOTIFICATION_BACKENDS = ("auto", "dbus", "plyer", "log")
 ALERTS = ("missed", "not-running", "summary")  # what a [[contact]] is told
 
-_DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
-_DURATION_EXPECTED = 'a duration like "90s", "15m", "3h" or "1h30m", longer than zero'
-# Every duration is added to a due time; a week is more than any reminder rule needs, and
-# far from overflowing a date.
-MAX_DURATION = timedelta(days=7)
 _TIME = re.compile(r"^(\d{2}):(\d{2})$")
 _TIME_EXPECTED = 'a time "HH:MM" from "00:00" to "23:59"'
-
-
-def parse_duration(value: Any) -> timedelta:
-    """ "1h30m" -> timedelta(hours=1, minutes=30). Zero and negative are refused."""
-    match = _DURATION.match(value) if isinstance(value, str) else None
-    if not match or not any(match.groups()):
-        raise BadValue(_DURATION_EXPECTED)
-    hours, minutes, seconds = (int(g or 0) for g in match.groups())
-    try:
-        result = timedelta(hours=hours, minutes=minutes, seconds=seconds)
-    except OverflowError:  # "99999999999999h": a bad value, not a crash
-        raise BadValue(f'a duration of at most 7 days ("{format_duration(MAX_DURATION)}")') from None
-    if result <= timedelta(0):
-        raise BadValue(_DURATION_EXPECTED)
-    if result > MAX_DURATION:
-        raise BadValue(f'a duration of at most 7 days ("{format_duration(MAX_DURATION)}")')
-    return result
 
 
 def parse_time(value: Any) -> time:
@@ -154,7 +134,7 @@ def parse_per_dose(value: Any) -> float:
 
 
 def parse_url(value: Any) -> str:
-    from reminderd.push.urls import check_url
+    from reminderd.core.urls import check_url  # its pattern compiled only where a URL is written
 
     try:
         return check_url(value)
@@ -162,10 +142,14 @@ def parse_url(value: Any) -> str:
         raise BadValue(str(bad)) from None
 
 
-def parse_path(value: Any) -> Path:
+def parse_path(value: Any, expected: str = "a file path") -> Path:
+    """A path as written; `~` and a relative path are resolved, and the file read, where
+    the config is read from disk (reminderd.config_file)."""
     if not isinstance(value, str) or not value.strip() or "\0" in value:
-        raise BadValue("a file path")
-    return Path(value.strip()).expanduser()
+        raise BadValue(expected)
+    from pathlib import Path  # only where the config names a file: the quick commands need no pathlib
+
+    return Path(value.strip())
 
 
 def parse_alerts(value: Any) -> tuple[str, ...]:
@@ -222,13 +206,8 @@ def parse_listen(value: Any) -> tuple[str, int]:
     return host, port
 
 
-def parse_readable_file(value: Any) -> Path:
-    if not isinstance(value, str) or not value.strip():
-        raise BadValue("the path of a PEM file")
-    path = Path(value.strip()).expanduser()
-    if not path.is_file():
-        raise BadValue("the path of an existing PEM file")
-    return path
+def parse_pem_path(value: Any) -> Path:
+    return parse_path(value, "the path of a PEM file")
 
 
 def parse_page_url(value: Any) -> str:
