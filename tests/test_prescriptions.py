@@ -11,7 +11,8 @@ from datetime import date, datetime, timezone
 import pytest
 
 from reminderd import services
-from reminderd.core.config.load import load_config, parse_config
+from reminderd.config_file import load_config
+from reminderd.core.config.load import parse_config
 from reminderd.errors import ConfigError
 from reminderd.core.schedule import slots_on
 from reminderd.store import Store

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from reminderd import services
-from reminderd.core.config.load import load_config
+from reminderd.config_file import load_config
 from reminderd.lock import Holder, running_daemon, take_lock
 from reminderd.reminding import banner
 from reminderd.store import DAEMON_STARTED, DAEMON_STOPPED, Store
