@@ -3,6 +3,8 @@ paired phones, unpair one or all."""
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from reminderd.cli import App, pass_app
@@ -60,7 +62,7 @@ def pair(app: App, name: str | None, list_: bool, revoke: str | None, revoke_all
         link, phone = base + "pair/" + code, store.code(code, now)
         click.echo(f"Open this on the phone to be called {phone.name!r} (or scan the code), then tap "
                    f"\"Pair this phone\".\nIt works once, until {_local(phone.expires, app)}:\n{link}\n")
-        pairing.print_qr(link, click.get_text_stream("stdout"))
+        pairing.print_qr(link, sys.stdout)  # click's test runner replaces it too
 
 
 def _listing(store, app: App) -> str:
