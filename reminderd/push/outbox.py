@@ -100,6 +100,7 @@ class Push:
         self._thread: threading.Thread | None = None
         self._sender = Sender()
         self._said_empty = False  # "nothing left to send" logged since the last message
+        self._replica_alerted: datetime | None = None  # the outage already alerted in this run
 
     @property
     def store(self) -> Store:
@@ -145,6 +146,37 @@ class Push:
             self._late_at_start.append(dose)
         elif news:
             for message in alerts.missed_alerts(dose, med, self.config):
+                self._record(message, now)
+
+    # --- hooks from the replica's supervisor (its own thread) -----------------------------
+
+    @_never_raises
+    def on_replica_failing(self, since: datetime, error: str | None) -> None:
+        """The replica failed again, as it has since `since`: past a day, one alert for the
+        outage (its key names `since`, so a restart does not send it again)."""
+        d = self.shared
+        if since == self._replica_alerted or not alerts.replica_failing_too_long(since, d.now()):
+            return  # most failures: nothing to read or write
+        with d.lock:
+            if d.stopped:
+                return
+            now = d.now()
+            for message in alerts.replica_alerts(self.config, since, error, now):
+                self._record(message, now)
+            self._replica_alerted = since
+
+    @_never_raises
+    def on_replica_working(self, since: datetime) -> None:
+        """A write reached the replica again after failing since `since`: whoever was told
+        of that outage is told it is over."""
+        d = self.shared
+        with d.lock:
+            if d.stopped:
+                return
+            now = d.now()
+            told = [json.loads(r["detail"])["to"] for r in self.store.events(
+                "push-due", detail={"key": alerts.replica_alert_key(since)})]
+            for message in alerts.replica_back(told, since, now, self.config.timezone):
                 self._record(message, now)
 
     @_never_raises

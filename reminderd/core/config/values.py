@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 NOTIFICATION_BACKENDS = ("auto", "dbus", "plyer", "log")
-ALERTS = ("missed", "not-running", "summary")  # what a [[contact]] is told
+ALERTS = ("missed", "not-running", "summary", "replica")  # what a [[contact]] is told (core/alerts.py)
 
 _TIME = re.compile(r"^(\d{2}):(\d{2})$")
 _TIME_EXPECTED = 'a time "HH:MM" from "00:00" to "23:59"'
