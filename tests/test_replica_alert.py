@@ -16,6 +16,7 @@ from reminderd.core.clock import UTC
 from reminderd.core.config.settings import ReplicaSettings
 from reminderd.replica.state import Written, state_path
 from reminderd.replica.supervisor import Replicator
+from reminderd.store import Store
 from tests.test_alerts import config, contact_toml
 
 SINCE = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)
@@ -30,11 +31,12 @@ def test_a_contact_can_ask_for_the_replica_alert() -> None:
 @pytest.mark.parametrize("failing_for, extra, to", [
     (timedelta(hours=23, minutes=59, seconds=59), PUSH + contact_toml("Partner", '["replica"]'), []),
     (timedelta(days=1), PUSH + contact_toml("Partner", '["replica"]'), [alerts.PUSH, "Partner"]),
-    (timedelta(days=3), contact_toml("Partner", '["replica"]') + contact_toml("Sister", '["missed"]'), ["Partner"]),
+    (timedelta(days=3), contact_toml("Partner", '["replica"]') + contact_toml("Sister", '["missed"]'),
+     [alerts.DESKTOP, "Partner"]),
     (timedelta(days=1), PUSH + contact_toml("Sister", '["missed", "summary", "not-running"]'), [alerts.PUSH]),
-    (timedelta(days=2), "", []),
-], ids=["a-second-short-of-a-day", "a-day-to-him-and-her", "only-who-asked", "him-without-contacts", "nobody-set"])
-def test_the_replica_alert_goes_after_a_day_to_his_phone_and_to_each_contact_who_asked(failing_for, extra, to) -> None:
+    (timedelta(days=2), "", [alerts.DESKTOP]),
+], ids=["a-second-short-of-a-day", "a-day-to-him-and-her", "only-who-asked", "him-without-contacts", "no-phone"])
+def test_the_replica_alert_goes_after_a_day_to_his_phone_or_desktop_and_to_each_contact_who_asked(failing_for, extra, to) -> None:
     cfg = config(extra)
     messages = alerts.replica_alerts(cfg, SINCE, "dial tcp …:…: connect: connection refused", SINCE + failing_for)
     assert [m.to for m in messages] == to
@@ -116,3 +118,38 @@ def test_what_the_daemon_is_told_holds_no_piece_of_the_url(tmp_path: Path) -> No
     (_, _, error), = told.said
     for piece in ("carer", "hunter2", "backup.example.net", "2222", "/home"):
         assert piece not in error, error
+
+
+def test_without_a_phone_he_is_told_on_the_desktop_and_each_message_once_as_the_log_remembers(
+        store: Store, caplog: pytest.LogCaptureFixture) -> None:
+    from tests.test_daemon_clock import DrivenDaemon
+
+    cfg = config(contact_toml("Partner", '["replica"]') + contact_toml("Sister", '["missed"]'))
+
+    def told() -> list[tuple[str, str, str]]:
+        return [(e["kind"], json.loads(e["detail"])["key"].partition(":")[0], json.loads(e["detail"])["to"])
+                for e in store.events("push-due", "notice-shown")]
+
+    d = DrivenDaemon(cfg, store, SINCE + timedelta(hours=23))
+    try:
+        d.daemon.push.on_replica_failing(SINCE, "connection refused")  # not a day yet
+        assert told() == []
+        d.clock = SINCE + timedelta(days=1)
+        with caplog.at_level("INFO", logger="reminderd"):
+            d.daemon.push.on_replica_failing(SINCE, "connection refused")
+            d.daemon.push.on_replica_failing(SINCE, "connection refused")  # its next failure
+        assert told() == [("notice-shown", "replica", alerts.DESKTOP), ("push-due", "replica", "Partner")]
+        shown = [r.getMessage() for r in caplog.records if r.getMessage().startswith("REMINDER ")]
+        assert shown == [f"REMINDER reminderd's replica is not working: {alerts.replica_alerts(cfg, SINCE, 'connection refused', d.clock)[0].body}"]
+    finally:
+        d.close()
+    again = DrivenDaemon(cfg, store, SINCE + timedelta(days=2))  # a restart: nothing is told twice
+    try:
+        again.daemon.push.on_replica_failing(SINCE, "connection refused")
+        assert len(told()) == 2
+        again.daemon.push.on_replica_working(SINCE)
+        assert told()[2:] == [("notice-shown", "replica-back", alerts.DESKTOP), ("push-due", "replica-back", "Partner")]
+        again.daemon.push.on_replica_working(datetime(2026, 11, 20, tzinfo=UTC))  # an outage nobody was told of
+        assert len(told()) == 4
+    finally:
+        again.close()

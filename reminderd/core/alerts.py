@@ -20,6 +20,7 @@ from reminderd.core.prescriptions import unrecorded
 from reminderd.core.schedule import Slot, local_instant
 
 PUSH = "push"  # the recipient name of his own phone ([push]); contacts go by their name
+DESKTOP = "desktop:him"  # him on the screen: a notice shown, not sent, where he has no [push]
 RATER_PREFIX = "rater:"  # a [[rater]]'s own messages go to "rater:NAME", never to a contact's URL
 RATER_ASK = "rater-ask"  # the morning message to a rater: the link to her page, nothing else
 ESCALATE, MISSED_ALERT, NOT_RUNNING, SUMMARY = "escalate", "missed", "not-running", "summary"
@@ -117,8 +118,8 @@ def replica_failing_too_long(since: datetime, now: datetime) -> bool:
 
 
 def replica_alerts(config: Config, since: datetime, error: str | None, now: datetime) -> list[Message]:
-    """Once per outage (the key names when it began): to his phone, if [push] is set, and
-    to each contact that asked for it: since when, the last error (already without any
+    """Once per outage (the key names when it began): to his phone if [push] is set, else
+    on his desktop, and to each contact that asked for it: since when, the last error (already without any
     piece of the URL) and what to do."""
     if not replica_failing_too_long(since, now):
         return []
@@ -129,8 +130,7 @@ def replica_alerts(config: Config, since: datetime, error: str | None, now: date
             + (f"Last error: {error}. " if error else "")
             + "To do: check that the replica's disk or server is reachable and has room (run `reminderd doctor` "
               "on the computer); reminderd catches up on its own once it works again.")
-    to = [PUSH] if config.push is not None else []
-    to += [c.name for c in contacts_for(config, REPLICA_DOWN)]
+    to = [PUSH if config.push is not None else DESKTOP] + [c.name for c in contacts_for(config, REPLICA_DOWN)]
     return [Message(_replica_key(REPLICA_DOWN, since), name, REPLICA_DOWN, "reminderd's replica is not working", body)
             for name in to]
 

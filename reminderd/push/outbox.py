@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("reminderd")
 # The events that settle a message: it is not sent again.
 SETTLED = ("push-sent", "push-unconfirmed", "push-cancelled")
+SHOWN = "notice-shown"  # a message to him shown on the desktop instead (he has no [push])
 
 
 def _never_raises(hook: Callable) -> Callable:
@@ -162,7 +163,7 @@ class Push:
                 return
             now = d.now()
             for message in alerts.replica_alerts(self.config, since, error, now):
-                self._record(message, now)
+                self._tell(message, now)
             self._replica_alerted = since
 
     @_never_raises
@@ -175,9 +176,20 @@ class Push:
                 return
             now = d.now()
             told = [json.loads(r["detail"])["to"] for r in self.store.events(
-                "push-due", detail={"key": alerts.replica_alert_key(since)})]
+                "push-due", SHOWN, detail={"key": alerts.replica_alert_key(since)})]
             for message in alerts.replica_back(told, since, now, self.config.timezone):
-                self._record(message, now)
+                self._tell(message, now)
+
+    def _tell(self, message: Message, now: datetime) -> None:
+        """Sent, or, to him without a phone, shown on the desktop: either once, as the log
+        remembers (a notice is recorded as SHOWN, with its key and to whom)."""
+        if message.to != alerts.DESKTOP:
+            self._record(message, now)
+        elif self.store.last_event_at(SHOWN, key=message.key) is None:
+            self.store.add_event(SHOWN, "daemon", now, None, {"key": message.key, "to": message.to,
+                                                             "kind": message.kind, "title": message.title})
+            log.info("push: %s shown on the desktop (no [push] set)", message.kind)
+            self.shared.show_plain(message.key, message.title, message.body)
 
     @_never_raises
     def started(self, now: datetime) -> None:
