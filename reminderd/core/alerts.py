@@ -119,15 +119,15 @@ def replica_failing_too_long(since: datetime, now: datetime) -> bool:
 
 def replica_alerts(config: Config, since: datetime, error: str | None, now: datetime) -> list[Message]:
     """Once per outage (the key names when it began): to his phone if [push] is set, else
-    on his desktop, and to each contact that asked for it: since when, the last error (already without any
-    piece of the URL) and what to do."""
+    on his desktop, and to each contact that asked for it: since when, the last error
+    (already without any piece of the URL) and what to do."""
     if not replica_failing_too_long(since, now):
         return []
     tz = config.timezone
     body = (f"The off-machine copy of the reminderd log has not been working since "
             f"{local_time(since, tz, '%a %d %b %H:%M')}: doses are still reminded and recorded on the "
             "computer, but what was recorded since then is only there, and would be lost with it. "
-            + (f"Last error: {error}. " if error else "")
+            + (f"Last error: {error.rstrip('.')}. " if error else "")
             + "To do: check that the replica's disk or server is reachable and has room (run `reminderd doctor` "
               "on the computer); reminderd catches up on its own once it works again.")
     to = [PUSH if config.push is not None else DESKTOP] + [c.name for c in contacts_for(config, REPLICA_DOWN)]
