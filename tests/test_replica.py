@@ -340,7 +340,9 @@ def test_a_replica_down_for_a_day_is_told_once_to_his_phone_and_a_contact_and_it
 
     d.stop()
     again = daemon()  # still down: the same outage, already told
-    again.wait_for(r"starting it again in 10 s")
+    again.wait_for(r"starting it again in 10 s")  # its first failure has been weighed by then
+    assert rows(clocked, "SELECT count(*) FROM events WHERE kind = 'push-due' "
+                         "AND json_extract(detail, '$.kind') = 'replica'") == [(2,)]
     through_sending(again)
     assert len(replica_posts(http, 2, "")) == 2
 
