@@ -5,9 +5,9 @@ password back. Each row's goal is checked as the README states it.
 
 Timeouts: a server "answering after 30 s" is tested scaled down by ten against the same
 rule: answered within the recipient's `timeout` (SEND_TIMEOUT, 60 s by default; "6s" here)
-it is sent once. Where the default itself is the point (an answer after 5 s, which the old 4 s limit
-called a failure; a hang cut short by a stop), the default is used. The dose's missed-
-dose alert is the message; baclofen, reminded every 3 s throughout, shows that the
+it is sent once. Where the default itself is the point (an answer after 5 s, which the old
+4 s limit called a failure; a hang cut short by a stop), the default is used. The dose's
+missed-dose alert is the message; baclofen, reminded every 3 s throughout, shows that the
 reminders keep time while the server misbehaves."""
 
 from __future__ import annotations
@@ -80,13 +80,13 @@ def id_of(post) -> str:
 @pytest.mark.parametrize("delay, timeout", [(5.0, None), (SCALED_ANSWER_S, SCALED_TIMEOUT_S)],
                          ids=["after-5s", "after-30s-scaled"])
 def test_a_slow_server_gets_the_alert_once_and_reminders_keep_time(cli: Cli, daemon_at, http, delay, timeout) -> None:
+    assert delay < (timeout or SEND_TIMEOUT.total_seconds())  # within the recipient's timeout (SEND_TIMEOUT)
     http.delay = delay
     alert_to(cli, f"json://127.0.0.1:{http.port}/alerts", timeout)
     d = daemon_at(cli, START)
     since = missed_at(d)
     line, = d.wait_for(r"push: missed to Partner \(json://…, id rmd-\w+\) sent: HTTP 200")
     assert (stamps(line, "sent")[0] - since).total_seconds() >= delay  # it did wait for the answer
-    assert delay < (timeout or SEND_TIMEOUT.total_seconds())  # within the recipient's timeout (SEND_TIMEOUT)
     d.wait_for(r"push: nothing left to send")
     reminders_kept_time(d, since)
     assert len(http.received) == len(http.posts) == 1
