@@ -32,7 +32,7 @@ from reminderd.store import from_iso
 from tests.conftest import Cli, at, rows
 from tests.daemon_process import DaemonProcess, daemon_at  # noqa: F401  (a fixture)
 from tests.desktop import GIVE_UP_S, wait_for
-from tests.receivers import http, smtp, text_of  # noqa: F401  (fixtures)
+from tests.receivers import free_port, http, smtp, text_of  # noqa: F401  (fixtures)
 from tests.test_push import assert_on_time, baclofen, contact, stamps, through_sending, write_config
 
 pytestmark = pytest.mark.system
@@ -119,12 +119,20 @@ def test_a_server_that_takes_the_alert_and_never_answers_gets_it_once(cli: Cli, 
     assert kinds(cli) == ["push-due", "push-try", "push-unconfirmed"]
 
 
-def test_a_stop_during_a_hanging_send_is_not_held_up_and_the_alert_is_not_repeated(cli: Cli, daemon_at, http) -> None:
+@pytest.mark.parametrize("everything", [False, True], ids=["push", "with-the-page-and-a-replica"])
+def test_a_stop_during_a_hanging_send_is_not_held_up_and_the_alert_is_not_repeated(
+        cli: Cli, daemon_at, http, tmp_path, everything: bool) -> None:
     """With the default 60 s timeout the daemon stops within the unit's TimeoutStopSec: it
-    waits STOP_WAIT_S for the answer, then cuts the send short and records it unconfirmed."""
+    waits STOP_WAIT_S for the answer, then cuts the send short and records it unconfirmed;
+    with the page and a replica too, every wait of the stop still fits, and the stop is
+    recorded (a stop cut short by systemd's kill would read as a crash)."""
     assert SEND_TIMEOUT.total_seconds() > STOP_TIMEOUT_S  # else a send would end by itself
     http.hang = True
     alert_to(cli, f"json://127.0.0.1:{http.port}/alerts")
+    if everything:
+        with cli.config.open("a", encoding="utf-8") as config:
+            config.write(f'\n[remote]\nlisten = "127.0.0.1:{free_port()}"\n'
+                         f'\n[replica]\nurl = "file://{tmp_path / "replica"}"\nsync_interval = "1s"\n')
     d = daemon_at(cli, START)
     since = missed_at(d)
     assert http.hung.wait(20)
@@ -135,6 +143,7 @@ def test_a_stop_during_a_hanging_send_is_not_held_up_and_the_alert_is_not_repeat
     assert STOP_WAIT_S < took < STOP_TIMEOUT_S, f"stopped in {took:.1f} s: not after STOP_WAIT_S within STOP_TIMEOUT_S"
     assert kinds(cli) == ["push-due", "push-try", "push-unconfirmed"], took
     assert "Traceback" not in d.output
+    assert "the daemon is not running since" in cli("status").stdout.splitlines()[0]  # a clean stop, recorded
     again = daemon_at(cli, None)
     through_sending(again)
     assert len(http.received) == 1
