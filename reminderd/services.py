@@ -162,8 +162,14 @@ def planned_dose(store: Store, config: Config, dose: Dose, history: History | No
 
 def medication_at(config: Config, history: History, name: str | None, when: datetime) -> Medication:
     """The medication a take or skip at `when` means, as prescribed then: `name` (any
-    case), or with no name the one medication scheduled then."""
-    return _named(config, [history.at(when)], name)
+    case), or with no name the one medication scheduled then. A name is looked for in the
+    prescription in force at `when`, then in those of the doses a take at `when` chooses
+    from: a medication taken off the config at 08:30 is still named for its 08:00 dose,
+    which the plan keeps (`status` says to take it)."""
+    if name is None:
+        return _named(config, [history.at(when)], None)
+    around = history.between(when - SEARCH_BACK, when + SEARCH_AHEAD)
+    return _named(config, [history.at(when), *reversed(around)], name)
 
 
 def _named(config: Config, prescriptions: Sequence[Config], name: str | None) -> Medication:

@@ -378,3 +378,123 @@ def test_the_phone_page_lists_and_answers_the_doses_status_shows(moved: Cli) -> 
     listed = re.findall(r"<h3>(\d\d:\d\d): (\w+)", page)
     assert [x for x in listed if x[1] == "baclofen"] == [("08:00", "baclofen"), ("21:00", "baclofen")]
     assert "Taken: 08:00 baclofen" in page and "09:00" not in page
+
+
+# --------------------------------------------------------------------------- a medication the running config lacks
+
+
+@pytest.fixture
+def removed(cli: Cli) -> Cli:
+    """Gabapentin and baclofen (08:00, 20:00) since the 20th; baclofen taken off the config
+    this morning, the change first seen at 08:30: its 08:00 dose was due then and stays."""
+    cli.config.write_text(config_text(extra=baclofen('["08:00", "20:00"]')))
+    assert cli("status", at=f"{YESTERDAY} 07:00:00").returncode == 0
+    cli.config.write_text(config_text())
+    assert cli("status", at=f"{TODAY} 08:30:00").returncode == 0
+    return cli
+
+
+class Phone:
+    """The phone page of a daemon whose running config is `config`, over the test's log,
+    at `now`; a paired phone reads it and posts its buttons."""
+
+    def __init__(self, cli: Cli, config: str, now: datetime) -> None:
+        from reminderd.core.config.settings import RemoteSettings
+        from reminderd.remote import pairing
+        from reminderd.remote.app import PageApp
+
+        parsed = parse_config(config, "test", lambda: "UTC")
+        self.app = PageApp(lambda: parsed, cli.db, lambda: now, RemoteSettings(host="127.0.0.1", port=8765))
+        self.cookie, _ = self.app.pairings.redeem(self.app.pairings.new_code(None, pairing.PATIENT, now), now)
+
+    def page(self) -> str:
+        from tests.test_remote import request
+
+        return request(self.app, cookie=self.cookie).body
+
+    def post(self, dose: str, action: str):
+        from urllib.parse import urlencode
+
+        from tests.test_remote import request
+
+        token = re.search(r'name="form" value="([^"]+)"', self.page())[1]
+        return request(self.app, "/dose", "POST", urlencode({"form": token, "dose": dose, "action": action}),
+                       cookie=self.cookie)
+
+    def close(self) -> None:
+        self.app.close()
+
+
+def listed(page: str) -> list[tuple[str, str]]:
+    """The (slot, medication) of each dose the page lists, in order."""
+    return re.findall(r"<h3>(\d\d:\d\d): (\w+)", page)
+
+
+def with_buttons(page: str) -> list[str]:
+    return re.findall(r'name="dose" value="([^"]+)"', page)
+
+
+def said(answer) -> str:
+    return re.search(r'class="status" role="status">([^<]*)', answer.body)[1]
+
+
+def test_a_medication_taken_off_the_config_is_taken_as_status_says_for_its_dose_already_due(removed: Cli) -> None:
+    status = removed("status", at=f"{TODAY} 08:40:00")
+    assert [(slot, state(rest)) for slot, med, rest in table(status) if med == "baclofen"] == [
+        ("08:00", "DUE (daemon not running)")]
+    assert (f"Waiting for an answer: baclofen 08:00 dose of {TODAY} (due Sat 08:00); answer with: reminderd take "
+            "baclofen") in status.stdout
+    out = removed("take", "baclofen", at=f"{TODAY} 08:40:00")
+    assert out.returncode == 0, out.stderr
+    assert dose_rows(removed, "baclofen") == [(TODAY, "08:00", "taken", f"{TODAY}T08:40:00+00:00")]
+
+
+def test_the_phone_page_shows_and_answers_a_dose_of_a_medication_taken_off_the_config(removed: Cli) -> None:
+    status = removed("status", at=f"{TODAY} 08:40:00")
+    phone = Phone(removed, config_text(), utc(f"{TODAY} 08:40"))
+    try:
+        page = phone.page()
+        assert listed(page) == [(slot, med) for slot, med, _ in table(status)]
+        assert with_buttons(page) == [f"baclofen|{TODAY}|08:00", f"gabapentin|{TODAY}|08:00"]
+        answer = phone.post(f"baclofen|{TODAY}|08:00", "taken")
+    finally:
+        phone.close()
+    assert answer.status == "200 OK", answer.body
+    assert said(answer) == "Recorded: baclofen 10 mg, 08:00 dose taken at 08:40."
+    assert rows(removed, "SELECT slot, status, via FROM doses WHERE medication = 'baclofen'") == [
+        ("08:00", "taken", "phone")]
+
+
+def test_the_phone_page_answers_a_dose_the_log_plans_before_the_daemon_reloads(added: Cli) -> None:
+    """Baclofen added to the file and recorded by a command at 07:30; the daemon serving
+    the page still runs on the config without it."""
+    assert added("status", at=f"{TODAY} 07:30:00").returncode == 0
+    status = added("status", at=f"{TODAY} 08:05:00")
+    phone = Phone(added, config_text(), utc(f"{TODAY} 08:05"))
+    try:
+        page = phone.page()
+        assert listed(page) == [(slot, med) for slot, med, _ in table(status)]
+        assert f"baclofen|{TODAY}|08:00" in with_buttons(page)
+        answer = phone.post(f"baclofen|{TODAY}|08:00", "skip")
+    finally:
+        phone.close()
+    assert answer.status == "200 OK", answer.body
+    assert said(answer) == "Recorded: baclofen 08:00 dose skipped."
+    assert rows(added, "SELECT local_date, slot, status, via FROM doses WHERE medication = 'baclofen'") == [
+        (TODAY, "08:00", "skipped", "phone")]
+
+
+@pytest.mark.parametrize("dose", [f"baclofen|{TODAY}|09:00", f"baclofen|{YESTERDAY}|20:00", f"nobody|{TODAY}|08:00",
+                                  f"baclofen|{TODAY}|20:00"],
+                         ids=["a-slot-never-planned", "given-up-and-not-shown", "no-such-medication",
+                              "dropped-by-the-change"])
+def test_the_phone_page_never_records_a_dose_it_does_not_show(removed: Cli, dose: str) -> None:
+    phone = Phone(removed, config_text(), utc(f"{TODAY} 08:40"))
+    try:
+        assert dose not in with_buttons(phone.page())
+        answer = phone.post(dose, "taken")
+    finally:
+        phone.close()
+    assert answer.status == "409 Conflict"
+    assert said(answer).endswith("cannot be answered taken now; nothing was changed.")
+    assert rows(removed, "SELECT count(*) FROM doses") == [(0,)]
