@@ -323,6 +323,76 @@ def test_the_daemon_makes_rows_for_the_doses_status_shows(store: Store) -> None:
         d.close()
 
 
+
+def baclofen_events(store: Store) -> list[tuple[str, str]]:
+    """What the daemon did with baclofen's doses of today: (kind, slot) of each reminder and give-up."""
+    return store.conn.execute(
+        "SELECT e.kind, d.slot FROM events e JOIN doses d ON d.id = e.dose_id WHERE d.medication = 'baclofen' "
+        "AND d.local_date = ? AND e.kind IN ('reminded', 'missed') ORDER BY e.id", (TODAY,)).fetchall()
+
+
+def missed_at(store: Store, medication: str) -> list[tuple[str, str]]:
+    return store.conn.execute(
+        "SELECT d.slot, e.at FROM events e JOIN doses d ON d.id = e.dose_id WHERE e.kind = 'missed' AND "
+        "d.medication = ? AND d.local_date = ? ORDER BY e.id", (medication, TODAY)).fetchall()
+
+
+
+def run_with_a_reload(store: Store, before: str, after: str, reload_at: str, until: str) -> None:
+    """A driven daemon on the config `before` (in force since yesterday) from 07:00 today,
+    reloaded to `after` at `reload_at`, run on to `until`."""
+    from tests.test_daemon_clock import DrivenDaemon
+
+    first = parse_config(before, "test", lambda: "UTC")
+    store.record_prescription(canonical_of(first), utc(f"{YESTERDAY} 07:00"))
+    d = DrivenDaemon(first, store, utc(f"{TODAY} 07:00"))
+    d.daemon._reload_config = lambda: parse_config(after, "test", lambda: "UTC")
+    try:
+        d.advance_to(utc(f"{TODAY} {reload_at}"))
+        d.daemon.reload()
+        d.advance_to(utc(f"{TODAY} {until}"))
+    finally:
+        d.close()
+
+def test_the_daemon_reminds_and_gives_up_a_dose_the_log_plans_before_it_reloads(store: Store) -> None:
+    """Baclofen added to the file and recorded by a command at 07:30: the daemon, still on
+    the config without it, hears the write and makes its rows. Its 08:00 dose is reminded,
+    and given up after the 1 h of its prescription, as status and the report judge it."""
+    from tests.test_daemon_clock import DrivenDaemon
+
+    before = parse_config(config_text(remind_every="20m"), "test", lambda: "UTC")
+    added = parse_config(config_text(remind_every="20m", extra=baclofen('["08:00", "20:00"]') + 'give_up_after = "1h"\n'),
+                         "test", lambda: "UTC")
+    store.record_prescription(canonical_of(before), utc(f"{YESTERDAY} 07:00"))
+    d = DrivenDaemon(before, store, utc(f"{TODAY} 07:00"))
+    try:
+        d.advance_to(utc(f"{TODAY} 07:30"))
+        store.record_prescription(canonical_of(added), utc(f"{TODAY} 07:30"))  # as a command does
+        d.answered_elsewhere()  # the watch hears the write
+        d.advance_to(utc(f"{TODAY} 12:00"))
+    finally:
+        d.close()
+    assert ("reminded", "08:00") in baclofen_events(store)
+    assert missed_at(store, "baclofen") == [("08:00", f"{TODAY}T09:00:00+00:00")]
+
+
+def test_the_daemon_judges_a_dose_by_the_rules_it_fell_due_under_after_a_reload(store: Store) -> None:
+    """Gabapentin's give-up window cut from 3 h to 1 h by a reload at 08:30: the 08:00 dose,
+    due before the change, is given up at 11:00 as status shows it, not at 09:00."""
+    run_with_a_reload(store, config_text(), config_text(give_up_after="1h"), reload_at="08:30", until="16:00")
+    assert missed_at(store, "gabapentin") == [("08:00", f"{TODAY}T11:00:00+00:00"),
+                                               ("14:00", f"{TODAY}T15:00:00+00:00")]
+
+
+def test_the_daemon_gives_up_the_dose_of_a_medication_taken_off_the_config_after_it_was_due(store: Store) -> None:
+    """Baclofen taken off the config by a reload at 08:30: its 08:00 dose, due then, stays
+    in the plan (status shows it); the daemon reminds it on and gives it up at its time,
+    and makes nothing of its 20:00 slot."""
+    run_with_a_reload(store, config_text(extra=baclofen('["08:00", "20:00"]')), config_text(), reload_at="08:30",
+                      until="23:00")
+    assert missed_at(store, "baclofen") == [("08:00", f"{TODAY}T11:00:00+00:00")]
+    assert [e for e in baclofen_events(store) if e[0] == "reminded"] == [("reminded", "08:00")] * 12
+
 def test_rows_made_ahead_for_the_old_plan_go_when_the_change_is_recorded(moved: Cli) -> None:
     """The daemon made today's rows at midnight and stopped; the move is first seen at
     10:00. Its 20:00 row would otherwise stay beside the new 21:00 dose: two evening doses."""
