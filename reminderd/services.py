@@ -20,7 +20,7 @@ from reminderd.core.config.settings import Config, Medication
 from reminderd.core.config.values import format_slot
 from reminderd.core.doses import Dose
 from reminderd.errors import DoseError, UsageError
-from reminderd.core.prescriptions import History, unrecorded
+from reminderd.core.prescriptions import History, no_row_yet, unrecorded
 from reminderd.core.schedule import Slot, local_instant
 from reminderd.store import ANSWER_FIELDS, Store, from_iso
 from reminderd.core.supply import Supply, supply_left
@@ -99,7 +99,7 @@ def doses_between(store: Store, config: Config, start: datetime, end: datetime, 
     rows = [d for d in store.doses_between(start - ZONES_APART, end + ZONES_APART, medication)
             if _key(d) in slots or start <= d.due < end]
     doses = [PlannedDose(d, _rules(config, history, slots.get(_key(d)), d)) for d in rows]
-    doses += [PlannedDose(_no_row_yet(s), _rules(config, history, s, s)) for s in unrecorded(slots.values(),
+    doses += [PlannedDose(no_row_yet(s), _rules(config, history, s, s)) for s in unrecorded(slots.values(),
                                                                                                map(_key, rows))]
     return sorted(doses, key=lambda p: (p.dose.due, p.dose.medication))
 
@@ -125,11 +125,6 @@ def around_day(config: Config, day: date) -> tuple[datetime, datetime]:
     """From two days before a local day to two after it: every dose of the day is due then."""
     midnight = local_instant(day, time(0), config.timezone)
     return midnight - DAY_SPREAD, midnight + DAY_SPREAD + timedelta(days=1)
-
-
-def _no_row_yet(slot: Slot) -> Dose:
-    return Dose(id=0, medication=slot.medication, local_date=slot.local_date, slot=slot.slot, dose=slot.dose,
-                due=slot.due)
 
 
 # What a prescription says of a medication: the rules that judge a dose (its windows and
