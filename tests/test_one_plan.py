@@ -376,6 +376,23 @@ def test_the_daemon_reminds_and_gives_up_a_dose_the_log_plans_before_it_reloads(
     assert missed_at(store, "baclofen") == [("08:00", f"{TODAY}T09:00:00+00:00")]
 
 
+
+def test_a_running_daemon_reminds_a_medication_a_command_recorded_before_any_reload(clocked: Cli, daemon) -> None:
+    """The same as a real process: baclofen added to the file while the daemon runs, and
+    recorded by `status` before any reload. The daemon hears the write, reminds the 08:00
+    dose at 08:00 and gives it up after the 4 s its prescription allows."""
+    from tests.conftest import at
+
+    clocked.clock.set(at("2026-11-28 07:58:00"))
+    d = daemon()
+    d.wait_for(r"dose\(s\) scheduled")
+    clocked.config.write_text(clocked.config.read_text() + baclofen('["08:00"]') + 'give_up_after = "4s"\n')
+    assert clocked("status").returncode == 0
+    d.wait_for(r"2 dose\(s\) scheduled")  # its rows (today's, tomorrow's), made when it heard the write
+    clocked.clock.set(at("2026-11-28 07:59:57"))
+    d.wait_for(r"reminder 1: baclofen 10 mg, 08:00 dose of 2026-11-28")
+    d.wait_for(r"missed: baclofen 08:00 dose of 2026-11-28 \(not answered\)")
+
 def test_the_daemon_judges_a_dose_by_the_rules_it_fell_due_under_after_a_reload(store: Store) -> None:
     """Gabapentin's give-up window cut from 3 h to 1 h by a reload at 08:30: the 08:00 dose,
     due before the change, is given up at 11:00 as status shows it, not at 09:00."""
