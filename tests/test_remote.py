@@ -445,7 +445,7 @@ def test_pair_refuses_two_actions_at_once_and_an_unknown_name(cli) -> None:
     cli.config.write_text(MEDICATION + '[remote]\nlisten = "127.0.0.1:8765"\n')
     both = cli("pair", "--list", "--revoke-all")
     assert (both.returncode, both.stderr) == (
-        2, "reminderd: use one of --list, --revoke NAME, --revoke-all, or pair a phone (with --name)\n")
+        2, "reminderd: use one of --list, --revoke NAME, --revoke-all, or pair a phone (with --name or --rater)\n")
     unknown = cli("pair", "--revoke", "nobody")
     assert (unknown.returncode, unknown.stderr) == (2, "reminderd: no phone called 'nobody'; see: reminderd pair --list\n")
     assert cli("pair", "--list").stdout == "No phone is paired. Pair one with: reminderd pair --name NAME\n"

@@ -160,7 +160,7 @@ def check_config(app: App, path: Path | None) -> None:
     from reminderd.core.durations import format_duration
 
     config = load_config(path or app.config_path)
-    if config.push or config.contacts:
+    if config.push or config.contacts or config.raters:
         from reminderd.push.outbox import check_urls
 
         problems = check_urls(config)
@@ -191,11 +191,11 @@ def check_config(app: App, path: Path | None) -> None:
     if c.night_window is not None:
         click.echo("note: checkin.night_window is no longer used (nights are judged from checkin.bedtime); "
                    "it can be removed")
-    if config.push or config.contacts:
+    if config.push or config.contacts or config.raters:
         from reminderd.push.outbox import describe
 
         for line in describe(config):
-            click.echo(line)
+            say(line)
     if config.remote is not None:
         from reminderd.remote import plain_http_warning
 
@@ -203,6 +203,15 @@ def check_config(app: App, path: Path | None) -> None:
                    f"({'https' if config.remote.https else 'http'})")
         if (warning := plain_http_warning(config.remote)) is not None:
             click.echo("warning: " + " ".join(warning))
+    if config.raters:
+        from reminderd.core.rating import config_warnings
+
+        for rater in config.raters:
+            asked = (f"sent the link to her page at {rater.time:%H:%M} (not after {rater.until:%H:%M})" if rater.url
+                     else "no message: she opens her page herself")
+            say(f"rater {rater.name}: rates the nights on her own page; {asked}")
+        for warning in config_warnings(config):
+            say(f"warning: {warning}")
 
 
 def _running_daemon_note(app: App, path: Path) -> None:

@@ -233,16 +233,23 @@ def make_checkin(
 
 def describe(checkin: Checkin) -> str:
     """ "severity 2 (moderate), frequency 3 (more than one an hour), woke 2 times" """
-    parts = [f"severity {checkin.severity} ({SEVERITY[checkin.severity]})"]
-    if checkin.frequency is not None:
-        parts.append(f"frequency {checkin.frequency} ({FREQUENCY[checkin.frequency]})")
-    if checkin.woke is not None:
-        parts.append(f"woke {checkin.woke} time" + ("" if checkin.woke == 1 else "s"))
-    if checkin.note:
-        parts.append(f"note \"{checkin.note}\"")
+    parts = answer_parts(checkin, ("severity", "frequency", "woke"), (SEVERITY, FREQUENCY))
     if checkin.other_cause:
         parts.append(OTHER_CAUSE_SHORT)
     return ", ".join(parts)
+
+
+def answer_parts(night: Any, words: tuple[str, str, str], scales: tuple[tuple[str, ...], ...]) -> list[str]:
+    """A night's answers (severity, frequency, woke and note, as a check-in or a rating has
+    them) in words: each scale's value with its label, the wakings counted, the note quoted."""
+    parts = [f"{words[0]} {night.severity} ({scales[0][night.severity]})"]
+    if night.frequency is not None:
+        parts.append(f"{words[1]} {night.frequency} ({scales[1][night.frequency]})")
+    if night.woke is not None:
+        parts.append(f"{words[2]} {night.woke} time" + ("" if night.woke == 1 else "s"))
+    if night.note:
+        parts.append(f"note \"{night.note}\"")
+    return parts
 
 
 # --- when the daemon asks --------------------------------------------------------------

@@ -15,7 +15,7 @@ from reminderd.store.instants import from_iso
 class Tables(Connection):
 
     # Every table that holds the user's records, parents first (events point at doses).
-    LOG_TABLES = ("doses", "events", "checkins", "supply", "prescriptions")
+    LOG_TABLES = ("doses", "events", "checkins", "supply", "prescriptions", "ratings")
 
     def log_began_at(self) -> datetime | None:
         """The instant the log began: the first prescription recorded or the first dose row
@@ -65,8 +65,8 @@ class Tables(Connection):
     def restore(self, tables: dict[str, list[dict[str, Any]]]) -> None:
         """Put exported rows back, ids and all, into an empty log: all of it or nothing.
 
-        Refused (UsageError) when the log already holds a dose, event, check-in or supply
-        row: merging two logs could make two rows of one dose. The check is inside the write transaction, so a
+        Refused (UsageError) when the log already holds a dose, event, check-in, supply or
+        rating row: merging two logs could make two rows of one dose. The check is inside the write transaction, so a
         daemon writing meanwhile cannot slip a row in between.
         """
         with self.write():
