@@ -536,17 +536,25 @@ def test_a_medication_taken_off_the_config_is_taken_as_status_says_for_its_dose_
     assert dose_rows(removed, "baclofen") == [(TODAY, "08:00", "taken", f"{TODAY}T08:40:00+00:00")]
 
 
-def test_the_phone_page_shows_and_answers_a_dose_of_a_medication_taken_off_the_config(removed: Cli) -> None:
-    status = removed("status", at=f"{TODAY} 08:40:00")
-    phone = Phone(removed, config_text(), utc(f"{TODAY} 08:40"))
+def answer_on_the_page(cli: Cli, at: str, dose: str, action: str) -> tuple[str, object]:
+    """The page of a daemon still on the config without baclofen, at `at` today: it lists
+    the doses status lists, and `dose` with its buttons; (the page, the answer to `action`)."""
+    status = cli("status", at=f"{TODAY} {at}:00")
+    phone = Phone(cli, config_text(), utc(f"{TODAY} {at}"))
     try:
         page = phone.page()
         assert listed(page) == [(slot, med) for slot, med, _ in table(status)]
-        assert with_buttons(page) == [f"baclofen|{TODAY}|08:00", f"gabapentin|{TODAY}|08:00"]
-        answer = phone.post(f"baclofen|{TODAY}|08:00", "taken")
+        assert dose in with_buttons(page)
+        answer = phone.post(dose, action)
     finally:
         phone.close()
     assert answer.status == "200 OK", answer.body
+    return page, answer
+
+
+def test_the_phone_page_shows_and_answers_a_dose_of_a_medication_taken_off_the_config(removed: Cli) -> None:
+    page, answer = answer_on_the_page(removed, "08:40", f"baclofen|{TODAY}|08:00", "taken")
+    assert with_buttons(page) == [f"baclofen|{TODAY}|08:00", f"gabapentin|{TODAY}|08:00"]
     assert said(answer) == "Recorded: baclofen 10 mg, 08:00 dose taken at 08:40."
     assert rows(removed, "SELECT slot, status, via FROM doses WHERE medication = 'baclofen'") == [
         ("08:00", "taken", "phone")]
@@ -556,16 +564,7 @@ def test_the_phone_page_answers_a_dose_the_log_plans_before_the_daemon_reloads(a
     """Baclofen added to the file and recorded by a command at 07:30; the daemon serving
     the page still runs on the config without it."""
     assert added("status", at=f"{TODAY} 07:30:00").returncode == 0
-    status = added("status", at=f"{TODAY} 08:05:00")
-    phone = Phone(added, config_text(), utc(f"{TODAY} 08:05"))
-    try:
-        page = phone.page()
-        assert listed(page) == [(slot, med) for slot, med, _ in table(status)]
-        assert f"baclofen|{TODAY}|08:00" in with_buttons(page)
-        answer = phone.post(f"baclofen|{TODAY}|08:00", "skip")
-    finally:
-        phone.close()
-    assert answer.status == "200 OK", answer.body
+    _, answer = answer_on_the_page(added, "08:05", f"baclofen|{TODAY}|08:00", "skip")
     assert said(answer) == "Recorded: baclofen 08:00 dose skipped."
     assert rows(added, "SELECT local_date, slot, status, via FROM doses WHERE medication = 'baclofen'") == [
         (TODAY, "08:00", "skipped", "phone")]
