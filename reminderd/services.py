@@ -155,7 +155,6 @@ def planned_dose(store: Store, config: Config, dose: Dose, history: History | No
     return found[0] if found else PlannedDose(dose, _rules(config, history or history_of(store, config), None, dose))
 
 
-
 def judged(store: Store, config: Config, doses: Sequence[Dose], history: History | None = None) -> dict[int, Medication]:
     """The medication each row is judged by (`planned_dose`, for many rows in one reading):
     by its own prescription, with the config's reminding settings, whether or not the
@@ -169,7 +168,9 @@ def judged(store: Store, config: Config, doses: Sequence[Dose], history: History
     found = {p.dose.id: p.med for p in planned if p.dose.id}
     return {d.id: found[d.id] for d in doses if d.id in found and (
         config.medication(d.medication) is not None
-        or any(c.medication(d.medication) for c in history.between(d.due - DAY_SPREAD, d.due + DAY_SPREAD)))}
+        or any(c.medication(d.medication) is not None
+               for c in history.between(d.due - DAY_SPREAD, d.due + DAY_SPREAD)))}
+
 
 def medication_at(config: Config, history: History, name: str | None, when: datetime) -> Medication:
     """The medication a take or skip at `when` means, as prescribed then: `name` (any

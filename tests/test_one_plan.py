@@ -410,6 +410,26 @@ def test_the_daemon_gives_up_the_dose_of_a_medication_taken_off_the_config_after
     assert missed_at(store, "baclofen") == [("08:00", f"{TODAY}T11:00:00+00:00")]
     assert [e for e in baclofen_events(store) if e[0] == "reminded"] == [("reminded", "08:00")] * 12
 
+
+def test_the_daemon_leaves_open_a_row_that_nothing_prescribes(store: Store) -> None:
+    """A pending row of a medication that neither the config nor any prescription of its
+    days has (left by an old version, or imported): nothing says how to judge it, so it is
+    neither reminded nor given up, and stays as the log has it."""
+    from reminderd.core.schedule import Slot
+    from tests.test_daemon_clock import DrivenDaemon
+
+    config = parse_config(config_text(), "test", lambda: "UTC")
+    store.record_prescription(canonical_of(config), utc(f"{YESTERDAY} 07:00"))
+    store.ensure_doses([Slot(utc(f"{YESTERDAY} 20:00"), "ibuprofen", date(2026, 11, 20), "20:00", "200 mg")],
+                       utc(f"{YESTERDAY} 06:00"))
+    d = DrivenDaemon(config, store, utc(f"{TODAY} 07:00"))
+    try:
+        d.advance_to(utc(f"{TODAY} 16:00"))
+    finally:
+        d.close()
+    assert store.conn.execute("SELECT status, reminders_sent FROM doses WHERE medication = 'ibuprofen'").fetchall() \
+        == [("pending", 0)]
+
 def test_rows_made_ahead_for_the_old_plan_go_when_the_change_is_recorded(moved: Cli) -> None:
     """The daemon made today's rows at midnight and stopped; the move is first seen at
     10:00. Its 20:00 row would otherwise stay beside the new 21:00 dose: two evening doses."""
