@@ -20,7 +20,7 @@ from reminderd.core.config.settings import Config, Medication
 from reminderd.core.config.values import format_slot
 from reminderd.core.doses import Dose
 from reminderd.errors import DoseError, UsageError
-from reminderd.core.prescriptions import History, unrecorded
+from reminderd.core.prescriptions import History, no_row_yet, unrecorded
 from reminderd.core.schedule import Slot, local_instant
 from reminderd.store import ANSWER_FIELDS, Store, from_iso
 from reminderd.core.supply import Supply, supply_left
@@ -99,7 +99,7 @@ def doses_between(store: Store, config: Config, start: datetime, end: datetime, 
     rows = [d for d in store.doses_between(start - ZONES_APART, end + ZONES_APART, medication)
             if _key(d) in slots or start <= d.due < end]
     doses = [PlannedDose(d, _rules(config, history, slots.get(_key(d)), d)) for d in rows]
-    doses += [PlannedDose(_no_row_yet(s), _rules(config, history, s, s)) for s in unrecorded(slots.values(),
+    doses += [PlannedDose(no_row_yet(s), _rules(config, history, s, s)) for s in unrecorded(slots.values(),
                                                                                                map(_key, rows))]
     return sorted(doses, key=lambda p: (p.dose.due, p.dose.medication))
 
@@ -125,11 +125,6 @@ def around_day(config: Config, day: date) -> tuple[datetime, datetime]:
     """From two days before a local day to two after it: every dose of the day is due then."""
     midnight = local_instant(day, time(0), config.timezone)
     return midnight - DAY_SPREAD, midnight + DAY_SPREAD + timedelta(days=1)
-
-
-def _no_row_yet(slot: Slot) -> Dose:
-    return Dose(id=0, medication=slot.medication, local_date=slot.local_date, slot=slot.slot, dose=slot.dose,
-                due=slot.due)
 
 
 # What a prescription says of a medication: the rules that judge a dose (its windows and
@@ -160,10 +155,33 @@ def planned_dose(store: Store, config: Config, dose: Dose, history: History | No
     return found[0] if found else PlannedDose(dose, _rules(config, history or history_of(store, config), None, dose))
 
 
+def judged(store: Store, config: Config, doses: Sequence[Dose], history: History | None = None) -> dict[int, Medication]:
+    """The medication each row is judged by (`planned_dose`, for many rows in one reading):
+    by its own prescription, with the config's reminding settings, whether or not the
+    running config has it. A row of a medication that neither the config nor a
+    prescription of its days has is left out: nothing says how to judge it."""
+    if not doses:
+        return {}
+    history = history or history_of(store, config)
+    planned = doses_between(store, config, min(d.due for d in doses), max(d.due for d in doses) + SECOND,
+                            history=history)
+    found = {p.dose.id: p.med for p in planned if p.dose.id}
+    return {d.id: found[d.id] for d in doses if d.id in found and (
+        config.medication(d.medication) is not None
+        or any(c.medication(d.medication) is not None
+               for c in history.between(d.due - DAY_SPREAD, d.due + DAY_SPREAD)))}
+
+
 def medication_at(config: Config, history: History, name: str | None, when: datetime) -> Medication:
     """The medication a take or skip at `when` means, as prescribed then: `name` (any
-    case), or with no name the one medication scheduled then."""
-    return _named(config, [history.at(when)], name)
+    case), or with no name the one medication scheduled then. A name is looked for in the
+    prescription in force at `when`, then in those of the doses a take at `when` chooses
+    from: a medication taken off the config at 08:30 is still named for its 08:00 dose,
+    which the plan keeps (`status` says to take it)."""
+    if name is None:
+        return _named(config, [history.at(when)], None)
+    around = history.between(when - SEARCH_BACK, when + SEARCH_AHEAD)
+    return _named(config, [history.at(when), *reversed(around)], name)
 
 
 def _named(config: Config, prescriptions: Sequence[Config], name: str | None) -> Medication:

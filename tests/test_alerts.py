@@ -18,6 +18,7 @@ from reminderd.core import alerts, delivery
 from reminderd.core.config.load import parse_config
 from reminderd.core.config.settings import Contact
 from reminderd.core.doses import MISSED, PENDING, SKIPPED, TAKEN, Dose, Remind
+from reminderd.core.prescriptions import no_row_yet
 from reminderd.core.schedule import slots_on
 from reminderd.errors import BadUrl, ConfigError
 from reminderd.push.deliver import _read
@@ -123,9 +124,8 @@ def summary_day(day: int, *doses, night: str | None = None) -> alerts.SummaryDay
 def test_summary_lists_the_day_and_last_night():
     c = config(contact_toml("Partner", '["summary"]'))
     now = datetime(2026, 11, 28, 21, 0, tzinfo=UTC)
-    doses = alerts.day_doses([], [dose("22:00", id=3), dose("08:00", TAKEN, id=1,
-                                                            taken_at=datetime(2026, 11, 28, 8, 12, tzinfo=UTC)),
-                                  dose("14:00", SKIPPED, id=2)])
+    doses = (dose("08:00", TAKEN, id=1, taken_at=datetime(2026, 11, 28, 8, 12, tzinfo=UTC)),
+             dose("14:00", SKIPPED, id=2), dose("22:00", id=3))
     message = alerts.summary_message(c.contacts[0], [summary_day(28, *doses, night="severity 1 (mild)")], c, now)
     assert (message.key, message.title) == ("summary:2026-11-28", "Doses on Sat 28 Nov")
     assert message.body.splitlines() == [
@@ -142,8 +142,9 @@ def test_summary_lists_the_day_and_last_night():
 
 def test_a_summary_sent_after_its_time_says_so_and_names_the_slots_no_daemon_saw():
     c = config(contact_toml("Partner", '["summary"]'))
-    slots = slots_on(c, date(2026, 11, 28))
-    doses = alerts.day_doses(slots, [dose("08:00", TAKEN, id=1, taken_at=datetime(2026, 11, 28, 8, 5, tzinfo=UTC))])
+    # The day as the plan gives it: the 08:00 dose's row, and two slots no running daemon saw (no row).
+    doses = (dose("08:00", TAKEN, id=1, taken_at=datetime(2026, 11, 28, 8, 5, tzinfo=UTC)),
+             *map(no_row_yet, slots_on(c, date(2026, 11, 28))[1:]))
     late = datetime(2026, 11, 28, 23, 10, tzinfo=UTC)
     message = alerts.summary_message(c.contacts[0], [summary_day(28, *doses)], c, late)
     assert (message.key, message.title) == ("summary:2026-11-28", "Doses on Sat 28 Nov")
@@ -160,8 +161,8 @@ def test_a_summary_sent_after_its_time_says_so_and_names_the_slots_no_daemon_saw
 
 def test_summaries_missed_for_days_are_folded_into_one_each_dose_with_its_date():
     c = config(contact_toml("Partner", '["summary"]'))
-    days = [summary_day(27, *alerts.day_doses(slots_on(c, date(2026, 11, 27)), [])),
-            summary_day(28, *alerts.day_doses(slots_on(c, date(2026, 11, 28))[:1], []), night="severity 0 (none)")]
+    days = [summary_day(27, *map(no_row_yet, slots_on(c, date(2026, 11, 27)))),
+            summary_day(28, *map(no_row_yet, slots_on(c, date(2026, 11, 28))[:1]), night="severity 0 (none)")]
     message = alerts.summary_message(c.contacts[0], days, c, datetime(2026, 11, 28, 22, 30, tzinfo=UTC))
     assert (message.key, message.title) == ("summary:2026-11-28", "Doses from Fri 27 Nov to Sat 28 Nov")
     assert message.body.splitlines() == [

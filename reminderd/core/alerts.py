@@ -16,8 +16,7 @@ from zoneinfo import ZoneInfo
 from reminderd.core.clock import local_time
 from reminderd.core.config.settings import Config, Contact, Medication, Rater
 from reminderd.core.doses import MISSED, PENDING, SKIPPED, TAKEN, Dose, Remind, give_up_at, reminder_text
-from reminderd.core.prescriptions import unrecorded
-from reminderd.core.schedule import Slot, local_instant
+from reminderd.core.schedule import local_instant
 
 PUSH = "push"  # the recipient name of his own phone ([push]); contacts go by their name
 RATER_PREFIX = "rater:"  # a [[rater]]'s own messages go to "rater:NAME", never to a contact's URL
@@ -108,19 +107,13 @@ def not_running_alerts(doses: Sequence[Dose], config: Config, started: datetime)
 
 @dataclass(frozen=True)
 class SummaryDay:
-    """One day of a summary: its doses (a recorded row, or a prescribed slot no running
-    daemon ever saw) and the description of the night before it, if checked in."""
+    """One day of a summary: its doses as the one plan has them (`status` lists the same),
+    by due time, a planned slot with no row (id 0) being one no running daemon ever saw;
+    and the description of the night before it, if checked in."""
 
     day: date
-    doses: tuple[Dose | Slot, ...]
+    doses: tuple[Dose, ...]
     night: str | None
-
-
-def day_doses(slots: Sequence[Slot], rows: Sequence[Dose]) -> tuple[Dose | Slot, ...]:
-    """A day's doses for its summary: every row, and every slot of the prescription that
-    has none (the daemon was not running), by due time."""
-    unseen = unrecorded(slots, ((d.medication, d.local_date, d.slot) for d in rows))
-    return tuple(sorted([*rows, *unseen], key=lambda d: (d.due, d.medication)))
 
 
 def summaries_owed(contact: Contact, last_sent: date | None, now: datetime, tz: ZoneInfo) -> list[date]:
@@ -203,12 +196,12 @@ def rater_ask_due(rater: Rater, now: datetime, tz: ZoneInfo) -> date | None:
     return None
 
 
-def _what(dose: Dose | Slot, private: bool) -> str:
+def _what(dose: Dose, private: bool) -> str:
     return "dose" if private else f"{dose.medication} {dose.dose}"
 
 
-def _outcome(dose: Dose | Slot, tz: ZoneInfo, now: datetime) -> str:
-    if isinstance(dose, Slot):
+def _outcome(dose: Dose, tz: ZoneInfo, now: datetime) -> str:
+    if not dose.id:
         return f"due at {local_time(dose.due, tz)}" if dose.due > now else "not recorded: reminderd was not running"
     if dose.status == TAKEN and dose.taken_at is not None:
         return f"taken at {local_time(dose.taken_at, tz)}"

@@ -272,11 +272,9 @@ class Push:
         summary_days = []
         for day in days:
             night = self.store.checkin(day - timedelta(days=1))
-            # The day's slots as the one plan has them, as status and the report show them.
-            slots = [s for s in history.plan(*services.around_day(self.config, day)) if s.local_date == day]
-            summary_days.append(alerts.SummaryDay(
-                day, alerts.day_doses(slots, self.store.doses_on_dates(day, day)),
-                describe(night) if night else None))
+            # The day's doses as the one plan has them, as status and the report show them.
+            doses = tuple(p.dose for p in services.doses_on(self.store, self.config, day, history))
+            summary_days.append(alerts.SummaryDay(day, doses, describe(night) if night else None))
         return alerts.summary_message(contact, summary_days, self.config, now)
 
     # --- the sending thread -------------------------------------------------------------

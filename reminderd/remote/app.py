@@ -233,15 +233,15 @@ class PageApp:
 
     def _dose_views(self, config: Config, now: datetime) -> list[page.DoseView]:
         """Today's doses as the one plan has them (`status` shows the same); the one each
-        medication would answer now gets its buttons (it may be yesterday's late dose, or a
-        slot whose row the daemon has not made yet)."""
+        medication would answer now gets its buttons (it may be yesterday's late dose, a
+        slot whose row the daemon has not made yet, or a dose of a medication the running
+        config lacks: taken off it after the dose was due, or added and recorded by a
+        command before the daemon reloaded). Only these doses are ever answered here."""
         today = now.astimezone(config.timezone).date()
         doses = {page.dose_key(p.dose): p.dose for p in services.doses_on(self.store, config, today)
                  if not p.med.as_needed and not p.dose.slot.startswith("PRN ")}
         actions: dict[str, tuple[str, ...]] = {}
         for current in (p.dose for p in services.answerable(self.store, config, now)):
-            if config.medication(current.medication) is None:
-                continue  # taken off the config today: answered from the command line
             key = page.dose_key(current)
             doses.setdefault(key, current)
             can_snooze = bool(current.id) and current.open and current.due <= now  # one being reminded
@@ -253,25 +253,28 @@ class PageApp:
         action, key = fields.get("action", ""), fields.get("dose", "")
         name, _, rest = key.partition("|")
         day_text, _, slot = rest.partition("|")
-        med = config.medication(name) if name else None
         try:
             day = date.fromisoformat(day_text)
         except ValueError:
             day = None
-        if action not in page.ACTION_LABELS or med is None or day is None or not slot:
+        # The name is not looked up in the running config: the page's own doses (the one
+        # plan's) are the only ones answered, whatever config the daemon runs on.
+        if action not in page.ACTION_LABELS or not name or day is None or not slot:
             return _bad("That answer could not be read; nothing was changed.")
         tz = config.timezone
         try:
             with self.store.write():
-                row = self.store.dose_at(med.name, day, slot)
+                row = self.store.dose_at(name, day, slot)
                 if row is not None and row.answered:
                     when = f" at {row.taken_at.astimezone(tz):%H:%M}" if row.taken_at else ""
-                    return self.show(pairing_hash, {}, f"The {slot} dose of {med.name} was already "
+                    return self.show(pairing_hash, {}, f"The {slot} dose of {row.medication} was already "
                                      f"{row.status}{when}; nothing was changed.", "409 Conflict")
                 views = {page.dose_key(v.dose): v for v in self._dose_views(config, now)}
                 view = views.get(key)
                 if view is None or action not in view.actions:
-                    return self.show(pairing_hash, {}, f"The {slot} dose of {med.name} cannot be answered "
+                    # Named as the page named it: a name the page never showed is not echoed.
+                    what = f"The {slot} dose of {view.dose.medication}" if view else "That dose"
+                    return self.show(pairing_hash, {}, f"{what} cannot be answered "
                                      f"{page.ACTION_LABELS[action].lower()} now; nothing was changed.", "409 Conflict")
                 message = self._answer(config, view.dose, action, now)
         except TooCloseError as err:  # the phone has no --force
