@@ -126,7 +126,7 @@ def watch(store):
         refreshed.append(time.monotonic())
         watcher.stop.set()
 
-    watcher = Watch(shared, refresh, reload=lambda: None)
+    watcher = Watch(shared, refresh, reload=lambda: None, follow_zone=lambda zone: None)
     watcher.refreshed = refreshed
     yield watcher
     watcher._writes.close()
