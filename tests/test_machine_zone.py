@@ -34,7 +34,6 @@ class OwnEtc:
     """A daemon in a mount namespace of its own whose /etc is an overlay on the machine's."""
 
     def __init__(self, cli: Cli, zone: str) -> None:
-        self.cli = cli
         layers = cli.home / "etc-overlay"
         (layers / "upper").mkdir(parents=True)
         (layers / "work").mkdir()
