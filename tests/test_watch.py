@@ -131,10 +131,11 @@ def watch(store):
         refreshed.append(time.monotonic())
         watcher.stop.set()
 
-    watcher = Watch(shared, refresh, reload=lambda: None)
+    watcher = Watch(shared, refresh, reload=lambda: None, follow_zone=lambda zone: None)
     watcher.refreshed = refreshed
     yield watcher
     watcher._writes.close()
+    watcher._zone.close()
     daemon.scheduler.shutdown(wait=False)
 
 
@@ -181,6 +182,26 @@ def test_the_daemons_own_writes_are_not_taken_for_another_process(watch, store) 
     watch.loop()
     guard.cancel()
     assert watch.refreshed == []
+
+
+def test_a_look_at_the_zone_follows_the_machine_only_for_a_config_that_names_none(watch) -> None:
+    """The machine's zone as it is set here, against a config read when it was elsewhere."""
+    from zoneinfo import ZoneInfo
+
+    from reminderd.config_file import system_zone_name
+    from reminderd.core.config.load import machine_zone
+
+    machine = machine_zone(system_zone_name(fresh=True))
+    elsewhere = ZoneInfo("Pacific/Auckland" if machine.key != "Pacific/Auckland" else "Europe/London")
+    followed: list[ZoneInfo] = []
+    watch.follow_zone = followed.append
+    config = watch.shared.config._replace(timezone=elsewhere)
+    watch.shared.config = config  # names its zone: the machine's is not followed
+    watch._look_at_zone()
+    assert followed == []
+    watch.shared.config = config._replace(zone_from_system=True)
+    watch._look_at_zone()
+    assert followed == [machine]
 
 
 @pytest.mark.system  # one real try through Apprise's sending child

@@ -5,7 +5,8 @@ parts, each with one job:
 - reminders.py: a dose's or group's decision as the notification that shows it;
 - buttons.py: answers from notification buttons, through the services;
 - morning.py: the morning check-in;
-- watch.py: the main thread's look for clock jumps, CLI writes and zone changes;
+- watch.py: the main thread's look for clock jumps, CLI writes and zone changes
+  (logwrites.py, machinezone.py: what the kernel tells of them);
 - supply.py, sleepwatch.py, systemd.py: refill warnings, logind's wake-ups, sd_notify;
 - reminderd.replica.supervisor: Litestream, keeping the replica ([replica]), on a thread of its own.
 
@@ -21,7 +22,7 @@ import os
 import signal
 import threading
 from datetime import datetime
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -42,6 +43,9 @@ from reminderd.notify.base import Notifier
 from reminderd.push.outbox import Push
 from reminderd.remote import page_url
 from reminderd.store import DAEMON_STARTED, DAEMON_STOPPED, Store
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
 
 log = logging.getLogger("reminderd")
 
@@ -81,7 +85,7 @@ class Daemon:
         self.morning = MorningCheckin(self.shared, checkin_window_command)
         self.timers = DoseTimers(self.shared, self.push, after_refresh=self.morning.tick)
         self.buttons = Buttons(self.shared, self.timers, self.morning)
-        self.watcher = Watch(self.shared, self.refresh, self.reload)
+        self.watcher = Watch(self.shared, self.refresh, self.reload, self.follow_zone)
         self.sleepwatch = SleepWatcher(self.refresh)
         self.page = None  # the phone page's server, when [remote] is configured
         self.replica = None  # the replica's supervisor, when [replica] is configured
@@ -190,18 +194,32 @@ class Daemon:
             log.error("reload refused, still running on the previous config:\n%s", err)
             self.shared.show_plain("reload", "reminderd: config not reloaded", str(err))
         else:
-            with self.shared.lock:
-                previous = self.shared.config
-                self.shared.config = config
-                self.store.record_prescription(canonical_of(config), self.now())
-                log.info("config reloaded: %d medication(s)", len(config.medications))
-                self.refresh()
-                self.push.plan_daily()
-            if config.replica != previous.replica:  # outside the lock: stopping Litestream may take a second
-                if self.replica is not None:
-                    self.replica.stop()
-                self.start_replica()
+            self.use(config, f"config reloaded: {len(config.medications)} medication(s)")
         systemd.notify("READY=1", f"STATUS={self.status_line()}")
+
+    def follow_zone(self, zone: ZoneInfo) -> None:
+        """The machine's zone changed and the config names none: the running config in the
+        new zone, applied as a reload that changed only the zone (the file is read again
+        only when he asks, by a reload)."""
+        was = self.config.timezone.key
+        self.use(self.config._replace(timezone=zone),
+                 f"the machine's time zone is now {zone.key} (was {was}); the doses from now on are in it")
+        systemd.notify(f"STATUS={self.status_line()}")
+
+    def use(self, config: Config, line: str) -> None:
+        """A new config from now on: recorded as the prescription in force (the one plan's
+        rule for a change during a day), every dose looked at again, and one log line."""
+        with self.shared.lock:
+            previous = self.shared.config
+            self.shared.config = config
+            self.store.record_prescription(canonical_of(config), self.now())
+            log.info("%s", line)
+            self.refresh()
+            self.push.plan_daily()
+        if config.replica != previous.replica:  # outside the lock: stopping Litestream may take a second
+            if self.replica is not None:
+                self.replica.stop()
+            self.start_replica()
 
     # --- what the other threads call ---------------------------------------------------
 
