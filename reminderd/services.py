@@ -25,6 +25,8 @@ from reminderd.core.schedule import Slot, local_instant
 from reminderd.store import ANSWER_FIELDS, Store, from_iso
 from reminderd.core.supply import Supply, supply_left
 from reminderd.core.typed import parse_tablets
+from reminderd.core.words import (CORRECTED, MISSED, NOT_ANSWERED, SKIPPED, SNOOZED, SUPPLY_REFILL, SUPPLY_START, TAKEN,
+                                  UNDONE, VIA_CLI)
 
 SEARCH_BACK = timedelta(days=2)  # how far from WHEN a take looks for its dose
 SEARCH_AHEAD = timedelta(days=1)
@@ -243,7 +245,7 @@ def _materialise(store: Store, dose: Dose, now: datetime) -> Dose:
 
 
 def take(store: Store, config: Config, name: str | None, when: datetime, now: datetime,
-         force: bool = False, via: str = "cli") -> Answer:
+         force: bool = False, via: str = VIA_CLI) -> Answer:
     """The dose of medication `name` that a take at `when` means, taken at `when`."""
     rules.check_not_future(when, now, config.timezone)
     with store.write():
@@ -273,13 +275,13 @@ def _take(store: Store, config: Config, chosen: PlannedDose, candidates: Sequenc
     med, dose = chosen.med, _materialise(store, chosen.dose, now)
     nearby = store.taken_doses(med.name, when - med.min_gap, when + med.min_gap)
     taken = rules.take(dose, med, when, now, via, nearby, force=force, tz=config.timezone)
-    store.save_dose(taken, "taken", via, now, {"taken_at": when.isoformat(), "force": force})
+    store.save_dose(taken, TAKEN, via, now, {"taken_at": when.isoformat(), "force": force})
     later = min((p.dose.due for p in candidates if p.dose.due > taken.due), default=None)
     return Answer(taken, rules.advice_for_late_take(taken, later, when, config))
 
 
 def skip(store: Store, config: Config, name: str | None, when: datetime, now: datetime,
-         reason: str | None, via: str = "cli") -> Answer:
+         reason: str | None, via: str = VIA_CLI) -> Answer:
     with store.write():
         history = history_of(store, config)
         med = medication_at(config, history, name, when)
@@ -297,12 +299,12 @@ def skip_dose(store: Store, config: Config, dose_id: int, now: datetime, via: st
 
 def _skip(store: Store, dose: Dose, now: datetime, reason: str | None, via: str) -> Answer:
     skipped = rules.skip(dose, now, via, reason)
-    store.save_dose(skipped, "skipped", via, now, {"reason": reason} if reason else None)
+    store.save_dose(skipped, SKIPPED, via, now, {"reason": reason} if reason else None)
     return Answer(skipped)
 
 
 def snooze(store: Store, config: Config, name: str | None, length: timedelta | None,
-           now: datetime, via: str = "cli") -> Answer:
+           now: datetime, via: str = VIA_CLI) -> Answer:
     """Snooze the dose being reminded now (one that is due and still open)."""
     with store.write():
         history = history_of(store, config)
@@ -323,7 +325,7 @@ def snooze_dose(store: Store, config: Config, dose_id: int, now: datetime, via: 
 def _snooze(store: Store, config: Config, chosen: PlannedDose, now: datetime, length: timedelta | None,
             via: str) -> Answer:
     snoozed = rules.snooze(chosen.dose, chosen.med, now, length, tz=config.timezone)
-    store.save_dose(snoozed, "snoozed", via, now, {"until": snoozed.snoozed_until.isoformat()})
+    store.save_dose(snoozed, SNOOZED, via, now, {"until": snoozed.snoozed_until.isoformat()})
     return Answer(snoozed)
 
 
@@ -342,7 +344,7 @@ def _take_as_needed(store: Store, config: Config, med: Medication, when: datetim
     with store.write():
         start_supply_counts(store, config, now)
         that_day = store.doses_on_dates(day, day, med.name)
-        taken = [d for d in that_day if d.status == rules.TAKEN]
+        taken = [d for d in that_day if d.status == TAKEN]
         if med.max_per_day is not None and len(taken) >= med.max_per_day and not force:
             raise DoseError(
                 f"{med.name} was already taken {len(taken)} time(s) on {day}, the most allowed a day "
@@ -353,7 +355,7 @@ def _take_as_needed(store: Store, config: Config, med: Medication, when: datetim
         assert dose is not None
         nearby = store.taken_doses(med.name, when - med.min_gap, when + med.min_gap)
         taken_dose = rules.take(dose, med, when, now, via, nearby, force=force, tz=config.timezone)
-        store.save_dose(taken_dose, "taken", via, now, {"taken_at": when.isoformat(), "force": force})
+        store.save_dose(taken_dose, TAKEN, via, now, {"taken_at": when.isoformat(), "force": force})
     return Answer(taken_dose)
 
 
@@ -382,7 +384,7 @@ def last_answer(store: Store) -> tuple[dict, Dose]:
     return events[0], dose
 
 
-def undo(store: Store, config: Config, event_id: int, now: datetime, via: str = "cli") -> Undo:
+def undo(store: Store, config: Config, event_id: int, now: datetime, via: str = VIA_CLI) -> Undo:
     """Put the dose of answer `event_id` back as it was before that answer, or as the
     rules say it is now if the daemon gave it up after that answer. The answer and the
     undo both stay in `events`."""
@@ -396,19 +398,19 @@ def undo(store: Store, config: Config, event_id: int, now: datetime, via: str = 
         values = {k: before[k] for k in ANSWER_FIELDS}
         for key in ("taken_at", "snoozed_until", "answered_at"):
             values[key] = from_iso(values[key])
-        gave_up = store.events("missed", dose_id=dose.id, after_id=event["id"], newest_first=True, limit=1)
+        gave_up = store.events(MISSED, dose_id=dose.id, after_id=event["id"], newest_first=True, limit=1)
         overtaken = None
         if gave_up:
-            reason = json.loads(gave_up[0]["detail"] or "{}").get("reason", rules.NOT_ANSWERED)
+            reason = json.loads(gave_up[0]["detail"] or "{}").get("reason", NOT_ANSWERED)
             overtaken = (from_iso(gave_up[0]["at"]), reason)
         done = rules.undo_answer(dose._replace(**values), planned_dose(store, config, dose).med, now, overtaken,
                                  config.timezone)
-        store.save_dose(done.dose, "undone", via, now, {"event": event["id"]})
+        store.save_dose(done.dose, UNDONE, via, now, {"event": event["id"]})
     return Undo(event, done.dose, done.note)
 
 
 def edit(store: Store, config: Config, name: str | None, day: date, slot: str, now: datetime,
-         status: str | None, taken_at: datetime | None, reason: str | None, via: str = "cli") -> Dose:
+         status: str | None, taken_at: datetime | None, reason: str | None, via: str = VIA_CLI) -> Dose:
     """Correct one dose's status or taken time; the old state stays in `events`.
     A taken time without a status means the dose was taken then."""
     if status is None and taken_at is None and reason is None:
@@ -424,7 +426,7 @@ def edit(store: Store, config: Config, name: str | None, day: date, slot: str, n
                              f"{', '.join(d.slot for d in that_day) or 'none'}")
         dose = _materialise(store, dose, now)
         changed = rules.correct(dose, status, taken_at, reason, now, via, config.timezone)
-        store.save_dose(changed, "corrected", via, now)
+        store.save_dose(changed, CORRECTED, via, now)
     return changed
 
 
@@ -469,7 +471,7 @@ def start_supply_counts(store: Store, config: Config, now: datetime) -> None:
     the log counts (refills add, taken doses subtract)."""
     for med in config.medications:
         if med.supply is not None and store.supply_since_start(med.name) is None:
-            store.add_supply(med.name, med.supply, "start", now, "from the config")
+            store.add_supply(med.name, med.supply, SUPPLY_START, now, "from the config")
 
 
 def supply_of(store: Store, config: Config, med: Medication, now: datetime) -> Supply | None:
@@ -486,8 +488,8 @@ def refill(store: Store, config: Config, name: str, tablets: float, now: datetim
     with store.write():
         start_supply_counts(store, config, now)
         if store.supply_since_start(med.name) is None:
-            store.add_supply(med.name, 0, "start", now, "first refill")
-        store.add_supply(med.name, tablets, "refill", now)
+            store.add_supply(med.name, 0, SUPPLY_START, now, "first refill")
+        store.add_supply(med.name, tablets, SUPPLY_REFILL, now)
         supply = supply_of(store, config, med, now)
     assert supply is not None
     return supply

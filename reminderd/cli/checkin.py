@@ -69,7 +69,7 @@ def checkin(app: App, night: date | None, severity: str | None, frequency: str |
         answers = ask_checkin(day, app.store.checkin(day), tz)
     else:
         answers = {"severity": severity, **given}
-    _record(app, day, answers, now, "cli", CHECKIN_FLAGS)
+    _record(app, day, answers, now, VIA_CLI, CHECKIN_FLAGS)
 
 
 def _in_window(app: App, day: date) -> None:
@@ -82,7 +82,7 @@ def _in_window(app: App, day: date) -> None:
     def save(severity, frequency, woke, note, other_cause) -> None:
         answers = {"severity": severity, "frequency": frequency, "woke": woke, "note": note,
                    "other_cause": other_cause}
-        saved.append(_record(app, day, answers, app.now(), "window"))
+        saved.append(_record(app, day, answers, app.now(), VIA_WINDOW))
 
     why_not = open_checkin_window(day, save, app.store.checkin(day))
     if why_not is not None:

@@ -144,7 +144,7 @@ def undo(app: App, yes: bool) -> None:
     if not yes and not click.confirm("Undo it?", default=False):
         click.echo("Nothing changed.")
         return
-    from reminderd.core.doses import MISSED
+    from reminderd.core.words import MISSED
 
     done = services.undo(app.store, app.config, event["id"], app.now())
     d = done.dose
@@ -159,7 +159,7 @@ def undo(app: App, yes: bool) -> None:
 @click.option("--date", "day", metavar="DATE", type=DATE, required=True, is_eager=True,
               help="The dose's local date, YYYY-MM-DD.")
 @click.option("--slot", required=True, help='The dose\'s slot, "HH:MM".')
-@click.option("--status", type=click.Choice(["taken", "skipped", "missed", "pending"]), help="The corrected status.")
+@click.option("--status", type=click.Choice([TAKEN, SKIPPED, MISSED, PENDING]), help="The corrected status.")
 @click.option("--taken-at", metavar="WHEN", type=When(day_from="day"),
               help='The corrected time it was taken: "HH:MM" on --date, or "YYYY-MM-DD HH:MM".')
 @click.option("--reason", help="Why (kept in the log).")

@@ -58,7 +58,7 @@ def _today_lines(app: App, now: datetime) -> list:
 
 
 def _as_needed_lines(app: App, recorded: list, now: datetime) -> None:
-    from reminderd.core.doses import TAKEN
+    from reminderd.core.words import TAKEN
 
     tz = app.config.timezone
     today = now.astimezone(tz).date()

@@ -15,12 +15,13 @@ from zoneinfo import ZoneInfo
 
 from reminderd.core.clock import local_time
 from reminderd.core.config.settings import Config, Contact, Medication
-from reminderd.core.doses import MISSED, PENDING, SKIPPED, TAKEN, Dose, Remind, give_up_at, reminder_text
+from reminderd.core.doses import Dose, Remind, give_up_at, reminder_text
 from reminderd.core.prescriptions import unrecorded
 from reminderd.core.schedule import Slot, local_instant
+from reminderd.core.words import (ESCALATE, MISSED, MISSED_ALERT, NOT_RUNNING_ALERT, PENDING, SKIPPED, SUMMARY,
+                                  TAKEN)
 
 PUSH = "push"  # the recipient name of his own phone ([push]); contacts go by their name
-ESCALATE, MISSED_ALERT, NOT_RUNNING, SUMMARY = "escalate", "missed", "not-running", "summary"
 # A summary this far past its time is sent as late (the daemon was not running at the time).
 LATE_BY = timedelta(minutes=2)
 # At most this many days' summaries are folded into one; earlier ones are left to `report`.
@@ -82,8 +83,9 @@ def not_running_alerts(doses: Sequence[Dose], config: Config, started: datetime)
              for d in sorted(doses, key=lambda d: (d.due, d.medication))]
     body = (f"reminderd was not running when {'this dose' if len(doses) == 1 else 'these doses'} fell due; "
             f"it started again at {local_time(started, tz, '%a %d %b %H:%M')}.\n" + "\n".join(lines))
-    return [Message(f"{NOT_RUNNING}:{started.isoformat()}", c.name, NOT_RUNNING, "reminderd was not running", body)
-            for c in contacts_for(config, NOT_RUNNING)]
+    return [Message(f"{NOT_RUNNING_ALERT}:{started.isoformat()}", c.name, NOT_RUNNING_ALERT,
+                    "reminderd was not running", body)
+            for c in contacts_for(config, NOT_RUNNING_ALERT)]
 
 
 @dataclass(frozen=True)

@@ -19,18 +19,14 @@ from reminderd.core.records import Marker
 from reminderd.core.clock import UTC, local_time
 from reminderd.core.config.settings import Config, Medication
 from reminderd.core.durations import format_duration, hours_and_minutes
+from reminderd.core.words import ANSWERED, MISSED, NOT_ANSWERED, NOT_RUNNING, PENDING, SKIPPED, TAKEN
 from reminderd.errors import AlreadyTakenError, DoseError, TooCloseError
 
-PENDING, TAKEN, SKIPPED, MISSED = "pending", "taken", "skipped", "missed"
-# Why a dose was given up: its reminders went unanswered, or no daemon was there to send them.
-NOT_ANSWERED, NOT_RUNNING = "not answered", "not running"
 # A give-up this long after the limit means the daemon was not running at the limit.
 NOT_RUNNING_AFTER = timedelta(minutes=2)
 # A missed-dose notice for a dose given up long ago (the daemon was stopped for days)
 # would only be noise; it is logged instead.
 LATE_NOTICE_LIMIT = timedelta(hours=12)
-STATUSES = (PENDING, TAKEN, SKIPPED, MISSED)
-ANSWERED = (TAKEN, SKIPPED)
 
 
 class Dose(NamedTuple):

@@ -19,10 +19,10 @@ from reminderd.core import doses as rules
 from reminderd.core.config.settings import Config, Medication
 from reminderd.core.doses import Dose
 from reminderd.core.durations import hours_and_minutes
+from reminderd.core.words import ALL_TAKEN, SKIP_ONE, SNOOZE, TAKEN_ONE
 
-ALL_TAKEN = "all-taken"
-TAKEN_ONE = "taken:"  # + dose id: the per-dose answers
-SKIP_ONE = "skip:"
+GROUP_PREFIX = "group:"  # a group's notification and its timer are "group:<first dose's id>"
+
 
 
 def groups(doses: Iterable[Dose], within: timedelta) -> list[tuple[Dose, ...]]:
@@ -49,7 +49,7 @@ def group_of(dose: Dose, doses: Iterable[Dose], within: timedelta) -> tuple[Dose
 
 def group_key(group: Sequence[Dose]) -> str:
     """The notification key of a group: its first dose names it for its whole life."""
-    return f"group:{group[0].id}"
+    return f"{GROUP_PREFIX}{group[0].id}"
 
 
 def remind_with(group: Sequence[Dose], meds: dict[str, Medication], now: datetime,
@@ -111,9 +111,9 @@ def actions(open_doses: Sequence[Dose], snooze_label: str, private: bool) -> tup
     server that shows few buttons shows them a page at a time). One dose left: Taken,
     Snooze, Skip, as on a dose of its own."""
     if len(open_doses) == 1:
-        return ((ALL_TAKEN, "Taken"), ("snooze", snooze_label), (f"{SKIP_ONE}{open_doses[0].id}", "Skip"))
+        return ((ALL_TAKEN, "Taken"), (SNOOZE, snooze_label), (f"{SKIP_ONE}{open_doses[0].id}", "Skip"))
     names = [d.slot if private else d.medication for d in open_doses]
-    return (((ALL_TAKEN, "All taken"), ("snooze", snooze_label))
+    return (((ALL_TAKEN, "All taken"), (SNOOZE, snooze_label))
             + tuple((f"{TAKEN_ONE}{d.id}", f"Taken: {name}") for d, name in zip(open_doses, names))
             + tuple((f"{SKIP_ONE}{d.id}", f"Skip: {name}") for d, name in zip(open_doses, names)))
 

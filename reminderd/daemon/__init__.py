@@ -29,6 +29,7 @@ from reminderd import paths
 from reminderd.core.clock import UTC
 from reminderd.core.config.settings import Config
 from reminderd.core.prescriptions import canonical_of
+from reminderd.core.words import DAEMON_STARTED, DAEMON_STOPPED, VIA_DAEMON
 from reminderd.daemon import systemd
 from reminderd.daemon.buttons import Buttons
 from reminderd.daemon.morning import MorningCheckin
@@ -39,7 +40,7 @@ from reminderd.daemon.watch import Watch
 from reminderd.errors import ReminderdError
 from reminderd.notify.base import Notifier
 from reminderd.push.outbox import Push
-from reminderd.store import DAEMON_STARTED, DAEMON_STOPPED, Store
+from reminderd.store import Store
 
 log = logging.getLogger("reminderd")
 
@@ -128,7 +129,7 @@ class Daemon:
             len(self.config.medications), self.config.timezone.key, self.store.path,
         )
         # Who reads the log can tell since when nobody reminds from it (`reminderd status`).
-        self.store.add_event(DAEMON_STARTED, "daemon", self.now(), None, {"pid": os.getpid()})
+        self.store.add_event(DAEMON_STARTED, VIA_DAEMON, self.now(), None, {"pid": os.getpid()})
         self.watcher.mark()
         self.timers.started_at = self.now()
         self.notifier.start(self.on_answer)
@@ -148,7 +149,7 @@ class Daemon:
         self.sleepwatch.stop()
         self.push.stop()
         self.shared.stop()  # waits for the part at work; after it no timer touches the log
-        self.store.add_event(DAEMON_STOPPED, "daemon", self.now(), None, {"pid": os.getpid()})
+        self.store.add_event(DAEMON_STOPPED, VIA_DAEMON, self.now(), None, {"pid": os.getpid()})
         if self.replica is not None:  # after the last write, so Litestream's last sync has it
             self.replica.stop()
         self.scheduler.shutdown(wait=False)

@@ -23,7 +23,7 @@ from reminderd.core.analysis.nights import EVENING, NightLabels, label_nights
 from reminderd.core.analysis.records import ON_TIME, DoseOutcome, NightCheckin, date_range, dose_outcome
 from reminderd.core.config.settings import Config
 from reminderd.core.config.values import format_slot
-from reminderd.core.doses import MISSED, PENDING, SKIPPED, TAKEN, timing
+from reminderd.core.doses import timing
 from reminderd.core.prescriptions import History, unrecorded, what_is_prescribed
 from reminderd.core.schedule import local_instant
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Sequence
 from reminderd.core.analysis.effect import CAVEAT, EARLIER, EVENING
 from reminderd.core.analysis.records import EARLY, FAILED_OUTCOMES, LATE, ON_TIME, date_range
 from reminderd.core.checkin import SEVERITY
-from reminderd.core.doses import MISSED
+from reminderd.core.words import MISSED
 from reminderd.report.figures import (
     COUNT_HEADERS,
     DETAIL_HEADERS,

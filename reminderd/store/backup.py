@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from reminderd.core.clock import UTC
-from reminderd.core.doses import STATUSES, TAKEN
+from reminderd.core.words import STATUSES, SUPPLY_KINDS, TAKEN, UNDONE
 from reminderd.core.prescriptions import PrescriptionError, config_of
 from reminderd.errors import ImportFileError, UsageError
 from reminderd.store import ANSWER_FIELDS, MAX_TABLETS, SCHEMA_VERSION, UNDOABLE, Store
@@ -268,7 +268,7 @@ FIELD_CHECKS: dict[str, dict[str, Check]] = {
         "other_cause": _in_range(0, 1),
     },
     "supply": {
-        "id": _positive_id, "medication": _text, "at": _required_instant, "kind": _one_of("start", "refill"),
+        "id": _positive_id, "medication": _text, "at": _required_instant, "kind": _one_of(*SUPPLY_KINDS),
         "change": _in_range(-MAX_TABLETS, MAX_TABLETS, "a number of tablets"),
     },
     "prescriptions": {"id": _positive_id, "in_force_from": _required_instant},
@@ -326,7 +326,7 @@ def _check_events(events: list[dict[str, Any]], dose_ids: set[int], problems: li
         if row["dose_id"] is not None and row["dose_id"] not in dose_ids:
             problems.append(f"events[{i}].dose_id: {row['dose_id']!r} is not the id of any dose in the file")
         detail = json.loads(row["detail"]) if row["detail"] else {}
-        if row["kind"] == "undone" and (detail.get("event") not in event_ids or row["dose_id"] is None):
+        if row["kind"] == UNDONE and (detail.get("event") not in event_ids or row["dose_id"] is None):
             problems.append(f"events[{i}].detail: an undoing names no event of the file; expected "
                             '{"event": the id of the answer it undid}')
         before = detail.get("before")

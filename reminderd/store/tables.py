@@ -7,6 +7,7 @@ import sqlite3
 from datetime import date, datetime, tzinfo
 from typing import Any
 
+from reminderd.core.words import ANSWERED
 from reminderd.errors import UsageError
 from reminderd.store.connection import Connection
 from reminderd.store.instants import from_iso
@@ -54,8 +55,8 @@ class Tables(Connection):
             first, last = self.conn.execute("SELECT min(due), max(due) FROM doses").fetchone()
             answer = self.conn.execute(
                 "SELECT medication, local_date, slot, status, answered_at FROM doses"
-                " WHERE status IN ('taken', 'skipped') AND answered_at IS NOT NULL"
-                " ORDER BY answered_at DESC, id DESC LIMIT 1").fetchone()
+                " WHERE status IN (?, ?) AND answered_at IS NOT NULL"
+                " ORDER BY answered_at DESC, id DESC LIMIT 1", ANSWERED).fetchone()
         return from_iso(first), from_iso(last), answer
 
     def row_counts(self) -> dict[str, int]:
