@@ -77,6 +77,7 @@ def with_named_files(config: Config, folder: str | os.PathLike[str]) -> Config:
 
     push = read(config.push, "push")
     contacts = tuple(read(contact, f"contact[{i}]") for i, contact in enumerate(config.contacts))
+    raters = tuple(read(rater, f"rater[{i}]") for i, rater in enumerate(config.raters))
     replica = config.replica
     if replica is not None:
         from reminderd.core.config.values import check_replica_url
@@ -88,4 +89,4 @@ def with_named_files(config: Config, folder: str | os.PathLike[str]) -> Config:
                                                       key=pem(config.remote.key, "key"))
     if problems:
         raise ConfigError(problems, config.source)
-    return config._replace(push=push, contacts=contacts, remote=remote, replica=replica)
+    return config._replace(push=push, contacts=contacts, raters=raters, remote=remote, replica=replica)

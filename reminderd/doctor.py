@@ -317,6 +317,33 @@ def check_service() -> list[Finding]:
     return [judge_service(props), judge_session_environment(parse_properties(env.stdout), "the systemd user manager")]
 
 
+def judge_daemon(pid: int | None, log: Path | None, running: bool, db_path: Path, start_with: str,
+                 restart_with: str) -> Finding:
+    """Whether a daemon reminds from this log now (`running`: its lock is held, by `pid`
+    reminding from `log`), as `status` tells it. The unit's own state says so under systemd."""
+    if not running:
+        return Finding("daemon", PROBLEM, "not running",
+                       "No dose is reminded until it runs.", f"Start it: {start_with}")
+    if log is not None and os.path.realpath(log) != os.path.realpath(db_path):
+        return Finding("daemon", PROBLEM, f"running (pid {pid or 'unknown'}), reminding from another log: {log}",
+                       f"The doses of {db_path} are not reminded.", f"If that log is not the one you meant: "
+                       f"{restart_with}")
+    return ok("daemon", f"running (pid {pid or 'unknown'})")
+
+
+def check_daemon(db_path: Path) -> list[Finding]:
+    """The daemon where no systemd unit starts it (an autostart entry, or `reminderd run`)."""
+    from reminderd import paths
+    from reminderd.lock import running_daemon
+    from reminderd.reminding import how_to_restart, how_to_start
+
+    if paths.unit_path().exists():
+        return []
+    holder = running_daemon(paths.lock_path(db_path))
+    return [judge_daemon(holder and holder.pid, holder and holder.log, holder is not None, db_path, how_to_start(),
+                         how_to_restart())]
+
+
 # --- logind, the screen saver ------------------------------------------------------------
 
 
@@ -405,6 +432,7 @@ def run_checks(config_path: Path, db_path: Path, send_test: bool = False) -> lis
     backend = config.notifications.backend if config is not None else "auto"
     findings.append(check_notifications(backend, send_test))
     findings += check_service()
+    findings += check_daemon(db_path)
     findings.append(check_logind())
     findings.append(check_screen_saver())
     findings.append(check_clock())
@@ -412,6 +440,7 @@ def run_checks(config_path: Path, db_path: Path, send_test: bool = False) -> lis
     findings.append(judge_zone(config.timezone.key if config else None,
                                config.zone_from_system if config else True, machine))
     findings += check_push(config)
+    findings += check_raters(config, db_path)
     findings.append(check_replica(config, db_path))
     findings.append(check_page(config))
     return findings
@@ -450,6 +479,7 @@ def check_push(config) -> list[Finding]:
     contacts = config.contacts if config is not None else ()
     targets = ([("your phone", push.url)] if push is not None and push.url else [])
     targets += [(f"contact {c.name}", c.url) for c in contacts if c.url]
+    targets += [(f"rater {r.name}", r.url) for r in (config.raters if config is not None else ()) if r.url]
     if not targets:
         return [ok("push", "no push or contact URLs configured")]
     try:
@@ -458,6 +488,67 @@ def check_push(config) -> list[Finding]:
         return [Finding("push", PROBLEM, "Apprise is not installed", "Nothing can be sent to a phone.",
                         "Install reminderd with its dependencies again (pip install .)")]
     return [judge_push_url(who, url, apprise.Apprise().add(url)) for who, url in targets]
+
+
+PAGE_PROBE_TIMEOUT_S = 3.0
+
+
+def judge_rater_page(rater: str, url: str | None, answered: str | None, phones: int) -> Finding:
+    """Her link, as the daemon sends it: the page answers there (`answered`: its HTTP
+    status, or None when nothing answered), and a phone is paired with her page (`phones`).
+    Without [remote] she has no page."""
+    check = f"rater {rater}: her page"
+    if url is None:
+        return Finding(check, WARNING, "no [remote] page", "She can answer only at this machine.",
+                       f"Set [remote] listen (see the README), or let her answer with: "
+                       f"reminderd checkin --rater {rater}")
+    if answered is None:
+        return Finding(check, PROBLEM, f"nothing answers at {url}",
+                       "The link sent to her phone leads nowhere: she cannot rate the night.",
+                       "Start the daemon (it serves the page), and check that [remote] listen is an address "
+                       "her phone reaches")
+    if not phones:
+        return Finding(check, WARNING, f"{url} answers ({answered}); no phone is paired with her page",
+                       "Her link opens only a refusal until her phone is paired.",
+                       f"Pair her phone: reminderd pair --rater {rater}")
+    return ok(check, f"{url} answers ({answered}); {phones} phone{'s' if phones > 1 else ''} paired with her page")
+
+
+def probe_page(url: str) -> str | None:
+    """The HTTP status the page answers a plain GET with (any status: a refusal is an
+    answer), or None when nothing answers within PAGE_PROBE_TIMEOUT_S. Sends no credential."""
+    import ssl
+    import urllib.error
+    import urllib.request
+
+    # Reachability only: the page's own certificate may be self-signed, and nothing secret is sent.
+    context = ssl._create_unverified_context() if url.startswith("https:") else None
+    try:
+        with urllib.request.urlopen(url, timeout=PAGE_PROBE_TIMEOUT_S, context=context) as answer:
+            return f"{answer.status} {answer.reason}"
+    except urllib.error.HTTPError as err:
+        return f"{err.code} {err.reason}"
+    except (urllib.error.URLError, OSError, ValueError):
+        return None
+
+
+def check_raters(config, db_path: Path) -> list[Finding]:
+    """Each rater's link: the page it leads to answers (probed once for them all), and her
+    phone is paired with it."""
+    raters = config.raters if config is not None else ()
+    if not raters:
+        return []
+    from reminderd.errors import UsageError
+    from reminderd.remote import page_url
+    from reminderd.remote.pairing import Pairings, rater_role
+
+    url = page_url(config)
+    answered = probe_page(url) if url is not None else None
+    try:
+        roles = [p.role for p in Pairings(db_path).phones()]
+    except UsageError:  # a damaged pairing file: the page's own check says so
+        roles = []
+    return [judge_rater_page(r.name, url, answered, roles.count(rater_role(r.name))) for r in raters]
 
 
 # A replica further behind than this is a problem: answers since exist on this machine only.

@@ -42,11 +42,23 @@ class AlreadyTakenError(DoseError):
 class TooCloseError(DoseError):
     """A Taken that would put two doses closer than the medication's minimum gap."""
 
+    FORCE = "If you really took it, record it with --force"
+
+    @property
+    def fact(self) -> str:
+        """The refusal without the command line's way past it: a notification has its own
+        "Taken anyway" button, and the phone page none."""
+        return str(self).removesuffix(self.FORCE).rstrip(". ")
+
 
 class AlreadyRunning(ReminderdError):
     """A second daemon for the same data: the first one holds the lock."""
 
     exit_code = 3
+
+    def __init__(self, message: str, pid: int | None = None) -> None:
+        super().__init__(message)
+        self.pid = pid  # the daemon holding the lock, to say how to stop it
 
 
 class ImportFileError(UsageError):

@@ -49,8 +49,7 @@ def take_lock(path: str | PathLike[str], config: str | PathLike[str] | None = No
             holder = _holder(fd)
             os.close(fd)
             raise AlreadyRunning(
-                f"another reminderd daemon is already running (pid {holder.pid or 'unknown'}, lock {path}); "
-                "stop it first (systemctl --user stop reminderd)"
+                f"a reminderd daemon is already running (pid {holder.pid or 'unknown'}, lock {path})", holder.pid
             ) from None
     os.ftruncate(fd, 0)
     me = {"pid": os.getpid(), "config": config and str(config), "log": log and str(log)}

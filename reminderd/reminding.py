@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Callable
 
 from reminderd import paths
 from reminderd.core.clock import local_time
-from reminderd.lock import Holder, running_daemon
+from reminderd.errors import AlreadyRunning
+from reminderd.lock import Holder, running_daemon, take_lock
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -34,7 +35,7 @@ def banner(holder: Holder | None, db_path: str | Path, started: datetime | None,
             return None
         return (f"Reminders are off for this log: the running daemon (pid {holder.pid or 'unknown'}) reminds "
                 f"from {holder.log}.")
-    if stopped is not None and (started is None or stopped >= started):
+    if stopped is not None:  # the last run ended cleanly (Store.daemon_runs)
         why = f"the daemon is not running since {_when(stopped, now, tz)}"
     elif started is not None:
         why = (f"the daemon is not running: it started {_when(started, now, tz)} and stopped without saying so "
@@ -58,6 +59,29 @@ def how_to_restart() -> str:
     if paths.unit_path().exists():
         return "systemctl --user restart reminderd"
     return "stop `reminderd run` (Ctrl-C) and start it again"
+
+
+def how_to_stop(pid: int | None) -> str:
+    """The command that stops the running daemon, the way it was started."""
+    if paths.unit_path().exists():
+        return "systemctl --user stop reminderd"
+    return f"kill {pid}" if pid else "stop `reminderd run` (Ctrl-C)"
+
+
+def hold_lock(path: Path, config: Path | None = None, log: Path | None = None) -> int:
+    """The daemon's lock (`lock.take_lock`), for a daemon or for `reset`; refused, it says
+    how to stop the daemon that holds it."""
+    try:
+        return take_lock(path, config, log)
+    except AlreadyRunning as err:
+        raise AlreadyRunning(f"{err}; stop it first: {how_to_stop(err.pid)}", err.pid) from None
+
+
+def how_to_reload(pid: int | None) -> str:
+    """The command that makes the running daemon read its config again (SIGHUP)."""
+    if paths.unit_path().exists():
+        return "systemctl --user reload reminderd"
+    return f"kill -HUP {pid}" if pid else how_to_restart()
 
 
 def _when(instant: datetime, now: datetime, tz: tzinfo) -> str:

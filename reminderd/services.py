@@ -493,3 +493,94 @@ def refill(store: Store, config: Config, name: str, tablets: float, now: datetim
         supply = supply_of(store, config, med, now)
     assert supply is not None
     return supply
+
+
+# --- a second rater's night ------------------------------------------------------------
+
+
+def pick_rater(config: Config, name: str):
+    """The [[rater]] called `name` (any case), or a refusal naming the raters there are."""
+    rater = config.rater(name)
+    if rater is None:
+        known = ", ".join(r.name for r in config.raters) or "none: add a [[rater]] table to the config"
+        raise UsageError(f"no rater called {name!r} in the config; expected one of: {known}")
+    return rater
+
+
+def rate(store: Store, config: Config, rater_name: str, night: date, severity: Any, frequency: Any = None,
+         woke: Any = None, note: Any = None, *, now: datetime, via: str,
+         names: dict[str, str] | None = None) -> RatingSaved:
+    """One rater's answers about a night, checked and recorded with whether anything sent to
+    her had told her about that night's doses (reminderd.core.rating); a night answered
+    again keeps the earlier answer in `events`."""
+    from reminderd.core import rating as core
+
+    rater = pick_rater(config, rater_name)
+    core.check_night(night, now, config.timezone)
+    with store.write():
+        told = core.told_of(night, sent_to(store, config, rater.name, night), now)
+        entry = core.make_rating(rater.name, night, severity, frequency, woke, note, now=now, tz=config.timezone,
+                                 via=via, told=told, names=names)
+        return RatingSaved(entry, store.save_rating(entry, now, via))
+
+
+def undo_rating(store: Store, config: Config, rater_name: str, now: datetime, via: str) -> RatingUndone:
+    """Take back the rater's last answer: the one it replaced comes back, or none."""
+    from reminderd.core.rating import Rating
+
+    rater = pick_rater(config, rater_name)
+    with store.write():
+        event = store.last_rating_event(rater.name)
+        if event is None:
+            raise UsageError(f"{rater.name} has no answer to undo")
+        detail = json.loads(event["detail"])
+        undone = Rating(**{k: v for k, v in detail.items() if k not in ("before", "blinded")}
+                        | {"night": date.fromisoformat(detail["night"]), "answered_at": from_iso(detail["answered_at"])})
+        return RatingUndone(undone, store.undo_rating(event, now, via))
+
+
+def sent_to(store: Store, config: Config, name: str, night: date) -> list:
+    """Every message that may have reached a contact called `name` (any case), from the day
+    before `night` on (nothing earlier can name its doses), with the nights whose doses it
+    named. A message may have reached her from its first try that did not fail: one her
+    server acknowledged, one whose answer was not seen, or one still being sent."""
+    from reminderd.core.rating import TELLING_ALERTS, Sent, nights_told
+    from reminderd.core.schedule import local_instant
+
+    tz = config.timezone
+    since = local_instant(night - timedelta(days=1), datetime.min.time(), tz)
+    recorded, failed, reached = {}, set(), {}
+    for event in store.events("push-due", "push-try", "push-failed", "push-sent", "push-unconfirmed", since=since):
+        detail = json.loads(event["detail"])
+        key, to = detail["key"], detail["to"]
+        if to.casefold() != name.casefold() or key.partition(":")[0] not in TELLING_ALERTS:
+            continue
+        if event["kind"] == "push-due":
+            recorded[key] = detail
+        elif event["kind"] == "push-failed":  # that try never reached her server, or was refused
+            failed.add((key, detail.get("try")))
+        else:
+            reached.setdefault(key, []).append((from_iso(event["at"]), event["kind"], detail.get("try")))
+    sent = []
+    for key, tries in reached.items():
+        at = min((when for when, kind, number in tries if kind != "push-try" or (key, number) not in failed),
+                 default=None)
+        if at is None:
+            continue
+        kind, _, about = key.partition(":")
+        listed = recorded.get(key, {}).get("doses")  # the doses a not-running alert listed
+        ids = [int(about)] if kind == "missed" and about.isdigit() else list(listed or ())
+        due = {i: dose.due for i in ids if (dose := store.dose(i)) is not None}
+        days = [date.fromisoformat(d) for d in recorded.get(key, {}).get("days", ())]  # a summary's days
+        sent.append(Sent(key, at, nights_told(key, due, listed, config.checkin.bedtime, tz, days)))
+    return sent
+
+
+class RatingSaved(NamedTuple):
+    entry: Any  # rating.Rating, as recorded
+    replaced: Any  # the answer it replaced, or None
+
+
+class RatingUndone(NamedTuple):
+    undone: Any  # rating.Rating taken back
+    now: Any  # the rating in force for that night now, or None

@@ -41,7 +41,9 @@ class HttpReceiver:
     - `reset`: read a request whole, then reset the connection (RST) without answering;
     - `fail_first`: answer the first that many requests with `fail_status` (500), then 200;
     - `echo_auth`: put the request's Authorization header in every answer, as a careless
-      server or proxy does in its error pages.
+      server or proxy does in its error pages;
+    - `echo_path_after`: answer the failing ones with that many characters of text, then the
+      request's path (an error page saying which path it has no route for).
 
     `hung` is set when a request arrives that is held (delay or hang). Start and stop it at
     will: the port stays the same, so a test can have the server down and then up."""
@@ -56,6 +58,7 @@ class HttpReceiver:
         self.fail_first = 0
         self.fail_status = 500
         self.echo_auth = False
+        self.echo_path_after: int | None = None
         self.hung = threading.Event()  # a request has arrived and is being held
         self._release = threading.Event()
         self._server: ThreadingHTTPServer | None = None
@@ -89,6 +92,8 @@ class HttpReceiver:
                 if receiver.echo_auth:
                     answer["you sent"] = f"Authorization: {self.headers.get('Authorization')}"
                 body = json.dumps(answer).encode()
+                if failing and receiver.echo_path_after is not None:
+                    body = ("." * receiver.echo_path_after + f" no route for POST {self.path}").encode()
                 self.send_response(receiver.fail_status if failing else 200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))

@@ -20,6 +20,7 @@ from reminderd.core.config.settings import Contact
 from reminderd.core.doses import MISSED, PENDING, SKIPPED, TAKEN, Dose, Remind
 from reminderd.core.schedule import slots_on
 from reminderd.errors import BadUrl, ConfigError
+from reminderd.push.deliver import _read
 from reminderd.push.urls import mask, read_url_file, scrub
 from tests.conftest import Cli, config_text
 
@@ -369,6 +370,25 @@ def test_whatever_a_server_echoes_comes_back_without_the_secrets_in_any_form(ech
             assert form.lower().rstrip("=") not in clean.lower()
 
 
+def test_a_non_ascii_password_inside_base64_of_its_utf8_is_found():
+    url = "json://carer:p%C3%A4ss%E2%82%ACw0rd@alerts.example.org/hook"
+    for echo in (b64("carer:päss€w0rd"), b64("xx päss€w0rd yy")[4:]):
+        clean = scrub(f"HTTP 401 Authorization: Basic {echo}", url)
+        assert clean == "HTTP 401 Authorization: Basic …", echo
+
+
+def test_the_senders_last_words_are_scrubbed_before_they_are_cut():
+    """A sender that died says why on stderr; only its last 300 characters are kept, and a
+    cut through the password would leave a piece of it that no scrub could recognise."""
+    password = "Xk29vLq8Tr4Wp7Zs"
+    url = f"json://carer:{password}@alerts.example.org/hook"
+    err = f"Traceback (most recent call last):\nValueError: no such service: {url}\n" + "." * 265
+    assert password[-10:] + "@alerts.example.org/hook" in err[-300:]  # the cut falls in the password
+    outcome, answer = _read("", err, 1, None, url)
+    assert outcome == delivery.UNREACHED and answer.startswith("the sender failed: ")
+    assert password[-4:] not in answer
+
+
 # --- the command line ---------------------------------------------------------------
 
 
@@ -391,7 +411,7 @@ def test_check_config_and_status_show_recipients_masked(cli: Cli, tmp_path):
     out = cli("check-config")
     assert out.returncode == 0, out.stderr
     assert out.stdout.splitlines()[-2:] == [
-        "push to his phone: ntfy://… (reminders from the 2nd on, or the first while the screen is locked or idle)",
+        "push to your phone: ntfy://… (reminders from the 2nd on, or the first while the screen is locked or idle)",
         "contact Partner: mailto://… (missed, summary at 21:00)",
     ]
     status = cli("status")

@@ -132,6 +132,22 @@ def test_a_slot_with_no_row_before_the_log_began_is_not_called_not_recorded(bega
     assert state_text(None, due, MED, now, LONDON, log_began_at=began) == expected
 
 
+@pytest.mark.parametrize(
+    "row, now, reminding, expected",
+    [
+        (None, at(9), True, "DUE"),  # a slot a new prescription added: the daemon makes its row now
+        (None, at(12), True, "not recorded"),
+        (dose(reminders_sent=1), at(11, 30), False, "not recorded (daemon not running)"),  # its window is over
+        (dose(reminders_sent=1), at(10, 59), False, "DUE (reminded 1x)"),
+        (dose(reminders_sent=4), at(11), True, "DUE (reminded 4x)"),  # the running daemon gives it up now
+    ],
+    ids=["no-row-reminding", "no-row-past-window-reminding", "row-past-window-nobody-reminding",
+         "row-in-window-nobody-reminding", "row-at-its-limit-reminding"],
+)
+def test_the_daemon_not_running_is_said_only_when_it_is_not(row, now, reminding, expected):
+    assert state_text(row, DUE, MED, now, LONDON, log_began_at=at(0), reminding=reminding) == expected
+
+
 def test_next_unanswered_skips_a_dose_taken_early():
     # The day's doses as the plan gives them: rows, and slots with no row yet (id 0).
     taken_early = dose("14:00", status=TAKEN, taken_at=at(13))

@@ -51,6 +51,8 @@ def test_a_taken_button_too_close_to_the_last_dose_asks_again_then_records(sessi
     desktop.press("taken")
     asked = wait_for(lambda: shown(desktop, "Take gabapentin now?"), what="the minimum-gap question")[0]
     assert asked["body"].startswith("Careful: gabapentin was last taken 57m")
+    # Its button is the way past the gap: no command-line --force on a notification.
+    assert asked["body"].endswith("doses should be at least 1h apart.") and "--force" not in asked["body"]
     assert rows(cli, f"SELECT status FROM doses WHERE {TODAY}") == [("pending",)]
     desktop.press("taken-anyway")
     wait_for(lambda: rows(cli, f"SELECT status, via FROM doses WHERE {TODAY}") == [("taken", "notification")],

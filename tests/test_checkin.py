@@ -102,6 +102,18 @@ def test_answers_out_of_range_are_refused_with_the_range(question, value, name, 
     assert str(err.value) == message
 
 
+def test_each_later_question_says_how_many_are_left() -> None:
+    from reminderd.daemon.morning import MorningCheckin
+
+    night = date(2026, 11, 27)
+    answers = Checkin(night=night, severity=2)
+    first, *later = core.STEPS[1:]
+    bodies = [MorningCheckin(None).question(night, step, answers=answers).body for step in (first, later[-1])]
+    # After the one click, every later question is still to come (not "one more"); the last says one.
+    assert bodies == [f"Recorded: severity 2 (moderate). {len(core.STEPS) - 1} more questions, or close this.",
+                      "Recorded: severity 2 (moderate). One more question, or close this."]
+
+
 def test_a_checkin_holds_every_answer() -> None:
     entry = core.make_checkin(NIGHT, "2", "3", "1", " left leg ", now=MORNING, tz=LONDON, via="cli")
     assert entry == Checkin(night=NIGHT, severity=2, frequency=3, woke=1, note="left leg",

@@ -107,9 +107,10 @@ def test_take_records_the_dose_due_now_and_refuses_a_second_take(cli: Cli) -> No
         ("2026-11-28 07:00:00", None, "08:00", "on time, 1 h before"),
         ("2026-11-28 16:00:00", "14:30", "14:00", "on time, 30 min after"),
         ("2026-11-29 09:00:00", "2026-11-28 22:10", "22:00", "on time, 10 min after"),
-        ("2026-11-28 13:59:30", None, "14:00", "on time, to the minute"),
+        ("2026-11-28 14:00:40", None, "14:00", "on time, to the minute"),  # taken at 14:00 by the clock
+        ("2026-11-28 13:59:30", None, "14:00", "on time, 1 min before"),  # taken at 13:59 by the clock
     ],
-    ids=["early", "late-with-at", "yesterday-with-date", "on-time"],
+    ids=["early", "late-with-at", "yesterday-with-date", "on-time", "seconds-early"],
 )
 def test_take_finds_the_slot_meant(cli: Cli, now: str, at: str | None, slot: str, timing: str) -> None:
     out = cli("take", *(["--at", at] if at else []), at=now)

@@ -267,7 +267,7 @@ def med(extra: str = "", times: str = '["08:00", "14:00", "22:00"]') -> str:
         pytest.param(
             'timezone = "UTC"\ntimezones = "UTC"\n' + MEDICATION,
             "timezones: unknown setting; expected one of: timezone, on_time_window, "
-            "near_next_dose, missed_dose_advice, group_within, [medication], [checkin], [notifications], [remote], [push], [contact], [replica]",
+            "near_next_dose, missed_dose_advice, group_within, [medication], [checkin], [notifications], [remote], [push], [contact], [rater], [replica]",
             id="unknown-top-level",
         ),
         pytest.param(
@@ -622,7 +622,7 @@ def test_several_problems_are_reported_together():
     assert str(info.value) == (
         "/home/me/.config/reminderd/config.toml: 10 problem(s):\n"
         '  - timezone: "Mars/Base" is not valid; expected an IANA time zone name such as "Europe/London"\n'
-        "  - colour: unknown setting; expected one of: timezone, on_time_window, near_next_dose, missed_dose_advice, group_within, [medication], [checkin], [notifications], [remote], [push], [contact], [replica]\n"
+        "  - colour: unknown setting; expected one of: timezone, on_time_window, near_next_dose, missed_dose_advice, group_within, [medication], [checkin], [notifications], [remote], [push], [contact], [rater], [replica]\n"
         '  - notifications.backend: "pager" is not valid; expected one of "auto", "dbus", "plyer", "log"\n'
         '  - notifications.private: "no" is not valid; expected true or false\n'
         '  - checkin.until: "09:00" is not valid; expected a time after checkin.time (10:00)\n'

@@ -174,7 +174,8 @@ def test_a_second_daemon_is_refused(clocked: Cli, daemon) -> None:
     d.wait_for(r"dose\(s\) scheduled")
     second = clocked("run", timeout=20)
     assert second.returncode == 3
-    assert f"another reminderd daemon is already running (pid {d.proc.pid}" in second.stderr
+    assert second.stderr.endswith(f"reminderd: a reminderd daemon is already running (pid {d.proc.pid}, lock "
+                                  f"{clocked.home / 'run' / 'reminderd.lock'}); stop it first: kill {d.proc.pid}\n")
 
 
 def test_daemon_refuses_a_foreign_or_damaged_log_and_leaves_it(clocked: Cli) -> None:

@@ -141,7 +141,7 @@ def test_timers_and_buttons_that_come_while_the_daemon_stops_do_nothing(tmp_path
     d.daemon.tick(dose_id)
     d.daemon.refresh()
     d.daemon.morning.tick()
-    d.daemon.push.plan_summaries()
+    d.daemon.push.plan_daily()
     d.daemon.on_answer(f"dose:{dose_id}", "taken")
     d.daemon.on_answer(f"group:{dose_id}", "all-taken")
     assert [r.getMessage() for r in caplog.records] == []

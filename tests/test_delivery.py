@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from reminderd.push.outbox import STOP_WAIT_S
+from reminderd.push.send import HEARD_CHARS
 from reminderd.store import from_iso
 from tests.conftest import Cli, at, rows
 from tests.daemon_process import DaemonProcess, daemon_at  # noqa: F401  (a fixture)
@@ -290,3 +291,17 @@ def test_a_server_that_echoes_basic_auth_never_gets_the_password_into_any_output
     for where, text in outputs.items():
         for form in secret_forms():
             assert form not in text, f"{form!r} in the {where}"
+
+
+def test_a_secret_where_the_servers_answer_is_cut_short_is_removed_first(cli: Cli, http) -> None:
+    """Only the start of an answer is kept: a cut through the token in the path must not
+    leave its first characters behind, where no scrub could recognise them."""
+    token = "tk_" + "Q7x2Lm9Pz4Rt8Vw1Ks6Hj3Nb5Dc0Fg2Yu7Ie4Oa"
+    prefix = " no route for POST /alerts/"
+    http.fail_first, http.fail_status = 1, 404
+    http.echo_path_after = HEARD_CHARS - len(prefix) - 12  # the cut falls 12 characters into the token
+    alert_to(cli, f"json://127.0.0.1:{http.port}/alerts/{token}")
+    tested = cli("notify-test", "--contact", "Partner")
+    assert http.received[0].path == f"/alerts/{token}"  # the server did echo the real thing
+    assert "HTTP 404 ....." in tested.stdout, tested.stdout
+    assert token[:6] not in tested.stdout + tested.stderr

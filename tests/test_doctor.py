@@ -8,11 +8,12 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from reminderd.doctor import (OK, PROBLEM, WARNING, judge_clock, judge_log_modes, judge_notification_server,
-                              judge_service, judge_session_environment, judge_zone, parse_properties)
+from reminderd.doctor import (OK, PROBLEM, WARNING, judge_clock, judge_daemon, judge_log_modes,
+                              judge_notification_server, judge_service, judge_session_environment, judge_zone, parse_properties)
 from tests.conftest import config_text
 from tests.desktop import wait_for
 from tests.test_notify_dbus import ButtonlessServer
@@ -83,6 +84,24 @@ def test_an_autostart_entry_starts_the_daemon_and_never_beside_the_unit(tmp_path
     assert both.status == PROBLEM and both.fix == "Keep one: reminderd install-service (it removes the other)"
 
 
+LOG = Path("/home/him/.local/share/reminderd/reminderd.db")
+
+
+@pytest.mark.parametrize("pid, log, running, status, found", [
+    (42, LOG, True, OK, "running (pid 42)"),
+    (None, None, True, OK, "running (pid unknown)"),  # between taking its lock and saying who it is
+    (None, None, False, PROBLEM, "not running"),
+    (42, Path("/run/user/1000/reminderd-example/reminderd.db"), True, PROBLEM,
+     "running (pid 42), reminding from another log: /run/user/1000/reminderd-example/reminderd.db"),
+], ids=["running", "running-unsaid", "not-running", "another-log"])
+def test_the_daemon_is_judged_by_its_lock(pid, log, running, status, found):
+    finding = judge_daemon(pid, log, running, LOG, "reminderd run (your desktop starts it at login)",
+                           "stop `reminderd run` (Ctrl-C) and start it again")
+    assert (finding.status, finding.found) == (status, found)
+    if not running:
+        assert finding.fix == "Start it: reminderd run (your desktop starts it at login)"
+
+
 def test_notification_server_judgement():
     dunst = judge_notification_server(("dunst", "knopwob", "1.9.0", "1.2"), DUNST_CAPS, "auto")
     assert dunst.status == OK
@@ -140,11 +159,24 @@ def good(cli):
     return cli
 
 
+@pytest.fixture
+def reminding(good, desktop):
+    """The daemon of `good`'s log running on the desktop: nothing is wrong."""
+    from tests.daemon_process import DaemonProcess
+
+    d = DaemonProcess(good, env=session_env(good, desktop))
+    d.wait_for(r"dose\(s\) scheduled")
+    yield d
+    d.stop()
+
+
 @pytest.mark.system
-def test_all_well_with_dunst_and_a_test_notification(good, desktop):
+def test_all_well_with_dunst_and_a_test_notification(good, desktop, reminding):
     code, found = doctor(good, "--notify", env=session_env(good, desktop))
 
     assert code == 0, found
+    assert found["daemon"] == {"check": "daemon", "status": OK, "found": f"running (pid {reminding.proc.pid})",
+                               "problem": "", "fix": ""}
     assert found["config"]["status"] == OK and "1 medication(s) (gabapentin)" in found["config"]["found"]
     assert found["log"]["status"] == OK and "intact, schema version" in found["log"]["found"]
     assert found["log permissions"]["status"] == OK
@@ -159,10 +191,23 @@ def test_all_well_with_dunst_and_a_test_notification(good, desktop):
 
 
 @pytest.mark.system
-def test_without_notify_nothing_is_shown(good, desktop):
+def test_without_notify_nothing_is_shown(good, desktop, reminding):
     code, found = doctor(good, env=session_env(good, desktop))
     assert code == 0 and "test notification" not in found["notifications"]["found"]
-    assert desktop.displayed() == 0 and desktop.shown() == []
+    assert not [n for n in desktop.shown() if n["summary"] == "reminderd doctor"]
+
+
+@pytest.mark.system
+def test_a_daemon_that_is_not_running_is_the_problem(good, desktop):
+    # Started at login by an autostart entry, but not running now: status says "Reminders are
+    # off", and doctor, the first thing to run when no reminder came, must not say "no problem".
+    env = session_env(good, desktop) | {"XDG_CONFIG_HOME": str(good.home / "xdg")}
+    subprocess.run([sys.executable, "-m", "reminderd", "install-service", "--autostart"], env=env, check=True,
+                   capture_output=True, timeout=60)
+    done = run_doctor(good, env=env)
+    assert done.returncode == 1
+    assert "PROBLEM daemon: not running" in done.stdout.splitlines()
+    assert "        What to do: Start it: reminderd run (your desktop starts it at login)" in done.stdout
 
 
 @pytest.mark.system
@@ -192,7 +237,8 @@ def test_a_server_without_buttons_is_a_warning(good, desktop):
         code, found = doctor(good, env=session_env(good, desktop))
     finally:
         server.close()
-    assert code == 0
+    # A warning, not a problem: the only problem is that no daemon runs here.
+    assert code == 1 and [check for check, f in found.items() if f["status"] == PROBLEM] == ["daemon"]
     assert found["notifications"]["status"] == WARNING
     assert "NO buttons" in found["notifications"]["found"]
 
@@ -234,7 +280,7 @@ def test_a_broken_config(good, desktop):
     assert '        - medication[0].times[0]: "25:00" is not valid; expected a time "HH:MM" from "00:00" to "23:59"' in lines
     assert (f"        What to do: Correct the settings named above, then check again with: "
             f"reminderd check-config {good.config}") in lines
-    assert lines[-1] == "1 problem(s): config"
+    assert lines[-1] == "2 problem(s): config, daemon"  # and nothing reminds
 
 
 @pytest.mark.system

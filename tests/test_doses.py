@@ -11,6 +11,7 @@ import pytest
 from reminderd.core.config.settings import DEFAULT_ADVICE, Config, Medication
 from reminderd.core.doses import (
     MISSED,
+    NOT_RUNNING,
     PENDING,
     SKIPPED,
     TAKEN,
@@ -520,6 +521,16 @@ def test_reminder_text(now, decision, private, expected):
         assert "gabapentin" not in title + body and "300 mg" not in title + body
 
 
+@pytest.mark.parametrize("now, late, minutes", [(at(10, 59, 50), "2 h 59 min", 179), (at(10, 0, 20), "2 h", 120)],
+                         ids=["seconds-short-of-a-minute", "whole-hours"])
+def test_the_reminder_and_its_log_line_say_the_same_lateness(now, late, minutes):
+    from reminderd.daemon.reminders import reminder_line
+
+    _, body = reminder_text(dose(), MED, TEXT_CONFIG, now, Remind(4, False), False)
+    assert body.startswith(f"08:00 dose, {late} late\n")  # not "2 h 0 min"
+    assert reminder_line(MED, dose(), 4, False, now).endswith(f"08:00 dose of {DAY}, {minutes} min late")
+
+
 def test_reminder_text_last_reminder_in_local_time():
     # 08:00 BST is 07:00 UTC; the dose is counted as missed at 11:00 BST.
     d = dose(day=date(2026, 7, 2), due=datetime(2026, 7, 2, 7, tzinfo=UTC))
@@ -557,6 +568,11 @@ def test_missed_text(private, expected):
     assert (title, body) == expected
     if private:
         assert "gabapentin" not in title + body and "300 mg" not in title + body
+
+
+def test_missed_text_of_a_dose_no_daemon_reminded():
+    _, body = missed_text(dose(status=MISSED, reason=NOT_RUNNING), MED, TEXT_CONFIG, False)
+    assert body.startswith("The 08:00 dose fell due while reminderd was not running and is now counted as missed.")
 
 
 # --- advice for a late take ------------------------------------------------------------------

@@ -110,8 +110,16 @@ def test_missed_notice_for_a_group():
                                        False)
     assert title == "2 doses missed"
     assert body.startswith("Not answered, so counted as missed — gabapentin 300 mg (08:00), baclofen 10 mg (08:00). "
-                           "If you took them, record each with `reminderd take NAME --at 08:00`.")
+                           "If you took them, record each with `reminderd take gabapentin --at 08:00` and "
+                           "`reminderd take baclofen --at 08:00`.")  # commands that work as typed, not "NAME"
     assert CONFIG.missed_dose_advice in body
+    # Missed while no daemon ran: never reminded, so not "not answered"; each at its own slot.
+    stopped = [dose(1, "gabapentin", "08:00")._replace(reason="not running"),
+               dose(2, "baclofen", "08:03")._replace(reason="not running")]
+    assert grouping.missed_text(stopped, MEDS, CONFIG, False)[1].startswith(
+        "Due while reminderd was not running, so counted as missed — gabapentin 300 mg (08:00), baclofen 10 mg "
+        "(08:03). If you took them, record each with `reminderd take gabapentin --at 08:00` and "
+        "`reminderd take baclofen --at 08:03`.")
     # One dose of the group missed: the same notice as a dose alone.
     one = grouping.missed_text([dose(1, "gabapentin", "08:00")], MEDS, CONFIG, False)
     assert one[0] == "Missed: gabapentin 300 mg" and one[1].startswith("The 08:00 dose was not answered")

@@ -18,6 +18,7 @@ import pytest
 from reminderd.store import backup
 from reminderd.core import doses as rules
 from reminderd.core.checkin import Checkin
+from reminderd.core.rating import Rating
 from reminderd.config_file import load_config
 from reminderd.core.prescriptions import canonical_of
 from reminderd.core.schedule import slots_on
@@ -47,6 +48,12 @@ def exported(cli: Cli, tmp_path: Path) -> Path:
                                datetime(2026, 11, 2, 8, 40, tzinfo=UTC), "cli", other_cause=True),
                        datetime(2026, 11, 2, 8, 40, tzinfo=UTC), "cli")
     store.add_supply("gabapentin", 90.0, "refill", datetime(2026, 11, 2, 9, tzinfo=UTC))
+    # A second rater: an answer, one corrected and then taken back, one told by an alert.
+    for night, severity, told, minute in ((1, 2, None, 10), (1, 3, None, 11), (2, 1, "missed:3", 12)):
+        at = datetime(2026, 11, 3, 7, minute, tzinfo=UTC)
+        store.save_rating(Rating("Partner", datetime(2026, 11, night).date(), severity, 2, 1, "kicks", at, "phone",
+                                 told), at, "phone")
+    store.undo_rating(store.events("rating")[1], datetime(2026, 11, 3, 7, 13, tzinfo=UTC), "phone")
     path = tmp_path / "backup.json"
     path.write_text(backup.dump(store))
     store.close()
@@ -60,11 +67,14 @@ def edited(path: Path, change) -> Path:
     return path
 
 
-def test_the_export_file_is_version_3_with_the_prescription_history(exported: Path) -> None:
+def test_the_export_file_is_version_4_with_the_prescription_history_and_the_ratings(exported: Path) -> None:
     data = json.loads(exported.read_text())
-    assert (data["version"], data["schema_version"]) == (3, 5)
+    assert (data["version"], data["schema_version"]) == (4, 6)
     assert data["checkins"][0]["other_cause"] == 1
     assert [r["in_force_from"] for r in data["prescriptions"]] == ["2026-11-01T00:00:00+00:00"]
+    assert [(r["night"], r["severity"], r["blinded"], r["told"]) for r in data["ratings"]] == [
+        ("2026-11-01", 2, 1, None), ("2026-11-02", 1, 0, "missed:3")]
+    assert [e["kind"] for e in data["events"] if e["kind"].startswith("rating")] == ["rating"] * 3 + ["rating-undone"]
 
 
 def test_a_good_file_imports_and_exports_again_byte_identical(cli: Cli, exported: Path, tmp_path: Path) -> None:
@@ -80,7 +90,8 @@ def test_a_version_1_file_still_imports(cli: Cli, exported: Path, tmp_path: Path
     """Version 1 had no prescription history: the log gets the config's, from the import on."""
     def to_v1(data: dict) -> None:
         data.update(version=1, schema_version=3)
-        del data["prescriptions"]
+        del data["prescriptions"], data["ratings"]
+        data["events"] = [e for e in data["events"] if not e["kind"].startswith("rating")]
         for row in data["checkins"]:
             del row["other_cause"]
 
@@ -104,6 +115,8 @@ def test_a_version_2_file_imports_its_checkins_as_not_asked_anything_else(cli: C
         data.update(version=2, schema_version=4)
         for row in data["checkins"]:
             del row["other_cause"]
+        del data["ratings"]
+        data["events"] = [e for e in data["events"] if not e["kind"].startswith("rating")]
 
     fresh = tmp_path / "fresh.db"
     out = cli("--db", str(fresh), "import", str(edited(exported, to_v2)))
@@ -117,13 +130,31 @@ def test_a_version_2_file_imports_its_checkins_as_not_asked_anything_else(cli: C
     assert refused.returncode == 2 and "checkins[0]: missing other_cause" in refused.stderr
 
 
+def test_a_version_3_file_has_no_ratings_and_still_imports(cli: Cli, exported: Path, tmp_path: Path) -> None:
+    def to_v3(data: dict) -> None:
+        data.update(version=3, schema_version=5)
+        del data["ratings"]
+        data["events"] = [e for e in data["events"] if not e["kind"].startswith("rating")]
+
+    original = exported.read_text()
+    fresh = tmp_path / "fresh.db"
+    out = cli("--db", str(fresh), "import", str(edited(exported, to_v3)))
+    assert out.returncode == 0, out.stderr
+    assert count_rows(fresh)[-1] == 0
+    # A version-3 file with ratings is not what version 3 wrote.
+    exported.write_text(original)
+    refused = cli("--db", str(tmp_path / "other.db"), "import",
+                  str(edited(exported, lambda d: d.update(version=3, schema_version=5))))
+    assert refused.returncode == 2 and "ratings: unknown key" in refused.stderr
+
+
 def test_a_log_holding_only_the_prescription_a_command_recorded_still_takes_an_import(
         cli: Cli, exported: Path, tmp_path: Path) -> None:
     fresh = tmp_path / "fresh.db"
     assert cli("--db", str(fresh), "status").returncode == 0  # records the config's prescription
     out = cli("--db", str(fresh), "import", str(exported))
     assert out.returncode == 0, out.stderr
-    assert count_rows(fresh)[-1] == 1  # the file's history replaced it
+    assert count_rows(fresh)[4] == 1  # the file's history replaced it
 
 
 def set_field(table: str, index: int, field: str, value):
@@ -168,6 +199,26 @@ BAD = [
      "prescriptions[0].prescription: "),
     ("supply kind", set_field("supply", 0, "kind", "stolen"), 'supply[0].kind: "stolen" is not valid; expected one of "start", "refill"'),
     ("id", set_field("doses", 0, "id", 0), "doses[0].id: 0 is not valid; expected a whole number of at least 1"),
+    ("rating severity", set_field("ratings", 0, "severity", 4),
+     "ratings[0].severity: 4 is not valid; expected a whole number from 0 to 3"),
+    ("rater name", set_field("ratings", 0, "rater", "-x"),
+     'ratings[0].rater: "-x" is not valid; expected a name that does not start with \'-\''),
+    ("rating via", set_field("ratings", 0, "via", "notification"),
+     'ratings[0].via: "notification" is not valid; expected one of "cli", "phone"'),
+    ("blinded yet told", set_field("ratings", 1, "blinded", 1),
+     'ratings[1].blinded: 1 is not valid; expected 0, as told is "missed:3"'),
+    ("told by what", set_field("ratings", 1, "told", "a friend"),
+     'ratings[1].told: "a friend" is not valid; expected null, or the key of the message that told her'),
+    ("rated twice", set_field("ratings", 1, "night", "2026-11-01"),
+     "ratings[1]: Partner already rated the night of 2026-11-01 (ratings[0]); expected one row per rater and night"),
+    ("woken by nothing", lambda d: d["ratings"][0].update(severity=0, woke=2),
+     "ratings[0].woke: 2 is not valid; expected 0 or null with severity 0"),
+    ("undo put back a bad row", lambda d: [e.__setitem__("detail", e["detail"].replace('"severity": 2', '"severity": 9'))
+                                           for e in d["events"] if e["kind"] == "rating"],
+     "a rating's answer or the answer it replaced (before) is not valid"),
+    ("undo of no rating", lambda d: [e.__setitem__("detail", '{"event": 1, "night": "2026-11-01", "rater": "Partner"}')
+                                     for e in d["events"] if e["kind"] == "rating-undone"],
+     "an undone rating names no rating of the file"),
 ]
 
 
@@ -184,7 +235,7 @@ def test_a_bad_field_refuses_the_whole_file_in_one_line_and_writes_nothing(
     assert out.stderr.startswith(f"reminderd: {exported} cannot be imported, nothing was changed: ")
     assert problem in out.stderr
     assert out.stderr.count("\n") == 1
-    assert count_rows(fresh) == [0, 0, 0, 0, 0]
+    assert count_rows(fresh) == [0, 0, 0, 0, 0, 0]
 
 
 def test_after_a_refused_import_every_command_still_works(cli: Cli, exported: Path, tmp_path: Path) -> None:
@@ -312,7 +363,7 @@ def test_a_prescription_is_checked_as_check_config_checks_a_config(
     out = cli("--db", str(fresh), "import", str(edited(exported, change)))
     assert (out.returncode, out.stdout) == (2, "")
     assert out.stderr == f"reminderd: {exported} cannot be imported, nothing was changed: {problem}\n"
-    assert count_rows(fresh) == [0, 0, 0, 0, 0]
+    assert count_rows(fresh) == [0, 0, 0, 0, 0, 0]
 
 
 # --------------------------------------------------------------------------- files no log ever makes
@@ -338,7 +389,7 @@ def test_an_event_detail_nested_ten_thousand_deep_is_refused_in_one_line(
     assert (out.returncode, out.stdout) == (2, "")
     assert out.stderr.startswith(f"reminderd: {exported} cannot be imported, nothing was changed: events[0].detail: ")
     assert "expected a JSON object as text, or null" in out.stderr and out.stderr.count("\n") == 1
-    assert count_rows(fresh) == [0, 0, 0, 0, 0]
+    assert count_rows(fresh) == [0, 0, 0, 0, 0, 0]
 
 
 @pytest.mark.system  # a real process, so that its memory can be limited

@@ -291,7 +291,7 @@ def test_log_prescriptions_takes_no_period(changed: Cli) -> None:
     out = changed("log", "--prescriptions", "--since", "2026-11-01")
     assert (out.returncode, out.stdout) == (2, "")
     assert out.stderr == ("reminderd: --prescriptions lists the whole history; expected no --checkins, "
-                          "--since, --until or --medication with it\n")
+                          "--ratings, --since, --until or --medication with it\n")
 
 
 # --------------------------------------------------------------------------- the daemon

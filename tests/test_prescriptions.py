@@ -10,10 +10,13 @@ from datetime import date, datetime, timezone
 
 import pytest
 
+from reminderd import services
+from reminderd.config_file import load_config
 from reminderd.core.config.load import parse_config
 from reminderd.errors import ConfigError
 from reminderd.core.schedule import slots_on
-from tests.conftest import Cli, config_text
+from reminderd.store import Store
+from tests.conftest import Cli, at, config_text, rows as rows_of
 from tests.daemon_process import DaemonProcess
 from tests.fakeclock import FakeClock
 
@@ -188,7 +191,7 @@ def test_supply_counts_down_with_takes_undo_and_refill(cli: Cli) -> None:
     assert undo.returncode == 0, undo.stderr
     assert undo.stdout.splitlines() == [
         "Last answer: taken gabapentin 14:00 dose of 2026-11-28 (recorded 2026-11-28 14:02 via cli)",
-        "Undone: the 14:00 dose of gabapentin on 2026-11-28 is pending again."]
+        "Undone: the 14:00 dose of gabapentin on 2026-11-28 is waiting for an answer again."]
     assert "Supply: gabapentin 9 tablets" in cli("status", at="2026-11-28 15:00:00").stdout
     refilled = cli("refill", "gabapentin", "90", at="2026-11-28 15:05:00")
     assert refilled.stdout == "Refilled: gabapentin now 99 tablets, about 33 day(s).\n"
@@ -218,6 +221,34 @@ def test_undo_walks_back_and_keeps_every_answer_in_events(cli: Cli) -> None:
     asked = cli("undo", at="2026-11-28 14:06:00", input="n\n")
     assert "Nothing changed." in asked.stdout
     assert [r["status"] for r in log_rows(cli)] == ["missed", "taken"]
+
+
+def test_undo_says_what_the_dose_is_again_in_the_words_of_status(cli: Cli) -> None:
+    cli.config.write_text(config_text(extra=PRN))
+    assert cli("take", "baclofen", at="2026-11-28 10:00:00").returncode == 0
+    store = Store.open(cli.db)  # the 14:00 row, made by the daemon
+    store.ensure_doses(services.planned(store, load_config(cli.config), at("2026-11-28 14:00:00"),
+                                        at("2026-11-28 14:00:01")), at("2026-11-28 07:00:00"))
+    store.close()
+    assert cli("snooze", "--for", "10m", at="2026-11-28 14:00:00").returncode == 0
+    assert cli("snooze", "--for", "20m", at="2026-11-28 14:01:00").returncode == 0
+    undone = [cli("undo", "--yes", at=f"2026-11-28 14:0{m}:00").stdout.splitlines()[1] for m in (2, 3, 4)]
+    assert undone == [
+        "Undone: the 14:00 dose of gabapentin on 2026-11-28 is snoozed until 14:10 again.",  # as `status` shows it
+        "Undone: the 14:00 dose of gabapentin on 2026-11-28 is waiting for an answer again.",
+        # An as-needed dose was never skipped: it no longer counts, and the log says how.
+        'Undone: the PRN 1 dose of baclofen on 2026-11-28 no longer counts as taken (the log keeps it as '
+        'skipped, "undone: recorded by mistake").']
+
+
+def test_edit_refuses_to_call_a_dose_not_due_yet_missed(cli: Cli) -> None:
+    out = cli("edit", "--date", "2026-11-28", "--slot", "14:00", "--status", "missed", at="2026-11-28 12:00:00")
+    assert (out.returncode, out.stderr) == (2, "reminderd: the 14:00 dose of gabapentin on 2026-11-28 is not due "
+                                               "until 2026-11-28 14:00, so it cannot have been missed; to leave it "
+                                               "out, use --status skipped\n")
+    assert rows_of(cli, "SELECT count(*) FROM doses") == [(0,)]  # nothing written: its reminders still come
+    assert cli("edit", "--date", "2026-11-28", "--slot", "08:00", "--status", "missed",
+               at="2026-11-28 12:00:00").returncode == 0
 
 
 def test_edit_corrects_a_dose_and_keeps_what_it_was(cli: Cli) -> None:

@@ -1,23 +1,25 @@
 """Property-based tests (Hypothesis) on a real SQLite log (issue 11, item 7).
 
-Generated sequences of take, skip, snooze, undo, edit, refill, check-in, config changes and
-clock moves are run through the application functions the CLI uses, with an explicit
+Generated sequences of take, skip, snooze, undo, edit, refill, check-in, a second rater's
+ratings and their undo, config changes and clock moves are run through the application functions the CLI uses, with an explicit
 `now`, and after every step the log must keep its promises:
 
 - no traceback escapes: an action either succeeds or is refused with a ReminderdError;
 - each (medication, local date, slot) has at most one row;
 - an undo puts the dose back exactly as it was before the answer it undoes (a dose whose
-  window has ended meanwhile is missed rather than waiting again);
+  window has ended meanwhile is missed rather than waiting again), and an undo of her rating
+  puts the night's rating back as it was;
 - export -> import -> export gives the same bytes;
 - the report of a period that is over does not change when the config changes later.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -71,8 +73,11 @@ def _text(times: str, give_up: str = "3h", top: str = "", extra: str = "", zone:
     return GABAPENTIN.format(times=times, give_up=give_up, top=top, zone=zone) + extra
 
 
+RATER = '\n[[rater]]\nname = "Partner"\n'  # no part of a prescription: the reports of the past stay the same
+
+
 def _config(times: str, give_up: str = "3h", top: str = "", extra: str = "") -> Config:
-    return parse_config(_text(times, give_up, top, extra), "test", lambda: "UTC")
+    return parse_config(_text(times, give_up, top, extra) + RATER, "test", lambda: "UTC")
 
 
 # The prescriptions a sequence moves between; the zone and the check-in time stay the same,
@@ -103,6 +108,8 @@ actions = st.one_of(
               st.sampled_from((None, "taken", "skipped", "missed", "pending")), st.one_of(st.none(), minutes)),
     st.tuples(st.just("refill"), medication, tablets),
     st.tuples(st.just("checkin"), st.integers(-3, 1), st.integers(0, 3), st.integers(0, 4)),
+    st.tuples(st.just("rate"), st.integers(-3, 1), st.integers(0, 4), st.integers(0, 4), st.integers(0, 3)),
+    st.tuples(st.just("rate-undo")),
     st.tuples(st.just("config"), st.integers(0, len(CONFIGS) - 1)),
     st.tuples(st.just("daemon")),
     st.tuples(st.just("clock"), st.one_of(st.integers(-90, 6 * 60), st.integers(6 * 60, 36 * 60))),
@@ -117,6 +124,8 @@ class World:
     now: datetime
     # event id of an answer -> the dose's answer fields just before it
     before_answer: dict[int, dict]
+    # event id of a rating -> (its night, that night's rating just before it)
+    before_rating: dict[int, tuple] = field(default_factory=dict)
 
     def day(self, offset: int) -> date:
         return self.now.astimezone(self.config.timezone).date() + timedelta(days=offset)
@@ -187,6 +196,11 @@ def run(world: World, action: tuple) -> None:
         entry = checkins.make_checkin(night, severity, frequency if severity else 0, None, None,
                                       now=now, tz=config.timezone, via="cli")
         store.save_checkin(entry, now, "cli")
+    elif kind == "rate":  # her page or `checkin --rater`: a severity of 4, and answers that clash, are refused
+        offset, severity, frequency, woke = args
+        answers.rate(store, config, "Partner", world.day(offset - 1), severity, frequency, woke, now=now, via="phone")
+    elif kind == "rate-undo":
+        answers.undo_rating(store, config, "Partner", now, "phone")
     elif kind == "daemon":  # its refresh: rows for the plan's slots still in their window and ahead
         store.ensure_doses(answers.planned(store, config, now - timedelta(hours=3), now + timedelta(days=1)), now)
     elif kind == "config":
@@ -206,6 +220,10 @@ def change_config(world: World, new: Config) -> None:
     world.store.record_prescription(canonical_of(new), world.now)
     world.config = new
     assert render_json(build(world.store, new, first, yesterday, world.now)) == old
+
+
+def rating_rows(store: Store) -> list[tuple]:
+    return store.conn.execute("SELECT * FROM ratings ORDER BY id").fetchall()
 
 
 def check_one_row_a_dose(store: Store) -> None:
@@ -232,22 +250,30 @@ def test_any_sequence_of_answers_keeps_the_log_consistent(steps: list[tuple]) ->
         store.record_prescription(canonical_of(world.config), world.now)
         try:
             for step in steps:
-                rows_before = dose_rows(store)
+                rows_before, ratings_before = dose_rows(store), rating_rows(store)
+                rated_before = {r.night: r for r in store.ratings_between(date.min, date.max)}
                 last_event = store.conn.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0]
                 undoing = answers.last_answer(store)[0] if step[0] == "undo" and store.undoable_events() else None
+                unrating = store.last_rating_event("Partner") if step[0] == "rate-undo" else None
                 try:
                     run(world, step)
                 except ReminderdError:
                     # A refusal changes nothing.
-                    assert dose_rows(store) == rows_before
+                    assert dose_rows(store) == rows_before and rating_rows(store) == ratings_before
                     continue
                 check_one_row_a_dose(store)
                 # Remember each new answer's earlier state; check each undo against it.
                 for event in store.events(after_id=last_event):
                     if event["kind"] in ("taken", "skipped", "snoozed", "corrected"):
                         world.before_answer[event["id"]] = rows_before.get(event["dose_id"], FRESH)
+                    if event["kind"] == "rating":
+                        night = date.fromisoformat(json.loads(event["detail"])["night"])
+                        world.before_rating[event["id"]] = (night, rated_before.get(night))
                 if undoing is not None:
                     assert answer_fields(store, undoing["dose_id"]) == undone_state(world, undoing)
+                if unrating is not None:
+                    night, before = world.before_rating[unrating["id"]]
+                    assert store.rating("Partner", night) == before
             check_export_import_export(world)
         finally:
             store.close()

@@ -89,7 +89,7 @@ def test_unanswered_dose_is_pushed_from_the_second_reminder_once_each(clocked: C
     assert len(posts) == len(keys)
     assert {p.body["topic"] for p in posts} == {TOPIC}
     assert all(p.body["title"] == "gabapentin 300 mg" and p.body["message"].startswith("08:00 dose") for p in posts)
-    assert TOPIC not in d.output and re.search(r"push: escalate to his phone \(ntfy://…, id rmd-\w+\) sent: HTTP 200", d.output)
+    assert TOPIC not in d.output and re.search(r"push: escalate to your phone \(ntfy://…, id rmd-\w+\) sent: HTTP 200", d.output)
     # A restart sends nothing again: each message is recorded as sent.
     d.stop()
     again = daemon()

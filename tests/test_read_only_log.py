@@ -43,7 +43,7 @@ def kept(cli: Cli) -> Cli:
     (("log", "--prescriptions"), "08:00, 14:00, 22:00"),
     (("status",), "Today,"),
     (("report", "--since", "2026-11-20", "--until", "2026-11-20", "--format", "json"), '"taken": 1'),
-    (("export", "--output", "-"), '"version": 3'),
+    (("export", "--output", "-"), '"version": 4'),
 ])
 def test_a_command_that_only_reads_reads_a_read_only_log(kept: Cli, args: tuple, expect: str) -> None:
     before = snapshot(kept.db.parent)

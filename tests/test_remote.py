@@ -4,6 +4,7 @@ guessing and forged forms, the page's address. Plain values; time is a number.""
 from __future__ import annotations
 
 import os
+import re
 import stat
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -444,7 +445,28 @@ def test_pair_refuses_two_actions_at_once_and_an_unknown_name(cli) -> None:
     cli.config.write_text(MEDICATION + '[remote]\nlisten = "127.0.0.1:8765"\n')
     both = cli("pair", "--list", "--revoke-all")
     assert (both.returncode, both.stderr) == (
-        2, "reminderd: use one of --list, --revoke NAME, --revoke-all, or pair a phone (with --name)\n")
+        2, "reminderd: use one of --list, --revoke NAME, --revoke-all, or pair a phone (with --name or --rater)\n")
     unknown = cli("pair", "--revoke", "nobody")
     assert (unknown.returncode, unknown.stderr) == (2, "reminderd: no phone called 'nobody'; see: reminderd pair --list\n")
     assert cli("pair", "--list").stdout == "No phone is paired. Pair one with: reminderd pair --name NAME\n"
+
+
+def test_a_take_too_close_to_the_last_says_so_without_the_command_lines_force(tmp_path: Path) -> None:
+    from reminderd import services
+    from reminderd.remote.app import PageApp
+    from reminderd.store import Store
+
+    config = parse_config(MEDICATION.replace('["08:00", "22:00"]', '["08:00", "10:00"]') + 'min_gap = "2h"\n',
+                          "test.toml", lambda: "UTC")
+    store = Store.open(tmp_path / "reminderd.db")
+    services.take(store, config, "gabapentin", T0 + timedelta(minutes=90), T0 + timedelta(minutes=90))
+    store.close()
+    app = PageApp(lambda: config, tmp_path / "reminderd.db", lambda: T0 + timedelta(hours=2),
+                  RemoteSettings(host="127.0.0.1", port=8765))
+    phone, _ = app.pairings.redeem(app.pairings.new_code(None, pairing.PATIENT, T0), T0)
+    token = re.search(r'name="form" value="([^"]+)"', request(app, cookie=phone).body)[1]
+    refused = request(app, "/dose", "POST", f"form={token}&dose=gabapentin%7C2026-11-28%7C10%3A00&action=taken",
+                      cookie=phone)
+    assert refused.status.startswith("409")
+    assert "Not recorded: gabapentin was last taken 30m before that (the 08:00 dose of 2026-11-28); doses should " \
+           "be at least 2h apart." in refused.body and "--force" not in refused.body

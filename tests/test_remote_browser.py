@@ -25,17 +25,22 @@ PHONE = {"width": 390, "height": 844, "pixelRatio": 2}  # an ordinary phone's CS
 STATUS_BLUE = (26, 79, 214)  # the bar beside the status line, in the page's style
 
 
-@pytest.fixture
-def browser(tmp_path: Path):
+def phone_browser(profile: Path) -> webdriver.Chrome:
+    """Headless Chromium at a phone's size, with a profile (and so cookies) of its own: one phone."""
     options = webdriver.ChromeOptions()
     options.binary_location = "/usr/bin/chromium"
     for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync",
-                 f"--user-data-dir={tmp_path / 'chromium-profile'}"):
+                 "--disable-component-update", "--no-first-run", "--disable-sync", f"--user-data-dir={profile}"):
         options.add_argument(flag)
     options.add_experimental_option("mobileEmulation", {"deviceMetrics": PHONE})
     driver = webdriver.Chrome(options=options, service=Service("/usr/bin/chromedriver"))
     driver.set_page_load_timeout(30)
+    return driver
+
+
+@pytest.fixture
+def browser(tmp_path: Path):
+    driver = phone_browser(tmp_path / "chromium-profile")
     yield driver
     driver.quit()
 

@@ -160,7 +160,7 @@ def test_the_state_when_litestream_never_ran_stopped_with_the_daemon_or_waits_to
     (ReplicaView("sftp://…", True, timedelta(hours=2, minutes=5), "connection refused", NOW, None), PROBLEM,
      "sftp://…: last replicated Sat 09:55, 2 h 5 min behind; last error Sat 12:00: connection refused"),
     (ReplicaView("file://…", False, timedelta(hours=3), None, None, NOW - timedelta(hours=3)), PROBLEM,
-     "file://…: last replicated Sat 09:00, 3 h 0 min behind (the daemon is not running)"),
+     "file://…: last replicated Sat 09:00, 3 h behind (the daemon is not running)"),
     (ReplicaView("file://…", False, None, None, None, None), WARNING,
      "file://…: not replicating, and how far behind it is is not known"),
     (ReplicaView("file://…", True, None, None, None, None), OK,
@@ -184,7 +184,7 @@ def test_status_shows_where_the_replica_was_left_when_the_daemon_stopped(cli: Cl
     out = cli("status", at="2026-11-28 09:00:00")
     assert out.stdout.splitlines()[-2:] == [
         "Replica file://…: not replicating since the daemon stopped at Sat 08:00:00 (last replicated Sat 08:00:00, "
-        "1 h 0 min ago); anything recorded since waits for its next start.",
+        "1 h ago); anything recorded since waits for its next start.",
         "Last replica error: Sat 07:30:00: disk full.",
     ]
 

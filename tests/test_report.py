@@ -253,7 +253,16 @@ def test_slots_before_the_log_begins_are_not_counted_as_not_recorded(ten_days: C
     assert (data["adherence"]["due"], data["adherence"]["not_recorded"]) == (30, 2)
     assert data["effect"]["nights"]["no_checkin"] == 1
     text = ten_days("report", "--since", "2026-10-25", "--until", "2026-11-10", at=NOW).stdout
-    assert "The log begins 2026-11-01; nothing before it is counted." in text
+    assert "The log begins 2026-11-01; before it, only what was recorded for those days is counted." in text
+
+
+def test_an_answer_recorded_for_a_day_before_the_log_began_is_counted_and_the_header_says_so(ten_days: Cli) -> None:
+    assert ten_days("take", "--at", "2026-10-28 08:05", at=NOW).returncode == 0
+    data = json.loads(ten_days("report", "--since", "2026-10-25", "--until", "2026-11-10", "--format", "json",
+                               at=NOW).stdout)
+    assert (data["log_begins"], data["adherence"]["due"], data["adherence"]["taken"] >= 1) == ("2026-11-01", 31, True)
+    text = ten_days("report", "--since", "2026-10-25", "--until", "2026-11-10", at=NOW).stdout
+    assert "nothing before it is counted" not in text  # the 28 October dose is
 
 
 def test_default_period_is_the_last_30_days_and_doses_not_yet_due_wait(ten_days: Cli) -> None:
@@ -295,7 +304,7 @@ def test_export_import_export_is_byte_identical(ten_days: Cli, tmp_path: Path) -
     assert out.stdout == f"Exported the log to {first}.\n"
     assert first.stat().st_mode & 0o077 == 0  # health data: the user's alone
     exported = json.loads(first.read_text())
-    assert (exported["format"], exported["version"]) == ("reminderd-export", 3)
+    assert (exported["format"], exported["version"]) == ("reminderd-export", 4)
     assert [len(exported[t]) for t in ("doses", "checkins", "supply")] == [33, 9, 2] and exported["events"]
     assert exported["supply"][0]["change"] == 90.0
 
@@ -339,7 +348,7 @@ def corrupt(text: str, change) -> str:
     (lambda text: corrupt(text, lambda d: d["events"][0].update(dose_id=999)),
      "events[0].dose_id: 999 is not the id of any dose in the file\n"),
     (lambda text: corrupt(text, lambda d: d["doses"][1].update(id=1)), "doses[1].id: 1 is used twice"),
-    (lambda text: corrupt(text, lambda d: d.update(version=9)), "version: 9 is not valid; expected 1, 2 or 3\n"),
+    (lambda text: corrupt(text, lambda d: d.update(version=9)), "version: 9 is not valid; expected 1, 2, 3 or 4\n"),
     (lambda text: corrupt(text, lambda d: d["doses"][0].update(status=None)),
      "doses[0].status: null is not valid; expected a value (this column may not be empty)\n"),
 ], ids=["truncated", "not an export", "bad type", "missing column", "unknown dose", "duplicate id",
@@ -354,7 +363,7 @@ def test_a_damaged_import_file_is_refused_with_what_is_wrong(ten_days: Cli, tmp_
     assert out.stderr.startswith(f"reminderd: {backup} cannot be imported, nothing was changed: ")
     assert out.stderr.count("\n") == 1  # one line
     assert message in out.stderr
-    assert count_rows(fresh) == [0, 0, 0, 0, 0]
+    assert count_rows(fresh) == [0, 0, 0, 0, 0, 0]
 
 
 def test_a_missing_import_file_is_a_clear_error(cli: Cli, tmp_path: Path) -> None:

@@ -44,5 +44,32 @@ def test_reset_is_refused_while_a_daemon_runs(clocked, daemon):
     d.wait_for(r"reminder 1: gabapentin")
     done = clocked("reset", "--yes")
     assert done.returncode == 3
-    assert f"another reminderd daemon is already running (pid {d.proc.pid}" in done.stderr
+    # No unit starts this daemon: `systemctl --user stop` would fail as written.
+    assert done.stderr == (f"reminderd: a reminderd daemon is already running (pid {d.proc.pid}, lock "
+                           f"{clocked.home / 'run' / 'reminderd.lock'}); stop it first: kill {d.proc.pid}\n")
     assert rows(clocked, "SELECT count(*) FROM doses")[0][0] > 0 and not list(clocked.db.parent.glob("*.json"))
+
+
+def test_the_export_a_reset_made_restores_after_a_status_in_between(cli):
+    # With `supply` set, any command starts the count in the new log: the status he looks
+    # at after a reset must not keep the export it suggested from being imported.
+    cli.config.write_text(cli.config.read_text() + "supply = 90\nper_dose = 1\n")
+    assert cli("take", at=AT).returncode == 0
+    assert cli("reset", "--yes", at=AT).returncode == 0
+    [export] = cli.db.parent.glob("reminderd-before-reset-*.json")
+    assert "Supply: gabapentin 90 tablets" in cli("status", at="2026-11-28 08:10:00").stdout  # counted anew
+    restored = cli("import", str(export), at="2026-11-28 08:11:00")
+    assert restored.returncode == 0, restored.stderr
+    assert "Supply: gabapentin 89 tablets" in cli("status", at="2026-11-28 08:12:00").stdout  # the file's count
+    assert rows(cli, "SELECT kind, change FROM supply") == [("start", 90.0)]
+    assert json.loads(export.read_text())["supply"] == json.loads(cli("export", "--output", "-").stdout)["supply"]
+
+
+def test_an_import_refused_for_a_log_with_records_says_how_to_import_into_a_new_file(cli, tmp_path):
+    assert cli("take", at=AT).returncode == 0
+    assert cli("export", "--output", str(tmp_path / "backup.json")).returncode == 0
+    refused = cli("import", str(tmp_path / "backup.json"))
+    assert refused.stderr.endswith("to import into a new file instead: reminderd --db NEW-FILE import FILE\n")
+    new = tmp_path / "new.db"
+    assert cli("--db", str(new), "import", str(tmp_path / "backup.json")).returncode == 0  # as it says
+    assert rows(new, "SELECT status FROM doses") == [("taken",)]

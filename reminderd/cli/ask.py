@@ -31,19 +31,37 @@ def ask_checkin(day: date, previous, tz) -> dict:
     """The check-in's questions for one night, after saying what was answered before."""
     from reminderd.core import checkin as core
 
-    click.echo(f"Check-in for the night of {day:%A %d %B %Y}.")
+    answers = _ask_night(f"Check-in for the night of {day:%A %d %B %Y}.", previous and core.describe(previous),
+                         previous, tz, core.QUESTIONS, ("frequency", "woke"))  # no spasms: nothing to count
+    answers["other_cause"] = click.confirm(core.OTHER_CAUSE_PROMPT, default=False)
+    click.echo("")
+    return answers
+
+
+def ask_rating(rater: str, day: date, previous, tz) -> dict:
+    """A rater's questions for one night, after saying what she answered before."""
+    from reminderd.core import rating as core
+
+    # Spasms that did not disturb the night woke her 0 times; she may still have felt one.
+    return _ask_night(f"{rater}'s rating of the night of {day:%A %d %B %Y}.", previous and core.describe(previous),
+                      previous, tz, core.QUESTIONS, ("woke",))
+
+
+def _ask_night(heading: str, described: str | None, previous, tz, questions, not_after_none: tuple[str, ...]) -> dict:
+    """A night's questions in order, after saying what was answered before (`described`):
+    after severity 0 the questions `not_after_none` are not asked, and after a severity
+    above 0 the frequency starts at 1 (there were spasms)."""
+    say(heading)
     if previous is not None:
         say(f"Already answered at {local_time(previous.answered_at, tz, '%Y-%m-%d %H:%M')}: "
-            f"{core.describe(previous)}. Answering again replaces it.")
+            f"{described}. Answering again replaces it.")
     answers: dict = {}
-    for question in core.QUESTIONS:
-        if answers.get("severity") == 0 and question.key in ("frequency", "woke"):
-            continue  # no spasms: nothing to count
-        if question.key == "frequency":
-            question = question._replace(low=1)  # there were spasms
+    for question in questions:
+        if answers.get("severity") == 0 and question.key in not_after_none:
+            continue
+        if question.key == "frequency" and answers.get("severity"):
+            question = question._replace(low=1)
         answers[question.key] = ask(question)
-    click.echo("")
-    answers["other_cause"] = click.confirm(core.OTHER_CAUSE_PROMPT, default=False)
     click.echo("")
     return answers
 

@@ -12,6 +12,7 @@ from reminderd.cli.output import nobody_reminds, say, say_note
 from reminderd.core.clock import local_time
 from reminderd.cli.params import DATE, DURATION, TABLETS, When
 from reminderd.core.typed import WHEN_HELP, TypedTime
+from reminderd.core.words import MISSED, PENDING, SKIPPED, TAKEN
 from reminderd.errors import UsageError
 
 
@@ -144,13 +145,25 @@ def undo(app: App, yes: bool) -> None:
     if not yes and not click.confirm("Undo it?", default=False):
         click.echo("Nothing changed.")
         return
-    from reminderd.core.words import MISSED
-
     done = services.undo(app.store, app.config, event["id"], app.now())
     d = done.dose
-    reason = f" ({d.reason})" if d.status == MISSED and d.reason else ""
-    say(f"Undone: the {d.slot} dose of {d.medication} on {d.local_date} is {d.status}{reason}"
+    if d.slot.startswith("PRN "):  # an as-needed dose was never waiting: undone, it is void
+        say(f"Undone: the {d.slot} dose of {d.medication} on {d.local_date} no longer counts as taken "
+            f"(the log keeps it as {d.status}, \"{d.reason}\").")
+        return
+    say(f"Undone: the {d.slot} dose of {d.medication} on {d.local_date} is {_state(d, app.now(), app.config.timezone)}"
         + (f"; {done.note}." if done.note else " again."))
+
+
+def _state(d, now: datetime, tz) -> str:
+    """A dose's state after an undo, in the words `status` uses for it."""
+    if d.status == TAKEN:
+        return f"taken at {local_time(d.taken_at, tz)}"
+    if d.status != PENDING:
+        return d.status + (f" ({d.reason})" if d.reason else "")
+    if d.snoozed_until is not None and d.snoozed_until > now:
+        return f"snoozed until {local_time(d.snoozed_until, tz)}"
+    return "waiting for an answer" if d.due <= now else "upcoming"
 
 
 @click.command()

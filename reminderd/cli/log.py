@@ -1,5 +1,5 @@
-"""`reminderd log`: the doses, the morning check-ins or the prescription history, as a
-table, csv or json; reads the log and needs no config."""
+"""`reminderd log`: the doses, the morning check-ins, a second rater's nights or the
+prescription history, as a table, csv or json; reads the log and needs no config."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from reminderd.errors import ConfigError, UsageError
 LOG_COLUMNS = ["medication", "local_date", "slot", "dose", "due", "status", "taken_at",
                "late_minutes", "via", "reason", "reminders_sent"]
 CHECKIN_COLUMNS = ["night", "severity", "frequency", "woke", "note", "other_cause", "answered_at", "via"]
+RATING_COLUMNS = ["night", "rater", "severity", "frequency", "woke", "note", "blinded", "told", "answered_at", "via"]
 
 
 @click.command()
@@ -23,12 +24,14 @@ CHECKIN_COLUMNS = ["night", "severity", "frequency", "woke", "note", "other_caus
 @click.option("--until", metavar="DATE", type=DATE, help="Last local date, YYYY-MM-DD [default: today].")
 @click.option("--medication", help="Only this medication.")
 @click.option("--checkins", is_flag=True, help="List the morning check-ins (by night) instead of doses.")
+@click.option("--ratings", is_flag=True, help="List a second rater's nights ([[rater]]), with whether each was "
+              "blinded, instead of doses.")
 @click.option("--prescriptions", is_flag=True, help="List the prescription history: each prescription and "
               "when it came into force.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
 @pass_app
 def log(app: App, since: date | None, until: date | None, medication: str | None, fmt: str,
-        checkins: bool = False, prescriptions: bool = False) -> None:
+        checkins: bool = False, ratings: bool = False, prescriptions: bool = False) -> None:
     """Every dose with its slot, due time, status, when it was taken and how.
 
     Times in csv and json are UTC (ISO 8601); the table shows local times.
@@ -36,18 +39,26 @@ def log(app: App, since: date | None, until: date | None, medication: str | None
     \b
     reminderd log --since 2026-11-01 --format csv > doses.csv
     reminderd log --checkins --format csv > nights.csv
+    reminderd log --ratings
     reminderd log --prescriptions
     """
     from reminderd.report import listing
 
     tz = _display_zone(app)
     if prescriptions:
-        if checkins or since or until or medication:
-            raise UsageError("--prescriptions lists the whole history; expected no --checkins, --since, "
-                             "--until or --medication with it")
+        if checkins or ratings or since or until or medication:
+            raise UsageError("--prescriptions lists the whole history; expected no --checkins, --ratings, "
+                             "--since, --until or --medication with it")
         write_exact(_render_prescriptions(app, fmt, tz))
         return
     first, last = period(since, until, app.now().astimezone(tz).date(), 30)
+    if checkins and ratings:
+        raise UsageError("--checkins and --ratings are two lists; expected one of them")
+    if ratings:
+        if medication is not None:
+            raise UsageError("--medication does not apply to --ratings; a rating is about a night, not a medication")
+        write_exact(_render_ratings(app, first, last, fmt, tz))
+        return
     if checkins:
         if medication is not None:
             raise UsageError("--medication does not apply to --checkins; a check-in is about a night, not a medication")
@@ -99,6 +110,21 @@ def _render_checkins(app: App, first: date, last: date, fmt: str, tz) -> str:
         rows = [r | {"answered_at": local_time(datetime.fromisoformat(r["answered_at"]), tz, "%Y-%m-%d %H:%M")}
                 for r in rows]
     return listing.render(rows, CHECKIN_COLUMNS, fmt, tz)
+
+
+def _render_ratings(app: App, first: date, last: date, fmt: str, tz) -> str:
+    from reminderd.report import listing
+    from reminderd.store import iso
+
+    rows = [{"night": r.night.isoformat(), "rater": r.rater, "severity": r.severity, "frequency": r.frequency,
+             "woke": r.woke, "note": r.note, "blinded": r.blinded, "told": r.told, "answered_at": iso(r.answered_at),
+             "via": r.via} for r in app.store.ratings_between(first, last)]
+    if fmt == "table":
+        if not rows:
+            return "no ratings recorded in that period\n"
+        rows = [r | {"answered_at": local_time(datetime.fromisoformat(r["answered_at"]), tz, "%Y-%m-%d %H:%M"),
+                     "blinded": "yes" if r["blinded"] else "no"} for r in rows]
+    return listing.render(rows, RATING_COLUMNS, fmt, tz)
 
 
 def _render_prescriptions(app: App, fmt: str, tz) -> str:

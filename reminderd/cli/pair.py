@@ -3,6 +3,8 @@ paired phones, unpair one or all."""
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from reminderd.cli import App, pass_app
@@ -14,16 +16,20 @@ from reminderd.errors import UsageError
 @click.option("--list", "list_", is_flag=True, help="The paired phones, when each was last seen, and links not used yet.")
 @click.option("--revoke", metavar="NAME", help="Unpair the phone called NAME (or withdraw its link not used yet).")
 @click.option("--revoke-all", is_flag=True, help="Unpair every phone and withdraw every link.")
+@click.option("--rater", metavar="NAME", help="Pair the phone of the [[rater]] called NAME with her own page "
+              "(her question about last night, never his doses); the phone is called NAME unless --name says.")
 @pass_app
-def pair(app: App, name: str | None, list_: bool, revoke: str | None, revoke_all: bool) -> None:
+def pair(app: App, name: str | None, list_: bool, revoke: str | None, revoke_all: bool, rater: str | None) -> None:
     """Pair a phone with the page for answering doses: prints a link and a QR code.
 
     The link works once, within 10 minutes: the phone that opens it and taps "Pair this
     phone" gets its own key, kept in its browser's cookie, and the link is spent. The page
-    is served by the daemon when the config has `[remote] listen`.
+    is served by the daemon when the config has `[remote] listen`. With --rater, the phone
+    opens that rater's own page instead, and only it: his page refuses it, and hers his.
 
     \b
     reminderd pair --name "his phone"
+    reminderd pair --rater Partner
     reminderd pair --list
     reminderd pair --revoke "his phone"
     reminderd pair --revoke-all
@@ -31,8 +37,9 @@ def pair(app: App, name: str | None, list_: bool, revoke: str | None, revoke_all
     from reminderd.remote import pairing
 
     store = pairing.Pairings(app.db_path)
-    if sum((list_, revoke is not None, revoke_all)) > 1 or (name is not None and (list_ or revoke or revoke_all)):
-        raise UsageError("use one of --list, --revoke NAME, --revoke-all, or pair a phone (with --name)")
+    if sum((list_, revoke is not None, revoke_all)) > 1 or \
+            ((name is not None or rater is not None) and (list_ or revoke or revoke_all)):
+        raise UsageError("use one of --list, --revoke NAME, --revoke-all, or pair a phone (with --name or --rater)")
     if list_:
         click.echo(_listing(store, app))
     elif revoke is not None:
@@ -45,11 +52,17 @@ def pair(app: App, name: str | None, list_: bool, revoke: str | None, revoke_all
     else:
         base = pairing.pairing_base(app.config)
         now = app.now()
-        code = store.new_code(name, pairing.PATIENT, now)
+        role = pairing.PATIENT
+        if rater is not None:
+            from reminderd.services import pick_rater
+
+            found = pick_rater(app.config, rater)
+            role, name = pairing.rater_role(found.name), name or found.name
+        code = store.new_code(name, role, now)
         link, phone = base + "pair/" + code, store.code(code, now)
         click.echo(f"Open this on the phone to be called {phone.name!r} (or scan the code), then tap "
                    f"\"Pair this phone\".\nIt works once, until {_local(phone.expires, app)}:\n{link}\n")
-        pairing.print_qr(link, click.get_text_stream("stdout"))
+        pairing.print_qr(link, sys.stdout)  # click's test runner replaces it too
 
 
 def _listing(store, app: App) -> str:

@@ -26,13 +26,13 @@ def reset(app: App, yes: bool) -> None:
     \b
     reminderd reset
     """
-    from reminderd.lock import take_lock
+    from reminderd.reminding import hold_lock
 
     db = app.db_path
     if not db.exists():
         raise UsageError(f"there is no log at {db}; nothing to reset")
     # Held until the end: no daemon starts on the log while it is exported and deleted.
-    lock = take_lock(paths.lock_path(db))
+    lock = hold_lock(paths.lock_path(db))
     try:
         export = _export_beside(app, f"reminderd-before-reset-{_stamp(app.now())}.json", yes,
                                 f"Delete the log {db}")

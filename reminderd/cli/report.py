@@ -58,7 +58,8 @@ def report(app: App, since: date | None, until: date | None, fmt: str, output: P
               help='The file to write ("-" for standard output).')
 @pass_app
 def export(app: App, output: Path) -> None:
-    """Write every dose, check-in, event and supply row to one JSON file, exactly as logged.
+    """Write the whole log, every row of every table (the prescriptions too), to one JSON
+    file, exactly as logged.
 
     `reminderd import FILE` restores it into an empty log.
 

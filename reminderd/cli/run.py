@@ -34,9 +34,9 @@ def run(app: App) -> None:
                     "log, %s; your own log is not touched. Make your config with: reminderd init",
                     paths.default_config_path(), paths.EXAMPLE_CONFIG, app.db_path)
     config = app.config  # a bad config stops here, before anything else is touched
-    from reminderd.lock import take_lock
+    from reminderd.reminding import hold_lock
 
-    take_lock(lock, app.config_path, app.db_path)
+    hold_lock(lock, app.config_path, app.db_path)
     _migrate_apart(app.db_path)
     app.integrity_check = True
     from reminderd.daemon import Daemon

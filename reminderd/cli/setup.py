@@ -3,6 +3,7 @@ and the manual page made from the commands' own help."""
 
 from __future__ import annotations
 
+import os
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -71,7 +72,7 @@ def desktop_entry() -> None:
               help="Which backend to try [default: the config's].")
 @click.option("--timeout", default=60, show_default=True, type=click.IntRange(1, 3600),
               help="Seconds to wait for a button.")
-@click.option("--push", "push", is_flag=True, help="Instead, send a test to his phone through [push].")
+@click.option("--push", "push", is_flag=True, help="Instead, send a test to your phone through [push].")
 @click.option("--contact", "contacts", metavar="NAME", multiple=True,
               help="Instead, send a test to this [[contact]] (repeatable).")
 @pass_app
@@ -159,13 +160,14 @@ def check_config(app: App, path: Path | None) -> None:
     from reminderd.core.durations import format_duration
 
     config = load_config(path or app.config_path)
-    if config.push or config.contacts:
+    if config.push or config.contacts or config.raters:
         from reminderd.push.outbox import check_urls
 
         problems = check_urls(config)
         if problems:
             raise ConfigError(problems, config.source)
     click.echo("ok")
+    _running_daemon_note(app, path or app.config_path)
     click.echo(f"time zone: {config.timezone.key}")
     for med in config.medications:
         gap = f"at least {format_duration(med.min_gap)} apart"
@@ -189,11 +191,11 @@ def check_config(app: App, path: Path | None) -> None:
     if c.night_window is not None:
         click.echo("note: checkin.night_window is no longer used (nights are judged from checkin.bedtime); "
                    "it can be removed")
-    if config.push or config.contacts:
+    if config.push or config.contacts or config.raters:
         from reminderd.push.outbox import describe
 
         for line in describe(config):
-            click.echo(line)
+            say(line)
     if config.remote is not None:
         from reminderd.remote import plain_http_warning
 
@@ -201,6 +203,31 @@ def check_config(app: App, path: Path | None) -> None:
                    f"({'https' if config.remote.https else 'http'})")
         if (warning := plain_http_warning(config.remote)) is not None:
             click.echo("warning: " + " ".join(warning))
+    if config.raters:
+        from reminderd.core.rating import config_warnings
+
+        for rater in config.raters:
+            asked = (f"sent the link to her page at {rater.time:%H:%M} (not after {rater.until:%H:%M})" if rater.url
+                     else "no message: she opens her page herself")
+            say(f"rater {rater.name}: rates the nights on her own page; {asked}")
+        for warning in config_warnings(config):
+            say(f"warning: {warning}")
+
+
+def _running_daemon_note(app: App, path: Path) -> None:
+    """A daemon reads its config when it starts and on a reload, never by itself: after
+    an edit, "ok" alone would let him think the change is in force."""
+    from reminderd.lock import running_daemon
+    from reminderd.reminding import how_to_reload
+
+    holder = running_daemon(paths.lock_path(app.db_path))
+    try:
+        same = holder is not None and holder.config is not None and os.path.samefile(holder.config, path)
+    except OSError:
+        same = False
+    if same:
+        click.echo(f"The running daemon (pid {holder.pid or 'unknown'}) reminds by this file as it was when it "
+                   f"started or was last reloaded; to put a change in force: {how_to_reload(holder.pid)}")
 
 
 @click.command()

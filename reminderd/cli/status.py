@@ -21,7 +21,7 @@ def status(app: App) -> None:
     off = nobody_reminds(app)
     if off:
         say(off)
-    recorded = _today_lines(app, now)
+    recorded = _today_lines(app, now, reminding=off is None)
     _as_needed_lines(app, recorded, now)
     _supply_lines(app, now)
     say(checkin_line(app, now))
@@ -29,11 +29,12 @@ def status(app: App) -> None:
     _replica_lines(app)
 
 
-def _today_lines(app: App, now: datetime) -> list:
+def _today_lines(app: App, now: datetime, reminding: bool) -> list:
     """The day's table, the doses waiting for an answer and the next one; returns the
     doses recorded around today."""
     from reminderd import services
-    from reminderd.core.doses import next_unanswered, state_text
+    from reminderd.core.doses import give_up_at, next_unanswered, state_text
+    from reminderd.core.typed import as_typed
     from reminderd.report.table import simple_table
 
     config, tz = app.config, app.config.timezone
@@ -43,14 +44,24 @@ def _today_lines(app: App, now: datetime) -> list:
     # and the rows of a slot that moved since they were answered (shown, never hidden).
     around = services.doses_between(app.store, config, *services.around_day(config, today))
     recorded = [p.dose for p in around if p.dose.id]
-    table = [[d.slot, d.medication, d.dose, state_text(d if d.id else None, d.due, p.med, now, tz, began_at)]
+    table = [[d.slot, d.medication, d.dose,
+              state_text(d if d.id else None, d.due, p.med, now, tz, began_at, reminding)]
              for p in around if (d := p.dose).local_date == today and not d.slot.startswith("PRN ")]
     click.echo(f"Today, {today:%A %d %B %Y} ({tz.key}):")
     click.echo(simple_table(table, ["slot", "medication", "dose", "state"]) if table else "no doses today")
-    for d in recorded:
-        if d.open and d.due <= now and d.local_date <= today:
-            say(f"Waiting for an answer: {d.medication} {d.slot} dose of {d.local_date} "
-                f"(due {local_time(d.due, tz, '%a %H:%M')}); answer with: reminderd take {d.medication}")
+    # Every dose due and not answered, with the command that answers that very dose: a
+    # bare `take` only for the dose it would choose now.
+    waiting = [p for p in around if (d := p.dose).open and d.due <= now and d.local_date <= today
+               and not d.slot.startswith("PRN ") and (d.id or now < give_up_at(d, p.med))]
+    takes = {(a.dose.medication, a.dose.local_date, a.dose.slot)
+             for a in (services.answerable(app.store, config, now) if waiting else ())}
+    for d in (p.dose for p in waiting):
+        due = f"{d.medication} {d.slot} dose of {d.local_date} (due {local_time(d.due, tz, '%a %H:%M')})"
+        if (d.medication, d.local_date, d.slot) in takes:
+            say(f"Waiting for an answer: {due}; answer with: reminderd take {as_typed(d.medication)}")
+        else:
+            say(f"Not answered: {due}; if you took it, record it with: "
+                f"reminderd take {as_typed(d.medication)} --at \"{local_time(d.due, tz, '%Y-%m-%d %H:%M')}\"")
     s = next_unanswered([p.dose for p in around], now)
     if s is not None:
         say(f"Next dose: {s.medication} {s.dose} at {local_time(s.due, tz, '%a %H:%M')}.")
@@ -81,7 +92,7 @@ def _push_lines(app: App) -> None:
     if failure is not None:
         at, to, error, since = failure
         click.echo(f"Last push failure: {local_time(at, app.config.timezone, '%a %H:%M')} to "
-                   f"{'his phone' if to == 'push' else to}: {error}" + (" (sent fine since)" if since else ""))
+                   f"{'your phone' if to == 'push' else to}: {error}" + (" (sent fine since)" if since else ""))
 
 
 def _replica_lines(app: App) -> None:

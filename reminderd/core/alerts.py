@@ -8,18 +8,18 @@ one message per key and recipient is ever sent, which the log's `events` remembe
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
 from typing import Sequence
 from zoneinfo import ZoneInfo
 
 from reminderd.core.clock import local_time
-from reminderd.core.config.settings import Config, Contact, Medication
+from reminderd.core.config.settings import Config, Contact, Medication, Rater
 from reminderd.core.doses import Dose, Remind, give_up_at, reminder_text
 from reminderd.core.prescriptions import unrecorded
 from reminderd.core.schedule import Slot, local_instant
-from reminderd.core.words import (ESCALATE, MISSED, MISSED_ALERT, NOT_RUNNING_ALERT, PENDING, SKIPPED, SUMMARY,
-                                  TAKEN)
+from reminderd.core.words import (ESCALATE, MISSED, MISSED_ALERT, NOT_RUNNING_ALERT, PENDING, RATER_ASK, RATER_PREFIX,
+                                  SKIPPED, SUMMARY, TAKEN)
 
 PUSH = "push"  # the recipient name of his own phone ([push]); contacts go by their name
 # A summary this far past its time is sent as late (the daemon was not running at the time).
@@ -36,6 +36,23 @@ class Message:
     title: str
     body: str
     dose_id: int | None = None
+    # What it names beyond `dose_id`, kept on record so that what it told its reader is
+    # known (a rater's blinding is judged by it: reminderd.core.rating): the doses a
+    # not-running alert lists, the days a summary covers.
+    doses: tuple[int, ...] = ()
+    days: tuple[date, ...] = ()
+
+
+def what_it_names(message: Message) -> dict:
+    """The doses and days a message names, as its push-due event keeps them."""
+    return ({"doses": list(message.doses)} if message.doses else {}) | \
+        ({"days": [d.isoformat() for d in message.days]} if message.days else {})
+
+
+def named(message: Message, recorded: dict) -> Message:
+    """`message` with the doses and days its push-due event kept (`what_it_names`)."""
+    return replace(message, doses=tuple(recorded.get("doses", ())),
+                   days=tuple(date.fromisoformat(d) for d in recorded.get("days", ())))
 
 
 def escalates(number: int, after_reminders: int, away: bool) -> bool:
@@ -83,8 +100,9 @@ def not_running_alerts(doses: Sequence[Dose], config: Config, started: datetime)
              for d in sorted(doses, key=lambda d: (d.due, d.medication))]
     body = (f"reminderd was not running when {'this dose' if len(doses) == 1 else 'these doses'} fell due; "
             f"it started again at {local_time(started, tz, '%a %d %b %H:%M')}.\n" + "\n".join(lines))
+    listed = tuple(sorted(d.id for d in doses))
     return [Message(f"{NOT_RUNNING_ALERT}:{started.isoformat()}", c.name, NOT_RUNNING_ALERT,
-                    "reminderd was not running", body)
+                    "reminderd was not running", body, doses=listed)
             for c in contacts_for(config, NOT_RUNNING_ALERT)]
 
 
@@ -138,7 +156,8 @@ def summary_message(contact: Contact, days: Sequence[SummaryDay], config: Config
         lines.append(f"Night before {day.day:%a %d %b}: {night}" if folded else f"Last night: {night}")
     first, last = days[0].day, days[-1].day
     title = f"Doses from {first:%a %d %b} to {last:%a %d %b}" if folded else f"Doses on {last:%a %d %b}"
-    return Message(f"{SUMMARY}:{last.isoformat()}", contact.name, SUMMARY, title, "\n".join(lines))
+    return Message(f"{SUMMARY}:{last.isoformat()}", contact.name, SUMMARY, title, "\n".join(lines),
+                   days=tuple(d.day for d in days))
 
 
 def summary_day(key: str) -> date | None:
@@ -154,11 +173,34 @@ def summary_at(contact: Contact, day: date, tz: ZoneInfo) -> datetime:
     return local_instant(day, contact.summary_time, tz)
 
 
+def next_daily(wall: time, now: datetime, tz: ZoneInfo) -> datetime:
+    """The next instant the local clock shows `wall`, today's if still ahead."""
+    today = now.astimezone(tz).date()
+    at = local_instant(today, wall, tz)
+    return at if at > now else local_instant(today + timedelta(days=1), wall, tz)
+
+
 def next_summary_at(contact: Contact, now: datetime, tz: ZoneInfo) -> datetime:
     """The next instant the contact's summary is due, today's if still ahead."""
+    return next_daily(contact.summary_time, now, tz)
+
+
+def rater_ask(rater: Rater, night: date, page: str | None) -> Message:
+    """Her morning message: the link to her page, and nothing about his doses."""
+    import shlex
+
+    where = (f"Answer on your page: {page}" if page else
+             f"Answer with: reminderd checkin --rater {shlex.quote(rater.name)}")
+    return Message(f"{RATER_ASK}:{night.isoformat()}", RATER_PREFIX + rater.name, RATER_ASK, "How was last night?",
+                   f"How much did his spasms disturb the night of {night:%a %d %b}? {where}")
+
+
+def rater_ask_due(rater: Rater, now: datetime, tz: ZoneInfo) -> date | None:
+    """The night to ask her about now: last night, from her `time` until her `until`."""
     today = now.astimezone(tz).date()
-    at = summary_at(contact, today, tz)
-    return at if at > now else summary_at(contact, today + timedelta(days=1), tz)
+    if local_instant(today, rater.time, tz) <= now < local_instant(today, rater.until, tz):
+        return today - timedelta(days=1)
+    return None
 
 
 def _what(dose: Dose | Slot, private: bool) -> str:

@@ -111,6 +111,11 @@ def next_step(answers: Checkin, after: str) -> Step | None:
     return next((s for s in STEPS[keys.index(after) + 1:] if s.asked(answers)), None)
 
 
+def questions_left(answers: Checkin, step: Step) -> int:
+    """How many questions the morning still asks, `step` (the one shown now) included."""
+    return sum(1 for s in STEPS[STEPS.index(step):] if s.asked(answers))
+
+
 # --- validation ------------------------------------------------------------------------
 
 
@@ -229,16 +234,23 @@ def make_checkin(
 
 def describe(checkin: Checkin) -> str:
     """ "severity 2 (moderate), frequency 3 (more than one an hour), woke 2 times" """
-    parts = [f"severity {checkin.severity} ({SEVERITY[checkin.severity]})"]
-    if checkin.frequency is not None:
-        parts.append(f"frequency {checkin.frequency} ({FREQUENCY[checkin.frequency]})")
-    if checkin.woke is not None:
-        parts.append(f"woke {checkin.woke} time" + ("" if checkin.woke == 1 else "s"))
-    if checkin.note:
-        parts.append(f"note \"{checkin.note}\"")
+    parts = answer_parts(checkin, ("severity", "frequency", "woke"), (SEVERITY, FREQUENCY))
     if checkin.other_cause:
         parts.append(OTHER_CAUSE_SHORT)
     return ", ".join(parts)
+
+
+def answer_parts(night: Any, words: tuple[str, str, str], scales: tuple[tuple[str, ...], ...]) -> list[str]:
+    """A night's answers (severity, frequency, woke and note, as a check-in or a rating has
+    them) in words: each scale's value with its label, the wakings counted, the note quoted."""
+    parts = [f"{words[0]} {night.severity} ({scales[0][night.severity]})"]
+    if night.frequency is not None:
+        parts.append(f"{words[1]} {night.frequency} ({scales[1][night.frequency]})")
+    if night.woke is not None:
+        parts.append(f"{words[2]} {night.woke} time" + ("" if night.woke == 1 else "s"))
+    if night.note:
+        parts.append(f"note \"{night.note}\"")
+    return parts
 
 
 # --- when the daemon asks --------------------------------------------------------------

@@ -19,6 +19,7 @@ from reminderd.core.records import Marker
 from reminderd.core.clock import UTC, local_time
 from reminderd.core.config.settings import Config, Medication
 from reminderd.core.durations import format_duration, hours_and_minutes
+from reminderd.core.typed import as_typed
 from reminderd.core.words import ANSWERED, MISSED, NOT_ANSWERED, NOT_RUNNING, PENDING, SKIPPED, TAKEN
 from reminderd.errors import AlreadyTakenError, DoseError, TooCloseError
 
@@ -141,7 +142,9 @@ def give_up_now(dose: Dose, med: Medication, now: datetime) -> Missed:
 
 
 def lateness_minutes(dose: Dose, taken_at: datetime) -> int:
-    return round((taken_at - dose.due).total_seconds() / 60)
+    """Whole minutes from due to taken as the clock shows them (taken at 14:00:42 for 14:00
+    is 0, at 07:59:20 for 08:00 is -1), so the lateness never disagrees with the time shown."""
+    return (taken_at - dose.due) // timedelta(minutes=1)
 
 
 def timing(late_minutes: int, on_time_window: timedelta) -> str:
@@ -251,6 +254,9 @@ def correct(dose: Dose, status: str | None, taken_at: datetime | None, reason: s
     new_status = status or (TAKEN if taken_at is not None else dose.status)
     if taken_at is not None and new_status != TAKEN:
         raise DoseError(f"--taken-at goes with a taken dose; this one would be {new_status}")
+    if new_status == MISSED and dose.due > now:  # a miss that has not happened would silence its reminders
+        raise DoseError(f"the {dose.slot} dose of {dose.medication} on {dose.local_date} is not due until "
+                        f"{_clock(dose.due, tz)}, so it cannot have been missed; to leave it out, use --status skipped")
     if new_status == TAKEN:
         when = taken_at or dose.taken_at or dose.due
         if when is not dose.taken_at:  # a time it keeps was checked when recorded (the clock may be set back since)
@@ -298,19 +304,24 @@ def undo_answer(before: Dose, med: Medication | None, now: datetime,
 
 
 def state_text(dose: Dose | None, due: datetime, med: Medication | None, now: datetime, tz: tzinfo,
-               log_began_at: datetime | None = None) -> str:
-    """A slot's state for `status`. A slot with no row was never seen by a running
-    daemon: still in its window it is due (and `take` records it); past the window the
-    daemon will close it as missed (not running) when it next starts, unless it fell due
-    before the log began (`log_began_at`; None: nothing recorded yet), when nothing was
-    being recorded."""
+               log_began_at: datetime | None = None, reminding: bool = False) -> str:
+    """A slot's state for `status`. A slot with no row was not seen by a daemon yet:
+    still in its window it is due (and `take` records it); past the window the daemon
+    will close it as missed (not running) when it next starts, unless it fell due before
+    the log began (`log_began_at`; None: nothing recorded yet), when nothing was being
+    recorded. `reminding`: a daemon reminds from this log now (it makes the row of a slot
+    a command's new prescription added within seconds), so "daemon not running" is not
+    said; without one, a row left open past its window is as unrecorded as a slot without."""
+    off = "" if reminding else " (daemon not running)"
     if dose is None:
         if due > now:
             return "upcoming"
         if med is None or now < due + med.give_up_after:
-            return "DUE (daemon not running)"
+            return f"DUE{off}"
         if log_began_at is None or due < log_began_at:
             return "before the log began"
+        return f"not recorded{off}"
+    if dose.status == PENDING and not reminding and med is not None and now >= give_up_at(dose, med):
         return "not recorded (daemon not running)"
     if dose.status == TAKEN:
         late = dose.late_minutes or 0
@@ -398,9 +409,11 @@ def reminder_text(
 
 def missed_text(dose: Dose, med: Medication, config: Config, private: bool) -> tuple[str, str]:
     title = "Dose missed" if private else f"Missed: {med.name} {dose.dose}"
-    name = "" if private else f" {med.name}"  # private: the body must not name it either
+    name = "" if private else f" {as_typed(med.name)}"  # private: the body must not name it either
+    # No reminder came for a dose that fell due while no daemon ran: "not answered" would blame him.
+    why = "fell due while reminderd was not running" if dose.reason == NOT_RUNNING else "was not answered"
     body = (
-        f"The {dose.slot} dose was not answered and is now counted as missed. "
+        f"The {dose.slot} dose {why} and is now counted as missed. "
         f"If you took it, record it with `reminderd take{name} --at {dose.slot}`. "
         f"{config.missed_dose_advice}"
     )

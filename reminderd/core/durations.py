@@ -42,9 +42,11 @@ def format_duration(delta: timedelta) -> str:
 
 
 def hours_and_minutes(delta: timedelta) -> str:
-    """90 minutes -> "1 h 30 min", 45 -> "45 min": how late a dose is, in a reminder."""
+    """90 minutes -> "1 h 30 min", 45 -> "45 min", 120 -> "2 h": how late a dose is, in a reminder."""
     hours, minutes = divmod(int(delta.total_seconds() // 60), 60)
-    return f"{hours} h {minutes} min" if hours else f"{minutes} min"
+    if not hours:
+        return f"{minutes} min"
+    return f"{hours} h {minutes} min" if minutes else f"{hours} h"
 
 
 def minutes_under_two_hours(delta: timedelta) -> str:

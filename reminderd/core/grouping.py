@@ -19,10 +19,10 @@ from reminderd.core import doses as rules
 from reminderd.core.config.settings import Config, Medication
 from reminderd.core.doses import Dose
 from reminderd.core.durations import hours_and_minutes
+from reminderd.core.typed import as_typed
 from reminderd.core.words import ALL_TAKEN, SKIP_ONE, SNOOZE, TAKEN_ONE
 
 GROUP_PREFIX = "group:"  # a group's notification and its timer are "group:<first dose's id>"
-
 
 
 def groups(doses: Iterable[Dose], within: timedelta) -> list[tuple[Dose, ...]]:
@@ -121,7 +121,7 @@ def actions(open_doses: Sequence[Dose], snooze_label: str, private: bool) -> tup
 def cli_hint(open_doses: Sequence[Dose], private: bool) -> str:
     if private:
         return "Answer with: reminderd take --all  (or one at a time: reminderd take)"
-    names = " / ".join(d.medication for d in open_doses)
+    names = " / ".join(as_typed(d.medication) for d in open_doses)
     return f"Answer with: reminderd take --all  (or one: reminderd take {names}; skip / snooze likewise)"
 
 
@@ -131,9 +131,14 @@ def missed_text(missed: Sequence[Dose], meds: dict[str, Medication], config: Con
     if len(missed) == 1 and missed[0].medication in meds:
         return rules.missed_text(missed[0], meds[missed[0].medication], config, private)
     listed = ", ".join(describe(d, private) for d in missed)
+    why = "Due while reminderd was not running" if all(d.reason == rules.NOT_RUNNING for d in missed) \
+        else "Not answered"
+    # Each command as it can be typed: its own name and slot (a group's doses may be minutes apart).
+    commands = (f"`reminderd take --at {missed[0].slot}`" if private else
+                " and ".join(f"`reminderd take {as_typed(d.medication)} --at {d.slot}`" for d in missed))
     return f"{len(missed)} doses missed", (
-        f"Not answered, so counted as missed — {listed}. If you took them, record each with "
-        f"`reminderd take{'' if private else ' NAME'} --at {missed[0].slot}`. {config.missed_dose_advice}")
+        f"{why}, so counted as missed — {listed}. If you took them, record each with {commands}. "
+        f"{config.missed_dose_advice}")
 
 
 def due_now(open_doses: Iterable[Dose], meds: dict[str, Medication], now: datetime,

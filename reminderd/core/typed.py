@@ -199,3 +199,11 @@ def _show_offset(delta: timedelta | None) -> str:
 
 def _join(first: str | None, second: str) -> str:
     return second if first is None else f"{first}; {second}"
+
+
+def as_typed(name: str) -> str:
+    """A medication's name as a command suggested to him must spell it: quoted when it
+    holds a space ("reminderd take 'vitamin D'"), as it is otherwise."""
+    import shlex  # only where a command is suggested, not by every command at start
+
+    return shlex.quote(name)

@@ -40,6 +40,9 @@ ANSWER_IN_FULL = "full"
 MISSED_ALERT, NOT_RUNNING_ALERT, SUMMARY = "missed", "not-running", "summary"
 ALERTS = (MISSED_ALERT, NOT_RUNNING_ALERT, SUMMARY)
 ESCALATE = "escalate"  # a reminder pushed to his own phone
+RATER_ASK = "rater-ask"  # the morning message to a [[rater]]: the link to her page, nothing else
+# A rater's own messages go to "rater:<her name>", never to a contact's URL.
+RATER_PREFIX = "rater:"
 
 # --- events: `events.kind` ------------------------------------------------------------
 

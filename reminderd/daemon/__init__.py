@@ -40,6 +40,7 @@ from reminderd.daemon.watch import Watch
 from reminderd.errors import ReminderdError
 from reminderd.notify.base import Notifier
 from reminderd.push.outbox import Push
+from reminderd.remote import page_url
 from reminderd.store import Store
 
 log = logging.getLogger("reminderd")
@@ -74,7 +75,7 @@ class Daemon:
             # is ever skipped. The one worker runs them in turn.
             job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": MAX_RUNS_QUEUED},
         )
-        self.shared = Shared(config, store, notifier, now, scheduler)
+        self.shared = Shared(config, store, notifier, now, scheduler, page_url=page_url)
         self._reload_config = reload_config
         self.push = Push(self.shared)  # phone and contacts, through Apprise ([push], [[contact]])
         self.morning = MorningCheckin(self.shared, checkin_window_command)
@@ -189,7 +190,7 @@ class Daemon:
                 self.store.record_prescription(canonical_of(config), self.now())
                 log.info("config reloaded: %d medication(s)", len(config.medications))
                 self.refresh()
-                self.push.plan_summaries()
+                self.push.plan_daily()
             if config.replica != previous.replica:  # outside the lock: stopping Litestream may take a second
                 if self.replica is not None:
                     self.replica.stop()

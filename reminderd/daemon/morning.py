@@ -76,7 +76,9 @@ class MorningCheckin:
         if answers is None:
             body = "One click is enough; \"Answer in full…\" asks everything."
         else:
-            body = f"Recorded: {core.describe(answers)}. One more question, or close this."
+            left = core.questions_left(answers, step)
+            more = "One more question" if left == 1 else f"{left} more questions"
+            body = f"Recorded: {core.describe(answers)}. {more}, or close this."
         if last:
             body += " Last time this morning: answer later with `reminderd checkin`."
         buttons = tuple((f"{step.question.key}-{value}", label) for value, label in step.choices)

@@ -10,6 +10,7 @@ from reminderd.core import grouping
 from reminderd.core.config.settings import Config, Medication
 from reminderd.core.doses import Dose, Remind
 from reminderd.core.durations import format_duration, minutes_under_two_hours
+from reminderd.core.typed import as_typed
 from reminderd.core.words import MISSED, SKIP, SNOOZE, TAKE, TAKEN_ANYWAY
 from reminderd.errors import TooCloseError
 from reminderd.notify.base import Reminder
@@ -28,7 +29,7 @@ def key_of(dose_id: int) -> str:
 def reminder_line(med: Medication, dose: Dose, number: int, last: bool, now: datetime,
                   group_key: str | None = None) -> str:
     """The daemon's log line for one reminder of a dose (with the group it was shown in)."""
-    late = round((now - dose.due).total_seconds() / 60)
+    late = (now - dose.due) // timedelta(minutes=1)  # as the reminder's "2 h 59 min late" counts
     return (f"reminder {number}: {med.name} {dose.dose}, {dose.slot} dose of {dose.local_date}"
             f"{f', {late} min late' if late > 0 else ''}{' (last reminder)' if last else ''}"
             f"{f' (with {group_key})' if group_key else ''}")
@@ -45,7 +46,7 @@ def dose_reminder(config: Config, dose: Dose, med: Medication, now: datetime, de
         # Critical from the third reminder: it stays on screen until answered.
         urgency="critical" if decision.number >= 3 else "normal",
         cli_hint=("Answer with: reminderd take  (or skip / snooze)" if private
-                  else f"Answer with: reminderd take {med.name}  (or skip / snooze {med.name})"),
+                  else f"Answer with: reminderd take {as_typed(med.name)}  (or skip / snooze {as_typed(med.name)})"),
     )
 
 
@@ -60,10 +61,10 @@ def too_close(config: Config, dose_id: int, dose: Dose | None, err: TooCloseErro
     private = config.notifications.private
     return Reminder(
         key=key_of(dose_id), title="Taken again?" if private else f"Take {name} now?",
-        body="Doses would be closer than the minimum gap." if private else f"Careful: {err}.",
+        body="Doses would be closer than the minimum gap." if private else f"Careful: {err.fact}.",
         actions=((TAKEN_ANYWAY, "Taken anyway"), (SKIP, "Skip")), urgency="critical",
         cli_hint="Record it with: reminderd take --force" if private
-        else f"Record it with: reminderd take {name} --force",
+        else f"Record it with: reminderd take {as_typed(name)} --force",
     )
 
 

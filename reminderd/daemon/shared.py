@@ -34,6 +34,9 @@ class Shared:
     # nothing (the log is closed after this, and a tick on a closed log was a traceback at
     # every busy stop).
     stopped: bool = False
+    # The phone page's address for a config (remote.page_url), handed down so that the
+    # parts below the page (the push's message to a rater) can link to it.
+    page_url: Callable[[Config], str | None] = lambda config: None
 
     def stop(self) -> None:
         """From now on no part does any work; returns once the part at work has finished."""

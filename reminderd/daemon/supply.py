@@ -7,6 +7,7 @@ import logging
 from datetime import datetime
 
 from reminderd.core.config.settings import Medication
+from reminderd.core.typed import as_typed
 from reminderd.core.words import REFILL_WARNED, VIA_DAEMON
 from reminderd.daemon.shared import Shared
 
@@ -30,4 +31,4 @@ def warn_supply(shared: Shared, med: Medication, now: datetime) -> None:
     name = "your medication" if config.notifications.private else med.name
     shared.show_plain(f"supply:{med.name}", f"Refill soon: {name}",
                       f"{supply.text} left. When you have more, record it with: "
-                      f"reminderd refill {'MEDICATION' if config.notifications.private else med.name} TABLETS")
+                      f"reminderd refill {'MEDICATION' if config.notifications.private else as_typed(med.name)} TABLETS")

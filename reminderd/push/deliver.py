@@ -89,7 +89,8 @@ def _read(out: str, err: str, code: int | None, cut: str | None, url: str) -> tu
         outcome, answer = str(result["outcome"]), str(result["answer"])
     else:
         outcome = UNCONFIRMED if wrote else UNREACHED
-        answer = cut or f"the sender failed: {err.strip()[-300:] or code}"
+        # Its last words, scrubbed before they are cut (a cut piece of a secret is not recognisable).
+        answer = cut or f"the sender failed: {scrub(err.strip(), url)[-300:] or code}"
     if outcome == UNCONFIRMED:
         answer = f"the message was written, then no answer came: {answer}"
     return outcome, scrub(answer, url)

@@ -24,10 +24,10 @@ from typing import TYPE_CHECKING, Callable
 
 from reminderd.core import alerts, delivery
 from reminderd.core.alerts import PUSH, Message
-from reminderd.core.config.settings import Config, Contact, Medication, PushSettings
+from reminderd.core.config.settings import Config, Contact, Medication, PushSettings, Rater
 from reminderd.core.doses import Dose, Remind
 from reminderd.core.words import (ESCALATE, NOT_RUNNING, PUSH_CANCELLED, PUSH_DUE, PUSH_FAILED, PUSH_SENT, PUSH_TRY,
-                                  PUSH_UNCONFIRMED, SUMMARY, VIA_DAEMON)
+                                  PUSH_UNCONFIRMED, RATER_ASK, RATER_PREFIX, SUMMARY, VIA_DAEMON)
 from reminderd.push.deliver import Sender
 from reminderd.push.urls import mask
 
@@ -62,9 +62,11 @@ LATE_AT_START = timedelta(minutes=2)  # a dose this far past due at start fell d
 RETRY_LOOK_S = 5.0
 
 
-def recipient(config: Config, to: str) -> PushSettings | Contact | None:
+def recipient(config: Config, to: str) -> PushSettings | Contact | Rater | None:
     if to == PUSH:
         return config.push
+    if to.startswith(RATER_PREFIX):
+        return config.rater(to[len(RATER_PREFIX):])
     return next((c for c in config.contacts if c.name == to), None)
 
 
@@ -155,17 +157,18 @@ class Push:
         for message in alerts.not_running_alerts(self._late_at_start, self.config, now):
             self._record(message, now)
         self._late_at_start = []
-        if self.config.push or self.config.contacts:
+        if self.config.push or self.config.contacts or self._raters_asked():
             log.info("push: %d recipient(s); %d message(s) left from the last run", len(targets(self.config)), left)
-        self.plan_summaries()
+        self.plan_daily()
         self._starting = False
-        if self._pending or self._if_away or self.config.push or self.config.contacts:
+        if self._pending or self._if_away or self.config.push or self.config.contacts or self._raters_asked():
             self._ensure_thread()
 
     @_never_raises
-    def plan_summaries(self) -> None:
+    def plan_daily(self) -> None:
         """Send the summaries due and not yet sent (those missed while the daemon was not
-        running folded into one, saying so); set each contact's next timer."""
+        running folded into one, saying so), and a rater's morning message; set each one's
+        next timer."""
         d = self.shared
         with d.lock:
             if d.stopped:
@@ -175,8 +178,18 @@ class Push:
                 days = alerts.summaries_owed(contact, self._last_summary_day(contact.name), now, tz)
                 if days:  # none that the log already has
                     self._record(self._summary(contact, days, now), now)
-                d.scheduler.add_job(self.plan_summaries, "date", run_date=alerts.next_summary_at(contact, now, tz),
+                d.scheduler.add_job(self.plan_daily, "date", run_date=alerts.next_summary_at(contact, now, tz),
                                     id=f"summary:{contact.name}", replace_existing=True)
+            for rater in self._raters_asked():
+                night = alerts.rater_ask_due(rater, now, tz)
+                if night is not None and self.store.rating(rater.name, night) is None:
+                    self._record(alerts.rater_ask(rater, night, d.page_url(self.config)), now)
+                d.scheduler.add_job(self.plan_daily, "date", run_date=alerts.next_daily(rater.time, now, tz),
+                                    id=f"{RATER_PREFIX}{rater.name}", replace_existing=True)
+
+    def _raters_asked(self) -> list[Rater]:
+        """The raters asked by a message (the others open their page themselves)."""
+        return [r for r in self.config.raters if r.url]
 
     def _ensure_thread(self) -> None:
         """The sending thread, started once there is anyone to send to (none otherwise)."""
@@ -206,7 +219,7 @@ class Push:
         message_id = delivery.message_id(message.key, message.to, now)
         self.store.add_event(PUSH_DUE, VIA_DAEMON, now, message.dose_id,
                              {"key": message.key, "to": message.to, "kind": message.kind, "id": message_id,
-                              "title": message.title, "body": message.body})
+                              "title": message.title, "body": message.body} | alerts.what_it_names(message))
         with self._lock:
             self._pending[(message.key, message.to)] = _Pending(message, message_id, now, next_at=now)
             self._said_empty = False
@@ -229,7 +242,7 @@ class Push:
             tries = [delivery.Try(e["try"], e["at"], bool(e.get("repeat")), e["try"] in ended)
                      for e in events if e["event"] == PUSH_TRY]
             then = delivery.resume(tries)
-            message = Message(key, to, due["kind"], due["title"], due["body"], due["dose_id"])
+            message = alerts.named(Message(key, to, due["kind"], due["title"], due["body"], due["dose_id"]), due)
             if not then.send:
                 self._settle_now(message, PUSH_UNCONFIRMED, now, {
                     "error": "its repeat was cut short too (reminderd was killed twice while sending it); "
@@ -328,7 +341,11 @@ class Push:
                     self._record(message, now)
 
     def _still_wanted(self, message: Message) -> bool:
-        """An escalation for a dose answered meanwhile would only be noise."""
+        """An escalation for a dose answered meanwhile, or a rater's question about a night
+        she has rated meanwhile, would only be noise."""
+        if message.kind == RATER_ASK:
+            night = date.fromisoformat(message.key.partition(":")[2])
+            return self.store.rating(message.to[len(RATER_PREFIX):], night) is None
         if message.kind != ESCALATE or message.dose_id is None:
             return True
         dose = self.store.dose(message.dose_id)
@@ -345,7 +362,7 @@ class Push:
 
     def _try(self, pending: _Pending) -> None:
         message = pending.message
-        where = "his phone" if message.to == PUSH else message.to
+        where = "your phone" if message.to == PUSH else message.to
         target = recipient(self.config, message.to)
         with self.shared.lock:
             if self.shared.stopped:
@@ -424,13 +441,24 @@ def targets(config: Config) -> list[tuple[str, str, str]]:
         if c.url:
             gets = ", ".join(f"summary at {c.summary_time:%H:%M}" if a == SUMMARY else a for a in c.alerts)
             out.append((c.name, c.url, gets))
+    for r in config.raters:
+        if r.url:
+            out.append((RATER_PREFIX + r.name, r.url, f"the link to her page at {r.time:%H:%M}, until "
+                                                              f"{r.until:%H:%M}, unless she has rated the night"))
     return out
 
 
 def describe(config: Config) -> list[str]:
     """One line per recipient, the URL masked: for `status` and `check-config`."""
-    return [f"{'push to his phone' if to == PUSH else 'contact ' + to}: {mask(url)} ({gets})"
-            for to, url, gets in targets(config)]
+    return [f"{_recipient(to)}: {mask(url)} ({gets})" for to, url, gets in targets(config)]
+
+
+def _recipient(to: str) -> str:
+    if to == PUSH:
+        return "push to your phone"
+    if to.startswith(RATER_PREFIX):
+        return "rater " + to[len(RATER_PREFIX):]
+    return "contact " + to
 
 
 def _nth(n: int) -> str:
@@ -440,7 +468,8 @@ def _nth(n: int) -> str:
 def url_keys(config: Config) -> dict[str, str]:
     """Each configured URL by the config key it came from, for error messages."""
     keys = {}
-    for path, target in [("push", config.push)] + [(f"contact[{i}]", c) for i, c in enumerate(config.contacts)]:
+    for path, target in [("push", config.push)] + [(f"contact[{i}]", c) for i, c in enumerate(config.contacts)] \
+            + [(f"rater[{i}]", r) for i, r in enumerate(config.raters)]:
         if target is not None and target.url:
             keys[f"{path}.{'url_file' if target.url_file else 'url'}"] = target.url
     return keys

@@ -6,7 +6,9 @@ as JSON on stdin (never the command line, where other users could read the URL) 
 prints JSON lines on stdout: {"wrote": n} the moment a request has been written whole
 (so that a parent that must cut the send short knows whether it went out), then
 {"ok", "outcome", "answer"}: what the try came to (core/delivery) and what the server
-answered, or why nothing was sent. The parent scrubs the URL out of the answer.
+answered, or why nothing was sent. A server's answer is scrubbed of the URL here, before it
+is cut short (a cut through a secret would leave a piece that no scrub can recognise), and
+the parent scrubs the whole answer again.
 
 Apprise is wrapped at the two seams every service passes through, requests' HTTP adapter
 and smtplib, to hear the server itself (Apprise logs only whether a send worked), to
@@ -23,6 +25,9 @@ import sys
 from urllib.parse import parse_qs, urlsplit
 
 from reminderd.core.delivery import REFUSED, SENT, UNCONFIRMED, UNREACHED
+from reminderd.push.urls import scrub
+
+HEARD_CHARS = 300  # of each answer a server gives
 
 
 class _Answers(logging.Handler):
@@ -79,7 +84,7 @@ def send(job: dict, progress: _Progress) -> dict:
     def hear_http(self, request, **kwargs):
         request.headers.update(headers)
         response = http_send(self, request, **kwargs)
-        progress.heard.append(f"HTTP {response.status_code} {response.text.strip()[:300]}")
+        progress.heard.append(f"HTTP {response.status_code} {_heard(response.text, url)}")
         return response
 
     def answered_http(self, *args, **kwargs):
@@ -103,7 +108,7 @@ def send(job: dict, progress: _Progress) -> dict:
         finally:
             del self.send
         progress.answered += 1
-        progress.heard.append(f"SMTP {code} {text.decode('utf-8', 'replace').strip()[:300]}")
+        progress.heard.append(f"SMTP {code} {_heard(text.decode('utf-8', 'replace'), url)}")
         return code, text
 
     HTTPAdapter.send, HTTPConnection.getresponse = hear_http, answered_http
@@ -112,6 +117,11 @@ def send(job: dict, progress: _Progress) -> dict:
     told = [line for line in answers.lines if not line.startswith("Notifying")]
     answer = "; ".join(progress.heard + [line for line in told if not ok or not progress.heard])
     return {"ok": ok, "outcome": progress.outcome(ok), "answer": answer or ("sent" if ok else "not sent")}
+
+
+def _heard(answer: str, url: str) -> str:
+    """The start of a server's answer, the URL's secrets removed before it is cut."""
+    return scrub(answer.strip(), url)[:HEARD_CHARS]
 
 
 def _limit_waits(service, url: str, connect: float, answer: float) -> None:

@@ -57,16 +57,18 @@ def _forms(piece: str) -> set[str]:
 
 def _hides_any(run: str, forms: list[str]) -> bool:
     """Does this run decode, as base64 from any of its first four characters, to text
-    holding one of the forms?"""
+    (Latin-1 or UTF-8) holding one of the forms?"""
     standard = run.rstrip("=").replace("-", "+").replace("_", "/")
     for start in range(4):
         chunk = standard[start:]
         chunk = chunk[:-1] if len(chunk) % 4 == 1 else chunk  # one spare character is no byte
         try:
-            decoded = base64.b64decode(chunk + "=" * (-len(chunk) % 4), validate=True).decode("latin-1")
+            raw = base64.b64decode(chunk + "=" * (-len(chunk) % 4), validate=True)
         except ValueError:
             continue
-        if any(form in decoded for form in forms):
+        # Basic authentication encodes as Latin-1 (requests does), most else as UTF-8.
+        if any(form in decoded for decoded in (raw.decode("latin-1"), raw.decode("utf-8", "replace"))
+               for form in forms):
             return True
     return False
 

@@ -4,8 +4,10 @@ origin), and the answers, given to the same functions the CLI and the notificati
 use (`services.take_dose/skip_dose/snooze_dose`, `services.checkin`).
 
 Routes: GET /pair/CODE (asks "Pair this phone?"), POST /pair (spends the code, sets the
-phone's own credential, then to /), GET /, POST /dose, POST /checkin. Whoever is not paired
-gets one short refusal, the same whatever was tried.
+phone's own credential, then to /), and then by the credential's role: his phone GET /,
+POST /dose, POST /checkin; a rater's phone her own page (`reminderd.remote.rater`): GET /,
+POST /rating, POST /rating/undo. Whoever is not paired gets one short refusal, the same
+whatever was tried; a paired phone asking for the other page's route is refused too.
 """
 
 from __future__ import annotations
@@ -23,10 +25,11 @@ from reminderd.core import checkin as core
 from reminderd import services
 from reminderd.core.config.settings import Config, RemoteSettings
 from reminderd.core.doses import Dose
-from reminderd.errors import ReminderdError, UsageError
+from reminderd.errors import ReminderdError, TooCloseError, UsageError
 from reminderd.reminding import off_banner
 from reminderd.remote import page, pairing
 from reminderd.remote.guard import Failures, FormTokens, Throttled, allowed_hosts, host_allowed
+from reminderd.remote.rater import RaterPage
 from reminderd.store import Store
 
 log = logging.getLogger("reminderd")
@@ -40,6 +43,8 @@ REFUSALS_LOGGED_EVERY_S = 60.0  # under a flood, one line a minute says how many
 VIA = "phone"
 SKIP_REASON = "skipped from the phone"
 Response = tuple[str, list[tuple[str, str]], bytes]
+# Routes of one role's page that the other's credential is refused on (not "not found").
+OTHER_ROUTES = frozenset({"/dose", "/checkin", "/rating", "/rating/undo"})
 
 
 def security_headers(https: bool) -> list[tuple[str, str]]:
@@ -66,6 +71,7 @@ class PageApp:
         self.hosts = allowed_hosts(settings)
         self.monotonic = monotonic
         self.pairings = pairing.Pairings(self.db_path)
+        self.rater_page = RaterPage(self)
         self.failures = Failures()
         self.forms = FormTokens()
         self.refusals = Throttled(log.info, REFUSALS_LOGGED_EVERY_S, monotonic)
@@ -113,14 +119,19 @@ class PageApp:
             return _refusal()
         if path == "/pair" or path.startswith("/pair/"):
             return self.pair(environ, method, path, address, clock)
-        secret = _cookie(environ.get("HTTP_COOKIE", ""))
-        phone = self.pairings.phone(secret)
-        if phone is None or phone.role != pairing.PATIENT:
-            return self._refuse(address, clock, counted=secret is not None and phone is None)
+        secrets = _cookies(environ.get("HTTP_COOKIE", ""))
+        phone = self.pairings.phone(*secrets)
+        routes = self._routes(phone.role) if phone is not None else None
+        if routes is None:
+            return self._refuse(address, clock, counted=bool(secrets) and phone is None)
         self.failures.succeeded(address)
         self.pairings.seen(phone, self.now())
-        routes = {"/": ("GET", self.show), "/dose": ("POST", self.answer_dose), "/checkin": ("POST", self.answer_checkin)}
         if path not in routes:
+            if path in OTHER_ROUTES:  # the other role's page: his phone cannot answer as her, nor hers as him
+                self.refusals("remote page: refused %s to the phone called %r (not its page)", path, phone.name)
+                return "403 Forbidden", [], _html(page.short_page(
+                    "Not this phone’s page", "This phone is paired for another page; nothing was changed.",
+                    link=False))
             return "404 Not Found", [], _html(page.short_page("Not found", "There is no such page."))
         wanted, handler = routes[path]
         if method != wanted:
@@ -131,6 +142,14 @@ class PageApp:
                 return refusal
             return handler(phone.hash, fields)
         return handler(phone.hash, {})
+
+    def _routes(self, role: str) -> dict | None:
+        """What a credential of `role` may open: his page, or a configured rater's own."""
+        if role == pairing.PATIENT:
+            return {"/": ("GET", self.show), "/dose": ("POST", self.answer_dose),
+                    "/checkin": ("POST", self.answer_checkin)}
+        rater = self.config().rater(role[len(pairing.RATER_PREFIX):]) if role.startswith(pairing.RATER_PREFIX) else None
+        return None if rater is None else self.rater_page.routes(rater.name)
 
     def _refuse(self, address: str, clock: float, counted: bool) -> Response:
         """The one refusal. Only a wrong credential counts towards a lock-out: a request
@@ -148,7 +167,8 @@ class PageApp:
             code = self.pairings.code(path[len("/pair/"):], now)
             if code is None:
                 return self._refuse(address, clock, counted=True)
-            return "200 OK", [], _html(page.pairing_page(code.name, path[len("/pair/"):]))
+            rater = code.role[len(pairing.RATER_PREFIX):] if code.role.startswith(pairing.RATER_PREFIX) else None
+            return "200 OK", [], _html(page.pairing_page(code.name, path[len("/pair/"):], rater))
         if method != "POST" or path != "/pair":
             return _method_not_allowed("POST" if path == "/pair" else "GET")
         fields, refusal = _read_form(environ)
@@ -193,7 +213,7 @@ class PageApp:
         self.refusals("remote page: refused a post from %s (%s)", environ.get("REMOTE_ADDR", ""), why)
         return "403 Forbidden", [], _html(page.short_page(
             "Nothing was changed", "This form was already sent, is out of date, or did not come from "
-            "this page. Open today’s doses again and answer there."))
+            "this page. Open the page again and answer there."))
 
     # --- the page and the answers ----------------------------------------------------
 
@@ -254,6 +274,8 @@ class PageApp:
                     return self.show(pairing_hash, {}, f"The {slot} dose of {med.name} cannot be answered "
                                      f"{page.ACTION_LABELS[action].lower()} now; nothing was changed.", "409 Conflict")
                 message = self._answer(config, view.dose, action, now)
+        except TooCloseError as err:  # the phone has no --force
+            return self.show(pairing_hash, {}, f"Not recorded: {err.fact}.", "409 Conflict")
         except ReminderdError as err:
             return self.show(pairing_hash, {}, f"Not recorded: {err}.", "409 Conflict")
         return self.show(pairing_hash, {}, message)
@@ -325,12 +347,16 @@ def _where(err: BaseException) -> str:
                       for f in reversed(traceback.extract_tb(err.__traceback__)))
 
 
-def _cookie(header: str) -> str | None:
+def _cookies(header: str) -> list[str]:
+    """Every value of the page's cookie: a browser sends one per path that matches, the
+    longest path first, so a cookie another page on this host set for /dose would come
+    before the phone's own and must not hide it."""
+    values = []
     for part in header.split(";"):
         name, _, value = part.strip().partition("=")
         if name == COOKIE:
-            return value
-    return None
+            values.append(value)
+    return values
 
 
 def _html(text: str) -> bytes:

@@ -100,10 +100,11 @@ class Pairings:
         """The codes not used yet and not expired."""
         return [c for c in self._read()[1] if datetime.fromisoformat(c.expires) > now]
 
-    def phone(self, secret: str | None) -> Phone | None:
-        """The phone whose credential `secret` is, or None. Every stored hash is compared,
-        in constant time, whatever the secret looks like."""
-        return _match(self.phones(), secret)
+    def phone(self, *secrets: str | None) -> Phone | None:
+        """The phone whose credential one of `secrets` is, or None. Every stored hash is
+        compared, in constant time, whatever the secret looks like."""
+        phones = self.phones()
+        return next((p for p in (_match(phones, secret) for secret in secrets) if p is not None), None)
 
     def code(self, code: str | None, now: datetime) -> Code | None:
         """The pairing code `code` is, if not used and not expired."""
@@ -182,14 +183,17 @@ class Pairings:
 
     @contextmanager
     def _changing(self) -> Iterator[tuple[list[Phone], list[Code]]]:
-        """Read, let the caller change the lists, write back, all under the lock."""
+        """Read, let the caller change the lists, write back if they changed, all under the
+        lock. A wrong code posted to the page changes nothing, so it costs no write to disk."""
         self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         lock = os.open(self.path.with_suffix(".lock"), os.O_WRONLY | os.O_CREAT, 0o600)
         try:
             fcntl.flock(lock, fcntl.LOCK_EX)
             phones, codes = self._read()
+            before = (list(phones), list(codes))
             yield phones, codes
-            self._write(phones, codes)
+            if (phones, codes) != before:
+                self._write(phones, codes)
         finally:
             os.close(lock)  # releases the lock
 

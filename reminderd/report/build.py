@@ -20,12 +20,14 @@ from zoneinfo import ZoneInfo
 from reminderd.core.analysis.adherence import Adherence, adherence
 from reminderd.core.analysis.effect import Effect, effect
 from reminderd.core.analysis.nights import EVENING, NightLabels, label_nights
+from reminderd.core.analysis.raters import RaterAnalysis, analyse, rater_checkins
 from reminderd.core.analysis.records import ON_TIME, DoseOutcome, NightCheckin, date_range, dose_outcome
 from reminderd.core.config.settings import Config
 from reminderd.core.config.values import format_slot
 from reminderd.core.doses import timing
 from reminderd.core.prescriptions import History, unrecorded, what_is_prescribed
 from reminderd.core.schedule import local_instant
+from reminderd.core.words import MISSED, PENDING, SKIPPED, TAKEN
 
 if TYPE_CHECKING:
     from reminderd.store import Store
@@ -97,6 +99,8 @@ class Report:
     prescriptions: tuple[PrescriptionPeriod, ...]  # in force over the effect's period, oldest first
     shown: tuple[date, ...]  # the nights of the period drawn and listed (at most SHOWN_NIGHTS, the last)
     details: tuple[NightDetail, ...]  # the shown nights with something to say
+    # Each second rater (configured, or in the log) beside him; empty without any.
+    raters: tuple[RaterAnalysis, ...] = ()
 
 
 DAY = timedelta(days=1)
@@ -148,9 +152,10 @@ def build(store: Store, config: Config, since: date, until: date, now: datetime,
     nights = [n for n in date_range(effect_first, until) if n in answered or (
         log_begins is not None and n >= log_begins
         and local_instant(n + timedelta(days=1), config.checkin.time, zone_on(n + timedelta(days=1))) <= now)]
-    labelled = label_nights(scheduled, checkins, nights, bedtime=config.checkin.bedtime,
-                            checkin_time=config.checkin.time, tz=tz, on_time_window=config.on_time_window,
-                            answered=answered, zone_on=zone_on)
+    label = lambda checkins, nights: label_nights(  # noqa: E731  (every rater's nights labelled alike)
+        scheduled, checkins, nights, bedtime=config.checkin.bedtime, checkin_time=config.checkin.time, tz=tz,
+        on_time_window=config.on_time_window, answered=answered, zone_on=zone_on)
+    labelled = label(checkins, nights)
     analysis = Analysis(
         adherence(scheduled, since, until, now, tz=tz, on_time_window=config.on_time_window),
         effect(labelled),
@@ -163,13 +168,31 @@ def build(store: Store, config: Config, since: date, until: date, now: datetime,
     in_period = [n for n in nights if n >= since]
     shown = tuple(in_period[-SHOWN_NIGHTS:])
     taken_prn = [r for r, prn in zip(rows, is_prn) if prn and r[4] == TAKEN]
+    raters = _raters(store, config, effect_first, until, nights, labelled, analysis.effect, label,
+                     {c.night: c.other_cause for c in stored})
     details = _details(store, config, labelled, shown, {c.night: c for c in stored}, taken_prn, zone_on)
     return Report(since, until, now, tz, log_begins, analysis, labelled, days,
                   tuple(d for d in scheduled if since <= d.local_date <= until),
                   _as_needed([r for r in taken_prn if since <= r[1] <= until], prn_names), (until - since).days + 1,
                   format_slot(config.checkin.bedtime),
                   format_slot((datetime.combine(since, config.checkin.bedtime) - EVENING).time()),
-                  config.on_time_window, _prescriptions(history, effect_first, until), shown, details)
+                  config.on_time_window, _prescriptions(history, effect_first, until), shown, details, raters)
+
+
+def _raters(store: Store, config: Config, since: date, until: date, nights: list[date], his: NightLabels,
+            his_effect: Effect, label, other_cause: dict) -> tuple[RaterAnalysis, ...]:
+    """Each rater of the config, and each who rated a night in the effect's period though no
+    longer configured: her ratings on the same calendar, labelled by the same doses (judged
+    at his check-in, so a night's label is the same whoever rates it), with what his
+    check-in marked as something else that could explain the night (`other_cause`)."""
+    ratings: dict[str, list] = {r.name: [] for r in config.raters}
+    for rating in store.ratings_between(since, until):
+        known = config.rater(rating.rater)
+        ratings.setdefault(known.name if known else rating.rater, []).append(rating)
+    return tuple(analyse(name, his, label(rater_checkins(rated, other_cause),
+                                          sorted(set(nights) | {r.night for r in rated})),
+                         {r.night for r in rated if r.blinded}, his_effect)
+                 for name, rated in ratings.items())
 
 
 def _not_recorded(history: History, rows: Sequence[Row], first: date, last: date,

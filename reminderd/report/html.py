@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from datetime import timedelta
+from datetime import date
 from html import escape
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from reminderd.core.analysis.effect import CAVEAT, EARLIER, EVENING
-from reminderd.core.analysis.records import EARLY, FAILED_OUTCOMES, LATE, ON_TIME, date_range
+from reminderd.core.analysis.records import EARLY, FAILED_OUTCOMES, LATE, ON_TIME
 from reminderd.core.checkin import SEVERITY
 from reminderd.core.words import MISSED
+from reminderd.report.drawing import COLOURS, html_table, interval_chart, month_grids
 from reminderd.report.figures import (
     COUNT_HEADERS,
     DETAIL_HEADERS,
@@ -37,14 +38,11 @@ from reminderd.report.figures import (
     period_line,
     prescription_rows,
     shown_figures,
-    signed,
 )
 
 if TYPE_CHECKING:
     from reminderd.report.build import Report
 
-COLOURS = {ON_TIME: "#1b7a3e", EARLY: "#3d7dca", LATE: "#e0a100", MISSED: "#c8322b", "none": "#eceff1",
-           "bar": "#6b7785", "grid": "#c9ced3", "ink": "#1d2329", "muted": "#5b6670"}
 # The colour of each figure is the colour of its doses.
 FIGURE_COLOURS = {MISSED: COLOURS[MISSED], EVENING: COLOURS[MISSED], EARLIER: COLOURS[MISSED],
                   LATE: COLOURS[LATE], EARLY: COLOURS[EARLY]}
@@ -106,7 +104,7 @@ def render(report: Report) -> str:
         _effect_chart(report),
         f'<p class="note">{escape(CAVEAT)}</p></section>',
         '<section id="prescription"><h2>Prescription</h2>',
-        _html_table("", PRESCRIPTION_HEADERS, prescription_rows(report), "words"), "</section>",
+        html_table("", PRESCRIPTION_HEADERS, prescription_rows(report), "words"), "</section>",
         f'<section id="adherence"><h2>Adherence, {report.since:%-d %B} to {report.until:%-d %B %Y}</h2>',
         _adherence_table(report),
         '<ul class="figures">' + "".join(f"<li>{escape(f)}</li>" for f in key_figures(report)) + "</ul>",
@@ -115,14 +113,23 @@ def render(report: Report) -> str:
         _severity_chart(report),
         '<p class="note">Grey bars: severity reported the next morning (0 none to 3 severe); a night without a '
         "check-in is left empty. The marks under the nights are their doses, in the colours above.</p>",
-        _html_table("Nights with something to say", DETAIL_HEADERS,
+        html_table("Nights with something to say", DETAIL_HEADERS,
                     [detail_cells(d) for d in report.details], "words", "details") if report.details else "",
-        _html_table("Severity after each kind of night", EFFECT_HEADERS, effect_rows(report)), "</section>",
+        html_table("Severity after each kind of night", EFFECT_HEADERS, effect_rows(report)), "</section>",
+        _raters(report),  # a second rater's figures and nights beside his (nothing without one)
         '<section id="methods"><h2>Methods</h2>',
         "".join(f'<p class="note">{escape(line)}</p>' for line in methods_lines(report)), "</section>",
         "</body></html>",
     ]
     return "\n".join(parts) + "\n"
+
+
+def _raters(report: Report) -> str:
+    if not report.raters:
+        return ""
+    from reminderd.report.raters_html import section
+
+    return section(report)
 
 
 def _adherence_table(report: Report) -> str:
@@ -134,15 +141,6 @@ def _adherence_table(report: Report) -> str:
         body += ["<tr>" + "".join(f"<td>{escape(str(v))}</td>" for v in [name, *count_cells(c)]) + "</tr>"
                  for name, c in rows]
     return f'<table class="adherence"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
-
-
-def _html_table(caption: str, headers: Sequence[str], rows: Iterable[Sequence[Any]], kind: str = "",
-                table_id: str = "") -> str:
-    head = "".join(f"<th>{escape(str(h))}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(f"<td>{escape(str(v))}</td>" for v in row) + "</tr>" for row in rows)
-    title = f"<h3>{escape(caption)}</h3>" if caption else ""
-    attributes = (f' class="{kind}"' if kind else "") + (f' id="{table_id}"' if table_id else "")
-    return f"<div>{title}<table{attributes}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
 
 
 def _day_kind(outcomes: Counter | None) -> str:
@@ -163,28 +161,17 @@ def _calendar(report: Report) -> str:
     """One small month grid per month of the period, each day in the colour of its worst dose,
     with how many of its doses were taken."""
     names = dict(KINDS)
-    months, day = [], report.since.replace(day=1)
-    while day <= report.until:
-        following = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
-        cells = [""] * day.weekday()
-        for d in date_range(day, following - timedelta(days=1)):
-            if not report.since <= d <= report.until:
-                cells.append(f'<td style="color:#aab">{d.day}</td>')
-                continue
-            outcomes = report.days.get(d)
-            kind = _day_kind(outcomes)
-            taken = sum(outcomes[o] for o in (ON_TIME, EARLY, LATE)) if outcomes else 0
-            count = f"{taken}/{sum(outcomes.values())}" if outcomes else ""
-            ink = "#fff" if kind in (ON_TIME, MISSED, EARLY) else COLOURS["ink"]
-            cells.append(f'<td class="day {kind}" style="background:{COLOURS[kind]};color:{ink}" '
-                         f'title="{d}: {escape(names[kind])}, {count} taken"><b>{d.day}</b>{count}</td>')
-        cells = [c or "<td></td>" for c in cells]
-        weeks = ["<tr>" + "".join(cells[i:i + 7]) + "</tr>" for i in range(0, len(cells), 7)]
-        head = "".join(f"<th>{n}</th>" for n in ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"))
-        months.append(f'<table class="month"><caption>{day:%B %Y}</caption><thead><tr>{head}</tr></thead>'
-                      f"<tbody>{''.join(weeks)}</tbody></table>")
-        day = following
-    return f'<div class="months">{"".join(months)}</div>'
+
+    def cell(d: date) -> str:
+        outcomes = report.days.get(d)
+        kind = _day_kind(outcomes)
+        taken = sum(outcomes[o] for o in (ON_TIME, EARLY, LATE)) if outcomes else 0
+        count = f"{taken}/{sum(outcomes.values())}" if outcomes else ""
+        ink = "#fff" if kind in (ON_TIME, MISSED, EARLY) else COLOURS["ink"]
+        return (f'<td class="day {kind}" style="background:{COLOURS[kind]};color:{ink}" '
+                f'title="{d}: {escape(names[kind])}, {count} taken"><b>{d.day}</b>{count}</td>')
+
+    return month_grids(report.since, report.until, cell)
 
 
 def _severity_chart(report: Report) -> str:
@@ -227,34 +214,6 @@ def _severity_chart(report: Report) -> str:
 
 def _effect_chart(report: Report) -> str:
     """Each figure with its 95% interval, against 0 (no difference)."""
-    rows = shown_figures(report)
-    width, left, right, lo, hi = 1040, 300, 40, -3.0, 3.0
-    height = 40 + 30 * len(rows)
-    scale = (width - left - right) / (hi - lo)
-    x = lambda v: left + (min(max(v, lo), hi) - lo) * scale  # noqa: E731
-    axis = height - 36
-    out = [f'<svg id="effect-chart" viewBox="0 0 {width} {height}" role="img" xmlns="http://www.w3.org/2000/svg">'
-           "<title>Each figure with its 95% interval; 0 is no difference</title>"]
-    for v in range(-3, 4):
-        zero = ' stroke-width="2" stroke-dasharray="4 3"' if v == 0 else ""
-        out.append(f'<line x1="{x(v):.1f}" x2="{x(v):.1f}" y1="8" y2="{axis}" stroke="{COLOURS["grid"]}"{zero}/>'
-                   f'<text x="{x(v):.1f}" y="{axis + 14}" text-anchor="middle">{signed(v) if v else "0"}</text>')
-    out.append(f'<text x="{x(0):.1f}" y="{axis + 30}" text-anchor="middle">points of severity (0\u20133 scale): '
-               "\u2190 better, worse \u2192</text>")
-    for row, f in enumerate(rows):
-        y = 24 + row * 30
-        colour = FIGURE_COLOURS[f.exposure]
-        out.append(f'<text x="{left - 10}" y="{y + 4}" text-anchor="end">{escape(figure_name(report, f.exposure))}'
-                   "</text>")
-        if f.estimate is None or f.ci95 is None:
-            out.append(f'<text x="{x(0) + 8:.1f}" y="{y + 4}" fill="{COLOURS["muted"]}">no number yet</text>')
-            continue
-        out.append(f'<line class="interval" x1="{x(f.ci95[0]):.1f}" x2="{x(f.ci95[1]):.1f}" y1="{y}" y2="{y}" '
-                   f'stroke="{colour}" stroke-width="4"/>'
-                   f'<circle cx="{x(f.estimate):.1f}" cy="{y}" r="7" fill="{colour}" stroke="#fff" stroke-width="2"/>')
-        # The figures beside the interval, on whichever side has room.
-        side = (f'x="{x(f.ci95[1]) + 10:.1f}"' if x(f.ci95[1]) < width - right - 170
-                else f'x="{x(f.ci95[0]) - 10:.1f}" text-anchor="end"')
-        out.append(f'<text {side} y="{y + 4}">{signed(f.estimate)} ({signed(f.ci95[0])} to {signed(f.ci95[1])})'
-                   "</text>")
-    return "".join(out) + "</svg>"
+    return interval_chart('id="effect-chart"', "Each figure with its 95% interval; 0 is no difference",
+                          [(figure_name(report, f.exposure), f.estimate, f.ci95, FIGURE_COLOURS[f.exposure])
+                           for f in shown_figures(report)])

@@ -26,4 +26,8 @@ def render(report: Report) -> str:
                     "as_needed": list(d.as_needed), "note": d.note, "other_cause": d.other_cause}
                    for d in report.details],
     }
+    if report.raters:  # a second rater's figures beside his (none without one)
+        from reminderd.report.raters import json_list
+
+        data["raters"] = json_list(report)
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

@@ -24,7 +24,7 @@ from reminderd.report.figures import (
     period_line,
     prescription_rows,
 )
-from reminderd.terminal import visible
+from reminderd.terminal import visible, visible_lines
 
 if TYPE_CHECKING:
     from reminderd.report.build import Report
@@ -45,12 +45,18 @@ def render(report: Report) -> str:
     """The whole report as lines of text for a terminal 88 columns wide."""
     out = [f"reminderd report, {report.since} to {report.until} ({report.tz.key})"]
     if report.log_begins is None or report.log_begins > report.since:
-        out.append(f"The log begins {report.log_begins or 'after this period'}; nothing before it is counted.")
+        # An answer recorded for an earlier day still counts (see "Where the log begins").
+        out.append(f"The log begins {report.log_begins or 'after this period'}; before it, only what was "
+                   "recorded for those days is counted.")
     out += ["", "WHAT A MISSED DOSE COSTS AT NIGHT", ""]
     out += _wrapped(report.analysis.effect.summary)
     out += ["", *_wrapped(period_line(report))]
     for line in figure_lines(report):
         out += _wrapped(line, "  ")
+    if report.raters:  # a second rater's figures beside his, and which to trust most
+        from reminderd.report.raters import text_lines
+
+        out += [visible_lines(line) for line in text_lines(report)]
     out += ["", "PRESCRIPTION", "", _table([[visible(v) for v in row] for row in prescription_rows(report)],
                                            PRESCRIPTION_HEADERS)]
     out += ["", "ADHERENCE"]
@@ -66,6 +72,10 @@ def render(report: Report) -> str:
             night, severity, doses, prn, said = detail_cells(detail)
             parts = [p for p in (doses, prn and f"as needed: {prn}", said) if p]
             out += _wrapped(visible(f"{night} ({severity}): {'; '.join(parts)}"), "  ")
+    if report.raters:  # her nights beside his
+        from reminderd.report.raters import night_lines
+
+        out += [visible_lines(line) for line in night_lines(report)]
     out += ["", "METHODS", ""]
     for line in methods_lines(report):
         out += _wrapped(line) + [""]

@@ -4,7 +4,7 @@ code that writes the file). Each part has its module:
 - `connection`: opening the file, its privacy, WAL, the busy timeout, write transactions.
 - `read_only`: reading a log that cannot be written, for the commands that only read.
 - `schema`: whose file it is, the schema version (`user_version`) and the migrations.
-- `doses`, `events`, `checkins`, `supply`, `prescriptions`: typed queries of each table.
+- `doses`, `events`, `checkins`, `ratings`, `supply`, `prescriptions`: typed queries of each table.
 - `tables`: the log as a whole (its rows as stored, where it begins, restoring an export).
 - `backup`: the export file format; `instants`: how an instant is written in the log.
 """
@@ -21,17 +21,19 @@ from reminderd.store.doses import ANSWER_FIELDS, DOSE_FIELDS, Doses
 from reminderd.store.events import UNDOABLE, Event, Events
 from reminderd.store.instants import from_iso, iso
 from reminderd.store.prescriptions import Prescriptions
+from reminderd.store.ratings import RATING_FIELDS, Ratings
 from reminderd.store.schema import APP, MIGRATIONS, SCHEMA_VERSION, schema_is_current
 from reminderd.store.supply import MAX_TABLETS, Supply
 from reminderd.store.tables import Tables
 
 __all__ = [
-    "ANSWER_FIELDS", "APP", "BUSY_TIMEOUT_S", "CHECKIN_FIELDS", "DOSE_FIELDS", "MAX_TABLETS", "MIGRATIONS", "READ_ONLY_HINT", "SCHEMA_VERSION", "UNDOABLE", "Event", "Store", "from_iso", "iso",
+    "ANSWER_FIELDS", "APP", "BUSY_TIMEOUT_S", "CHECKIN_FIELDS", "DOSE_FIELDS", "MAX_TABLETS", "MIGRATIONS",
+    "RATING_FIELDS", "READ_ONLY_HINT", "SCHEMA_VERSION", "UNDOABLE", "Event", "Store", "from_iso", "iso",
     "schema_is_current",
 ]
 
 
-class Store(Doses, Checkins, Supply, Events, Prescriptions, Tables):
+class Store(Doses, Checkins, Ratings, Supply, Events, Prescriptions, Tables):
     """The open log. Safe to share between the daemon's threads (one lock per store)."""
 
     @classmethod

@@ -4,7 +4,8 @@ The file holds every row of every log table exactly as stored (UTC instants as t
 ids included), one row a line, so that export -> import -> export gives the same bytes.
 It says what it is (`format`, `version`) and which schema its rows fit. Version 2 carries
 the prescription history, version 3 the check-in's "anything else that could explain the
-night?"; version-1 and version-2 files (without them) are still imported.
+night?", version 4 a second rater's nights; files of versions 1 to 3 (without them) are
+still imported.
 
 Nothing in a file is trusted: every field must be what the store itself would have
 written (aware UTC instants in the store's spelling, real dates, known statuses, "HH:MM"
@@ -22,17 +23,21 @@ from pathlib import Path
 from typing import Any, Callable
 
 from reminderd.core.clock import UTC
-from reminderd.core.words import STATUSES, SUPPLY_KINDS, TAKEN, UNDONE
+from reminderd.core.checkin import NOTE_MAX, WOKE_MAX
 from reminderd.core.prescriptions import PrescriptionError, config_of
-from reminderd.errors import ImportFileError, UsageError
+from reminderd.core.rating import TELLING_ALERTS
+from reminderd.core.rating import VIAS as RATING_VIAS
+from reminderd.core.words import STATUSES, SUPPLY_KINDS, TAKEN, UNDONE
+from reminderd.errors import BadValue, ImportFileError, UsageError
 from reminderd.store import ANSWER_FIELDS, MAX_TABLETS, SCHEMA_VERSION, UNDOABLE, Store
 
 FORMAT = "reminderd-export"
-VERSION = 3
+VERSION = 4
 # The schema each export version's rows fit: version 1 had no prescription history,
-# version 2 no "anything else?" in its check-ins.
-SCHEMA_OF_VERSION = {1: 3, 2: 4, 3: SCHEMA_VERSION}
-TABLES_OF_VERSION = {1: Store.LOG_TABLES[:4], 2: Store.LOG_TABLES, 3: Store.LOG_TABLES}
+# version 2 no "anything else?" in its check-ins, version 3 no ratings.
+SCHEMA_OF_VERSION = {1: 3, 2: 4, 3: 5, 4: SCHEMA_VERSION}
+TABLES_OF_VERSION = {1: Store.LOG_TABLES[:4], 2: Store.LOG_TABLES[:5], 3: Store.LOG_TABLES[:5],
+                     4: Store.LOG_TABLES}
 # Columns an older version's rows lack: imported as not answered (null).
 NEW_COLUMNS = {"checkins": {"other_cause": 3}}
 
@@ -253,6 +258,26 @@ def _json_object(value: Any) -> str | None:
     return None if isinstance(parsed, dict) else "a JSON object as text, or null"
 
 
+def _rater_name(value: Any) -> str | None:
+    from reminderd.core.config.values import parse_rater_name
+
+    try:
+        return None if parse_rater_name(value) == value else "a name without spaces around it"
+    except BadValue as bad:
+        return bad.expected
+
+
+def _note(value: Any) -> str | None:
+    return None if value is None or len(value) <= NOTE_MAX else f"text of at most {NOTE_MAX} characters, or null"
+
+
+def _told(value: Any) -> str | None:
+    """What told a rater of a night's doses: a message key as the outbox records it."""
+    kind, _, rest = (value or "").partition(":")
+    return None if value is None or (kind in TELLING_ALERTS and rest) else \
+        "null, or the key of the message that told her (missed:ID, summary:DATE or not-running:INSTANT)"
+
+
 FIELD_CHECKS: dict[str, dict[str, Check]] = {
     "doses": {
         "id": _positive_id, "medication": _text, "local_date": _day, "slot": _slot, "dose": _text,
@@ -266,6 +291,12 @@ FIELD_CHECKS: dict[str, dict[str, Check]] = {
         "id": _positive_id, "night": _day, "severity": _in_range(0, 3), "frequency": _in_range(0, 4),
         "woke": _in_range(0, 50), "answered_at": _required_instant, "via": _text, "updated_at": _required_instant,
         "other_cause": _in_range(0, 1),
+    },
+    "ratings": {
+        "id": _positive_id, "rater": _rater_name, "night": _day, "severity": _in_range(0, 3),
+        "frequency": _in_range(0, 4), "woke": _in_range(0, WOKE_MAX), "note": _note,
+        "answered_at": _required_instant, "via": _one_of(*RATING_VIAS), "blinded": _in_range(0, 1),
+        "told": _told, "updated_at": _required_instant,
     },
     "supply": {
         "id": _positive_id, "medication": _text, "at": _required_instant, "kind": _one_of(*SUPPLY_KINDS),
@@ -295,6 +326,65 @@ def _check_meaning(tables: dict[str, list[dict[str, Any]]], problems: list[str])
             problems.append(f"checkins[{i}].night: {row['night']} already has a check-in "
                             f"(checkins[{nights[row['night']]}]); expected one per night")
         nights.setdefault(row["night"], i)
+    _check_ratings(tables["ratings"], problems)
+    _check_rating_events(tables["events"], problems)
+
+
+def _check_ratings(ratings: list[dict[str, Any]], problems: list[str]) -> None:
+    """One row per rater and night; blinded says what told says; answers that fit together."""
+    seen: dict[tuple, int] = {}
+    for i, row in enumerate(ratings):
+        key = (row["rater"], row["night"])
+        if key in seen:
+            problems.append(f"ratings[{i}]: {row['rater']} already rated the night of {row['night']} "
+                            f"(ratings[{seen[key]}]); expected one row per rater and night")
+        seen.setdefault(key, i)
+        if row["blinded"] != (row["told"] is None):
+            problems.append(f"ratings[{i}].blinded: {row['blinded']} is not valid; expected "
+                            f"{int(row['told'] is None)}, as told is {json.dumps(row['told'])}")
+        if row["severity"] == 0 and row["woke"]:
+            problems.append(f"ratings[{i}].woke: {row['woke']} is not valid; expected 0 or null with severity 0")
+        if row["severity"] > 0 and row["frequency"] == 0:
+            problems.append(f"ratings[{i}].frequency: 0 is not valid; expected 1 to 4 or null with severity "
+                            f"{row['severity']}")
+
+
+def _check_rating_events(events: list[dict[str, Any]], problems: list[str]) -> None:
+    """A rating's event keeps the answer and the row it replaced (`before`), which an undo
+    puts back: each must be a row as the store writes it. An undoing names a rating of the file."""
+    from reminderd.store.ratings import RATING, RATING_FIELDS, RATING_UNDONE
+
+    ratings = {row["id"]: json.loads(row["detail"] or "{}") for row in events if row["kind"] == RATING}
+    for i, row in enumerate(events):
+        detail = json.loads(row["detail"]) if row["detail"] else {}
+        if row["kind"] == RATING:
+            answer = {k: v for k, v in detail.items() if k != "before"}
+            if "before" not in detail or not _is_rating_row(answer) or \
+                    not (detail["before"] is None or _is_rating_row(detail["before"])):
+                problems.append(f"events[{i}].detail: a rating's answer or the answer it replaced (before) is not "
+                                f"valid; expected the fields {', '.join(RATING_FIELDS)} as a ratings row has them")
+        elif row["kind"] == RATING_UNDONE:
+            undone = ratings.get(detail.get("event"))
+            if undone is None or (undone.get("rater"), undone.get("night")) != (detail.get("rater"),
+                                                                               detail.get("night")):
+                problems.append(f"events[{i}].detail: an undone rating names no rating of the file; expected "
+                                '{"event": the id of the rating it undid, "rater": …, "night": …}')
+
+
+_RATING_TEXT = ("rater", "night", "note", "answered_at", "via", "told")
+_RATING_REQUIRED = ("rater", "night", "severity", "answered_at", "via", "blinded")
+
+
+def _is_rating_row(row: Any) -> bool:
+    """An answer as the ratings table holds it (without its id and updated_at)."""
+    from reminderd.store.ratings import RATING_FIELDS
+
+    if not isinstance(row, dict) or set(row) != set(RATING_FIELDS):
+        return False
+    checks = FIELD_CHECKS["ratings"]
+    return row["blinded"] == (row["told"] is None) and not any(
+        _value_problem(row[k], "TEXT" if k in _RATING_TEXT else "INTEGER", k in _RATING_REQUIRED)
+        or checks[k](row[k]) for k in RATING_FIELDS)
 
 
 def _check_prescription(text: str, where: str, problems: list[str]) -> None:

@@ -65,8 +65,14 @@ class Events(Connection):
         return from_iso(rows[0]["at"]) if rows else None
 
     def daemon_runs(self) -> tuple[datetime | None, datetime | None]:
-        """When a daemon last started on this log, and when one last stopped cleanly."""
-        return self.last_event_at(DAEMON_STARTED), self.last_event_at(DAEMON_STOPPED)
+        """When a daemon last started on this log, and when one last stopped cleanly.
+        Which came last is told by the order of the rows, not by their times: a clean stop
+        and the next start can fall in the same second (or a clock can step back)."""
+        last = self._select(["kind IN (?, ?)"], [DAEMON_STARTED, DAEMON_STOPPED], "id DESC", 1)
+        started = self.last_event_at(DAEMON_STARTED)
+        if not last or last[0]["kind"] == DAEMON_STARTED:
+            return started, None
+        return started, from_iso(last[0]["at"])
 
     def undoable_events(self) -> list[Event]:
         """Answers that can still be undone, newest first (undoing one leaves the others)."""

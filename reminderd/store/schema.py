@@ -89,8 +89,22 @@ def _migrate_5(db: Any) -> None:
     db["checkins"].add_column("other_cause", int)
 
 
+def _migrate_6(db: Any) -> None:
+    """A second rater's nights: one row per rater and night, with whether anything sent to
+    her had told her about that night's doses before she answered (`blinded`, `told`)."""
+    db["ratings"].create(
+        {
+            "id": int, "rater": str, "night": str, "severity": int, "frequency": int, "woke": int, "note": str,
+            "answered_at": str, "via": str, "blinded": int, "told": str, "updated_at": str,
+        },
+        pk="id",
+        not_null={"rater", "night", "severity", "answered_at", "via", "blinded", "updated_at"},
+    )
+    db["ratings"].create_index(["rater", "night"], unique=True)
+
+
 # Each entry upgrades the schema by one version; never edit one that has shipped.
-MIGRATIONS = [_migrate_1, _migrate_2, _migrate_3, _migrate_4, _migrate_5]
+MIGRATIONS = [_migrate_1, _migrate_2, _migrate_3, _migrate_4, _migrate_5, _migrate_6]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -16,7 +16,7 @@ from reminderd.store.instants import from_iso
 class Tables(Connection):
 
     # Every table that holds the user's records, parents first (events point at doses).
-    LOG_TABLES = ("doses", "events", "checkins", "supply", "prescriptions")
+    LOG_TABLES = ("doses", "events", "checkins", "supply", "prescriptions", "ratings")
 
     def log_began_at(self) -> datetime | None:
         """The instant the log began: the first prescription recorded or the first dose row
@@ -66,20 +66,26 @@ class Tables(Connection):
     def restore(self, tables: dict[str, list[dict[str, Any]]]) -> None:
         """Put exported rows back, ids and all, into an empty log: all of it or nothing.
 
-        Refused (UsageError) when the log already holds a dose, event, check-in or supply
-        row: merging two logs could make two rows of one dose. The check is inside the write transaction, so a
+        Refused (UsageError) when the log already holds a dose, event, check-in, supply or
+        rating row: merging two logs could make two rows of one dose. The check is inside the write transaction, so a
         daemon writing meanwhile cannot slip a row in between.
         """
         with self.write():
-            # Prescriptions recorded by the command that opened this new log are no record
-            # of the past: a file that brings its own history replaces them.
-            held = {t: n for t, n in self.row_counts().items() if n and t != "prescriptions"}
-            if not held and tables.get("prescriptions"):
-                self.conn.execute("DELETE FROM prescriptions")
+            # What a command writes from the config alone into a new log (the prescription,
+            # the start of the supply count and its event: `status` after a reset) is no
+            # record of the past: the file's own replace them, and the next command starts
+            # the count again if the file has none.
+            held = {t: n - self._from_config(t) for t, n in self.row_counts().items()}
+            held = {t: n for t, n in held.items() if n}
             if held:
                 counts = ", ".join(f"{n} {t}" for t, n in held.items())
                 raise UsageError(f"{self.path} is not empty (it holds {counts}); import restores only "
-                                 "into an empty log, and nothing was changed. Pass a new file with --db")
+                                 "into an empty log, and nothing was changed; to import into a new file "
+                                 "instead: reminderd --db NEW-FILE import FILE")
+            if tables.get("prescriptions"):
+                self.conn.execute("DELETE FROM prescriptions")
+            self.conn.execute("DELETE FROM events WHERE kind = 'supply-start' AND dose_id IS NULL")
+            self.conn.execute("DELETE FROM supply WHERE kind = 'start'")
             for table in self.LOG_TABLES:
                 columns = [c[0] for c in self.table_columns(table)]
                 try:
@@ -89,6 +95,12 @@ class Tables(Connection):
                     )
                 except sqlite3.IntegrityError as err:
                     raise UsageError(f"the {table} rows cannot be restored ({err}); nothing was imported") from None
+
+    def _from_config(self, table: str) -> int:
+        """How many of a table's rows any command writes from the config alone."""
+        where = {"prescriptions": "1", "supply": "kind = 'start'",
+                 "events": "kind = 'supply-start' AND dose_id IS NULL"}.get(table)
+        return self.conn.execute(f"SELECT count(*) FROM {table} WHERE {where}").fetchone()[0] if where else 0
 
     def _check_log_table(self, table: str) -> None:
         if table not in self.LOG_TABLES:  # names go into SQL text: only known ones

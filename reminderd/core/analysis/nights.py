@@ -186,3 +186,10 @@ def label_nights(
         labelled.append(LabelledNight(night, label, answer.severity, answer.frequency, answer.woke,
                                       len(outcomes), start, begins, judged_at, answer.other_cause))
     return NightLabels(nights=tuple(labelled), no_checkin=tuple(unchecked), labels=labels, doses=parts)
+
+
+def night_of_dose(due: datetime, bedtime: time, tz: ZoneInfo) -> date:
+    """The night a dose due at `due` labels: the one whose 24 hours before bedtime hold it,
+    so a dose due at or after bedtime is the next night's."""
+    day = due.astimezone(tz).date()
+    return day if due < local_instant(day, bedtime, tz) else day + timedelta(days=1)

@@ -40,8 +40,8 @@ class Secret:
 
 
 def _holds_urls(path: str) -> bool:
-    """[push], [replica] and each [[contact]]: their values may be URLs, which hold secrets."""
-    return path in ("push", "replica", "contact") or path.startswith("contact[")
+    """[push], [replica], each [[contact]] and [[rater]]: their values may be URLs, which hold secrets."""
+    return path in ("push", "replica", "contact", "rater") or path.startswith(("contact[", "rater["))
 
 
 class Collector:

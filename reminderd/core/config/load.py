@@ -56,6 +56,7 @@ def parse_config(text: str, source: str, system_zone: Callable[[], str]) -> Conf
                   "doses are due before the night begins")
 
     push, contacts = links.push(c, data.get("push")), links.contacts(c, data.get("contact"))
+    raters = links.raters(c, data.get("rater"))
     replica = links.replica(c, data.get("replica"))
     if "timezone" not in top and "timezone" not in data:
         top["zone_from_system"] = True
@@ -67,4 +68,4 @@ def parse_config(text: str, source: str, system_zone: Callable[[], str]) -> Conf
         raise ConfigError(c.problems, source)
     return Config(medications=tuple(medications), checkin=checkin,
                   notifications=notifications, source=source, remote=remote, push=push, contacts=contacts,
-                  replica=replica, **top)
+                  raters=raters, replica=replica, **top)

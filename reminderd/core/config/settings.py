@@ -113,6 +113,20 @@ class Contact(NamedTuple):
     timeout: timedelta = SEND_TIMEOUT
 
 
+class Rater(NamedTuple):
+    """[[rater]]: someone who rates his nights on a page of her own (his partner, who feels
+    the spasms beside him), without seeing his doses. Asked at `time` (her morning) with a
+    message to `url` carrying the link to her page, not after `until`; with no url she opens
+    her page herself. `url` is filled from `url_file` at the edge (reminderd.config_file)."""
+
+    name: str
+    time: _clock = _clock(8, 0)
+    until: _clock = _clock(12, 0)
+    url: str | None = None
+    url_file: Path | None = None
+    timeout: timedelta = SEND_TIMEOUT  # as a contact's: how long her server may take to answer
+
+
 class RemoteSettings(NamedTuple):
     """The opt-in page for the phone (`[remote]`); absent means no socket at all."""
 
@@ -155,6 +169,7 @@ class Config(NamedTuple):
     zone_from_system: bool = False
     push: PushSettings | None = None
     contacts: tuple[Contact, ...] = ()
+    raters: tuple[Rater, ...] = ()
     remote: RemoteSettings | None = None
     replica: ReplicaSettings | None = None
 
@@ -162,4 +177,10 @@ class Config(NamedTuple):
         for med in self.medications:
             if med.name.casefold() == name.casefold():
                 return med
+        return None
+
+    def rater(self, name: str) -> Rater | None:
+        for rater in self.raters:
+            if rater.name.casefold() == name.casefold():
+                return rater
         return None

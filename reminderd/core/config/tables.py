@@ -16,7 +16,7 @@ TOP_KEYS: dict[str, tuple[Parser, bool]] = {
     "missed_dose_advice": (v.parse_text, False),
     "group_within": (v.parse_group_window, False),
 }
-TABLES = ("medication", "checkin", "notifications", "remote", "push", "contact", "replica")
+TABLES = ("medication", "checkin", "notifications", "remote", "push", "contact", "rater", "replica")
 MEDICATION_KEYS: dict[str, tuple[Parser, bool]] = {
     "name": (v.parse_name, True),
     # dose and times are required unless schedule steps or as_needed say otherwise
@@ -64,6 +64,14 @@ CONTACT_KEYS: dict[str, tuple[Parser, bool]] = {
     "url_file": (v.parse_path, False),
     "alerts": (v.parse_alerts, True),
     "summary_time": (v.parse_time, False),
+    "timeout": (v.parse_send_timeout, False),
+}
+RATER_KEYS: dict[str, tuple[Parser, bool]] = {
+    "name": (v.parse_rater_name, True),
+    "time": (v.parse_time, False),
+    "until": (v.parse_time, False),
+    "url": (v.parse_url, False),
+    "url_file": (v.parse_path, False),
     "timeout": (v.parse_send_timeout, False),
 }
 REMOTE_KEYS: dict[str, tuple[Parser, bool]] = {

@@ -57,6 +57,17 @@ def parse_name(value: Any) -> str:
     return name
 
 
+RATER_NAME_MAX = 40  # also what a paired phone's role holds
+
+
+def parse_rater_name(value: Any) -> str:
+    """A rater's name: typed as `--rater NAME`, shown on her page and in the report."""
+    name = parse_name(value)
+    if len(name) > RATER_NAME_MAX or any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
+        raise BadValue(f"a name of at most {RATER_NAME_MAX} characters, without control characters")
+    return name
+
+
 def parse_bool(value: Any) -> bool:
     if not isinstance(value, bool):
         raise BadValue("true or false")
