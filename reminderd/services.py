@@ -25,8 +25,9 @@ from reminderd.core.schedule import Slot, local_instant
 from reminderd.store import ANSWER_FIELDS, Store, from_iso
 from reminderd.core.supply import Supply, supply_left
 from reminderd.core.typed import parse_tablets
-from reminderd.core.words import (CORRECTED, MISSED, NOT_ANSWERED, SKIPPED, SNOOZED, SUPPLY_REFILL, SUPPLY_START, TAKEN,
-                                  UNDONE, VIA_CLI)
+from reminderd.core.words import (AS_NEEDED_SLOT, CORRECTED, MISSED, MISSED_ALERT, NOT_ANSWERED, PUSH_DUE, PUSH_FAILED,
+                                  PUSH_SENT, PUSH_TRY, PUSH_UNCONFIRMED, SKIPPED, SNOOZED, SUPPLY_REFILL, SUPPLY_START,
+                                  TAKEN, UNDONE, VIA_CLI)
 
 SEARCH_BACK = timedelta(days=2)  # how far from WHEN a take looks for its dose
 SEARCH_AHEAD = timedelta(days=1)
@@ -224,7 +225,7 @@ def answerable(store: Store, config: Config, when: datetime) -> list[PlannedDose
     would answer (none where nothing can be answered then): the phone page's buttons."""
     history = history_of(store, config)
     around = [p for p in doses_between(store, config, when - SEARCH_BACK, when + SEARCH_AHEAD, history=history)
-              if not p.med.as_needed and not p.dose.slot.startswith("PRN ")]
+              if not p.med.as_needed and not p.dose.slot.startswith(AS_NEEDED_SLOT)]
     found = []
     for name in dict.fromkeys(p.dose.medication for p in around):
         mine = [p for p in around if p.dose.medication == name]
@@ -349,7 +350,7 @@ def _take_as_needed(store: Store, config: Config, med: Medication, when: datetim
             raise DoseError(
                 f"{med.name} was already taken {len(taken)} time(s) on {day}, the most allowed a day "
                 f"(max_per_day = {med.max_per_day}). If you really took another, record it with --force")
-        slot = f"PRN {len(that_day) + 1}"
+        slot = f"{AS_NEEDED_SLOT}{len(that_day) + 1}"
         store.ensure_doses([Slot(when, med.name, day, slot, med.dose)], now)
         dose = store.dose_at(med.name, day, slot)
         assert dose is not None
@@ -437,7 +438,7 @@ def parse_slot(text: str) -> str:
     try:
         return format_slot(parse_time(text))
     except BadValue:
-        if text.startswith("PRN "):
+        if text.startswith(AS_NEEDED_SLOT):
             return text
         raise UsageError(f"--slot {text!r} is not valid; expected a slot time \"HH:MM\" (or \"PRN 1\")") from None
 
@@ -550,26 +551,26 @@ def sent_to(store: Store, config: Config, name: str, night: date) -> list:
     tz = config.timezone
     since = local_instant(night - timedelta(days=1), datetime.min.time(), tz)
     recorded, failed, reached = {}, set(), {}
-    for event in store.events("push-due", "push-try", "push-failed", "push-sent", "push-unconfirmed", since=since):
+    for event in store.events(PUSH_DUE, PUSH_TRY, PUSH_FAILED, PUSH_SENT, PUSH_UNCONFIRMED, since=since):
         detail = json.loads(event["detail"])
         key, to = detail["key"], detail["to"]
         if to.casefold() != name.casefold() or key.partition(":")[0] not in TELLING_ALERTS:
             continue
-        if event["kind"] == "push-due":
+        if event["kind"] == PUSH_DUE:
             recorded[key] = detail
-        elif event["kind"] == "push-failed":  # that try never reached her server, or was refused
+        elif event["kind"] == PUSH_FAILED:  # that try never reached her server, or was refused
             failed.add((key, detail.get("try")))
         else:
             reached.setdefault(key, []).append((from_iso(event["at"]), event["kind"], detail.get("try")))
     sent = []
     for key, tries in reached.items():
-        at = min((when for when, kind, number in tries if kind != "push-try" or (key, number) not in failed),
+        at = min((when for when, kind, number in tries if kind != PUSH_TRY or (key, number) not in failed),
                  default=None)
         if at is None:
             continue
         kind, _, about = key.partition(":")
         listed = recorded.get(key, {}).get("doses")  # the doses a not-running alert listed
-        ids = [int(about)] if kind == "missed" and about.isdigit() else list(listed or ())
+        ids = [int(about)] if kind == MISSED_ALERT and about.isdigit() else list(listed or ())
         due = {i: dose.due for i in ids if (dose := store.dose(i)) is not None}
         days = [date.fromisoformat(d) for d in recorded.get(key, {}).get("days", ())]  # a summary's days
         sent.append(Sent(key, at, nights_told(key, due, listed, config.checkin.bedtime, tz, days)))

@@ -12,7 +12,7 @@ from reminderd.cli.output import nobody_reminds, say, say_note
 from reminderd.core.clock import local_time
 from reminderd.cli.params import DATE, DURATION, TABLETS, When
 from reminderd.core.typed import WHEN_HELP, TypedTime
-from reminderd.core.words import MISSED, PENDING, SKIPPED, TAKEN
+from reminderd.core.words import AS_NEEDED_SLOT, MISSED, PENDING, SKIPPED, TAKEN
 from reminderd.errors import UsageError
 
 
@@ -147,7 +147,7 @@ def undo(app: App, yes: bool) -> None:
         return
     done = services.undo(app.store, app.config, event["id"], app.now())
     d = done.dose
-    if d.slot.startswith("PRN "):  # an as-needed dose was never waiting: undone, it is void
+    if d.slot.startswith(AS_NEEDED_SLOT):  # an as-needed dose was never waiting: undone, it is void
         say(f"Undone: the {d.slot} dose of {d.medication} on {d.local_date} no longer counts as taken "
             f"(the log keeps it as {d.status}, \"{d.reason}\").")
         return

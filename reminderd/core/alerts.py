@@ -213,9 +213,9 @@ def _outcome(dose: Dose | Slot, tz: ZoneInfo, now: datetime) -> str:
     if dose.status == TAKEN and dose.taken_at is not None:
         return f"taken at {local_time(dose.taken_at, tz)}"
     if dose.status == SKIPPED:
-        return "skipped"
+        return SKIPPED  # the status reads as itself
     if dose.status == MISSED:
-        return f"missed ({dose.reason})" if dose.reason else "missed"
+        return f"{MISSED} ({dose.reason})" if dose.reason else MISSED
     if dose.status == PENDING and dose.due <= now:
         return "not answered yet"
     return f"due at {local_time(dose.due, tz)}"

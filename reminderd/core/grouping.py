@@ -20,7 +20,7 @@ from reminderd.core.config.settings import Config, Medication
 from reminderd.core.doses import Dose
 from reminderd.core.durations import hours_and_minutes
 from reminderd.core.typed import as_typed
-from reminderd.core.words import ALL_TAKEN, SKIP_ONE, SNOOZE, TAKEN_ONE
+from reminderd.core.words import ALL_TAKEN, NOT_RUNNING, SKIP_ONE, SNOOZE, TAKEN_ONE
 
 GROUP_PREFIX = "group:"  # a group's notification and its timer are "group:<first dose's id>"
 
@@ -131,7 +131,7 @@ def missed_text(missed: Sequence[Dose], meds: dict[str, Medication], config: Con
     if len(missed) == 1 and missed[0].medication in meds:
         return rules.missed_text(missed[0], meds[missed[0].medication], config, private)
     listed = ", ".join(describe(d, private) for d in missed)
-    why = "Due while reminderd was not running" if all(d.reason == rules.NOT_RUNNING for d in missed) \
+    why = "Due while reminderd was not running" if all(d.reason == NOT_RUNNING for d in missed) \
         else "Not answered"
     # Each command as it can be typed: its own name and slot (a group's doses may be minutes apart).
     commands = (f"`reminderd take --at {missed[0].slot}`" if private else

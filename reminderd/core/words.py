@@ -1,9 +1,9 @@
 """The words that travel, each defined once: what the log stores (a dose's status and
-reason, an event's kind and source, a supply row's kind), what a config names (the
-alerts a contact is told), what a notification server sends back (a button's action id)
-and what the phone page posts. Every module that writes, reads, shows or checks one of
-them imports it from here; `tests/test_words.py` fails on a copy spelled as a literal
-elsewhere (SQL text included).
+reason, an event's kind and source, a supply row's kind, a rating's via), what a config
+names (the alerts a contact is told), what a notification server sends back (a button's
+action id), what the phone page posts and whose credential it is (a role). Every module
+that writes, reads, shows or checks one of them imports it from here; `tests/test_words.py`
+fails on a copy spelled as a literal elsewhere (SQL text included).
 
 None of these strings may change: the log and the configs already hold them, and an old
 log must read the same. A new word is added here, beside the words of its kind.
@@ -22,6 +22,12 @@ ANSWERED = (TAKEN, SKIPPED)
 # Its reminders went unanswered, or no daemon was there to send them (a reason in the
 # log, written with a space; the alert of the second is NOT_RUNNING_ALERT, below).
 NOT_ANSWERED, NOT_RUNNING = "not answered", "not running"
+# Why a dose was skipped when the answer gave none: where the Skip was pressed.
+SKIPPED_FROM_NOTIFICATION, SKIPPED_FROM_PHONE = "skipped from the notification", "skipped from the phone"
+# An as-needed dose taken back: it was never waiting, so it is left skipped, and void.
+RECORDED_BY_MISTAKE = "undone: recorded by mistake"
+# An as-needed dose's slot (`doses.slot`) is "PRN <n>", its number that day.
+AS_NEEDED_SLOT = "PRN "
 
 # --- answers: a notification button's action id, the phone page's posted `action` -----
 
@@ -41,8 +47,10 @@ MISSED_ALERT, NOT_RUNNING_ALERT, SUMMARY = "missed", "not-running", "summary"
 ALERTS = (MISSED_ALERT, NOT_RUNNING_ALERT, SUMMARY)
 ESCALATE = "escalate"  # a reminder pushed to his own phone
 RATER_ASK = "rater-ask"  # the morning message to a [[rater]]: the link to her page, nothing else
-# A rater's own messages go to "rater:<her name>", never to a contact's URL.
+# A [[rater]] by her name, "rater:<name>": the recipient of her own messages (never a
+# contact's URL), and the role of her phone's credential on the page.
 RATER_PREFIX = "rater:"
+PATIENT = "patient"  # the role of his own phone's credential: his page, his doses
 
 # --- events: `events.kind` ------------------------------------------------------------
 
@@ -54,6 +62,8 @@ CHECKIN, CHECKIN_ASKED, CHECKIN_UNANSWERED = "checkin", "checkin-asked", "checki
 # A message to his phone or a contact, from decided to settled (see push/outbox.py).
 PUSH_DUE, PUSH_TRY, PUSH_FAILED = "push-due", "push-try", "push-failed"
 PUSH_SENT, PUSH_UNCONFIRMED, PUSH_CANCELLED = "push-sent", "push-unconfirmed", "push-cancelled"
+# A rater's answer about a night (and each change of it), and an answer taken back.
+RATING, RATING_UNDONE = "rating", "rating-undone"
 # A daemon's start and clean stop: whether anyone is reminding from this log.
 DAEMON_STARTED, DAEMON_STOPPED = "daemon-started", "daemon-stopped"
 REFILL_WARNED = "refill-warned"

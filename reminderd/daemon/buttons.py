@@ -8,7 +8,8 @@ import logging
 
 from reminderd.core import grouping
 from reminderd.daemon import reminders
-from reminderd.core.words import ALL_TAKEN, SKIP, SKIP_ONE, SNOOZE, TAKE, TAKEN_ANYWAY, TAKEN_ONE, VIA_NOTIFICATION
+from reminderd.core.words import (ALL_TAKEN, SKIP, SKIP_ONE, SKIPPED_FROM_NOTIFICATION, SNOOZE, TAKE, TAKEN_ANYWAY,
+                                  TAKEN_ONE, VIA_NOTIFICATION)
 from reminderd.daemon.morning import CHECKIN_PREFIX, MorningCheckin, night_of
 from reminderd.daemon.reminders import DOSE_PREFIX, key
 from reminderd.daemon.scheduler import DoseTimers
@@ -72,7 +73,7 @@ class Buttons:
                          dose.snoozed_until.astimezone(tz).strftime("%H:%M"))
             elif action == SKIP:
                 dose = services.skip_dose(store, config, dose_id, now, VIA_NOTIFICATION,
-                                          "skipped from the notification").dose
+                                          SKIPPED_FROM_NOTIFICATION).dose
                 log.info("skipped: %s %s dose of %s via notification", dose.medication, dose.slot, dose.local_date)
             else:
                 return

@@ -11,9 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Protocol
 
-# A dose's answers, as a backend knows them (their one definition is core/words.py).
-from reminderd.core.words import SKIP, SNOOZE, TAKE as TAKEN  # noqa: F401
-
 # What a click on the notification body sends in the freedesktop protocol: never an answer
 # (a click on a banner is how people open or dismiss it), so the backend keeps it to itself.
 DEFAULT = "default"

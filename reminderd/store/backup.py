@@ -27,7 +27,7 @@ from reminderd.core.checkin import NOTE_MAX, WOKE_MAX
 from reminderd.core.prescriptions import PrescriptionError, config_of
 from reminderd.core.rating import TELLING_ALERTS
 from reminderd.core.rating import VIAS as RATING_VIAS
-from reminderd.core.words import STATUSES, SUPPLY_KINDS, TAKEN, UNDONE
+from reminderd.core.words import RATING, RATING_UNDONE, STATUSES, SUPPLY_KINDS, TAKEN, UNDONE
 from reminderd.errors import BadValue, ImportFileError, UsageError
 from reminderd.store import ANSWER_FIELDS, MAX_TABLETS, SCHEMA_VERSION, UNDOABLE, Store
 
@@ -352,7 +352,7 @@ def _check_ratings(ratings: list[dict[str, Any]], problems: list[str]) -> None:
 def _check_rating_events(events: list[dict[str, Any]], problems: list[str]) -> None:
     """A rating's event keeps the answer and the row it replaced (`before`), which an undo
     puts back: each must be a row as the store writes it. An undoing names a rating of the file."""
-    from reminderd.store.ratings import RATING, RATING_FIELDS, RATING_UNDONE
+    from reminderd.store.ratings import RATING_FIELDS
 
     ratings = {row["id"]: json.loads(row["detail"] or "{}") for row in events if row["kind"] == RATING}
     for i, row in enumerate(events):
