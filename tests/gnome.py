@@ -81,6 +81,8 @@ class Driver {
         const banner = shown ? {
             id: idOf(tray._notification), title: tray._notification.title,
             body: tray._notification.bannerBodyText, urgency: tray._notification.urgency,
+            // the body as it reads on screen, after GNOME's markup
+            text: tray._banner.bodyLabel.clutter_text.get_text(),
             expanded: tray._banner.expanded, buttons: buttons(tray._banner),
         } : null;
         const notifications = Object.entries(daemon()._notifications).map(([id, ndata]) => ({
@@ -245,7 +247,8 @@ class GnomeShell:
         return json.loads(self._call(DRIVER, "State")[0])
 
     def banner(self) -> dict[str, Any] | None:
-        """The banner on screen: {"id", "title", "body", "urgency" (1 normal, 3 critical),
+        """The banner on screen: {"id", "title", "body" (as sent), "text" (the body as it reads
+        on screen), "urgency" (1 normal, 3 critical),
         "expanded", "buttons": [label, …] as GNOME shows them}, or None."""
         return self.state()["banner"]
 

@@ -142,3 +142,12 @@ def test_the_checkin_is_answered_from_the_notification_alone(on_gnome, gnome: Gn
     wait_for(lambda: rows(cli, "SELECT night, severity, frequency, woke, other_cause, via FROM checkins") ==
              [("2026-11-27", *recorded, "notification")], what=f"the night recorded as {recorded}")
     wait_for(lambda: gnome.banner() is None, what="the check-in withdrawn once answered")
+
+
+def test_a_body_reads_on_screen_as_it_was_written(on_gnome, gnome: GnomeShell) -> None:
+    # GNOME reads a body as markup: "&" and "<b>" in his instructions must not become bold
+    # text or vanish.
+    on_gnome(dose_config().replace('name = "gabapentin"',
+                                   'name = "gabapentin"\ninstructions = "with food & <b>water</b>, 5 &lt; 6"'))
+    banner = gnome.wait_for_banner("gabapentin 300 mg")
+    assert "with food & <b>water</b>, 5 &lt; 6" in banner["text"], banner

@@ -20,6 +20,7 @@ import threading
 from concurrent import futures
 from concurrent.futures import Future
 from dataclasses import replace
+from html import escape
 
 from jeepney import DBusAddress, HeaderFields, MatchRule, Message, MessageType, message_bus, new_method_call
 from jeepney.io.threading import DBusConnection, ReceiveStopped, open_dbus_connection
@@ -63,6 +64,7 @@ class DBusNotifier:
         self._conn: DBusConnection | None = None
         self._server = ""  # unique bus name of the server our ids belong to
         self._has_actions = False
+        self._body_markup = False
         self._button_limit: int | None = None  # how many buttons the server shows (None: all)
         self._open: dict[str, Reminder] = {}  # last Reminder per open key, to show again
         self._ids: dict[str, int] = {}  # key -> notification id on the current server
@@ -173,6 +175,9 @@ class DBusNotifier:
             name = ""
         self._server = self._call(message_bus.GetNameOwner(SERVER))[0]
         self._has_actions = "actions" in capabilities
+        # Such a server reads the body as markup (GNOME Shell, dunst): our text is plain, so
+        # "with food & water" or a "<" in a name must reach it escaped to be shown as written.
+        self._body_markup = "body-markup" in capabilities
         self._button_limit = pages.button_limit(name)
 
     def _reshow_locked(self) -> None:
@@ -194,6 +199,8 @@ class DBusNotifier:
                 actions += [key, label]
         elif reminder.actions and reminder.cli_hint:
             body = f"{body}\n{reminder.cli_hint}"
+        if self._body_markup:
+            body = escape(body, quote=False)
         hints: dict[str, tuple[str, object]] = {
             "urgency": ("y", URGENCY.get(reminder.urgency, 1)), "desktop-entry": ("s", self._app_name)}
         if reminder.category:
