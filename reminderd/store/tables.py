@@ -55,7 +55,7 @@ class Tables(Connection):
             first, last = self.conn.execute("SELECT min(due), max(due) FROM doses").fetchone()
             answer = self.conn.execute(
                 "SELECT medication, local_date, slot, status, answered_at FROM doses"
-                " WHERE status IN (?, ?) AND answered_at IS NOT NULL"
+                f" WHERE status IN ({', '.join('?' * len(ANSWERED))}) AND answered_at IS NOT NULL"
                 " ORDER BY answered_at DESC, id DESC LIMIT 1", ANSWERED).fetchone()
         return from_iso(first), from_iso(last), answer
 
