@@ -33,6 +33,9 @@ if TYPE_CHECKING:
     from reminderd.push.outbox import Push
 
 log = logging.getLogger("reminderd")
+# The promise (README, Performance): a dose's reminder reaches the notification server
+# within this of its due instant, 99 times in 100 (measured by bench_punctuality.py).
+DUE_REMINDED_WITHIN_S = 0.5
 
 
 class DoseTimers:

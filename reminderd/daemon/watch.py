@@ -32,6 +32,10 @@ from reminderd.errors import StoreError
 log = logging.getLogger("reminderd")
 
 WATCH_S = 2.0  # how often the main thread compares the wall clock with the monotonic one
+# The promise (README, Performance): a dose that fell due during a suspend or a clock jump
+# is reminded within this long of the wake-up. A look every WATCH_S keeps it where no
+# kernel or logind reports the jump (a clock that only libfaketime shows, in the tests).
+JUMP_REMINDED_WITHIN_S = 5.0
 JUMP_S = 5.0  # a wall-clock jump larger than this is a suspend or a clock change
 # A smaller step (NTP) moves the scheduler's next wake by as much: it is woken to wait anew.
 STEP_S = 0.1

@@ -53,7 +53,7 @@ def _never_raises(hook: Callable) -> Callable:
     return guarded
 # How long a stopping daemon waits for a send in flight, so that its answer is recorded
 # (and not sent again by the next run); then the send is cut short and what it came to is
-# recorded (CANCEL_WAIT_S), all well inside the unit's TimeoutStopSec=5.
+# recorded (CANCEL_WAIT_S), all well inside the unit's TimeoutStopSec (install.unit.STOP_TIMEOUT_S).
 STOP_WAIT_S = 2.0
 CANCEL_WAIT_S = 1.0
 LATE_AT_START = timedelta(minutes=2)  # a dose this far past due at start fell due while stopped

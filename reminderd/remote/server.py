@@ -56,6 +56,9 @@ log = logging.getLogger("reminderd")
 MAX_CONNECTIONS = 64  # a phone or two open up to 6 each; the rest is room to shed a flood
 PER_ADDRESS = 16
 REQUEST_S = 10.0  # a whole request must arrive within this, and its answer be taken within it
+# The promise (README, the page's fault matrix): the paired phone has every answer within
+# this, whatever a flood, slow or silent clients do meanwhile.
+ANSWER_WITHIN_S = 2.0
 THREADS = 2  # the page's answers are short (a few SQLite reads and at most one write)
 MAX_HEAD = 8 * 1024
 MAX_BODY = 4 * 1024

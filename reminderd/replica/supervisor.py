@@ -40,7 +40,8 @@ RESTART_S = 5.0  # the first wait before starting a child that exited
 RESTART_MAX_S = 300.0
 RAN_WELL_S = 60.0  # a child that ran this long before it exited starts again from RESTART_S
 # How long a stopping daemon waits for Litestream's last sync (itself bounded by
-# litestream.SHUTDOWN_SYNC_S) before it kills it; well inside the unit's TimeoutStopSec=5.
+# litestream.SHUTDOWN_SYNC_S) before it kills it; well inside the unit's TimeoutStopSec
+# (install.unit.STOP_TIMEOUT_S).
 STOP_WAIT_S = 2.0
 
 
