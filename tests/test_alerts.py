@@ -17,9 +17,10 @@ from reminderd.config_file import load_config
 from reminderd.core import alerts, delivery
 from reminderd.core.config.load import parse_config
 from reminderd.core.config.settings import Contact
-from reminderd.core.doses import MISSED, PENDING, SKIPPED, TAKEN, Dose, Remind
+from reminderd.core.doses import Dose, Remind
 from reminderd.core.prescriptions import no_row_yet
 from reminderd.core.schedule import slots_on
+from reminderd.core.words import MISSED, PENDING, SKIPPED, TAKEN
 from reminderd.errors import BadUrl, ConfigError
 from reminderd.push.deliver import _read
 from reminderd.push.urls import mask, read_url_file, scrub

@@ -18,6 +18,7 @@ from datetime import date, datetime, time, timedelta, timezone
 import pytest
 
 from reminderd import services
+from reminderd.core import words
 from reminderd.core.config.load import parse_config
 from reminderd.core.prescriptions import History, Prescription, canonical_of
 from reminderd.core.schedule import slots_on
@@ -469,7 +470,6 @@ def test_a_row_made_ahead_moves_with_its_slot_when_the_zone_change_is_recorded(c
 
 def test_the_phone_page_lists_and_answers_the_doses_status_shows(moved: Cli) -> None:
     from reminderd.core.config.settings import RemoteSettings
-    from reminderd.remote import pairing
     from reminderd.remote.app import PageApp
     from tests.test_remote import request
 
@@ -477,7 +477,7 @@ def test_the_phone_page_lists_and_answers_the_doses_status_shows(moved: Cli) -> 
     config = parse_config(config_text(extra=baclofen('["09:00", "21:00"]')), "test", lambda: "UTC")
     app = PageApp(lambda: config, moved.db, lambda: utc(f"{TODAY} 10:00"), RemoteSettings(host="127.0.0.1", port=8765))
     try:
-        phone, _ = app.pairings.redeem(app.pairings.new_code(None, pairing.PATIENT, utc(f"{TODAY} 10:00")),
+        phone, _ = app.pairings.redeem(app.pairings.new_code(None, words.PATIENT, utc(f"{TODAY} 10:00")),
                                        utc(f"{TODAY} 10:00"))
         page = request(app, cookie=phone).body
     finally:

@@ -15,13 +15,12 @@ from zoneinfo import ZoneInfo
 
 from reminderd.core.clock import local_time
 from reminderd.core.config.settings import Config, Contact, Medication, Rater
-from reminderd.core.doses import MISSED, PENDING, SKIPPED, TAKEN, Dose, Remind, give_up_at, reminder_text
+from reminderd.core.doses import Dose, Remind, give_up_at, reminder_text
 from reminderd.core.schedule import local_instant
+from reminderd.core.words import (ESCALATE, MISSED, MISSED_ALERT, NOT_RUNNING_ALERT, PENDING, RATER_ASK, RATER_PREFIX,
+                                  SKIPPED, SUMMARY, TAKEN)
 
 PUSH = "push"  # the recipient name of his own phone ([push]); contacts go by their name
-RATER_PREFIX = "rater:"  # a [[rater]]'s own messages go to "rater:NAME", never to a contact's URL
-RATER_ASK = "rater-ask"  # the morning message to a rater: the link to her page, nothing else
-ESCALATE, MISSED_ALERT, NOT_RUNNING, SUMMARY = "escalate", "missed", "not-running", "summary"
 # A summary this far past its time is sent as late (the daemon was not running at the time).
 LATE_BY = timedelta(minutes=2)
 # At most this many days' summaries are folded into one; earlier ones are left to `report`.
@@ -101,8 +100,9 @@ def not_running_alerts(doses: Sequence[Dose], config: Config, started: datetime)
     body = (f"reminderd was not running when {'this dose' if len(doses) == 1 else 'these doses'} fell due; "
             f"it started again at {local_time(started, tz, '%a %d %b %H:%M')}.\n" + "\n".join(lines))
     listed = tuple(sorted(d.id for d in doses))
-    return [Message(f"{NOT_RUNNING}:{started.isoformat()}", c.name, NOT_RUNNING, "reminderd was not running", body,
-                    doses=listed) for c in contacts_for(config, NOT_RUNNING)]
+    return [Message(f"{NOT_RUNNING_ALERT}:{started.isoformat()}", c.name, NOT_RUNNING_ALERT,
+                    "reminderd was not running", body, doses=listed)
+            for c in contacts_for(config, NOT_RUNNING_ALERT)]
 
 
 @dataclass(frozen=True)
@@ -206,9 +206,9 @@ def _outcome(dose: Dose, tz: ZoneInfo, now: datetime) -> str:
     if dose.status == TAKEN and dose.taken_at is not None:
         return f"taken at {local_time(dose.taken_at, tz)}"
     if dose.status == SKIPPED:
-        return "skipped"
+        return SKIPPED  # the status reads as itself
     if dose.status == MISSED:
-        return f"missed ({dose.reason})" if dose.reason else "missed"
+        return f"{MISSED} ({dose.reason})" if dose.reason else MISSED
     if dose.status == PENDING and dose.due <= now:
         return "not answered yet"
     return f"due at {local_time(dose.due, tz)}"

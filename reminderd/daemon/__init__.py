@@ -31,6 +31,7 @@ from reminderd import paths
 from reminderd.core.clock import UTC
 from reminderd.core.config.settings import Config
 from reminderd.core.prescriptions import canonical_of
+from reminderd.core.words import DAEMON_STARTED, DAEMON_STOPPED, VIA_DAEMON
 from reminderd.daemon import systemd
 from reminderd.daemon.buttons import Buttons
 from reminderd.daemon.morning import MorningCheckin
@@ -42,7 +43,7 @@ from reminderd.errors import ReminderdError
 from reminderd.notify.base import Notifier
 from reminderd.push.outbox import Push
 from reminderd.remote import page_url
-from reminderd.store import DAEMON_STARTED, DAEMON_STOPPED, Store
+from reminderd.store import Store
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
@@ -134,7 +135,7 @@ class Daemon:
             len(self.config.medications), self.config.timezone.key, self.store.path,
         )
         # Who reads the log can tell since when nobody reminds from it (`reminderd status`).
-        self.store.add_event(DAEMON_STARTED, "daemon", self.now(), None, {"pid": os.getpid()})
+        self.store.add_event(DAEMON_STARTED, VIA_DAEMON, self.now(), None, {"pid": os.getpid()})
         self.watcher.mark()
         self.timers.started_at = self.now()
         self.notifier.start(self.on_answer)
@@ -160,7 +161,7 @@ class Daemon:
         if page:
             page.join()
         self.shared.stop()  # waits for the part at work; after it no timer touches the log
-        self.store.add_event(DAEMON_STOPPED, "daemon", self.now(), None, {"pid": os.getpid()})
+        self.store.add_event(DAEMON_STOPPED, VIA_DAEMON, self.now(), None, {"pid": os.getpid()})
         if self.replica is not None:  # after the last write, so Litestream's last sync has it
             self.replica.stop()
         self.scheduler.shutdown(wait=False)

@@ -11,11 +11,9 @@ from reminderd.core.config.settings import Config, Medication
 from reminderd.core.doses import Dose, Remind
 from reminderd.core.durations import format_duration, minutes_under_two_hours
 from reminderd.core.typed import as_typed
+from reminderd.core.words import MISSED, SKIP, SNOOZE, TAKE, TAKEN_ANYWAY
 from reminderd.errors import TooCloseError
-from reminderd.notify.base import SKIP, SNOOZE, TAKEN, Reminder
-
-TAKEN_ANYWAY = "taken-anyway"  # the button on the minimum-gap warning
-
+from reminderd.notify.base import Reminder
 
 DOSE_PREFIX = "dose:"  # a dose's notification and its timer are both "dose:<id>"
 
@@ -44,7 +42,7 @@ def dose_reminder(config: Config, dose: Dose, med: Medication, now: datetime, de
         key=key(dose),
         title=title,
         body=body,
-        actions=((TAKEN, "Taken"), (SNOOZE, snooze_label(med.snooze)), (SKIP, "Skip")),
+        actions=((TAKE, "Taken"), (SNOOZE, snooze_label(med.snooze)), (SKIP, "Skip")),
         # Critical from the third reminder: it stays on screen until answered.
         urgency="critical" if decision.number >= 3 else "normal",
         cli_hint=("Answer with: reminderd take  (or skip / snooze)" if private
@@ -91,7 +89,7 @@ def group_missed_notice(config: Config, group: tuple[Dose, ...], meds: dict[str,
                         just_missed: Dose) -> Reminder:
     """One missed-dose notice per group, replaced as more of its doses are missed."""
     missed = [just_missed if d.id == just_missed.id else d for d in group]
-    missed = [d for d in missed if d.status == rules.MISSED]
+    missed = [d for d in missed if d.status == MISSED]
     title, body = grouping.missed_text(missed, meds, config, config.notifications.private)
     return Reminder(key=f"missed:{grouping.group_key(group)}", title=title, body=body, urgency="normal",
                     resident=False, cli_hint="")

@@ -23,6 +23,7 @@ from reminderd.core import grouping
 from reminderd.core.config.settings import Medication
 from reminderd.core.doses import Dose, GiveUp, Remind, Wait
 from reminderd.core.schedule import Slot, next_local_midnight
+from reminderd.core.words import MISSED, REMINDED, VIA_DAEMON
 from reminderd.daemon import reminders
 from reminderd.daemon.reminders import DOSE_PREFIX, key, key_of
 from reminderd.daemon.shared import Shared, while_running
@@ -133,7 +134,7 @@ class DoseTimers:
                 decision = rules.decide(dose, med, now)
             elif isinstance(decision, Remind):
                 dose = rules.reminded(dose, now)
-                s.store.save_dose(dose, "reminded", "daemon", now,
+                s.store.save_dose(dose, REMINDED, VIA_DAEMON, now,
                                   {"number": decision.number, "last": decision.last})
                 show = reminders.dose_reminder(config, dose, med, now, decision)
                 self.push.on_reminder(dose, med, now, decision)
@@ -142,7 +143,7 @@ class DoseTimers:
             elif isinstance(decision, GiveUp):
                 missed = rules.give_up_now(dose, med, now)
                 dose = missed.dose
-                s.store.save_dose(dose, "missed", "daemon", now, {"reason": dose.reason})
+                s.store.save_dose(dose, MISSED, VIA_DAEMON, now, {"reason": dose.reason})
                 said.append(f"missed: {med.name} {dose.slot} dose of {dose.local_date} ({dose.reason})")
                 self.push.on_missed(dose, med, now, dose.reason,
                                     news=now - rules.give_up_at(dose, med) < rules.LATE_NOTICE_LIMIT)
@@ -163,7 +164,7 @@ class DoseTimers:
             if show is None:
                 s.notifier.close(key(dose))
             self.unschedule(dose_id)
-        if len(group) > 1 and not (show is not None and show.key.startswith("group:")):
+        if len(group) > 1 and not (show is not None and show.key.startswith(grouping.GROUP_PREFIX)):
             self.update_group(group[0])
 
     def unschedule(self, dose_id: int) -> None:
@@ -212,7 +213,7 @@ class DoseTimers:
             dose = rules.reminded(dose, now)
             updated[dose.id] = dose
             reminded.append((dose, number))
-            s.store.save_dose(dose, "reminded", "daemon", now, {"number": number, "last": last, "group": group_key})
+            s.store.save_dose(dose, REMINDED, VIA_DAEMON, now, {"number": number, "last": last, "group": group_key})
             said.append(reminders.reminder_line(med, dose, number, last, now, group_key))
             after = rules.decide(dose, med, now)
             if dose.id != owed.id and isinstance(after, Wait):  # its timer follows the group's reminder

@@ -25,6 +25,7 @@ from reminderd.core import checkin as core
 from reminderd import services
 from reminderd.core.config.settings import Config, RemoteSettings
 from reminderd.core.doses import Dose
+from reminderd.core.words import AS_NEEDED_SLOT, PATIENT, RATER_PREFIX, SKIP, SKIPPED_FROM_PHONE, SNOOZE, TAKE, VIA_PHONE
 from reminderd.errors import ReminderdError, TooCloseError, UsageError
 from reminderd.reminding import off_banner
 from reminderd.remote import page, pairing
@@ -40,8 +41,6 @@ MAX_FIELDS = 8
 REFUSAL_TITLE = "Not paired"
 REFUSAL_TEXT = "Pair this phone by scanning the code that `reminderd pair` shows on the computer."
 REFUSALS_LOGGED_EVERY_S = 60.0  # under a flood, one line a minute says how many were refused
-VIA = "phone"
-SKIP_REASON = "skipped from the phone"
 Response = tuple[str, list[tuple[str, str]], bytes]
 # Routes of one role's page that the other's credential is refused on (not "not found").
 OTHER_ROUTES = frozenset({"/dose", "/checkin", "/rating", "/rating/undo"})
@@ -145,10 +144,10 @@ class PageApp:
 
     def _routes(self, role: str) -> dict | None:
         """What a credential of `role` may open: his page, or a configured rater's own."""
-        if role == pairing.PATIENT:
+        if role == PATIENT:
             return {"/": ("GET", self.show), "/dose": ("POST", self.answer_dose),
                     "/checkin": ("POST", self.answer_checkin)}
-        rater = self.config().rater(role[len(pairing.RATER_PREFIX):]) if role.startswith(pairing.RATER_PREFIX) else None
+        rater = self.config().rater(role[len(RATER_PREFIX):]) if role.startswith(RATER_PREFIX) else None
         return None if rater is None else self.rater_page.routes(rater.name)
 
     def _refuse(self, address: str, clock: float, counted: bool) -> Response:
@@ -167,7 +166,7 @@ class PageApp:
             code = self.pairings.code(path[len("/pair/"):], now)
             if code is None:
                 return self._refuse(address, clock, counted=True)
-            rater = code.role[len(pairing.RATER_PREFIX):] if code.role.startswith(pairing.RATER_PREFIX) else None
+            rater = code.role[len(RATER_PREFIX):] if code.role.startswith(RATER_PREFIX) else None
             return "200 OK", [], _html(page.pairing_page(code.name, path[len("/pair/"):], rater))
         if method != "POST" or path != "/pair":
             return _method_not_allowed("POST" if path == "/pair" else "GET")
@@ -239,13 +238,13 @@ class PageApp:
         command before the daemon reloaded). Only these doses are ever answered here."""
         today = now.astimezone(config.timezone).date()
         doses = {page.dose_key(p.dose): p.dose for p in services.doses_on(self.store, config, today)
-                 if not p.med.as_needed and not p.dose.slot.startswith("PRN ")}
+                 if not p.med.as_needed and not p.dose.slot.startswith(AS_NEEDED_SLOT)}
         actions: dict[str, tuple[str, ...]] = {}
         for current in (p.dose for p in services.answerable(self.store, config, now)):
             key = page.dose_key(current)
             doses.setdefault(key, current)
             can_snooze = bool(current.id) and current.open and current.due <= now  # one being reminded
-            actions[key] = (page.TAKE, page.SNOOZE, page.SKIP) if can_snooze else (page.TAKE, page.SKIP)
+            actions[key] = (TAKE, SNOOZE, SKIP) if can_snooze else (TAKE, SKIP)
         return [page.DoseView(d, actions.get(k, ())) for k, d in sorted(doses.items(), key=lambda kv: kv[1].due)]
 
     def answer_dose(self, pairing_hash: str, fields: dict[str, str]) -> Response:
@@ -285,18 +284,18 @@ class PageApp:
 
     def _answer(self, config: Config, dose: Dose, action: str, now: datetime) -> str:
         tz, store = config.timezone, self.store
-        if action == page.TAKE:
+        if action == TAKE:
             # A slot with no row yet (id 0) is answered by its time, which makes the row.
-            answer = services.take_dose(store, config, dose.id, now, VIA) if dose.id else \
-                services.take(store, config, dose.medication, now, now, via=VIA)
+            answer = services.take_dose(store, config, dose.id, now, VIA_PHONE) if dose.id else \
+                services.take(store, config, dose.medication, now, now, via=VIA_PHONE)
             d = answer.dose
             note = f" Note: the next dose is near. {answer.advice}" if answer.advice else ""
             return f"Recorded: {d.medication} {d.dose}, {d.slot} dose taken at {d.taken_at.astimezone(tz):%H:%M}.{note}"
-        if action == page.SKIP:
-            d = (services.skip_dose(store, config, dose.id, now, VIA, SKIP_REASON) if dose.id else
-                 services.skip(store, config, dose.medication, now, now, SKIP_REASON, via=VIA)).dose
+        if action == SKIP:
+            d = (services.skip_dose(store, config, dose.id, now, VIA_PHONE, SKIPPED_FROM_PHONE) if dose.id else
+                 services.skip(store, config, dose.medication, now, now, SKIPPED_FROM_PHONE, via=VIA_PHONE)).dose
             return f"Recorded: {d.medication} {d.slot} dose skipped."
-        d = services.snooze_dose(store, config, dose.id, now, VIA).dose
+        d = services.snooze_dose(store, config, dose.id, now, VIA_PHONE).dose
         return f"Snoozed: {d.medication} {d.slot} dose, reminding again at {d.snoozed_until.astimezone(tz):%H:%M}."
 
     def answer_checkin(self, pairing_hash: str, fields: dict[str, str]) -> Response:
@@ -317,7 +316,7 @@ class PageApp:
                                    else (fields.get("frequency"), fields.get("woke")))
                 other = fields["other_cause"] if marking else previous and previous.other_cause
                 entry = services.checkin(self.store, config, night, fields.get("severity"), frequency, woke, note,
-                                         other, now=now, via=VIA).entry
+                                         other, now=now, via=VIA_PHONE).entry
         except UsageError as err:
             return self.show(pairing_hash, {}, f"Not recorded: {err}.", "400 Bad Request")
         return self.show(pairing_hash, {}, f"Recorded last night: {core.describe(entry)}.")
