@@ -8,6 +8,8 @@ with its own config and log, and all are measured over the same idle window:
   tests/desktop.py), logind's sleep signal on a private system bus (tests/screensaver.py),
   and systemd's watchdog (NOTIFY_SOCKET and WATCHDOG_USEC from the unit's WatchdogSec);
 - plain, first start: the same, but the daemon creates and migrates the log itself;
+- plain, the machine's zone: the same with no `timezone` (the example config's way), so
+  the daemon follows the machine's zone (its watch of /etc);
 - push + contacts: `[push]` and a `[[contact]]` configured, nothing to send;
 - phone page: `[remote]` listening on loopback;
 - replica: `[replica]` to a folder; its Litestream (a child of the daemon) is measured
@@ -227,6 +229,8 @@ def configurations(root: Path, now: datetime) -> dict[str, tuple[str, bool]]:
     return {
         "plain": (plain, True),
         "plain, first start (migrates)": (plain, False),
+        # its slots and check-in hours away in the machine's zone, as the daemon reads them
+        "plain, the machine's zone": (base_config(now.astimezone()).replace('timezone = "UTC"\n', ""), True),
         "push + contacts": (plain + push_sections(now), True),
         "phone page": (plain + page_section(free_port()), True),
         "replica": (plain + replica_section(root / "replica"), True),

@@ -13,8 +13,8 @@ by --server, and measures, from this process on loopback:
 - idle: the serving process's CPU, wake-ups and VmRSS over --idle seconds.
 
 In each attack, a "phone" on 127.0.0.1 asks for the page every quarter second: the
-longest answer and the answers that failed (the goal: every answer within 2 s), and the
-child's most open file descriptors and CPU time are reported.
+longest answer and the answers that failed (the goal: every answer within 2 s, the page's
+ANSWER_WITHIN_S), and the child's most open file descriptors and CPU time are reported.
 
     python benchmarks/bench_page.py [--server reminderd|cheroot|hypercorn|all] [--idle 30] [--json]
 
@@ -40,10 +40,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import PYTHON, REPO, emit, table, verdict  # noqa: E402
 
+sys.path.insert(0, str(REPO))
+from reminderd.remote.server import ANSWER_WITHIN_S  # noqa: E402  (the goal is the page's own promise)
+
 FLOOD = 2000
 SLOW = 50
 HOLD_S = 15.0
-ANSWER_WITHIN_S = 2.0
 TICK = os.sysconf("SC_CLK_TCK")
 FRAMINGS = {
     "length+chunked": "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",

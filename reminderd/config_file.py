@@ -32,11 +32,22 @@ def load_config(path: str | os.PathLike[str]) -> Config:
     return with_named_files(parse_config(text, str(path), system_zone_name), os.path.dirname(os.fspath(path)))
 
 
-def system_zone_name() -> str:
-    """The machine's time zone name ($TZ, /etc/localtime), "UTC" when it cannot be told."""
+def system_zone_name(fresh: bool = False) -> str:
+    """The machine's time zone name ($TZ, /etc/localtime), "UTC" when it cannot be told.
+    tzlocal keeps its first answer for the life of the process: `fresh` reads the machine's
+    settings again (the running daemon, when they changed), and keeps the answer it had
+    while they cannot be read (half-written, or in conflict)."""
     try:
         import tzlocal  # comes with APScheduler; imported here so the CLI stays quick
 
+        if fresh:
+            import time
+
+            time.tzset()  # the C library's local time too (the log lines' times), read anew first
+            try:
+                tzlocal.reload_localzone()
+            except Exception:  # half-written or in conflict: the answer it had stands
+                pass
         return tzlocal.get_localzone_name() or "UTC"
     except Exception:  # tzlocal raises several kinds on odd systems; UTC is a safe answer
         return "UTC"

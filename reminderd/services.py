@@ -20,11 +20,14 @@ from reminderd.core.config.settings import Config, Medication
 from reminderd.core.config.values import format_slot
 from reminderd.core.doses import Dose
 from reminderd.errors import DoseError, UsageError
-from reminderd.core.prescriptions import History, unrecorded
+from reminderd.core.prescriptions import History, no_row_yet, unrecorded
 from reminderd.core.schedule import Slot, local_instant
 from reminderd.store import ANSWER_FIELDS, Store, from_iso
 from reminderd.core.supply import Supply, supply_left
 from reminderd.core.typed import parse_tablets
+from reminderd.core.words import (AS_NEEDED_SLOT, CORRECTED, MISSED, MISSED_ALERT, NOT_ANSWERED, PUSH_DUE, PUSH_FAILED,
+                                  PUSH_SENT, PUSH_TRY, PUSH_UNCONFIRMED, SKIPPED, SNOOZED, SUPPLY_REFILL, SUPPLY_START,
+                                  TAKEN, UNDONE, VIA_CLI)
 
 SEARCH_BACK = timedelta(days=2)  # how far from WHEN a take looks for its dose
 SEARCH_AHEAD = timedelta(days=1)
@@ -99,7 +102,7 @@ def doses_between(store: Store, config: Config, start: datetime, end: datetime, 
     rows = [d for d in store.doses_between(start - ZONES_APART, end + ZONES_APART, medication)
             if _key(d) in slots or start <= d.due < end]
     doses = [PlannedDose(d, _rules(config, history, slots.get(_key(d)), d)) for d in rows]
-    doses += [PlannedDose(_no_row_yet(s), _rules(config, history, s, s)) for s in unrecorded(slots.values(),
+    doses += [PlannedDose(no_row_yet(s), _rules(config, history, s, s)) for s in unrecorded(slots.values(),
                                                                                                map(_key, rows))]
     return sorted(doses, key=lambda p: (p.dose.due, p.dose.medication))
 
@@ -125,11 +128,6 @@ def around_day(config: Config, day: date) -> tuple[datetime, datetime]:
     """From two days before a local day to two after it: every dose of the day is due then."""
     midnight = local_instant(day, time(0), config.timezone)
     return midnight - DAY_SPREAD, midnight + DAY_SPREAD + timedelta(days=1)
-
-
-def _no_row_yet(slot: Slot) -> Dose:
-    return Dose(id=0, medication=slot.medication, local_date=slot.local_date, slot=slot.slot, dose=slot.dose,
-                due=slot.due)
 
 
 # What a prescription says of a medication: the rules that judge a dose (its windows and
@@ -160,10 +158,33 @@ def planned_dose(store: Store, config: Config, dose: Dose, history: History | No
     return found[0] if found else PlannedDose(dose, _rules(config, history or history_of(store, config), None, dose))
 
 
+def judged(store: Store, config: Config, doses: Sequence[Dose], history: History | None = None) -> dict[int, Medication]:
+    """The medication each row is judged by (`planned_dose`, for many rows in one reading):
+    by its own prescription, with the config's reminding settings, whether or not the
+    running config has it. A row of a medication that neither the config nor a
+    prescription of its days has is left out: nothing says how to judge it."""
+    if not doses:
+        return {}
+    history = history or history_of(store, config)
+    planned = doses_between(store, config, min(d.due for d in doses), max(d.due for d in doses) + SECOND,
+                            history=history)
+    found = {p.dose.id: p.med for p in planned if p.dose.id}
+    return {d.id: found[d.id] for d in doses if d.id in found and (
+        config.medication(d.medication) is not None
+        or any(c.medication(d.medication) is not None
+               for c in history.between(d.due - DAY_SPREAD, d.due + DAY_SPREAD)))}
+
+
 def medication_at(config: Config, history: History, name: str | None, when: datetime) -> Medication:
     """The medication a take or skip at `when` means, as prescribed then: `name` (any
-    case), or with no name the one medication scheduled then."""
-    return _named(config, [history.at(when)], name)
+    case), or with no name the one medication scheduled then. A name is looked for in the
+    prescription in force at `when`, then in those of the doses a take at `when` chooses
+    from: a medication taken off the config at 08:30 is still named for its 08:00 dose,
+    which the plan keeps (`status` says to take it)."""
+    if name is None:
+        return _named(config, [history.at(when)], None)
+    around = history.between(when - SEARCH_BACK, when + SEARCH_AHEAD)
+    return _named(config, [history.at(when), *reversed(around)], name)
 
 
 def _named(config: Config, prescriptions: Sequence[Config], name: str | None) -> Medication:
@@ -222,7 +243,7 @@ def answerable(store: Store, config: Config, when: datetime) -> list[PlannedDose
     would answer (none where nothing can be answered then): the phone page's buttons."""
     history = history_of(store, config)
     around = [p for p in doses_between(store, config, when - SEARCH_BACK, when + SEARCH_AHEAD, history=history)
-              if not p.med.as_needed and not p.dose.slot.startswith("PRN ")]
+              if not p.med.as_needed and not p.dose.slot.startswith(AS_NEEDED_SLOT)]
     found = []
     for name in dict.fromkeys(p.dose.medication for p in around):
         mine = [p for p in around if p.dose.medication == name]
@@ -243,7 +264,7 @@ def _materialise(store: Store, dose: Dose, now: datetime) -> Dose:
 
 
 def take(store: Store, config: Config, name: str | None, when: datetime, now: datetime,
-         force: bool = False, via: str = "cli") -> Answer:
+         force: bool = False, via: str = VIA_CLI) -> Answer:
     """The dose of medication `name` that a take at `when` means, taken at `when`."""
     rules.check_not_future(when, now, config.timezone)
     with store.write():
@@ -273,13 +294,13 @@ def _take(store: Store, config: Config, chosen: PlannedDose, candidates: Sequenc
     med, dose = chosen.med, _materialise(store, chosen.dose, now)
     nearby = store.taken_doses(med.name, when - med.min_gap, when + med.min_gap)
     taken = rules.take(dose, med, when, now, via, nearby, force=force, tz=config.timezone)
-    store.save_dose(taken, "taken", via, now, {"taken_at": when.isoformat(), "force": force})
+    store.save_dose(taken, TAKEN, via, now, {"taken_at": when.isoformat(), "force": force})
     later = min((p.dose.due for p in candidates if p.dose.due > taken.due), default=None)
     return Answer(taken, rules.advice_for_late_take(taken, later, when, config))
 
 
 def skip(store: Store, config: Config, name: str | None, when: datetime, now: datetime,
-         reason: str | None, via: str = "cli") -> Answer:
+         reason: str | None, via: str = VIA_CLI) -> Answer:
     with store.write():
         history = history_of(store, config)
         med = medication_at(config, history, name, when)
@@ -297,12 +318,12 @@ def skip_dose(store: Store, config: Config, dose_id: int, now: datetime, via: st
 
 def _skip(store: Store, dose: Dose, now: datetime, reason: str | None, via: str) -> Answer:
     skipped = rules.skip(dose, now, via, reason)
-    store.save_dose(skipped, "skipped", via, now, {"reason": reason} if reason else None)
+    store.save_dose(skipped, SKIPPED, via, now, {"reason": reason} if reason else None)
     return Answer(skipped)
 
 
 def snooze(store: Store, config: Config, name: str | None, length: timedelta | None,
-           now: datetime, via: str = "cli") -> Answer:
+           now: datetime, via: str = VIA_CLI) -> Answer:
     """Snooze the dose being reminded now (one that is due and still open)."""
     with store.write():
         history = history_of(store, config)
@@ -323,7 +344,7 @@ def snooze_dose(store: Store, config: Config, dose_id: int, now: datetime, via: 
 def _snooze(store: Store, config: Config, chosen: PlannedDose, now: datetime, length: timedelta | None,
             via: str) -> Answer:
     snoozed = rules.snooze(chosen.dose, chosen.med, now, length, tz=config.timezone)
-    store.save_dose(snoozed, "snoozed", via, now, {"until": snoozed.snoozed_until.isoformat()})
+    store.save_dose(snoozed, SNOOZED, via, now, {"until": snoozed.snoozed_until.isoformat()})
     return Answer(snoozed)
 
 
@@ -342,18 +363,18 @@ def _take_as_needed(store: Store, config: Config, med: Medication, when: datetim
     with store.write():
         start_supply_counts(store, config, now)
         that_day = store.doses_on_dates(day, day, med.name)
-        taken = [d for d in that_day if d.status == rules.TAKEN]
+        taken = [d for d in that_day if d.status == TAKEN]
         if med.max_per_day is not None and len(taken) >= med.max_per_day and not force:
             raise DoseError(
                 f"{med.name} was already taken {len(taken)} time(s) on {day}, the most allowed a day "
                 f"(max_per_day = {med.max_per_day}). If you really took another, record it with --force")
-        slot = f"PRN {len(that_day) + 1}"
+        slot = f"{AS_NEEDED_SLOT}{len(that_day) + 1}"
         store.ensure_doses([Slot(when, med.name, day, slot, med.dose)], now)
         dose = store.dose_at(med.name, day, slot)
         assert dose is not None
         nearby = store.taken_doses(med.name, when - med.min_gap, when + med.min_gap)
         taken_dose = rules.take(dose, med, when, now, via, nearby, force=force, tz=config.timezone)
-        store.save_dose(taken_dose, "taken", via, now, {"taken_at": when.isoformat(), "force": force})
+        store.save_dose(taken_dose, TAKEN, via, now, {"taken_at": when.isoformat(), "force": force})
     return Answer(taken_dose)
 
 
@@ -382,7 +403,7 @@ def last_answer(store: Store) -> tuple[dict, Dose]:
     return events[0], dose
 
 
-def undo(store: Store, config: Config, event_id: int, now: datetime, via: str = "cli") -> Undo:
+def undo(store: Store, config: Config, event_id: int, now: datetime, via: str = VIA_CLI) -> Undo:
     """Put the dose of answer `event_id` back as it was before that answer, or as the
     rules say it is now if the daemon gave it up after that answer. The answer and the
     undo both stay in `events`."""
@@ -396,19 +417,19 @@ def undo(store: Store, config: Config, event_id: int, now: datetime, via: str = 
         values = {k: before[k] for k in ANSWER_FIELDS}
         for key in ("taken_at", "snoozed_until", "answered_at"):
             values[key] = from_iso(values[key])
-        gave_up = store.events("missed", dose_id=dose.id, after_id=event["id"], newest_first=True, limit=1)
+        gave_up = store.events(MISSED, dose_id=dose.id, after_id=event["id"], newest_first=True, limit=1)
         overtaken = None
         if gave_up:
-            reason = json.loads(gave_up[0]["detail"] or "{}").get("reason", rules.NOT_ANSWERED)
+            reason = json.loads(gave_up[0]["detail"] or "{}").get("reason", NOT_ANSWERED)
             overtaken = (from_iso(gave_up[0]["at"]), reason)
         done = rules.undo_answer(dose._replace(**values), planned_dose(store, config, dose).med, now, overtaken,
                                  config.timezone)
-        store.save_dose(done.dose, "undone", via, now, {"event": event["id"]})
+        store.save_dose(done.dose, UNDONE, via, now, {"event": event["id"]})
     return Undo(event, done.dose, done.note)
 
 
 def edit(store: Store, config: Config, name: str | None, day: date, slot: str, now: datetime,
-         status: str | None, taken_at: datetime | None, reason: str | None, via: str = "cli") -> Dose:
+         status: str | None, taken_at: datetime | None, reason: str | None, via: str = VIA_CLI) -> Dose:
     """Correct one dose's status or taken time; the old state stays in `events`.
     A taken time without a status means the dose was taken then."""
     if status is None and taken_at is None and reason is None:
@@ -424,7 +445,7 @@ def edit(store: Store, config: Config, name: str | None, day: date, slot: str, n
                              f"{', '.join(d.slot for d in that_day) or 'none'}")
         dose = _materialise(store, dose, now)
         changed = rules.correct(dose, status, taken_at, reason, now, via, config.timezone)
-        store.save_dose(changed, "corrected", via, now)
+        store.save_dose(changed, CORRECTED, via, now)
     return changed
 
 
@@ -435,7 +456,7 @@ def parse_slot(text: str) -> str:
     try:
         return format_slot(parse_time(text))
     except BadValue:
-        if text.startswith("PRN "):
+        if text.startswith(AS_NEEDED_SLOT):
             return text
         raise UsageError(f"--slot {text!r} is not valid; expected a slot time \"HH:MM\" (or \"PRN 1\")") from None
 
@@ -469,7 +490,7 @@ def start_supply_counts(store: Store, config: Config, now: datetime) -> None:
     the log counts (refills add, taken doses subtract)."""
     for med in config.medications:
         if med.supply is not None and store.supply_since_start(med.name) is None:
-            store.add_supply(med.name, med.supply, "start", now, "from the config")
+            store.add_supply(med.name, med.supply, SUPPLY_START, now, "from the config")
 
 
 def supply_of(store: Store, config: Config, med: Medication, now: datetime) -> Supply | None:
@@ -486,8 +507,8 @@ def refill(store: Store, config: Config, name: str, tablets: float, now: datetim
     with store.write():
         start_supply_counts(store, config, now)
         if store.supply_since_start(med.name) is None:
-            store.add_supply(med.name, 0, "start", now, "first refill")
-        store.add_supply(med.name, tablets, "refill", now)
+            store.add_supply(med.name, 0, SUPPLY_START, now, "first refill")
+        store.add_supply(med.name, tablets, SUPPLY_REFILL, now)
         supply = supply_of(store, config, med, now)
     assert supply is not None
     return supply
@@ -548,26 +569,26 @@ def sent_to(store: Store, config: Config, name: str, night: date) -> list:
     tz = config.timezone
     since = local_instant(night - timedelta(days=1), datetime.min.time(), tz)
     recorded, failed, reached = {}, set(), {}
-    for event in store.events("push-due", "push-try", "push-failed", "push-sent", "push-unconfirmed", since=since):
+    for event in store.events(PUSH_DUE, PUSH_TRY, PUSH_FAILED, PUSH_SENT, PUSH_UNCONFIRMED, since=since):
         detail = json.loads(event["detail"])
         key, to = detail["key"], detail["to"]
         if to.casefold() != name.casefold() or key.partition(":")[0] not in TELLING_ALERTS:
             continue
-        if event["kind"] == "push-due":
+        if event["kind"] == PUSH_DUE:
             recorded[key] = detail
-        elif event["kind"] == "push-failed":  # that try never reached her server, or was refused
+        elif event["kind"] == PUSH_FAILED:  # that try never reached her server, or was refused
             failed.add((key, detail.get("try")))
         else:
             reached.setdefault(key, []).append((from_iso(event["at"]), event["kind"], detail.get("try")))
     sent = []
     for key, tries in reached.items():
-        at = min((when for when, kind, number in tries if kind != "push-try" or (key, number) not in failed),
+        at = min((when for when, kind, number in tries if kind != PUSH_TRY or (key, number) not in failed),
                  default=None)
         if at is None:
             continue
         kind, _, about = key.partition(":")
         listed = recorded.get(key, {}).get("doses")  # the doses a not-running alert listed
-        ids = [int(about)] if kind == "missed" and about.isdigit() else list(listed or ())
+        ids = [int(about)] if kind == MISSED_ALERT and about.isdigit() else list(listed or ())
         due = {i: dose.due for i in ids if (dose := store.dose(i)) is not None}
         days = [date.fromisoformat(d) for d in recorded.get(key, {}).get("days", ())]  # a summary's days
         sent.append(Sent(key, at, nights_told(key, due, listed, config.checkin.bedtime, tz, days)))

@@ -14,6 +14,7 @@ from datetime import datetime
 import pytest
 
 from tests.conftest import Cli
+from tests.desktop import GIVE_UP_S
 from tests.fakeclock import FakeClock
 
 
@@ -33,7 +34,7 @@ class DaemonProcess:
     def output(self) -> str:
         return self.log_path.read_text()
 
-    def wait_for(self, pattern: str, timeout: float = 30.0, count: int = 1) -> list[str]:
+    def wait_for(self, pattern: str, timeout: float = GIVE_UP_S, count: int = 1) -> list[str]:
         """Poll the log until `pattern` (a regex) has matched `count` lines. The timeout only
         bounds a failure: a daemon started on a busy machine may take seconds to get going."""
         deadline = time.monotonic() + timeout

@@ -114,6 +114,13 @@ with open(os.environ["DESKTOP_SHOWN_LOG"], "a") as f:
 MENU_LINE = re.compile(r"^#(?P<label>.*?) \((?P<summary>.*)\) \[(?P<id>\d+),(?P<key>[^\]]*)\]$")
 
 
+# How long a wait for an event gives up after when the wait is no promise (a daemon started
+# on a busy machine, a server's post, a row written): generous, since it only bounds a
+# failure. A wait that checks a promise is timed against the product's own constant
+# instead (STOP_TIMEOUT_S, JUMP_REMINDED_WITHIN_S, the page's ANSWER_WITHIN_S, …).
+GIVE_UP_S = 30.0
+
+
 def wait_for(check: Callable[[], T], timeout: float = 5.0, what: str = "condition", fail: bool = True) -> T:
     """Poll `check` until it returns something truthy, and return that; after `timeout`
     seconds, AssertionError (or, with fail=False, the last falsy result)."""

@@ -17,7 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from tests.desktop import wait_for
+from tests.desktop import GIVE_UP_S, wait_for
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -129,11 +129,11 @@ class HttpReceiver:
             self._server.server_close()
             self._server = None
 
-    def wait_for(self, count: int, timeout: float = 30.0) -> list[Post]:
+    def wait_for(self, count: int, timeout: float = GIVE_UP_S) -> list[Post]:
         wait_for(lambda: len(self.posts) >= count, timeout=timeout, what=f"{count} post(s) at the HTTP server")
         return list(self.posts)
 
-    def wait_received(self, count: int, timeout: float = 30.0) -> list[Post]:
+    def wait_received(self, count: int, timeout: float = GIVE_UP_S) -> list[Post]:
         wait_for(lambda: len(self.received) >= count, timeout=timeout,
                  what=f"{count} request(s) read by the HTTP server")
         return list(self.received)
@@ -181,11 +181,11 @@ class SmtpReceiver:
             self._controller.loop.call_soon_threadsafe(self._release.set)
         self._controller.stop()
 
-    def wait_for(self, count: int, timeout: float = 30.0) -> list[EmailMessage]:
+    def wait_for(self, count: int, timeout: float = GIVE_UP_S) -> list[EmailMessage]:
         wait_for(lambda: len(self.messages) >= count, timeout=timeout, what=f"{count} e-mail(s) at the SMTP server")
         return list(self.messages)
 
-    def wait_received(self, count: int, timeout: float = 30.0) -> list[EmailMessage]:
+    def wait_received(self, count: int, timeout: float = GIVE_UP_S) -> list[EmailMessage]:
         wait_for(lambda: len(self.received) >= count, timeout=timeout,
                  what=f"{count} e-mail(s) read by the SMTP server")
         return list(self.received)

@@ -17,8 +17,10 @@ from reminderd.config_file import load_config
 from reminderd.core import alerts, delivery
 from reminderd.core.config.load import parse_config
 from reminderd.core.config.settings import Contact
-from reminderd.core.doses import MISSED, PENDING, SKIPPED, TAKEN, Dose, Remind
+from reminderd.core.doses import Dose, Remind
+from reminderd.core.prescriptions import no_row_yet
 from reminderd.core.schedule import slots_on
+from reminderd.core.words import MISSED, PENDING, SKIPPED, TAKEN
 from reminderd.errors import BadUrl, ConfigError
 from reminderd.push.deliver import _read
 from reminderd.push.urls import mask, read_url_file, scrub
@@ -123,9 +125,8 @@ def summary_day(day: int, *doses, night: str | None = None) -> alerts.SummaryDay
 def test_summary_lists_the_day_and_last_night():
     c = config(contact_toml("Partner", '["summary"]'))
     now = datetime(2026, 11, 28, 21, 0, tzinfo=UTC)
-    doses = alerts.day_doses([], [dose("22:00", id=3), dose("08:00", TAKEN, id=1,
-                                                            taken_at=datetime(2026, 11, 28, 8, 12, tzinfo=UTC)),
-                                  dose("14:00", SKIPPED, id=2)])
+    doses = (dose("08:00", TAKEN, id=1, taken_at=datetime(2026, 11, 28, 8, 12, tzinfo=UTC)),
+             dose("14:00", SKIPPED, id=2), dose("22:00", id=3))
     message = alerts.summary_message(c.contacts[0], [summary_day(28, *doses, night="severity 1 (mild)")], c, now)
     assert (message.key, message.title) == ("summary:2026-11-28", "Doses on Sat 28 Nov")
     assert message.body.splitlines() == [
@@ -142,8 +143,9 @@ def test_summary_lists_the_day_and_last_night():
 
 def test_a_summary_sent_after_its_time_says_so_and_names_the_slots_no_daemon_saw():
     c = config(contact_toml("Partner", '["summary"]'))
-    slots = slots_on(c, date(2026, 11, 28))
-    doses = alerts.day_doses(slots, [dose("08:00", TAKEN, id=1, taken_at=datetime(2026, 11, 28, 8, 5, tzinfo=UTC))])
+    # The day as the plan gives it: the 08:00 dose's row, and two slots no running daemon saw (no row).
+    doses = (dose("08:00", TAKEN, id=1, taken_at=datetime(2026, 11, 28, 8, 5, tzinfo=UTC)),
+             *map(no_row_yet, slots_on(c, date(2026, 11, 28))[1:]))
     late = datetime(2026, 11, 28, 23, 10, tzinfo=UTC)
     message = alerts.summary_message(c.contacts[0], [summary_day(28, *doses)], c, late)
     assert (message.key, message.title) == ("summary:2026-11-28", "Doses on Sat 28 Nov")
@@ -160,8 +162,8 @@ def test_a_summary_sent_after_its_time_says_so_and_names_the_slots_no_daemon_saw
 
 def test_summaries_missed_for_days_are_folded_into_one_each_dose_with_its_date():
     c = config(contact_toml("Partner", '["summary"]'))
-    days = [summary_day(27, *alerts.day_doses(slots_on(c, date(2026, 11, 27)), [])),
-            summary_day(28, *alerts.day_doses(slots_on(c, date(2026, 11, 28))[:1], []), night="severity 0 (none)")]
+    days = [summary_day(27, *map(no_row_yet, slots_on(c, date(2026, 11, 27)))),
+            summary_day(28, *map(no_row_yet, slots_on(c, date(2026, 11, 28))[:1]), night="severity 0 (none)")]
     message = alerts.summary_message(c.contacts[0], days, c, datetime(2026, 11, 28, 22, 30, tzinfo=UTC))
     assert (message.key, message.title) == ("summary:2026-11-28", "Doses from Fri 27 Nov to Sat 28 Nov")
     assert message.body.splitlines() == [
@@ -282,7 +284,7 @@ def test_push_and_contacts_are_read():
      'push.timeout: "11m" is not valid; expected a duration from "1s" to "10m", like "60s"'),
     (contact_toml("P", '["missed", "bogus"]'),
      'contact[0].alerts: ["missed", "bogus"] is not valid; expected a non-empty list of "missed", '
-     '"not-running", "summary", "replica", each once'),
+     '"not-running", "summary", "replica-failing", each once'),
     (contact_toml("P", '["missed"]', "25:00"),
      'contact[0].summary_time: "25:00" is not valid; expected a time "HH:MM" from "00:00" to "23:59"'),
     (contact_toml("P", '["missed"]') + contact_toml("p", '["summary"]'),

@@ -10,10 +10,6 @@ from datetime import timedelta
 import pytest
 
 from reminderd.core.doses import (
-    MISSED,
-    PENDING,
-    SKIPPED,
-    TAKEN,
     Dose,
     Remind,
     Wait,
@@ -25,6 +21,7 @@ from reminderd.core.doses import (
     undo_answer,
 )
 from reminderd.core.config.settings import Medication
+from reminderd.core.words import MISSED, PENDING, SKIPPED, TAKEN
 from reminderd.errors import DoseError
 from tests.test_doses import DAY, DUE, LIMIT, LONDON, MED, at, dose
 

@@ -4,10 +4,10 @@ mailto://) that are slow, hang, reset, fail, die with the daemon mid-send, or ec
 password back. Each row's goal is checked as the README states it.
 
 Timeouts: a server "answering after 30 s" is tested scaled down by ten against the same
-rule: answered within the recipient's `timeout` (60 s by default, "6s" here) it is sent
-once. Where the default itself is the point (an answer after 5 s, which the old 4 s limit
-called a failure; a hang cut short by a stop), the default is used. The dose's missed-
-dose alert is the message; baclofen, reminded every 3 s throughout, shows that the
+rule: answered within the recipient's `timeout` (SEND_TIMEOUT, 60 s by default; "6s" here)
+it is sent once. Where the default itself is the point (an answer after 5 s, which the old
+4 s limit called a failure; a hang cut short by a stop), the default is used. The dose's
+missed-dose alert is the message; baclofen, reminded every 3 s throughout, shows that the
 reminders keep time while the server misbehaves."""
 
 from __future__ import annotations
@@ -23,28 +23,34 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from reminderd.core.config.settings import SEND_TIMEOUT
+from reminderd.install.unit import STOP_TIMEOUT_S
+from reminderd.push.deliver import STARTUP_S
 from reminderd.push.outbox import STOP_WAIT_S
 from reminderd.push.send import HEARD_CHARS
 from reminderd.store import from_iso
 from tests.conftest import Cli, at, rows
 from tests.daemon_process import DaemonProcess, daemon_at  # noqa: F401  (a fixture)
-from tests.desktop import wait_for
-from tests.receivers import http, smtp, text_of  # noqa: F401  (fixtures)
-from tests.test_daemon import stop_timeout
+from tests.desktop import GIVE_UP_S, wait_for
+from tests.receivers import free_port, http, smtp, text_of  # noqa: F401  (fixtures)
 from tests.test_push import assert_on_time, baclofen, contact, stamps, through_sending, write_config
 
 pytestmark = pytest.mark.system
 LONDON = ZoneInfo("Europe/London")
 SENT_AGAIN = "(Sent again: reminderd stopped while sending this at"
+# The default timeout and "an answer after 30 s", scaled down by ten.
+SCALED_TIMEOUT_S = SEND_TIMEOUT.total_seconds() / 10
+SCALED_ANSWER_S = SCALED_TIMEOUT_S / 2
+SHORT_TIMEOUT_S = 2  # a hang given up soon: its rule is the same at any timeout
 
 
 START = at("2026-11-28 08:00:04")  # six seconds before the 08:00 dose is given up (give_up_after = 10s)
 
 
-def alert_to(cli: Cli, url: str, timeout: str | None = None) -> None:
+def alert_to(cli: Cli, url: str, timeout: float | None = None) -> None:
     """gabapentin given up at 08:00:10 (a missed-dose alert to Partner); baclofen reminded
-    every 3 s all along."""
-    extra = contact("Partner", url, '["missed"]') + (f'timeout = "{timeout}"\n' if timeout else "")
+    every 3 s all along; the recipient's `timeout` in seconds, or the default."""
+    extra = contact("Partner", url, '["missed"]') + (f'timeout = "{timeout:g}s"\n' if timeout else "")
     write_config(cli, baclofen() + extra, give_up_after="10s")
 
 
@@ -56,7 +62,7 @@ def missed_at(d: DaemonProcess):
 def reminders_kept_time(d: DaemonProcess, since) -> None:
     """The baclofen reminders since `since` (at least three) each on its 3 s grid."""
     wait_for(lambda: len([t for t in stamps(d.output, r"reminder \d+: baclofen") if t >= since]) >= 3,
-             timeout=30, what="three baclofen reminders")
+             timeout=GIVE_UP_S, what="three baclofen reminders")
     assert_on_time(d.output, "baclofen", 3, since=since)
 
 
@@ -71,13 +77,15 @@ def id_of(post) -> str:
 # --- slow, hanging, resetting and failing servers ----------------------------------------
 
 
-@pytest.mark.parametrize("delay, timeout", [(5.0, None), (3.0, "6s")], ids=["after-5s", "after-30s-scaled"])
+@pytest.mark.parametrize("delay, timeout", [(5.0, None), (SCALED_ANSWER_S, SCALED_TIMEOUT_S)],
+                         ids=["after-5s", "after-30s-scaled"])
 def test_a_slow_server_gets_the_alert_once_and_reminders_keep_time(cli: Cli, daemon_at, http, delay, timeout) -> None:
+    assert delay < (timeout or SEND_TIMEOUT.total_seconds())  # within the recipient's timeout (SEND_TIMEOUT)
     http.delay = delay
     alert_to(cli, f"json://127.0.0.1:{http.port}/alerts", timeout)
     d = daemon_at(cli, START)
     since = missed_at(d)
-    line, = d.wait_for(r"push: missed to Partner \(json://…, id rmd-\w+\) sent: HTTP 200", timeout=30)
+    line, = d.wait_for(r"push: missed to Partner \(json://…, id rmd-\w+\) sent: HTTP 200")
     assert (stamps(line, "sent")[0] - since).total_seconds() >= delay  # it did wait for the answer
     d.wait_for(r"push: nothing left to send")
     reminders_kept_time(d, since)
@@ -90,12 +98,14 @@ def test_a_server_that_takes_the_alert_and_never_answers_gets_it_once(cli: Cli, 
     """The request went out, so the alert may have arrived: it is recorded as unconfirmed
     and never sent again, neither by this run nor after a restart with its retries due."""
     setattr(http, fault, True)
-    alert_to(cli, f"json://127.0.0.1:{http.port}/alerts", timeout="2s")
+    alert_to(cli, f"json://127.0.0.1:{http.port}/alerts", timeout=SHORT_TIMEOUT_S)
     d = daemon_at(cli, START)
     since = missed_at(d)
     line, = d.wait_for(r"push: missed to Partner \(json://…, id rmd-\w+\) not confirmed, try 1: the message was "
-                       r"written, then no answer came: .*; not sent again", timeout=30)
-    assert (stamps(line, "not confirmed")[0] - since).total_seconds() < 2 + 15  # the timeout, and the child's start
+                       r"written, then no answer came: .*; not sent again")
+    took = (stamps(line, "not confirmed")[0] - since).total_seconds()
+    # The send limit: the recipient's timeout, and the child's start (deliver.STARTUP_S).
+    assert took < SHORT_TIMEOUT_S + STARTUP_S, f"given up after {took:.1f} s: beyond the timeout plus STARTUP_S"
     d.wait_for(r"push: nothing left to send")  # no retry waiting
     reminders_kept_time(d, since)
     status = cli("status")
@@ -109,11 +119,20 @@ def test_a_server_that_takes_the_alert_and_never_answers_gets_it_once(cli: Cli, 
     assert kinds(cli) == ["push-due", "push-try", "push-unconfirmed"]
 
 
-def test_a_stop_during_a_hanging_send_is_not_held_up_and_the_alert_is_not_repeated(cli: Cli, daemon_at, http) -> None:
+@pytest.mark.parametrize("everything", [False, True], ids=["push", "with-the-page-and-a-replica"])
+def test_a_stop_during_a_hanging_send_is_not_held_up_and_the_alert_is_not_repeated(
+        cli: Cli, daemon_at, http, tmp_path, everything: bool) -> None:
     """With the default 60 s timeout the daemon stops within the unit's TimeoutStopSec: it
-    waits STOP_WAIT_S for the answer, then cuts the send short and records it unconfirmed."""
+    waits STOP_WAIT_S for the answer, then cuts the send short and records it unconfirmed;
+    with the page and a replica too, every wait of the stop still fits, and the stop is
+    recorded (a stop cut short by systemd's kill would read as a crash)."""
+    assert SEND_TIMEOUT.total_seconds() > STOP_TIMEOUT_S  # else a send would end by itself
     http.hang = True
     alert_to(cli, f"json://127.0.0.1:{http.port}/alerts")
+    if everything:
+        with cli.config.open("a", encoding="utf-8") as config:
+            config.write(f'\n[remote]\nlisten = "127.0.0.1:{free_port()}"\n'
+                         f'\n[replica]\nurl = "file://{tmp_path / "replica"}"\nsync_interval = "1s"\n')
     d = daemon_at(cli, START)
     since = missed_at(d)
     assert http.hung.wait(20)
@@ -121,9 +140,10 @@ def test_a_stop_during_a_hanging_send_is_not_held_up_and_the_alert_is_not_repeat
     begun = clock.monotonic()
     assert d.stop() == 0
     took = clock.monotonic() - begun
-    assert STOP_WAIT_S < took < stop_timeout(), took
+    assert STOP_WAIT_S < took < STOP_TIMEOUT_S, f"stopped in {took:.1f} s: not after STOP_WAIT_S within STOP_TIMEOUT_S"
     assert kinds(cli) == ["push-due", "push-try", "push-unconfirmed"], took
     assert "Traceback" not in d.output
+    assert "the daemon is not running since" in cli("status").stdout.splitlines()[0]  # a clean stop, recorded
     again = daemon_at(cli, None)
     through_sending(again)
     assert len(http.received) == 1
@@ -135,7 +155,7 @@ def test_a_failing_server_is_tried_again_with_back_off_and_the_same_id(cli: Cli,
     d = daemon_at(cli, START)
     missed_at(d)
     for n, delay in ((1, 30), (2, 60)):
-        line, = d.wait_for(rf"push: missed to Partner .* failed, try {n}: HTTP 500 .*; trying again at", timeout=30)
+        line, = d.wait_for(rf"push: missed to Partner .* failed, try {n}: HTTP 500 .*; trying again at")
         failed_at = from_iso(rows(cli, "SELECT at FROM events WHERE kind = 'push-failed' ORDER BY id")[n - 1][0])
         again_at = (failed_at + timedelta(seconds=delay)).astimezone(LONDON)
         assert line.endswith(f"trying again at {again_at:%H:%M:%S}")  # backing off: 30 s, then 60 s
@@ -150,14 +170,14 @@ def test_a_failing_server_is_tried_again_with_back_off_and_the_same_id(cli: Cli,
 @pytest.mark.parametrize("fault", ["delay", "hang"])
 def test_a_slow_or_hanging_mail_server_gets_the_alert_once(cli: Cli, daemon_at, smtp, fault) -> None:
     """Scaled down by ten: answering the data after 3 s within a 6 s timeout, or never."""
-    smtp.delay, smtp.hang = (3.0, False) if fault == "delay" else (0.0, True)
-    alert_to(cli, smtp.url(), timeout="6s" if fault == "delay" else "2s")
+    smtp.delay, smtp.hang = (SCALED_ANSWER_S, False) if fault == "delay" else (0.0, True)
+    alert_to(cli, smtp.url(), timeout=SCALED_TIMEOUT_S if fault == "delay" else SHORT_TIMEOUT_S)
     d = daemon_at(cli, START)
     since = missed_at(d)
     if fault == "delay":
-        d.wait_for(r"push: missed to Partner \(mailto://…, id rmd-\w+\) sent: SMTP 250", timeout=30)
+        d.wait_for(r"push: missed to Partner \(mailto://…, id rmd-\w+\) sent: SMTP 250")
     else:
-        d.wait_for(r"push: missed to Partner \(mailto://…, id rmd-\w+\) not confirmed, try 1", timeout=30)
+        d.wait_for(r"push: missed to Partner \(mailto://…, id rmd-\w+\) not confirmed, try 1")
     d.wait_for(r"push: nothing left to send")
     reminders_kept_time(d, since)
     assert len(smtp.received) == 1 and len(smtp.messages) == (1 if fault == "delay" else 0)
@@ -272,7 +292,7 @@ def test_a_server_that_echoes_basic_auth_never_gets_the_password_into_any_output
     url = f"json://{USER}:{quote(PASSWORD, safe='')}@127.0.0.1:{http.port}/alerts"
     alert_to(cli, url)
     d = daemon_at(cli, START)
-    d.wait_for(r"push: missed to Partner .* failed, try 1: HTTP 401", timeout=30)
+    d.wait_for(r"push: missed to Partner .* failed, try 1: HTTP 401")
     failed = cli("status")
     cli.clock.advance(timedelta(seconds=30))
     d.wait_for(r"push: missed to Partner .* sent: HTTP 200")

@@ -10,11 +10,6 @@ import pytest
 
 from reminderd.core.config.settings import DEFAULT_ADVICE, Config, Medication
 from reminderd.core.doses import (
-    MISSED,
-    NOT_RUNNING,
-    PENDING,
-    SKIPPED,
-    TAKEN,
     Done,
     Dose,
     GiveUp,
@@ -33,6 +28,7 @@ from reminderd.core.doses import (
     snooze,
     take,
 )
+from reminderd.core.words import MISSED, NOT_RUNNING, PENDING, SKIPPED, TAKEN
 from reminderd.errors import DoseError
 
 UTC = timezone.utc

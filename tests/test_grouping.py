@@ -9,7 +9,8 @@ import pytest
 
 from reminderd.core import grouping
 from reminderd.core.config.settings import Config, Medication
-from reminderd.core.doses import MISSED, TAKEN, Dose
+from reminderd.core.doses import Dose
+from reminderd.core.words import MISSED, TAKEN
 from tests.conftest import at
 
 DAY = date(2026, 11, 28)

@@ -12,11 +12,12 @@ from jeepney.bus_messages import message_bus
 from jeepney.io.threading import DBusRouter, Proxy, ReceiveStopped, open_dbus_connection
 
 from reminderd.errors import NotifierUnavailable
-from reminderd.notify.base import DEFAULT, SKIP, SNOOZE, TAKEN, Reminder
+from reminderd.core.words import SKIP, SNOOZE, TAKE
+from reminderd.notify.base import DEFAULT, Reminder
 from reminderd.notify.dbus import DBusNotifier
 from tests.desktop import Desktop, wait_for
 
-BUTTONS = ((TAKEN, "Taken"), (SNOOZE, "Snooze 10 min"), (SKIP, "Skip"))
+BUTTONS = ((TAKE, "Taken"), (SNOOZE, "Snooze 10 min"), (SKIP, "Skip"))
 
 
 def dose(key: str = "dose:1", body: str = "300 mg, due 08:00", urgency: str = "critical", **kw) -> Reminder:
@@ -55,7 +56,7 @@ def test_a_reminder_shows_its_buttons_urgency_and_hints(desktop, notifier):
     assert notifier.has_actions
     menu = {item.key: item.label for item in desktop.menu()}
     # The body click ("default") is never an answer: it shows the answers again.
-    assert menu == {DEFAULT: "Show the answers", TAKEN: "Taken", SNOOZE: "Snooze 10 min", SKIP: "Skip"}
+    assert menu == {DEFAULT: "Show the answers", TAKE: "Taken", SNOOZE: "Snooze 10 min", SKIP: "Skip"}
 
 
 @pytest.mark.parametrize("urgency, dunst_says", [("low", "LOW"), ("normal", "NORMAL")])
@@ -64,7 +65,7 @@ def test_urgency_reaches_the_server(desktop, notifier, urgency, dunst_says):
     assert shown_last(desktop, "How was the night?")["urgency"] == dunst_says
 
 
-@pytest.mark.parametrize("action", [TAKEN, SNOOZE, SKIP])
+@pytest.mark.parametrize("action", [TAKE, SNOOZE, SKIP])
 def test_pressing_a_button_answers_and_closes(desktop, notifier, answers, action):
     notifier.show(dose())
     nid = shown_last(desktop, "Gabapentin (dose:1)")["id"]
@@ -84,7 +85,7 @@ def test_a_click_is_no_answer_it_shows_the_reminder_again_expanded(desktop, noti
     desktop.press(DEFAULT, notification_id=first["id"])
     again = wait_for(lambda: [n for n in desktop.shown() if n["id"] != first["id"]], what="the reminder again")[-1]
     assert (again["summary"], again["urgency"]) == ("Gabapentin (dose:1)", "CRITICAL")  # GNOME expands a critical one
-    assert {item.key for item in desktop.menu()} == {DEFAULT, TAKEN, SNOOZE, SKIP}
+    assert {item.key for item in desktop.menu()} == {DEFAULT, TAKE, SNOOZE, SKIP}
     desktop.press(SKIP, notification_id=again["id"])  # and an answer still reaches the daemon
     wait_for(lambda: answers, what="on_answer")
     assert answers == [("dose:1", SKIP)]
@@ -106,9 +107,9 @@ def test_closing_without_a_button_is_no_answer(desktop, notifier, answers):
     wait_for(lambda: desktop.displayed() == 0, what="the notification to close")
     # Answers come in order: once dose:2's arrives, dose:1's closing has been handled.
     notifier.show(dose("dose:2"))
-    desktop.press(TAKEN, notification_id=shown_last(desktop, "Gabapentin (dose:2)")["id"])
+    desktop.press(TAKE, notification_id=shown_last(desktop, "Gabapentin (dose:2)")["id"])
     wait_for(lambda: answers, what="on_answer for dose:2")
-    assert answers == [("dose:2", TAKEN)]
+    assert answers == [("dose:2", TAKE)]
 
     # The closed one was forgotten: showing it again makes a new notification.
     notifier.show(dose("dose:1", body="still due"))
@@ -159,9 +160,9 @@ def test_a_new_dunst_gets_the_open_reminders_again(desktop, notifier, answers):
     again = shown_last(desktop, "Gabapentin (dose:1)")
     assert (again["urgency"], again["timeout"]) == ("CRITICAL", "0")
     assert [n["summary"] for n in desktop.shown()] == ["Gabapentin (dose:1)"]
-    desktop.press(TAKEN, notification_id=again["id"])
+    desktop.press(TAKE, notification_id=again["id"])
     wait_for(lambda: answers, what="on_answer from the new dunst")
-    assert answers == [("dose:1", TAKEN)]
+    assert answers == [("dose:1", TAKE)]
     wait_for(lambda: desktop.displayed() == 0, what="the notification to close")
 
 
@@ -188,9 +189,9 @@ def test_after_the_bus_restarts_the_notifier_reconnects(desktop, notifier, answe
 
     again = wait_for(lambda: desktop.shown(), timeout=10, what="the reminder on the new bus")
     assert [n["summary"] for n in again] == ["Gabapentin (dose:1)"]
-    desktop.press(TAKEN)
+    desktop.press(TAKE)
     wait_for(lambda: answers, what="on_answer over the new connection")
-    assert answers == [("dose:1", TAKEN)]
+    assert answers == [("dose:1", TAKE)]
 
 
 @pytest.mark.parametrize("address", ["unix:path=/nonexistent/bus", "unix:abstract=reminderd-no-bus", "nonsense", None])

@@ -18,6 +18,7 @@ from datetime import date, datetime, time, timedelta, timezone
 import pytest
 
 from reminderd import services
+from reminderd.core import words
 from reminderd.core.config.load import parse_config
 from reminderd.core.prescriptions import History, Prescription, canonical_of
 from reminderd.core.schedule import slots_on
@@ -323,6 +324,113 @@ def test_the_daemon_makes_rows_for_the_doses_status_shows(store: Store) -> None:
         d.close()
 
 
+
+def baclofen_events(store: Store) -> list[tuple[str, str]]:
+    """What the daemon did with baclofen's doses of today: (kind, slot) of each reminder and give-up."""
+    return store.conn.execute(
+        "SELECT e.kind, d.slot FROM events e JOIN doses d ON d.id = e.dose_id WHERE d.medication = 'baclofen' "
+        "AND d.local_date = ? AND e.kind IN ('reminded', 'missed') ORDER BY e.id", (TODAY,)).fetchall()
+
+
+def missed_at(store: Store, medication: str) -> list[tuple[str, str]]:
+    return store.conn.execute(
+        "SELECT d.slot, e.at FROM events e JOIN doses d ON d.id = e.dose_id WHERE e.kind = 'missed' AND "
+        "d.medication = ? AND d.local_date = ? ORDER BY e.id", (medication, TODAY)).fetchall()
+
+
+
+def run_with_a_reload(store: Store, before: str, after: str, reload_at: str, until: str) -> None:
+    """A driven daemon on the config `before` (in force since yesterday) from 07:00 today,
+    reloaded to `after` at `reload_at`, run on to `until`."""
+    from tests.test_daemon_clock import DrivenDaemon
+
+    first = parse_config(before, "test", lambda: "UTC")
+    store.record_prescription(canonical_of(first), utc(f"{YESTERDAY} 07:00"))
+    d = DrivenDaemon(first, store, utc(f"{TODAY} 07:00"))
+    d.daemon._reload_config = lambda: parse_config(after, "test", lambda: "UTC")
+    try:
+        d.advance_to(utc(f"{TODAY} {reload_at}"))
+        d.daemon.reload()
+        d.advance_to(utc(f"{TODAY} {until}"))
+    finally:
+        d.close()
+
+def test_the_daemon_reminds_and_gives_up_a_dose_the_log_plans_before_it_reloads(store: Store) -> None:
+    """Baclofen added to the file and recorded by a command at 07:30: the daemon, still on
+    the config without it, hears the write and makes its rows. Its 08:00 dose is reminded,
+    and given up after the 1 h of its prescription, as status and the report judge it."""
+    from tests.test_daemon_clock import DrivenDaemon
+
+    before = parse_config(config_text(remind_every="20m"), "test", lambda: "UTC")
+    added = parse_config(config_text(remind_every="20m", extra=baclofen('["08:00", "20:00"]') + 'give_up_after = "1h"\n'),
+                         "test", lambda: "UTC")
+    store.record_prescription(canonical_of(before), utc(f"{YESTERDAY} 07:00"))
+    d = DrivenDaemon(before, store, utc(f"{TODAY} 07:00"))
+    try:
+        d.advance_to(utc(f"{TODAY} 07:30"))
+        store.record_prescription(canonical_of(added), utc(f"{TODAY} 07:30"))  # as a command does
+        d.answered_elsewhere()  # the watch hears the write
+        d.advance_to(utc(f"{TODAY} 12:00"))
+    finally:
+        d.close()
+    assert ("reminded", "08:00") in baclofen_events(store)
+    assert missed_at(store, "baclofen") == [("08:00", f"{TODAY}T09:00:00+00:00")]
+
+
+
+def test_a_running_daemon_reminds_a_medication_a_command_recorded_before_any_reload(clocked: Cli, daemon) -> None:
+    """The same as a real process: baclofen added to the file while the daemon runs, and
+    recorded by `status` before any reload. The daemon hears the write, reminds the 08:00
+    dose at 08:00 and gives it up after the 4 s its prescription allows."""
+    from tests.conftest import at
+
+    clocked.clock.set(at("2026-11-28 07:58:00"))
+    d = daemon()
+    d.wait_for(r"dose\(s\) scheduled")
+    clocked.config.write_text(clocked.config.read_text() + baclofen('["08:00"]') + 'give_up_after = "4s"\n')
+    assert clocked("status").returncode == 0
+    d.wait_for(r"2 dose\(s\) scheduled")  # its rows (today's, tomorrow's), made when it heard the write
+    clocked.clock.set(at("2026-11-28 07:59:57"))
+    d.wait_for(r"reminder 1: baclofen 10 mg, 08:00 dose of 2026-11-28")
+    d.wait_for(r"missed: baclofen 08:00 dose of 2026-11-28 \(not answered\)")
+
+def test_the_daemon_judges_a_dose_by_the_rules_it_fell_due_under_after_a_reload(store: Store) -> None:
+    """Gabapentin's give-up window cut from 3 h to 1 h by a reload at 08:30: the 08:00 dose,
+    due before the change, is given up at 11:00 as status shows it, not at 09:00."""
+    run_with_a_reload(store, config_text(), config_text(give_up_after="1h"), reload_at="08:30", until="16:00")
+    assert missed_at(store, "gabapentin") == [("08:00", f"{TODAY}T11:00:00+00:00"),
+                                               ("14:00", f"{TODAY}T15:00:00+00:00")]
+
+
+def test_the_daemon_gives_up_the_dose_of_a_medication_taken_off_the_config_after_it_was_due(store: Store) -> None:
+    """Baclofen taken off the config by a reload at 08:30: its 08:00 dose, due then, stays
+    in the plan (status shows it); the daemon reminds it on and gives it up at its time,
+    and makes nothing of its 20:00 slot."""
+    run_with_a_reload(store, config_text(extra=baclofen('["08:00", "20:00"]')), config_text(), reload_at="08:30",
+                      until="23:00")
+    assert missed_at(store, "baclofen") == [("08:00", f"{TODAY}T11:00:00+00:00")]
+    assert [e for e in baclofen_events(store) if e[0] == "reminded"] == [("reminded", "08:00")] * 12
+
+
+def test_the_daemon_leaves_open_a_row_that_nothing_prescribes(store: Store) -> None:
+    """A pending row of a medication that neither the config nor any prescription of its
+    days has (left by an old version, or imported): nothing says how to judge it, so it is
+    neither reminded nor given up, and stays as the log has it."""
+    from reminderd.core.schedule import Slot
+    from tests.test_daemon_clock import DrivenDaemon
+
+    config = parse_config(config_text(), "test", lambda: "UTC")
+    store.record_prescription(canonical_of(config), utc(f"{YESTERDAY} 07:00"))
+    store.ensure_doses([Slot(utc(f"{YESTERDAY} 20:00"), "ibuprofen", date(2026, 11, 20), "20:00", "200 mg")],
+                       utc(f"{YESTERDAY} 06:00"))
+    d = DrivenDaemon(config, store, utc(f"{TODAY} 07:00"))
+    try:
+        d.advance_to(utc(f"{TODAY} 16:00"))
+    finally:
+        d.close()
+    assert store.conn.execute("SELECT status, reminders_sent FROM doses WHERE medication = 'ibuprofen'").fetchall() \
+        == [("pending", 0)]
+
 def test_rows_made_ahead_for_the_old_plan_go_when_the_change_is_recorded(moved: Cli) -> None:
     """The daemon made today's rows at midnight and stopped; the move is first seen at
     10:00. Its 20:00 row would otherwise stay beside the new 21:00 dose: two evening doses."""
@@ -362,7 +470,6 @@ def test_a_row_made_ahead_moves_with_its_slot_when_the_zone_change_is_recorded(c
 
 def test_the_phone_page_lists_and_answers_the_doses_status_shows(moved: Cli) -> None:
     from reminderd.core.config.settings import RemoteSettings
-    from reminderd.remote import pairing
     from reminderd.remote.app import PageApp
     from tests.test_remote import request
 
@@ -370,7 +477,7 @@ def test_the_phone_page_lists_and_answers_the_doses_status_shows(moved: Cli) -> 
     config = parse_config(config_text(extra=baclofen('["09:00", "21:00"]')), "test", lambda: "UTC")
     app = PageApp(lambda: config, moved.db, lambda: utc(f"{TODAY} 10:00"), RemoteSettings(host="127.0.0.1", port=8765))
     try:
-        phone, _ = app.pairings.redeem(app.pairings.new_code(None, pairing.PATIENT, utc(f"{TODAY} 10:00")),
+        phone, _ = app.pairings.redeem(app.pairings.new_code(None, words.PATIENT, utc(f"{TODAY} 10:00")),
                                        utc(f"{TODAY} 10:00"))
         page = request(app, cookie=phone).body
     finally:
@@ -378,3 +485,122 @@ def test_the_phone_page_lists_and_answers_the_doses_status_shows(moved: Cli) -> 
     listed = re.findall(r"<h3>(\d\d:\d\d): (\w+)", page)
     assert [x for x in listed if x[1] == "baclofen"] == [("08:00", "baclofen"), ("21:00", "baclofen")]
     assert "Taken: 08:00 baclofen" in page and "09:00" not in page
+
+
+# --------------------------------------------------------------------------- a medication the running config lacks
+
+
+@pytest.fixture
+def removed(cli: Cli) -> Cli:
+    """Gabapentin and baclofen (08:00, 20:00) since the 20th; baclofen taken off the config
+    this morning, the change first seen at 08:30: its 08:00 dose was due then and stays."""
+    cli.config.write_text(config_text(extra=baclofen('["08:00", "20:00"]')))
+    assert cli("status", at=f"{YESTERDAY} 07:00:00").returncode == 0
+    cli.config.write_text(config_text())
+    assert cli("status", at=f"{TODAY} 08:30:00").returncode == 0
+    return cli
+
+
+class Phone:
+    """The phone page of a daemon whose running config is `config`, over the test's log,
+    at `now`; a paired phone reads it and posts its buttons."""
+
+    def __init__(self, cli: Cli, config: str, now: datetime) -> None:
+        from reminderd.core.config.settings import RemoteSettings
+        from reminderd.remote import pairing
+        from reminderd.remote.app import PageApp
+
+        parsed = parse_config(config, "test", lambda: "UTC")
+        self.app = PageApp(lambda: parsed, cli.db, lambda: now, RemoteSettings(host="127.0.0.1", port=8765))
+        self.cookie, _ = self.app.pairings.redeem(self.app.pairings.new_code(None, pairing.PATIENT, now), now)
+
+    def page(self) -> str:
+        from tests.test_remote import request
+
+        return request(self.app, cookie=self.cookie).body
+
+    def post(self, dose: str, action: str):
+        from urllib.parse import urlencode
+
+        from tests.test_remote import request
+
+        token = re.search(r'name="form" value="([^"]+)"', self.page())[1]
+        return request(self.app, "/dose", "POST", urlencode({"form": token, "dose": dose, "action": action}),
+                       cookie=self.cookie)
+
+    def close(self) -> None:
+        self.app.close()
+
+
+def listed(page: str) -> list[tuple[str, str]]:
+    """The (slot, medication) of each dose the page lists, in order."""
+    return re.findall(r"<h3>(\d\d:\d\d): (\w+)", page)
+
+
+def with_buttons(page: str) -> list[str]:
+    return re.findall(r'name="dose" value="([^"]+)"', page)
+
+
+def said(answer) -> str:
+    return re.search(r'class="status" role="status">([^<]*)', answer.body)[1]
+
+
+def test_a_medication_taken_off_the_config_is_taken_as_status_says_for_its_dose_already_due(removed: Cli) -> None:
+    status = removed("status", at=f"{TODAY} 08:40:00")
+    assert [(slot, state(rest)) for slot, med, rest in table(status) if med == "baclofen"] == [
+        ("08:00", "DUE (daemon not running)")]
+    assert (f"Waiting for an answer: baclofen 08:00 dose of {TODAY} (due Sat 08:00); answer with: reminderd take "
+            "baclofen") in status.stdout
+    out = removed("take", "baclofen", at=f"{TODAY} 08:40:00")
+    assert out.returncode == 0, out.stderr
+    assert dose_rows(removed, "baclofen") == [(TODAY, "08:00", "taken", f"{TODAY}T08:40:00+00:00")]
+
+
+def answer_on_the_page(cli: Cli, at: str, dose: str, action: str) -> tuple[str, object]:
+    """The page of a daemon still on the config without baclofen, at `at` today: it lists
+    the doses status lists, and `dose` with its buttons; (the page, the answer to `action`)."""
+    status = cli("status", at=f"{TODAY} {at}:00")
+    phone = Phone(cli, config_text(), utc(f"{TODAY} {at}"))
+    try:
+        page = phone.page()
+        assert listed(page) == [(slot, med) for slot, med, _ in table(status)]
+        assert dose in with_buttons(page)
+        answer = phone.post(dose, action)
+    finally:
+        phone.close()
+    assert answer.status == "200 OK", answer.body
+    return page, answer
+
+
+def test_the_phone_page_shows_and_answers_a_dose_of_a_medication_taken_off_the_config(removed: Cli) -> None:
+    page, answer = answer_on_the_page(removed, "08:40", f"baclofen|{TODAY}|08:00", "taken")
+    assert with_buttons(page) == [f"baclofen|{TODAY}|08:00", f"gabapentin|{TODAY}|08:00"]
+    assert said(answer) == "Recorded: baclofen 10 mg, 08:00 dose taken at 08:40."
+    assert rows(removed, "SELECT slot, status, via FROM doses WHERE medication = 'baclofen'") == [
+        ("08:00", "taken", "phone")]
+
+
+def test_the_phone_page_answers_a_dose_the_log_plans_before_the_daemon_reloads(added: Cli) -> None:
+    """Baclofen added to the file and recorded by a command at 07:30; the daemon serving
+    the page still runs on the config without it."""
+    assert added("status", at=f"{TODAY} 07:30:00").returncode == 0
+    _, answer = answer_on_the_page(added, "08:05", f"baclofen|{TODAY}|08:00", "skip")
+    assert said(answer) == "Recorded: baclofen 08:00 dose skipped."
+    assert rows(added, "SELECT local_date, slot, status, via FROM doses WHERE medication = 'baclofen'") == [
+        (TODAY, "08:00", "skipped", "phone")]
+
+
+@pytest.mark.parametrize("dose", [f"baclofen|{TODAY}|09:00", f"baclofen|{YESTERDAY}|20:00", f"nobody|{TODAY}|08:00",
+                                  f"baclofen|{TODAY}|20:00"],
+                         ids=["a-slot-never-planned", "given-up-and-not-shown", "no-such-medication",
+                              "dropped-by-the-change"])
+def test_the_phone_page_never_records_a_dose_it_does_not_show(removed: Cli, dose: str) -> None:
+    phone = Phone(removed, config_text(), utc(f"{TODAY} 08:40"))
+    try:
+        assert dose not in with_buttons(phone.page())
+        answer = phone.post(dose, "taken")
+    finally:
+        phone.close()
+    assert answer.status == "409 Conflict"
+    assert said(answer).endswith("cannot be answered taken now; nothing was changed.")
+    assert rows(removed, "SELECT count(*) FROM doses") == [(0,)]

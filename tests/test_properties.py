@@ -390,7 +390,8 @@ def tried(world: World, answer) -> set[tuple]:
 
 
 def check_every_due_dose_is_answerable(world: World, first: date) -> None:
-    from reminderd.core.analysis.records import MISSED, NOT_RECORDED, dose_outcome
+    from reminderd.core.analysis.records import NOT_RECORDED, dose_outcome
+    from reminderd.core.words import MISSED
 
     store, config, now = world.store, world.config, world.now
     shown = status_table(world)

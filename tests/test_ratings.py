@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from reminderd import services
-from reminderd.core import rating
+from reminderd.core import rating, words
 from reminderd.config_file import load_config
 from reminderd.core.config.load import parse_config
 from reminderd.core.config.settings import Rater
@@ -479,7 +479,7 @@ def test_her_credential_opens_her_page_only_and_his_cannot_answer_as_her(tmp_pat
     cfg = parse_config(config_text(extra=RATER), "test.toml", lambda: "UTC")
     now = at("2026-11-28 07:40:00")
     app = PageApp(lambda: cfg, tmp_path / "reminderd.db", lambda: now, RemoteSettings(host="127.0.0.1", port=8765))
-    his, _ = app.pairings.redeem(app.pairings.new_code("his phone", pairing.PATIENT, now), now)
+    his, _ = app.pairings.redeem(app.pairings.new_code("his phone", words.PATIENT, now), now)
     hers, _ = app.pairings.redeem(app.pairings.new_code("Partner", pairing.rater_role("Partner"), now), now)
 
     def post(cookie: str, path: str, page_body: str, **fields: str):

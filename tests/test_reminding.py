@@ -14,7 +14,8 @@ from reminderd import services
 from reminderd.config_file import load_config
 from reminderd.lock import Holder, running_daemon, take_lock
 from reminderd.reminding import banner
-from reminderd.store import DAEMON_STARTED, DAEMON_STOPPED, Store
+from reminderd.core.words import DAEMON_STARTED, DAEMON_STOPPED
+from reminderd.store import Store
 from tests.conftest import config_text
 
 UTC = timezone.utc

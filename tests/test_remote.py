@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from reminderd.config_file import load_config
+from reminderd.core import words
 from reminderd.core.config.load import parse_config
 from reminderd.core.config.settings import RemoteSettings
 from reminderd.errors import ConfigError, UsageError
@@ -115,10 +116,10 @@ T0 = datetime(2026, 11, 28, 8, 0, tzinfo=timezone.utc)
 
 def test_a_code_is_spent_by_its_first_use_and_only_hashes_are_kept_in_a_private_file(tmp_path: Path) -> None:
     store = pairing.Pairings(tmp_path / "data" / "reminderd.db")
-    code = store.new_code("his phone", pairing.PATIENT, T0)
+    code = store.new_code("his phone", words.PATIENT, T0)
     assert len(code) >= 43  # 256 bits
     secret, phone = store.redeem(code, T0 + timedelta(minutes=1))
-    assert (phone.name, phone.role, phone.last_seen) == ("his phone", pairing.PATIENT, None)
+    assert (phone.name, phone.role, phone.last_seen) == ("his phone", words.PATIENT, None)
     assert secret != code and store.phone(secret) == phone
     assert store.redeem(code, T0 + timedelta(minutes=2)) is None  # the link opened twice
     text = store.path.read_text()
@@ -129,13 +130,13 @@ def test_a_code_is_spent_by_its_first_use_and_only_hashes_are_kept_in_a_private_
 def test_pairings_of_the_first_version_are_forgotten_at_the_first_new_one(tmp_path: Path) -> None:
     store = pairing.Pairings(tmp_path / "reminderd.db")
     store.legacy.write_text(pairing.digest("an old token that was its own link") + "\n")
-    store.new_code(None, pairing.PATIENT, T0)
+    store.new_code(None, words.PATIENT, T0)
     assert not store.legacy.exists()
 
 
 def test_a_code_expires(tmp_path: Path) -> None:
     store = pairing.Pairings(tmp_path / "reminderd.db")
-    code = store.new_code(None, pairing.PATIENT, T0)
+    code = store.new_code(None, words.PATIENT, T0)
     assert store.code(code, T0 + pairing.CODE_LIFETIME - timedelta(seconds=1)) is not None
     assert store.redeem(code, T0 + pairing.CODE_LIFETIME) is None
     assert store.phones() == [] and store.codes(T0) == []  # spent by the try, expired or not
@@ -144,8 +145,8 @@ def test_a_code_expires(tmp_path: Path) -> None:
 def test_wrong_credentials_match_nothing(tmp_path: Path) -> None:
     store = pairing.Pairings(tmp_path / "reminderd.db")
     assert store.phone("anything-at-all-of-a-good-length") is None  # nothing paired yet
-    first, _ = store.redeem(store.new_code(None, pairing.PATIENT, T0), T0)
-    code = store.new_code(None, pairing.PATIENT, T0)
+    first, _ = store.redeem(store.new_code(None, words.PATIENT, T0), T0)
+    code = store.new_code(None, words.PATIENT, T0)
     for wrong in (None, "", first[:-1], first + "x", first.upper(), "../../etc/passwd", "x" * 10_000,
                   pairing.digest(first), code):
         assert store.phone(wrong) is None, wrong
@@ -154,15 +155,15 @@ def test_wrong_credentials_match_nothing(tmp_path: Path) -> None:
 
 def test_phones_are_named_listed_seen_and_revoked_one_at_a_time(tmp_path: Path) -> None:
     store = pairing.Pairings(tmp_path / "reminderd.db")
-    his, _ = store.redeem(store.new_code(None, pairing.PATIENT, T0), T0)
-    second, _ = store.redeem(store.new_code(None, pairing.PATIENT, T0), T0)
-    store.new_code("tablet", pairing.PATIENT, T0)
+    his, _ = store.redeem(store.new_code(None, words.PATIENT, T0), T0)
+    second, _ = store.redeem(store.new_code(None, words.PATIENT, T0), T0)
+    store.new_code("tablet", words.PATIENT, T0)
     assert [p.name for p in store.phones()] == ["phone", "phone 2"]
     assert [c.name for c in store.codes(T0)] == ["tablet"]
     with pytest.raises(UsageError, match="a phone called 'phone' is already paired"):
-        store.new_code("phone", pairing.PATIENT, T0)
+        store.new_code("phone", words.PATIENT, T0)
     with pytest.raises(UsageError, match="not valid"):
-        store.new_code("bell\x07", pairing.PATIENT, T0)
+        store.new_code("bell\x07", words.PATIENT, T0)
     store.seen(store.phone(his), T0 + timedelta(minutes=5))
     store.seen(store.phone(his), T0 + timedelta(minutes=5, seconds=30))  # within SEEN_EVERY: not written
     assert store.phone(his).last_seen == "2026-11-28T08:05:00+00:00"
@@ -175,7 +176,7 @@ def test_phones_are_named_listed_seen_and_revoked_one_at_a_time(tmp_path: Path) 
 def test_each_credential_carries_whose_page_it_opens(tmp_path: Path) -> None:
     store = pairing.Pairings(tmp_path / "reminderd.db")
     hers, phone = store.redeem(store.new_code("her phone", pairing.rater_role("Anna"), T0), T0)
-    assert phone.role == "rater:Anna" and store.phone(hers).role != pairing.PATIENT
+    assert phone.role == "rater:Anna" and store.phone(hers).role != words.PATIENT
 
 
 def test_a_damaged_pairing_file_refuses_everyone(tmp_path: Path) -> None:
@@ -240,7 +241,7 @@ def test_the_page_escapes_what_it_shows_and_has_no_script() -> None:
     dose = Dose(id=1, medication='<img src=x onerror="alert(1)">', local_date=date(2026, 11, 28), slot="08:00",
                 dose="300 mg", due=datetime(2026, 11, 28, 8, 0, tzinfo=timezone.utc))
     night = Checkin(night=date(2026, 11, 27), severity=2, frequency=3, woke=1, note="</p><script>alert(2)</script>")
-    html = page.render(today=date(2026, 11, 28), doses=[page.DoseView(dose, (page.TAKE, page.SNOOZE, page.SKIP))],
+    html = page.render(today=date(2026, 11, 28), doses=[page.DoseView(dose, (words.TAKE, words.SNOOZE, words.SKIP))],
                        night=date(2026, 11, 27), checkin=night, form_token="tok", now=now, tz=timezone.utc,
                        message="<b>hi</b>")
     assert "<script" not in html and "<img" not in html and "<b>hi" not in html
@@ -350,7 +351,7 @@ def test_a_500_logs_where_it_failed_but_never_the_request(tmp_path: Path, caplog
         raise ValueError("form=secret-form-token&note=private words")  # an error that quotes what it was given
 
     app = page_app(tmp_path, broken)
-    secret, _ = app.pairings.redeem(app.pairings.new_code(None, pairing.PATIENT, T0), T0)
+    secret, _ = app.pairings.redeem(app.pairings.new_code(None, words.PATIENT, T0), T0)
     with caplog.at_level("INFO", logger="reminderd"):
         answer = request(app, cookie=secret)
     assert answer.status.startswith("500")
@@ -463,7 +464,7 @@ def test_a_take_too_close_to_the_last_says_so_without_the_command_lines_force(tm
     store.close()
     app = PageApp(lambda: config, tmp_path / "reminderd.db", lambda: T0 + timedelta(hours=2),
                   RemoteSettings(host="127.0.0.1", port=8765))
-    phone, _ = app.pairings.redeem(app.pairings.new_code(None, pairing.PATIENT, T0), T0)
+    phone, _ = app.pairings.redeem(app.pairings.new_code(None, words.PATIENT, T0), T0)
     token = re.search(r'name="form" value="([^"]+)"', request(app, cookie=phone).body)[1]
     refused = request(app, "/dose", "POST", f"form={token}&dose=gabapentin%7C2026-11-28%7C10%3A00&action=taken",
                       cookie=phone)

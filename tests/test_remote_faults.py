@@ -3,8 +3,9 @@ connections, slow and silent clients, framing attacks, another site's requests f
 phone's own address, and pairing links used twice or revoked. The README has the table.
 
 Attackers use other loopback addresses than the phone (127.0.0.1), as other machines
-would; the margins are the product's own: the page's REQUEST_S deadline and its
-MAX_CONNECTIONS, the lock-out's constants, and the watchdog interval the test gives."""
+would; the margins are the product's own: the page's REQUEST_S deadline, its
+ANSWER_WITHIN_S promise to the phone and its MAX_CONNECTIONS, the lock-out's constants, and
+the watchdog interval the test gives."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from reminderd.remote.guard import FIRST_LOCKOUT_S, FREE_FAILURES, MAX_LOCKOUT_S
-from reminderd.remote.server import ACCEPT_BATCH, ACCEPT_RETRY_S, MAX_CONNECTIONS, REQUEST_S
+from reminderd.remote.server import ACCEPT_BATCH, ACCEPT_RETRY_S, ANSWER_WITHIN_S, MAX_CONNECTIONS, REQUEST_S
 from tests.conftest import Cli, at
 from tests.daemon_process import DaemonProcess
 from tests.remote_client import Client, certificate, pair
@@ -33,7 +34,6 @@ from tests.test_remote_page import DOSE, REFUSAL, Page, page, read_all, start_pa
 
 pytestmark = pytest.mark.system
 
-ANSWER_WITHIN_S = 2.0  # the matrix's goal for the paired phone
 WATCHDOG_S = 8.0  # given to the daemon as WATCHDOG_USEC; it pings at half that
 FLOOD = 2000
 SLOW_CLIENTS = 50
@@ -204,7 +204,7 @@ def watched_page(cli: Cli, tmp_path: Path, started: list, extra: str = "") -> tu
 def assert_on_time(page: Page) -> None:
     """The 08:00 reminder, made while the page was under attack, at its time (its log
     line's own stamp; the punctuality goal is well under a second)."""
-    [line] = page.daemon.wait_for(r"reminder 1: gabapentin 300 mg, 08:00 dose", timeout=30)
+    [line] = page.daemon.wait_for(r"reminder 1: gabapentin 300 mg, 08:00 dose")
     assert "08:00:00" in line or "08:00:01" in line, line
 
 
@@ -234,7 +234,7 @@ def test_a_flood_and_slow_clients_never_take_the_page_down(cli: Cli, tmp_path: P
         for s in sockets:
             s.close()
         assert answers and all(status == 200 for status, _ in answers), answers
-        assert max(took for _, took in answers) < ANSWER_WITHIN_S, answers
+        assert max(took for _, took in answers) < ANSWER_WITHIN_S, ("ANSWER_WITHIN_S", answers)
         # A bounded number of connections: its slots, and for an instant those it has just
         # shed from them (their sockets close on the loop's next turn).
         assert most_files <= at_rest + MAX_CONNECTIONS + ACCEPT_BATCH, (at_rest, most_files)
@@ -274,7 +274,7 @@ def test_a_silent_tls_client_does_not_hold_the_page(cli: Cli, tmp_path: Path) ->
         answers = probe.stop()
         assert REQUEST_S - 1 < cut_after < REQUEST_S + 3
         assert answers and all(status == 200 for status, _ in answers), answers
-        assert max(took for _, took in answers) < ANSWER_WITHIN_S, answers
+        assert max(took for _, took in answers) < ANSWER_WITHIN_S, ("ANSWER_WITHIN_S", answers)
         assert watchdog.longest_gap(began, time.monotonic()) < WATCHDOG_S
         silent.close()
     finally:

@@ -320,7 +320,7 @@ def test_a_replica_down_for_a_day_is_told_once_to_his_phone_and_a_contact_and_it
         remind_every="3s", give_up_after="40s", min_gap="1h", snooze="5s",
         extra=replica_toml(sftp.url("reminderd"), key_file=sftp.key)
         + f'\n[push]\nurl = "json://127.0.0.1:{http.port}/phone"\nafter_reminders = 100\n'
-        + contact("Partner", f"json://127.0.0.1:{http.port}/partner", '["replica"]')))
+        + contact("Partner", f"json://127.0.0.1:{http.port}/partner", '["replica-failing"]')))
     d = daemon()  # the server is down from the start: Litestream cannot start, and is started again
     d.wait_for(r"replica: Litestream is not running; starting it again in 5 s")
     began = datetime.fromisoformat(wait_for(lambda: (Written.read(state_path(clocked.db)) or Written()).failing_since,
@@ -342,7 +342,7 @@ def test_a_replica_down_for_a_day_is_told_once_to_his_phone_and_a_contact_and_it
     again = daemon()  # still down: the same outage, already told
     again.wait_for(r"starting it again in 10 s")  # its first failure has been weighed by then
     assert rows(clocked, "SELECT count(*) FROM events WHERE kind = 'push-due' "
-                         "AND json_extract(detail, '$.kind') = 'replica'") == [(2,)]
+                         "AND json_extract(detail, '$.kind') = 'replica-failing'") == [(2,)]
     through_sending(again)
     assert len(replica_posts(http, 2, "")) == 2
 

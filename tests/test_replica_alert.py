@@ -14,6 +14,7 @@ import pytest
 from reminderd.core import alerts
 from reminderd.core.clock import UTC
 from reminderd.core.config.settings import ReplicaSettings
+from reminderd.core.words import REPLICA_ALERT, REPLICA_BACK
 from reminderd.replica.state import Written, state_path
 from reminderd.replica.supervisor import Replicator
 from reminderd.store import Store
@@ -25,13 +26,13 @@ PUSH = '\n[push]\nurl = "json://localhost/phone"\n'
 
 
 def test_a_contact_can_ask_for_the_replica_alert() -> None:
-    assert config(contact_toml("Partner", '["missed", "replica"]')).contacts[0].alerts == ("missed", "replica")
+    assert config(contact_toml("Partner", '["missed", "replica-failing"]')).contacts[0].alerts == ("missed", "replica-failing")
 
 
 @pytest.mark.parametrize("failing_for, extra, to", [
-    (timedelta(hours=23, minutes=59, seconds=59), PUSH + contact_toml("Partner", '["replica"]'), []),
-    (timedelta(days=1), PUSH + contact_toml("Partner", '["replica"]'), [alerts.PUSH, "Partner"]),
-    (timedelta(days=3), contact_toml("Partner", '["replica"]') + contact_toml("Sister", '["missed"]'),
+    (timedelta(hours=23, minutes=59, seconds=59), PUSH + contact_toml("Partner", '["replica-failing"]'), []),
+    (timedelta(days=1), PUSH + contact_toml("Partner", '["replica-failing"]'), [alerts.PUSH, "Partner"]),
+    (timedelta(days=3), contact_toml("Partner", '["replica-failing"]') + contact_toml("Sister", '["missed"]'),
      [alerts.DESKTOP, "Partner"]),
     (timedelta(days=1), PUSH + contact_toml("Sister", '["missed", "summary", "not-running"]'), [alerts.PUSH]),
     (timedelta(days=2), "", [alerts.DESKTOP]),
@@ -40,13 +41,13 @@ def test_the_replica_alert_goes_after_a_day_to_his_phone_or_desktop_and_to_each_
     cfg = config(extra)
     messages = alerts.replica_alerts(cfg, SINCE, "dial tcp …:…: connect: connection refused", SINCE + failing_for)
     assert [m.to for m in messages] == to
-    assert all(m.key == alerts.replica_alert_key(SINCE) == "replica:2026-11-28T08:00:00+00:00" for m in messages)
+    assert all(m.key == alerts.replica_alert_key(SINCE) == "replica-failing:2026-11-28T08:00:00+00:00" for m in messages)
 
 
 def test_the_replica_alert_says_since_when_the_last_error_and_what_to_do() -> None:
     cfg = config(PUSH)
     message, = alerts.replica_alerts(cfg, SINCE, "connection refused", SINCE + timedelta(days=1, hours=2))
-    assert message.kind == alerts.REPLICA_DOWN and message.dose_id is None
+    assert message.kind == REPLICA_ALERT and message.dose_id is None
     assert message.title == "reminderd's replica is not working"
     assert message.body.startswith("The off-machine copy of the reminderd log has not been working since "
                                    "Sat 28 Nov 08:00: ")
@@ -58,8 +59,8 @@ def test_the_replica_alert_says_since_when_the_last_error_and_what_to_do() -> No
 def test_working_again_goes_to_whoever_was_told_of_that_outage() -> None:
     back = alerts.replica_back([alerts.PUSH, "Partner"], SINCE, SINCE + timedelta(days=2, minutes=5), UTC)
     assert [(m.to, m.kind, m.key) for m in back] == [
-        (alerts.PUSH, alerts.REPLICA_BACK, "replica-back:2026-11-28T08:00:00+00:00"),
-        ("Partner", alerts.REPLICA_BACK, "replica-back:2026-11-28T08:00:00+00:00")]
+        (alerts.PUSH, REPLICA_BACK, "replica-back:2026-11-28T08:00:00+00:00"),
+        ("Partner", REPLICA_BACK, "replica-back:2026-11-28T08:00:00+00:00")]
     assert back[0].body == ("The off-machine copy of the reminderd log is working again since Mon 30 Nov 08:05 "
                             "(it had failed since Sat 28 Nov 08:00); it catches up on its own.")
     assert alerts.replica_back([], SINCE, SINCE, UTC) == []
@@ -124,7 +125,7 @@ def test_without_a_phone_he_is_told_on_the_desktop_and_each_message_once_as_the_
         store: Store, caplog: pytest.LogCaptureFixture) -> None:
     from tests.test_daemon_clock import DrivenDaemon
 
-    cfg = config(contact_toml("Partner", '["replica"]') + contact_toml("Sister", '["missed"]'))
+    cfg = config(contact_toml("Partner", '["replica-failing"]') + contact_toml("Sister", '["missed"]'))
 
     def told() -> list[tuple[str, str, str]]:
         return [(e["kind"], json.loads(e["detail"])["key"].partition(":")[0], json.loads(e["detail"])["to"])
@@ -138,7 +139,7 @@ def test_without_a_phone_he_is_told_on_the_desktop_and_each_message_once_as_the_
         with caplog.at_level("INFO", logger="reminderd"):
             d.daemon.push.on_replica_failing(SINCE, "connection refused")
             d.daemon.push.on_replica_failing(SINCE, "connection refused")  # its next failure
-        assert told() == [("notice-shown", "replica", alerts.DESKTOP), ("push-due", "replica", "Partner")]
+        assert told() == [("notice-shown", "replica-failing", alerts.DESKTOP), ("push-due", "replica-failing", "Partner")]
         shown = [r.getMessage() for r in caplog.records if r.getMessage().startswith("REMINDER ")]
         assert shown == [f"REMINDER reminderd's replica is not working: {alerts.replica_alerts(cfg, SINCE, 'connection refused', d.clock)[0].body}"]
     finally:

@@ -10,6 +10,7 @@ import click
 
 from reminderd.cli import App, pass_app
 from reminderd.core.clock import local_time
+from reminderd.core.words import VIA_CLI, VIA_WINDOW
 from reminderd.cli.output import say
 from reminderd.cli.params import DATE
 from reminderd.errors import ReminderdError, UsageError
@@ -86,7 +87,7 @@ def checkin(app: App, night: date | None, severity: str | None, frequency: str |
         from reminderd.cli.ask import ask_checkin
 
         answers = ask_checkin(day, app.store.checkin(day), tz)
-    _record(app, day, answers, now, "cli", CHECKIN_FLAGS)
+    _record(app, day, answers, now, VIA_CLI, CHECKIN_FLAGS)
 
 
 def _answers_given(severity: str | None, given: dict, expected: str) -> bool:
@@ -113,7 +114,7 @@ def _rate(app: App, name: str, day: date, severity: str | None, given: dict, now
         from reminderd.cli.ask import ask_rating
 
         answers = ask_rating(rater.name, day, app.store.rating(rater.name, day), app.config.timezone)
-    saved = services.rate(app.store, app.config, rater.name, day, **answers, now=now, via="cli",
+    saved = services.rate(app.store, app.config, rater.name, day, **answers, now=now, via=VIA_CLI,
                           names=CHECKIN_FLAGS)
     entry, previous = saved.entry, saved.replaced
     say(f"Recorded {entry.rater}'s rating of the night of {entry.night:%A %d %B %Y}: {core.describe(entry)}.")
@@ -136,7 +137,7 @@ def _undo_rating(app: App, name: str) -> None:
     from reminderd import services
     from reminderd.core import rating as core
 
-    done = services.undo_rating(app.store, app.config, name, app.now(), "cli")
+    done = services.undo_rating(app.store, app.config, name, app.now(), VIA_CLI)
     say(f"Took back {done.undone.rater}'s answer for the night of {done.undone.night:%A %d %B %Y} "
         f"({core.describe(done.undone)}).")
     say(f"That night is now: {core.describe(done.now)}." if done.now is not None else
@@ -153,7 +154,7 @@ def _in_window(app: App, day: date) -> None:
     def save(severity, frequency, woke, note, other_cause) -> None:
         answers = {"severity": severity, "frequency": frequency, "woke": woke, "note": note,
                    "other_cause": other_cause}
-        saved.append(_record(app, day, answers, app.now(), "window"))
+        saved.append(_record(app, day, answers, app.now(), VIA_WINDOW))
 
     why_not = open_checkin_window(day, save, app.store.checkin(day))
     if why_not is not None:

@@ -12,6 +12,7 @@ from reminderd.cli.output import nobody_reminds, say, say_note
 from reminderd.core.clock import local_time
 from reminderd.cli.params import DATE, DURATION, TABLETS, When
 from reminderd.core.typed import WHEN_HELP, TypedTime
+from reminderd.core.words import AS_NEEDED_SLOT, MISSED, PENDING, SKIPPED, TAKEN
 from reminderd.errors import UsageError
 
 
@@ -146,7 +147,7 @@ def undo(app: App, yes: bool) -> None:
         return
     done = services.undo(app.store, app.config, event["id"], app.now())
     d = done.dose
-    if d.slot.startswith("PRN "):  # an as-needed dose was never waiting: undone, it is void
+    if d.slot.startswith(AS_NEEDED_SLOT):  # an as-needed dose was never waiting: undone, it is void
         say(f"Undone: the {d.slot} dose of {d.medication} on {d.local_date} no longer counts as taken "
             f"(the log keeps it as {d.status}, \"{d.reason}\").")
         return
@@ -156,8 +157,6 @@ def undo(app: App, yes: bool) -> None:
 
 def _state(d, now: datetime, tz) -> str:
     """A dose's state after an undo, in the words `status` uses for it."""
-    from reminderd.core.doses import PENDING, TAKEN
-
     if d.status == TAKEN:
         return f"taken at {local_time(d.taken_at, tz)}"
     if d.status != PENDING:
@@ -173,7 +172,7 @@ def _state(d, now: datetime, tz) -> str:
 @click.option("--date", "day", metavar="DATE", type=DATE, required=True, is_eager=True,
               help="The dose's local date, YYYY-MM-DD.")
 @click.option("--slot", required=True, help='The dose\'s slot, "HH:MM".')
-@click.option("--status", type=click.Choice(["taken", "skipped", "missed", "pending"]), help="The corrected status.")
+@click.option("--status", type=click.Choice([TAKEN, SKIPPED, MISSED, PENDING]), help="The corrected status.")
 @click.option("--taken-at", metavar="WHEN", type=When(day_from="day"),
               help='The corrected time it was taken: "HH:MM" on --date, or "YYYY-MM-DD HH:MM".')
 @click.option("--reason", help="Why (kept in the log).")

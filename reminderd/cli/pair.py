@@ -8,6 +8,7 @@ import sys
 import click
 
 from reminderd.cli import App, pass_app
+from reminderd.core.words import PATIENT, RATER_PREFIX
 from reminderd.errors import UsageError
 
 
@@ -52,7 +53,7 @@ def pair(app: App, name: str | None, list_: bool, revoke: str | None, revoke_all
     else:
         base = pairing.pairing_base(app.config)
         now = app.now()
-        role = pairing.PATIENT
+        role = PATIENT
         if rater is not None:
             from reminderd.services import pick_rater
 
@@ -77,8 +78,6 @@ def _listing(store, app: App) -> str:
 
 
 def _role(role: str) -> str:
-    from reminderd.remote.pairing import PATIENT, RATER_PREFIX
-
     return "doses and check-in" if role == PATIENT else f"{role.removeprefix(RATER_PREFIX)}'s rating"
 
 

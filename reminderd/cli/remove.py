@@ -157,6 +157,7 @@ def _stop_daemon(db: Path) -> None:
     import signal
     import threading
 
+    from reminderd.install.unit import STOP_TIMEOUT_S
     from reminderd.lock import running_daemon
 
     lock = paths.lock_path(db)
@@ -167,7 +168,7 @@ def _stop_daemon(db: Path) -> None:
         os.kill(holder.pid, signal.SIGTERM)
     except ProcessLookupError:
         return
-    for _ in range(100):  # it stops within the unit's TimeoutStopSec (5 s)
+    for _ in range(round(2 * STOP_TIMEOUT_S / 0.1)):  # it stops within the unit's TimeoutStopSec; twice that
         if running_daemon(lock) is None:
             click.echo(f"Stopped the daemon (pid {holder.pid}).")
             return

@@ -91,7 +91,8 @@ def notify_test(app: App, backend: str | None, timeout: int, push: bool, contact
     import logging
 
     from reminderd.notify import make_notifier
-    from reminderd.notify.base import SKIP, SNOOZE, TAKEN, Reminder
+    from reminderd.core.words import SKIP, SNOOZE, TAKE
+    from reminderd.notify.base import Reminder
 
     try:
         chosen = backend or app.config.notifications.backend
@@ -106,7 +107,7 @@ def notify_test(app: App, backend: str | None, timeout: int, push: bool, contact
     notifier.start(lambda key, action: (pressed.append(action), answered.set()))
     notifier.show(Reminder(
         key="test", title="reminderd test", body="A test reminder: press a button.",
-        actions=((TAKEN, "Taken"), (SNOOZE, "Snooze"), (SKIP, "Skip")), urgency="normal",
+        actions=((TAKE, "Taken"), (SNOOZE, "Snooze"), (SKIP, "Skip")), urgency="normal",
         cli_hint="(this backend has no buttons)", category="x-reminderd",
     ))
     if notifier.name == "log" and chosen != "log":

@@ -10,6 +10,7 @@ import click
 from reminderd.cli import App, pass_app
 from reminderd.cli.output import nobody_reminds, say
 from reminderd.core.clock import local_time
+from reminderd.core.words import AS_NEEDED_SLOT, TAKEN
 
 
 @click.command()
@@ -46,13 +47,13 @@ def _today_lines(app: App, now: datetime, reminding: bool) -> list:
     recorded = [p.dose for p in around if p.dose.id]
     table = [[d.slot, d.medication, d.dose,
               state_text(d if d.id else None, d.due, p.med, now, tz, began_at, reminding)]
-             for p in around if (d := p.dose).local_date == today and not d.slot.startswith("PRN ")]
+             for p in around if (d := p.dose).local_date == today and not d.slot.startswith(AS_NEEDED_SLOT)]
     click.echo(f"Today, {today:%A %d %B %Y} ({tz.key}):")
     click.echo(simple_table(table, ["slot", "medication", "dose", "state"]) if table else "no doses today")
     # Every dose due and not answered, with the command that answers that very dose: a
     # bare `take` only for the dose it would choose now.
     waiting = [p for p in around if (d := p.dose).open and d.due <= now and d.local_date <= today
-               and not d.slot.startswith("PRN ") and (d.id or now < give_up_at(d, p.med))]
+               and not d.slot.startswith(AS_NEEDED_SLOT) and (d.id or now < give_up_at(d, p.med))]
     takes = {(a.dose.medication, a.dose.local_date, a.dose.slot)
              for a in (services.answerable(app.store, config, now) if waiting else ())}
     for d in (p.dose for p in waiting):
@@ -69,8 +70,6 @@ def _today_lines(app: App, now: datetime, reminding: bool) -> list:
 
 
 def _as_needed_lines(app: App, recorded: list, now: datetime) -> None:
-    from reminderd.core.doses import TAKEN
-
     tz = app.config.timezone
     today = now.astimezone(tz).date()
     for med in app.config.medications:

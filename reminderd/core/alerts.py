@@ -15,17 +15,13 @@ from zoneinfo import ZoneInfo
 
 from reminderd.core.clock import local_time
 from reminderd.core.config.settings import Config, Contact, Medication, Rater
-from reminderd.core.doses import MISSED, PENDING, SKIPPED, TAKEN, Dose, Remind, give_up_at, reminder_text
-from reminderd.core.prescriptions import unrecorded
-from reminderd.core.schedule import Slot, local_instant
+from reminderd.core.doses import Dose, Remind, give_up_at, reminder_text
+from reminderd.core.schedule import local_instant
+from reminderd.core.words import (ESCALATE, MISSED, MISSED_ALERT, NOT_RUNNING_ALERT, PENDING, RATER_ASK, RATER_PREFIX,
+                                  REPLICA_ALERT, REPLICA_BACK, SKIPPED, SUMMARY, TAKEN)
 
 PUSH = "push"  # the recipient name of his own phone ([push]); contacts go by their name
 DESKTOP = "desktop:him"  # him on the screen: a notice shown, not sent, where he has no [push]
-RATER_PREFIX = "rater:"  # a [[rater]]'s own messages go to "rater:NAME", never to a contact's URL
-RATER_ASK = "rater-ask"  # the morning message to a rater: the link to her page, nothing else
-ESCALATE, MISSED_ALERT, NOT_RUNNING, SUMMARY = "escalate", "missed", "not-running", "summary"
-# The replica failing for REPLICA_ALERT_AFTER, and working again after that alert.
-REPLICA_DOWN, REPLICA_BACK = "replica", "replica-back"
 # A day: long enough that a server rebooted, a NAS asleep overnight or a laptop away from
 # home for the day says nothing; short enough that at most a day of the log is at risk.
 REPLICA_ALERT_AFTER = timedelta(days=1)
@@ -108,8 +104,9 @@ def not_running_alerts(doses: Sequence[Dose], config: Config, started: datetime)
     body = (f"reminderd was not running when {'this dose' if len(doses) == 1 else 'these doses'} fell due; "
             f"it started again at {local_time(started, tz, '%a %d %b %H:%M')}.\n" + "\n".join(lines))
     listed = tuple(sorted(d.id for d in doses))
-    return [Message(f"{NOT_RUNNING}:{started.isoformat()}", c.name, NOT_RUNNING, "reminderd was not running", body,
-                    doses=listed) for c in contacts_for(config, NOT_RUNNING)]
+    return [Message(f"{NOT_RUNNING_ALERT}:{started.isoformat()}", c.name, NOT_RUNNING_ALERT,
+                    "reminderd was not running", body, doses=listed)
+            for c in contacts_for(config, NOT_RUNNING_ALERT)]
 
 
 def replica_failing_too_long(since: datetime, now: datetime) -> bool:
@@ -130,8 +127,8 @@ def replica_alerts(config: Config, since: datetime, error: str | None, now: date
             + (f"Last error: {error.rstrip('.')}. " if error else "")
             + "To do: check that the replica's disk or server is reachable and has room (run `reminderd doctor` "
               "on the computer); reminderd catches up on its own once it works again.")
-    to = [PUSH if config.push is not None else DESKTOP] + [c.name for c in contacts_for(config, REPLICA_DOWN)]
-    return [Message(_replica_key(REPLICA_DOWN, since), name, REPLICA_DOWN, "reminderd's replica is not working", body)
+    to = [PUSH if config.push is not None else DESKTOP] + [c.name for c in contacts_for(config, REPLICA_ALERT)]
+    return [Message(_replica_key(REPLICA_ALERT, since), name, REPLICA_ALERT, "reminderd's replica is not working", body)
             for name in to]
 
 
@@ -145,7 +142,7 @@ def replica_back(recipients: Sequence[str], since: datetime, now: datetime, tz: 
 
 def replica_alert_key(since: datetime) -> str:
     """The key of the alert about the outage that began at `since`."""
-    return _replica_key(REPLICA_DOWN, since)
+    return _replica_key(REPLICA_ALERT, since)
 
 
 def _replica_key(kind: str, since: datetime) -> str:
@@ -154,19 +151,13 @@ def _replica_key(kind: str, since: datetime) -> str:
 
 @dataclass(frozen=True)
 class SummaryDay:
-    """One day of a summary: its doses (a recorded row, or a prescribed slot no running
-    daemon ever saw) and the description of the night before it, if checked in."""
+    """One day of a summary: its doses as the one plan has them (`status` lists the same),
+    by due time, a planned slot with no row (id 0) being one no running daemon ever saw;
+    and the description of the night before it, if checked in."""
 
     day: date
-    doses: tuple[Dose | Slot, ...]
+    doses: tuple[Dose, ...]
     night: str | None
-
-
-def day_doses(slots: Sequence[Slot], rows: Sequence[Dose]) -> tuple[Dose | Slot, ...]:
-    """A day's doses for its summary: every row, and every slot of the prescription that
-    has none (the daemon was not running), by due time."""
-    unseen = unrecorded(slots, ((d.medication, d.local_date, d.slot) for d in rows))
-    return tuple(sorted([*rows, *unseen], key=lambda d: (d.due, d.medication)))
 
 
 def summaries_owed(contact: Contact, last_sent: date | None, now: datetime, tz: ZoneInfo) -> list[date]:
@@ -249,19 +240,19 @@ def rater_ask_due(rater: Rater, now: datetime, tz: ZoneInfo) -> date | None:
     return None
 
 
-def _what(dose: Dose | Slot, private: bool) -> str:
+def _what(dose: Dose, private: bool) -> str:
     return "dose" if private else f"{dose.medication} {dose.dose}"
 
 
-def _outcome(dose: Dose | Slot, tz: ZoneInfo, now: datetime) -> str:
-    if isinstance(dose, Slot):
+def _outcome(dose: Dose, tz: ZoneInfo, now: datetime) -> str:
+    if not dose.id:
         return f"due at {local_time(dose.due, tz)}" if dose.due > now else "not recorded: reminderd was not running"
     if dose.status == TAKEN and dose.taken_at is not None:
         return f"taken at {local_time(dose.taken_at, tz)}"
     if dose.status == SKIPPED:
-        return "skipped"
+        return SKIPPED  # the status reads as itself
     if dose.status == MISSED:
-        return f"missed ({dose.reason})" if dose.reason else "missed"
+        return f"{MISSED} ({dose.reason})" if dose.reason else MISSED
     if dose.status == PENDING and dose.due <= now:
         return "not answered yet"
     return f"due at {local_time(dose.due, tz)}"

@@ -18,6 +18,7 @@ from reminderd.core.config.settings import CheckinSettings
 from reminderd.core.records import Marker
 from reminderd.errors import UsageError
 from reminderd.core.schedule import local_instant
+from reminderd.core.words import VIA_CLI, VIA_NOTIFICATION, VIA_PHONE, VIA_WINDOW
 
 # Spasm severity, the one-click answer; 0 means there were no spasms.
 SEVERITY = ("none", "mild", "moderate", "severe")
@@ -31,7 +32,7 @@ FREQUENCY = (
 )
 WOKE_MAX = 50  # a night has no more wakings than this; a bigger number is a typo
 NOTE_MAX = 1000  # characters
-VIAS = ("notification", "cli", "window", "phone")
+VIAS = (VIA_NOTIFICATION, VIA_CLI, VIA_WINDOW, VIA_PHONE)
 
 
 class Question(NamedTuple):
@@ -65,7 +66,7 @@ class Checkin(NamedTuple):
     woke: int | None = None
     note: str | None = None
     answered_at: datetime | None = None  # aware
-    via: str = "cli"
+    via: str = VIA_CLI
     other_cause: bool | None = None  # OTHER_CAUSE_PROMPT: True yes, False no, None not answered
 
 

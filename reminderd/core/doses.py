@@ -20,18 +20,15 @@ from reminderd.core.clock import UTC, local_time
 from reminderd.core.config.settings import Config, Medication
 from reminderd.core.durations import format_duration, hours_and_minutes
 from reminderd.core.typed import as_typed
+from reminderd.core.words import (ANSWERED, AS_NEEDED_SLOT, MISSED, NOT_ANSWERED, NOT_RUNNING, PENDING,
+                                  RECORDED_BY_MISTAKE, SKIPPED, TAKEN)
 from reminderd.errors import AlreadyTakenError, DoseError, TooCloseError
 
-PENDING, TAKEN, SKIPPED, MISSED = "pending", "taken", "skipped", "missed"
-# Why a dose was given up: its reminders went unanswered, or no daemon was there to send them.
-NOT_ANSWERED, NOT_RUNNING = "not answered", "not running"
 # A give-up this long after the limit means the daemon was not running at the limit.
 NOT_RUNNING_AFTER = timedelta(minutes=2)
 # A missed-dose notice for a dose given up long ago (the daemon was stopped for days)
 # would only be noise; it is logged instead.
 LATE_NOTICE_LIMIT = timedelta(hours=12)
-STATUSES = (PENDING, TAKEN, SKIPPED, MISSED)
-ANSWERED = (TAKEN, SKIPPED)
 
 
 class Dose(NamedTuple):
@@ -293,7 +290,7 @@ def undo_answer(before: Dose, med: Medication | None, now: datetime,
     """
     if med is not None and med.as_needed and before.status == PENDING:
         # An as-needed dose is never waiting to be reminded: undone, it is void.
-        return Undone(before._replace(status=SKIPPED, reason="undone: recorded by mistake"))
+        return Undone(before._replace(status=SKIPPED, reason=RECORDED_BY_MISTAKE))
     note = None
     if overtaken is not None:
         note = f"after that answer the daemon counted it as missed at {_clock(overtaken[0], tz)}"
@@ -343,7 +340,7 @@ def next_unanswered(doses: Sequence[Dose], now: datetime) -> Dose | None:
     """The first scheduled dose due after `now` that is not answered yet (one taken early
     is not "next"), or None. `doses` are the plan's, by due time (a slot with no row yet
     is a dose with id 0)."""
-    return next((d for d in doses if d.due > now and not d.answered and not d.slot.startswith("PRN ")), None)
+    return next((d for d in doses if d.due > now and not d.answered and not d.slot.startswith(AS_NEEDED_SLOT)), None)
 
 
 # --- which dose does "take it now" mean? -----------------------------------------------

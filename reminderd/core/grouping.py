@@ -20,10 +20,9 @@ from reminderd.core.config.settings import Config, Medication
 from reminderd.core.doses import Dose
 from reminderd.core.durations import hours_and_minutes
 from reminderd.core.typed import as_typed
+from reminderd.core.words import ALL_TAKEN, NOT_RUNNING, SKIP_ONE, SNOOZE, TAKEN_ONE
 
-ALL_TAKEN = "all-taken"
-TAKEN_ONE = "taken:"  # + dose id: the per-dose answers
-SKIP_ONE = "skip:"
+GROUP_PREFIX = "group:"  # a group's notification and its timer are "group:<first dose's id>"
 
 
 def groups(doses: Iterable[Dose], within: timedelta) -> list[tuple[Dose, ...]]:
@@ -50,7 +49,7 @@ def group_of(dose: Dose, doses: Iterable[Dose], within: timedelta) -> tuple[Dose
 
 def group_key(group: Sequence[Dose]) -> str:
     """The notification key of a group: its first dose names it for its whole life."""
-    return f"group:{group[0].id}"
+    return f"{GROUP_PREFIX}{group[0].id}"
 
 
 def remind_with(group: Sequence[Dose], meds: dict[str, Medication], now: datetime,
@@ -112,9 +111,9 @@ def actions(open_doses: Sequence[Dose], snooze_label: str, private: bool) -> tup
     server that shows few buttons shows them a page at a time). One dose left: Taken,
     Snooze, Skip, as on a dose of its own."""
     if len(open_doses) == 1:
-        return ((ALL_TAKEN, "Taken"), ("snooze", snooze_label), (f"{SKIP_ONE}{open_doses[0].id}", "Skip"))
+        return ((ALL_TAKEN, "Taken"), (SNOOZE, snooze_label), (f"{SKIP_ONE}{open_doses[0].id}", "Skip"))
     names = [d.slot if private else d.medication for d in open_doses]
-    return (((ALL_TAKEN, "All taken"), ("snooze", snooze_label))
+    return (((ALL_TAKEN, "All taken"), (SNOOZE, snooze_label))
             + tuple((f"{TAKEN_ONE}{d.id}", f"Taken: {name}") for d, name in zip(open_doses, names))
             + tuple((f"{SKIP_ONE}{d.id}", f"Skip: {name}") for d, name in zip(open_doses, names)))
 
@@ -132,7 +131,7 @@ def missed_text(missed: Sequence[Dose], meds: dict[str, Medication], config: Con
     if len(missed) == 1 and missed[0].medication in meds:
         return rules.missed_text(missed[0], meds[missed[0].medication], config, private)
     listed = ", ".join(describe(d, private) for d in missed)
-    why = "Due while reminderd was not running" if all(d.reason == rules.NOT_RUNNING for d in missed) \
+    why = "Due while reminderd was not running" if all(d.reason == NOT_RUNNING for d in missed) \
         else "Not answered"
     # Each command as it can be typed: its own name and slot (a group's doses may be minutes apart).
     commands = (f"`reminderd take --at {missed[0].slot}`" if private else

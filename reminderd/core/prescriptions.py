@@ -28,6 +28,7 @@ from reminderd.core.config.medication import medication_list
 from reminderd.core.config.settings import Config, Medication
 from reminderd.core.config.tables import TOP_KEYS
 from reminderd.core.config.values import format_slot
+from reminderd.core.doses import Dose
 from reminderd.core.durations import format_duration
 from reminderd.core.schedule import Slot, by_due, local_days, local_instant, slots_on
 
@@ -296,6 +297,13 @@ def unrecorded(planned: Iterable[Slot], recorded: Iterable[tuple[str, date, str]
     (an answered dose of a slot that moved since) stays a dose, never hidden."""
     have = set(recorded)
     return [s for s in planned if (s.medication, s.local_date, s.slot) not in have]
+
+
+def no_row_yet(slot: Slot) -> Dose:
+    """A planned slot with no row yet as a dose (id 0): not seen by a running daemon, nor
+    answered."""
+    return Dose(id=0, medication=slot.medication, local_date=slot.local_date, slot=slot.slot, dose=slot.dose,
+                due=slot.due)
 
 
 def what_is_prescribed(med: Medication) -> str:

@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 from reminderd.core.analysis.nights import night_of_dose
 from reminderd.core.checkin import WOKE_MAX, Question, answer_parts, check_night, parse_answer
+from reminderd.core.words import MISSED_ALERT, NOT_RUNNING_ALERT, SUMMARY, VIA_CLI, VIA_PHONE
 from reminderd.errors import UsageError
 
 # How much his spasms disturbed the night: the same four steps as his own severity.
@@ -36,10 +37,10 @@ FREQUENCY_QUESTION = Question("frequency", "How often did you feel or notice the
 WOKE_QUESTION = Question("woke", "How many times did they wake you?", 0, WOKE_MAX)
 NOTE_QUESTION = Question("note", "Anything else about the night?")
 QUESTIONS = (SEVERITY_QUESTION, FREQUENCY_QUESTION, WOKE_QUESTION, NOTE_QUESTION)
-VIAS = ("cli", "phone")
+VIAS = (VIA_CLI, VIA_PHONE)
 
 # The alerts to a contact that can tell of a night's doses (what `told` names).
-TELLING_ALERTS = ("missed", "not-running", "summary")
+TELLING_ALERTS = (MISSED_ALERT, NOT_RUNNING_ALERT, SUMMARY)
 
 
 class Rating(NamedTuple):
@@ -52,7 +53,7 @@ class Rating(NamedTuple):
     woke: int | None = None
     note: str | None = None
     answered_at: datetime | None = None  # aware
-    via: str = "cli"
+    via: str = VIA_CLI
     # The first message that told her of the night's doses before she answered (its key,
     # "missed:17", "summary:2026-11-20"); None: nothing reminderd sent had.
     told: str | None = None
@@ -119,15 +120,15 @@ def nights_told(key: str, dose_due: Mapping[int, datetime], listed: Iterable[int
     running; else the day its key names). A day's doses are that night's: every slot is
     before bedtime. `dose_due` gives each known dose's due instant."""
     kind, _, rest = key.partition(":")
-    if kind == "missed":
+    if kind == MISSED_ALERT:
         due = dose_due.get(int(rest)) if rest.isdigit() else None
         return frozenset() if due is None else frozenset({night_of_dose(due, bedtime, tz)})
-    if kind == "summary":
+    if kind == SUMMARY:
         try:
             return frozenset(days) or frozenset({date.fromisoformat(rest)})
         except ValueError:
             return frozenset()
-    if kind == "not-running":
+    if kind == NOT_RUNNING_ALERT:
         if listed is not None:
             return frozenset(night_of_dose(dose_due[i], bedtime, tz) for i in listed if i in dose_due)
         try:
@@ -148,8 +149,8 @@ def told_of(night: date, sent: Iterable[Sent], answered_at: datetime) -> str | N
 def told_text(told: str) -> str:
     """A message key in words: "the missed-dose alert (missed:17)"."""
     kind = told.partition(":")[0]
-    what = {"missed": "a missed-dose alert", "summary": "the day's summary",
-            "not-running": "a not-running alert"}.get(kind, "a message")
+    what = {MISSED_ALERT: "a missed-dose alert", SUMMARY: "the day's summary",
+            NOT_RUNNING_ALERT: "a not-running alert"}.get(kind, "a message")
     return f"{what} ({told})"
 
 
@@ -167,13 +168,13 @@ def config_warnings(config: Any) -> list[str]:
             if contact.name.casefold() != rater.name.casefold() or not telling:
                 continue
             effects = []
-            if "missed" in telling:
+            if MISSED_ALERT in telling:
                 effects.append("a missed-dose alert comes only on a night with a missed dose, so her blinded "
                                "ratings will hold few such nights and her blinded figure little evidence")
-            if "summary" in telling:
+            if SUMMARY in telling:
                 effects.append("the day's summary lists every dose, so no rating she makes after it of that "
                                "night is blinded")
-            if "not-running" in telling:
+            if NOT_RUNNING_ALERT in telling:
                 effects.append("a not-running alert names the doses it lists")
             warnings.append(
                 f"rater[{i}] {rater.name!r} is also contact[{j}], sent {', '.join(telling)} alerts: a rating made "

@@ -5,7 +5,8 @@ parts, each with one job:
 - reminders.py: a dose's or group's decision as the notification that shows it;
 - buttons.py: answers from notification buttons, through the services;
 - morning.py: the morning check-in;
-- watch.py: the main thread's look for clock jumps, CLI writes and zone changes;
+- watch.py: the main thread's look for clock jumps, CLI writes and zone changes
+  (logwrites.py, machinezone.py: what the kernel tells of them);
 - supply.py, sleepwatch.py, systemd.py: refill warnings, logind's wake-ups, sd_notify;
 - reminderd.replica.supervisor: Litestream, keeping the replica ([replica]), on a thread of its own.
 
@@ -19,8 +20,9 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import threading
 from datetime import datetime
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -29,6 +31,7 @@ from reminderd import paths
 from reminderd.core.clock import UTC
 from reminderd.core.config.settings import Config
 from reminderd.core.prescriptions import canonical_of
+from reminderd.core.words import DAEMON_STARTED, DAEMON_STOPPED, VIA_DAEMON
 from reminderd.daemon import systemd
 from reminderd.daemon.buttons import Buttons
 from reminderd.daemon.morning import MorningCheckin
@@ -40,7 +43,10 @@ from reminderd.errors import ReminderdError
 from reminderd.notify.base import Notifier
 from reminderd.push.outbox import Push
 from reminderd.remote import page_url
-from reminderd.store import DAEMON_STARTED, DAEMON_STOPPED, Store
+from reminderd.store import Store
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
 
 log = logging.getLogger("reminderd")
 
@@ -80,7 +86,7 @@ class Daemon:
         self.morning = MorningCheckin(self.shared, checkin_window_command)
         self.timers = DoseTimers(self.shared, self.push, after_refresh=self.morning.tick)
         self.buttons = Buttons(self.shared, self.timers, self.morning)
-        self.watcher = Watch(self.shared, self.refresh, self.reload)
+        self.watcher = Watch(self.shared, self.refresh, self.reload, self.follow_zone)
         self.sleepwatch = SleepWatcher(self.refresh)
         self.page = None  # the phone page's server, when [remote] is configured
         self.replica = None  # the replica's supervisor, when [replica] is configured
@@ -129,7 +135,7 @@ class Daemon:
             len(self.config.medications), self.config.timezone.key, self.store.path,
         )
         # Who reads the log can tell since when nobody reminds from it (`reminderd status`).
-        self.store.add_event(DAEMON_STARTED, "daemon", self.now(), None, {"pid": os.getpid()})
+        self.store.add_event(DAEMON_STARTED, VIA_DAEMON, self.now(), None, {"pid": os.getpid()})
         self.watcher.mark()
         self.timers.started_at = self.now()
         self.notifier.start(self.on_answer)
@@ -144,12 +150,18 @@ class Daemon:
             self.page = start_page(self.config, self.store.path, self.now, lambda: self.config)
 
     def shutdown(self) -> None:
-        if self.page is not None:
-            self.page.stop()
+        # The waits of a stop add up inside the unit's TimeoutStopSec (test_install holds
+        # them to it): the page stops beside the push's wait for a send in flight, then
+        # Litestream's last sync, which must come after the last write.
+        page = self.page and threading.Thread(target=self.page.stop, name="page-stop", daemon=True)
+        if page:
+            page.start()
         self.sleepwatch.stop()
         self.push.stop()
+        if page:
+            page.join()
         self.shared.stop()  # waits for the part at work; after it no timer touches the log
-        self.store.add_event(DAEMON_STOPPED, "daemon", self.now(), None, {"pid": os.getpid()})
+        self.store.add_event(DAEMON_STOPPED, VIA_DAEMON, self.now(), None, {"pid": os.getpid()})
         if self.replica is not None:  # after the last write, so Litestream's last sync has it
             self.replica.stop()
         self.scheduler.shutdown(wait=False)
@@ -184,18 +196,32 @@ class Daemon:
             log.error("reload refused, still running on the previous config:\n%s", err)
             self.shared.show_plain("reload", "reminderd: config not reloaded", str(err))
         else:
-            with self.shared.lock:
-                previous = self.shared.config
-                self.shared.config = config
-                self.store.record_prescription(canonical_of(config), self.now())
-                log.info("config reloaded: %d medication(s)", len(config.medications))
-                self.refresh()
-                self.push.plan_daily()
-            if config.replica != previous.replica:  # outside the lock: stopping Litestream may take a second
-                if self.replica is not None:
-                    self.replica.stop()
-                self.start_replica()
+            self.use(config, f"config reloaded: {len(config.medications)} medication(s)")
         systemd.notify("READY=1", f"STATUS={self.status_line()}")
+
+    def follow_zone(self, zone: ZoneInfo) -> None:
+        """The machine's zone changed and the config names none: the running config in the
+        new zone, applied as a reload that changed only the zone (the file is read again
+        only when he asks, by a reload)."""
+        was = self.config.timezone.key
+        self.use(self.config._replace(timezone=zone),
+                 f"the machine's time zone is now {zone.key} (was {was}); the doses from now on are in it")
+        systemd.notify(f"STATUS={self.status_line()}")
+
+    def use(self, config: Config, line: str) -> None:
+        """A new config from now on: recorded as the prescription in force (the one plan's
+        rule for a change during a day), every dose looked at again, and one log line."""
+        with self.shared.lock:
+            previous = self.shared.config
+            self.shared.config = config
+            self.store.record_prescription(canonical_of(config), self.now())
+            log.info("%s", line)
+            self.refresh()
+            self.push.plan_daily()
+        if config.replica != previous.replica:  # outside the lock: stopping Litestream may take a second
+            if self.replica is not None:
+                self.replica.stop()
+            self.start_replica()
 
     # --- what the other threads call ---------------------------------------------------
 

@@ -8,12 +8,13 @@ import logging
 
 from reminderd.core import grouping
 from reminderd.daemon import reminders
-from reminderd.daemon.morning import MorningCheckin, night_of
-from reminderd.daemon.reminders import TAKEN_ANYWAY, key
+from reminderd.core.words import (ALL_TAKEN, SKIP, SKIP_ONE, SKIPPED_FROM_NOTIFICATION, SNOOZE, TAKE, TAKEN_ANYWAY,
+                                  TAKEN_ONE, VIA_NOTIFICATION)
+from reminderd.daemon.morning import CHECKIN_PREFIX, MorningCheckin, night_of
+from reminderd.daemon.reminders import DOSE_PREFIX, key
 from reminderd.daemon.scheduler import DoseTimers
 from reminderd.daemon.shared import Shared
 from reminderd.errors import AlreadyTakenError, DoseError, ReminderdError, TooCloseError
-from reminderd.notify.base import SKIP, SNOOZE, TAKEN
 
 log = logging.getLogger("reminderd")
 
@@ -26,8 +27,8 @@ class Buttons:
 
     def on_answer(self, key_text: str, action: str) -> None:
         """A button was pressed (any thread). Recorded at once; the dose's timer follows."""
-        kind, _, ident = key_text.partition(":")
-        if kind == "checkin":
+        ident = key_text.partition(":")[2]
+        if key_text.startswith(CHECKIN_PREFIX):
             night = night_of(key_text)
             try:
                 if night is not None:
@@ -37,10 +38,10 @@ class Buttons:
             except Exception:  # a bug here must not kill the notifier's thread
                 log.exception("check-in answer %s failed", action)
             return
-        if kind == "group" and ident.isdigit():
+        if key_text.startswith(grouping.GROUP_PREFIX) and ident.isdigit():
             self._answer_group(int(ident), action)
             return
-        if kind != "dose" or not ident.isdigit():
+        if not key_text.startswith(DOSE_PREFIX) or not ident.isdigit():
             return
         dose_id = int(ident)
         try:
@@ -61,18 +62,18 @@ class Buttons:
         store, config, now = s.store, s.config, s.now()
         tz = config.timezone
         try:
-            if action in (TAKEN, TAKEN_ANYWAY):
-                dose = services.take_dose(store, config, dose_id, now, "notification",
+            if action in (TAKE, TAKEN_ANYWAY):
+                dose = services.take_dose(store, config, dose_id, now, VIA_NOTIFICATION,
                                           force=action == TAKEN_ANYWAY).dose
                 log.info("taken: %s %s dose of %s at %s via notification", dose.medication, dose.slot,
                          dose.local_date, now.astimezone(tz).strftime("%H:%M"))
             elif action == SNOOZE:
-                dose = services.snooze_dose(store, config, dose_id, now, "notification").dose
+                dose = services.snooze_dose(store, config, dose_id, now, VIA_NOTIFICATION).dose
                 log.info("snoozed: %s %s dose until %s", dose.medication, dose.slot,
                          dose.snoozed_until.astimezone(tz).strftime("%H:%M"))
             elif action == SKIP:
-                dose = services.skip_dose(store, config, dose_id, now, "notification",
-                                          "skipped from the notification").dose
+                dose = services.skip_dose(store, config, dose_id, now, VIA_NOTIFICATION,
+                                          SKIPPED_FROM_NOTIFICATION).dose
                 log.info("skipped: %s %s dose of %s via notification", dose.medication, dose.slot, dose.local_date)
             else:
                 return
@@ -97,14 +98,14 @@ class Buttons:
                     return
                 group = self.timers.group(first)
                 listed = grouping.listed(group, s.now())
-                if action == grouping.ALL_TAKEN:
-                    chosen = [(d.id, TAKEN) for d in listed]
+                if action == ALL_TAKEN:
+                    chosen = [(d.id, TAKE) for d in listed]
                 elif action == SNOOZE:
                     chosen = [(d.id, SNOOZE) for d in listed]
-                elif action.startswith(grouping.TAKEN_ONE):
-                    chosen = [(d.id, TAKEN) for d in listed if f"{grouping.TAKEN_ONE}{d.id}" == action]
-                elif action.startswith(grouping.SKIP_ONE):
-                    chosen = [(d.id, SKIP) for d in listed if f"{grouping.SKIP_ONE}{d.id}" == action]
+                elif action.startswith(TAKEN_ONE):
+                    chosen = [(d.id, TAKE) for d in listed if f"{TAKEN_ONE}{d.id}" == action]
+                elif action.startswith(SKIP_ONE):
+                    chosen = [(d.id, SKIP) for d in listed if f"{SKIP_ONE}{d.id}" == action]
                 else:
                     return
                 with self.timers.answering_group(group):

@@ -19,13 +19,14 @@ from datetime import date
 
 from reminderd import services
 from reminderd.core import checkin as core
+from reminderd.core.words import ANSWER_IN_FULL, CHECKIN_UNANSWERED, VIA_DAEMON, VIA_NOTIFICATION
 from reminderd.daemon.shared import Shared, while_running
 from reminderd.notify.base import Reminder
 
 log = logging.getLogger("reminderd")
-FULL = "full"
 FULL_LABEL = "Answer in full…"
 JOB_ID = "checkin"
+CHECKIN_PREFIX = "checkin:"  # the question's notification is "checkin:<night>"
 
 
 class MorningCheckin:
@@ -60,8 +61,8 @@ class MorningCheckin:
         else:
             if d.store.last_checkin_asked(night) is not None and self.following != night:
                 d.notifier.close(key(night))
-                if not answered and d.store.last_event_at("checkin-unanswered", night=night.isoformat()) is None:
-                    d.store.add_event("checkin-unanswered", "daemon", now, None, {"night": night.isoformat()})
+                if not answered and d.store.last_event_at(CHECKIN_UNANSWERED, night=night.isoformat()) is None:
+                    d.store.add_event(CHECKIN_UNANSWERED, VIA_DAEMON, now, None, {"night": night.isoformat()})
                     log.info("check-in: the night of %s was not answered; it can still be filled "
                              "in with `reminderd checkin --night %s`", night, night)
             run_at = core.next_checkin_at(now, tz, settings)
@@ -82,14 +83,14 @@ class MorningCheckin:
             body += " Last time this morning: answer later with `reminderd checkin`."
         buttons = tuple((f"{step.question.key}-{value}", label) for value, label in step.choices)
         return Reminder(
-            key=key(night), title=title, body=body, actions=buttons + ((FULL, FULL_LABEL),),
+            key=key(night), title=title, body=body, actions=buttons + ((ANSWER_IN_FULL, FULL_LABEL),),
             urgency="normal" if first else "critical",  # a later question follows a click: shown expanded
             category="x-reminderd.core.checkin", cli_hint="Answer with: reminderd checkin",
         )
 
     def answer(self, night: date, action: str) -> None:
         """A button of the check-in was pressed (any thread): recorded, then the next step."""
-        if action == FULL:
+        if action == ANSWER_IN_FULL:
             self.open_window(night)
             return
         question, _, value = action.rpartition("-")
@@ -121,7 +122,7 @@ class MorningCheckin:
             answers = {"severity": before.severity, "frequency": before.frequency, "woke": before.woke,
                        "note": before.note, "other_cause": before.other_cause}
         answers[step.question.key] = value
-        return services.checkin(d.store, d.config, night, **answers, now=d.now(), via="notification").entry
+        return services.checkin(d.store, d.config, night, **answers, now=d.now(), via=VIA_NOTIFICATION).entry
 
     def open_window(self, night: date) -> None:
         if not self.window_command:
@@ -151,7 +152,7 @@ class MorningCheckin:
 
 
 def key(night: date) -> str:
-    return f"checkin:{night.isoformat()}"
+    return f"{CHECKIN_PREFIX}{night.isoformat()}"
 
 
 def night_of(key_text: str) -> date | None:

@@ -11,11 +11,9 @@ from reminderd.core.config.settings import Config, Medication
 from reminderd.core.doses import Dose, Remind
 from reminderd.core.durations import format_duration, minutes_under_two_hours
 from reminderd.core.typed import as_typed
+from reminderd.core.words import MISSED, SKIP, SNOOZE, TAKE, TAKEN_ANYWAY
 from reminderd.errors import TooCloseError
-from reminderd.notify.base import SKIP, SNOOZE, TAKEN, Reminder
-
-TAKEN_ANYWAY = "taken-anyway"  # the button on the minimum-gap warning
-
+from reminderd.notify.base import Reminder
 
 DOSE_PREFIX = "dose:"  # a dose's notification and its timer are both "dose:<id>"
 
@@ -44,7 +42,7 @@ def dose_reminder(config: Config, dose: Dose, med: Medication, now: datetime, de
         key=key(dose),
         title=title,
         body=body,
-        actions=((TAKEN, "Taken"), (SNOOZE, snooze_label(med.snooze)), (SKIP, "Skip")),
+        actions=((TAKE, "Taken"), (SNOOZE, snooze_label(med.snooze)), (SKIP, "Skip")),
         # Critical from the third reminder: it stays on screen until answered.
         urgency="critical" if decision.number >= 3 else "normal",
         cli_hint=("Answer with: reminderd take  (or skip / snooze)" if private
@@ -75,12 +73,10 @@ def snooze_label(snooze: timedelta) -> str:
     return f"Snooze {minutes_under_two_hours(snooze) if snooze >= timedelta(minutes=1) else format_duration(snooze)}"
 
 
-def meds_of(config: Config) -> dict[str, Medication]:
-    return {m.name: m for m in config.medications}
-
-
-def group_reminder(config: Config, group_key: str, listed: list[Dose], now: datetime) -> Reminder:
-    meds, private = meds_of(config), config.notifications.private
+def group_reminder(config: Config, group_key: str, listed: list[Dose], meds: dict[str, Medication],
+                   now: datetime) -> Reminder:
+    """`meds`: each dose's medication as it is judged (by its own prescription)."""
+    private = config.notifications.private
     title, body = grouping.reminder_text(listed, meds, config, now, private)
     snooze = min((meds[d.medication].snooze for d in listed if d.medication in meds), default=timedelta(minutes=10))
     urgent = any(d.reminders_sent >= 3 for d in listed)
@@ -89,10 +85,11 @@ def group_reminder(config: Config, group_key: str, listed: list[Dose], now: date
                     urgency="critical" if urgent else "normal", cli_hint=grouping.cli_hint(listed, private))
 
 
-def group_missed_notice(config: Config, group: tuple[Dose, ...], just_missed: Dose) -> Reminder:
+def group_missed_notice(config: Config, group: tuple[Dose, ...], meds: dict[str, Medication],
+                        just_missed: Dose) -> Reminder:
     """One missed-dose notice per group, replaced as more of its doses are missed."""
     missed = [just_missed if d.id == just_missed.id else d for d in group]
-    missed = [d for d in missed if d.status == rules.MISSED]
-    title, body = grouping.missed_text(missed, meds_of(config), config, config.notifications.private)
+    missed = [d for d in missed if d.status == MISSED]
+    title, body = grouping.missed_text(missed, meds, config, config.notifications.private)
     return Reminder(key=f"missed:{grouping.group_key(group)}", title=title, body=body, urgency="normal",
                     resident=False, cli_hint="")

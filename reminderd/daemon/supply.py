@@ -8,6 +8,7 @@ from datetime import datetime
 
 from reminderd.core.config.settings import Medication
 from reminderd.core.typed import as_typed
+from reminderd.core.words import REFILL_WARNED, VIA_DAEMON
 from reminderd.daemon.shared import Shared
 
 log = logging.getLogger("reminderd")
@@ -23,9 +24,9 @@ def warn_supply(shared: Shared, med: Medication, now: datetime) -> None:
     if supply is None or not needs_refill(med, supply):
         return
     today = now.astimezone(config.timezone).date().isoformat()
-    if store.last_event_at("refill-warned", medication=med.name, date=today) is not None:
+    if store.last_event_at(REFILL_WARNED, medication=med.name, date=today) is not None:
         return
-    store.add_event("refill-warned", "daemon", now, None, {"medication": med.name, "date": today})
+    store.add_event(REFILL_WARNED, VIA_DAEMON, now, None, {"medication": med.name, "date": today})
     log.info("supply: %s %s left; refill warning shown", med.name, supply.text)
     name = "your medication" if config.notifications.private else med.name
     shared.show_plain(f"supply:{med.name}", f"Refill soon: {name}",

@@ -3,7 +3,8 @@ wall-clock jump or a change of the machine's time zone, and have the doses looke
 
 At rest it does as little as it can. Writes are heard, not looked for: the kernel reports
 each write to the log (logwrites.py), and only then is SQLite asked whether another
-connection committed. The wall clock is looked at every `WATCH_S`: APScheduler waits on
+connection committed; so is a change of the machine's zone (machinezone.py), and only
+then is the zone read. The wall clock is looked at every `WATCH_S`: APScheduler waits on
 the monotonic clock, which stops during suspend, and a wall-clock change does not wake it,
 so a jump of the wall clock against the monotonic one (suspend, a clock or zone change)
 has every dose looked at again. That look is two clock reads, no I/O and no other thread
@@ -22,34 +23,45 @@ import signal
 import sqlite3
 import threading
 import time
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from reminderd.daemon import systemd
+from reminderd.daemon.folderwatch import FolderWatch
 from reminderd.daemon.logwrites import LogWrites
+from reminderd.daemon.machinezone import CHECK_S, MachineZone
 from reminderd.daemon.shared import Shared
 from reminderd.errors import StoreError
 
 log = logging.getLogger("reminderd")
 
 WATCH_S = 2.0  # how often the main thread compares the wall clock with the monotonic one
+# The promise (README, Performance): a dose that fell due during a suspend or a clock jump
+# is reminded within this long of the wake-up. A look every WATCH_S keeps it where no
+# kernel or logind reports the jump (a clock that only libfaketime shows, in the tests).
+JUMP_REMINDED_WITHIN_S = 5.0
 JUMP_S = 5.0  # a wall-clock jump larger than this is a suspend or a clock change
 # A smaller step (NTP) moves the scheduler's next wake by as much: it is woken to wait anew.
 STEP_S = 0.1
-ZONE_CHECK_S = 30.0  # how often the machine's time zone is looked at (config without one)
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
 
 
 class Watch:
-    def __init__(self, shared: Shared, refresh: Callable[[], None], reload: Callable[[], None]) -> None:
+    def __init__(self, shared: Shared, refresh: Callable[[], None], reload: Callable[[], None],
+                 follow_zone: Callable[[ZoneInfo], None]) -> None:
         self.shared = shared
         self.refresh = refresh
         self.reload = reload
+        self.follow_zone = follow_zone  # the machine's zone changed, for a config that names none
         self.stop = threading.Event()
         self.reload_requested = threading.Event()
         self._clock_offset = time.time() - time.monotonic()
         self._data_version = 0
         self._log_unread = False  # a write was heard but its commit could not be read yet
         self._writes = LogWrites(shared.store.path)
-        self._zone_checked = time.monotonic()
+        self._zone = MachineZone()
+        self._zone_looked = time.monotonic()
 
     def mark(self) -> None:
         """Where the clocks and the log stand now. Taken before the daemon's first look at
@@ -57,6 +69,7 @@ class Watch:
         writes are heard from here on, and the version counts every commit before."""
         self._clock_offset = time.time() - time.monotonic()
         self._writes.start()
+        self._zone.start()
         self._data_version = self.shared.store.committed_version()
 
     def loop(self) -> None:
@@ -65,9 +78,7 @@ class Watch:
         previous = signal.set_wakeup_fd(wake_w)
         poller = select.poll()
         poller.register(wake_r, select.POLLIN)
-        writes = self._writes.fileno() if self._writes.watching else None
-        if writes is not None:
-            poller.register(writes, select.POLLIN)
+        writes, zone = (_register(poller, heard) for heard in (self._writes, self._zone))
         watchdog = systemd.watchdog_interval()
         next_look = time.monotonic()
         ping_by = next_look + (watchdog / 2 if watchdog else math.inf)  # half the unit's WatchdogSec
@@ -80,14 +91,15 @@ class Watch:
                 if wake_r in ready:
                     _drain(wake_r)
                 written = writes in ready and self._writes.written()
-                if writes is not None and not self._writes.watching:
-                    poller.unregister(writes)  # the watch ended: the log is asked on each look
-                    writes = None
+                zone_set = zone in ready and self._zone.changed()
+                # A watch that ended: the log is asked on each look, the zone every CHECK_S.
+                writes, zone = _unregister(poller, writes, self._writes), _unregister(poller, zone, self._zone)
                 looked = time.monotonic() >= next_look
                 if looked:
                     next_look = time.monotonic() + WATCH_S
                     self._look_at_clock()
                     written = written or self._log_unread or writes is None
+                    zone_set = zone_set or (zone is None and time.monotonic() - self._zone_looked >= CHECK_S)
                 # The ping rides on a look when the next look would be too late for it, so
                 # it costs no wake-up of its own (unless WatchdogSec is under 2 × WATCH_S).
                 if time.monotonic() + (WATCH_S if looked else 0) >= ping_by:
@@ -95,7 +107,9 @@ class Watch:
                     ping_by = time.monotonic() + watchdog / 2
                 if written:
                     self._look_at_log()
-                if self.reload_requested.is_set() or self._machine_zone_changed():
+                if zone_set:  # before a reload, which reads the machine's zone as tzlocal last read it
+                    self._look_at_zone()
+                if self.reload_requested.is_set():
                     self.reload_requested.clear()
                     self.reload()
         finally:
@@ -103,6 +117,7 @@ class Watch:
             os.close(wake_r)
             os.close(wake_w)
             self._writes.close()
+            self._zone.close()
 
     def _look_at_clock(self) -> None:
         offset = time.time() - time.monotonic()
@@ -128,20 +143,28 @@ class Watch:
             self._data_version = version
             self.refresh()
 
-    def _machine_zone_changed(self) -> bool:
-        """With no zone in the config, a change of the machine's zone (travel) is a
-        reload. Looked at every ZONE_CHECK_S, not on every watch turn: it reads files."""
-        config = self.shared.config
-        if not config.zone_from_system or time.monotonic() - self._zone_checked < ZONE_CHECK_S:
-            return False
-        self._zone_checked = time.monotonic()
-        from reminderd.config_file import system_zone_name
+    def _look_at_zone(self) -> None:
+        """With no zone in the config, the machine's zone is followed (he flies)."""
+        self._zone_looked = time.monotonic()
+        if not self.shared.config.zone_from_system:
+            return
+        zone = self._zone.now()
+        if zone.key != self.shared.config.timezone.key:
+            self.follow_zone(zone)
 
-        zone = system_zone_name()
-        if zone == config.timezone.key:
-            return False
-        log.info("the machine's time zone is now %s (was %s)", zone, config.timezone.key)
-        return True
+
+def _register(poller: select.poll, heard: FolderWatch) -> int | None:
+    if not heard.watching:
+        return None
+    poller.register(heard.fileno(), select.POLLIN)
+    return heard.fileno()
+
+
+def _unregister(poller: select.poll, fd: int | None, heard: FolderWatch) -> int | None:
+    if fd is not None and not heard.watching:
+        poller.unregister(fd)
+        return None
+    return fd
 
 
 def _drain(fd: int) -> None:

@@ -1,7 +1,8 @@
 """The systemd user unit: put in place for this install, enabled and started, or taken away.
 
 The unit in the package is a template; its ExecStart is rewritten to run this very
-interpreter, so a unit installed from a virtual environment runs that environment. It is
+interpreter, so a unit installed from a virtual environment runs that environment, and its
+TimeoutStopSec is written from STOP_TIMEOUT_S, the stop the tests hold the daemon to. It is
 started by graphical-session.target, which GNOME and KDE reach and Xfce, i3 and many others
 do not: there the XDG autostart entry (desktop.py) starts the daemon instead.
 """
@@ -18,6 +19,10 @@ from reminderd.systemctl import systemctl_user
 
 UNIT_NAME = "reminderd.service"
 TEMPLATE = Path(__file__).parent.parent / UNIT_NAME  # shipped at the package's top, beside the example config
+# The unit's TimeoutStopSec: systemd kills a daemon that has not stopped this long after
+# SIGTERM. Every wait of a stopping daemon fits inside it (push.outbox.STOP_WAIT_S, the
+# replica's last sync), and the tests time a stop against it.
+STOP_TIMEOUT_S = 5
 
 
 def render_unit(python: str = sys.executable) -> str:
@@ -25,6 +30,8 @@ def render_unit(python: str = sys.executable) -> str:
     for line in TEMPLATE.read_text(encoding="utf-8").splitlines():
         if line.startswith("ExecStart="):
             line = f"ExecStart={shlex.quote(python)} -m reminderd run"
+        elif line.startswith("TimeoutStopSec="):
+            line = f"TimeoutStopSec={STOP_TIMEOUT_S}"
         lines.append(line)
     return "\n".join(lines) + "\n"
 

@@ -11,12 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Protocol
 
-# Action keys shared by every backend and by the daemon. "default" is what a click on
-# the notification body sends in the freedesktop protocol: never an answer (a click on a
-# banner is how people open or dismiss it), so the backend keeps it to itself.
-TAKEN = "taken"
-SNOOZE = "snooze"
-SKIP = "skip"
+# What a click on the notification body sends in the freedesktop protocol: never an answer
+# (a click on a banner is how people open or dismiss it), so the backend keeps it to itself.
 DEFAULT = "default"
 
 AnswerCallback = Callable[[str, str], None]

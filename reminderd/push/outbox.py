@@ -26,6 +26,8 @@ from reminderd.core import alerts, delivery
 from reminderd.core.alerts import PUSH, Message
 from reminderd.core.config.settings import Config, Contact, Medication, PushSettings, Rater
 from reminderd.core.doses import Dose, Remind
+from reminderd.core.words import (ESCALATE, NOT_RUNNING, NOTICE_SHOWN, PUSH_CANCELLED, PUSH_DUE, PUSH_FAILED,
+                                  PUSH_SENT, PUSH_TRY, PUSH_UNCONFIRMED, RATER_ASK, RATER_PREFIX, SUMMARY, VIA_DAEMON)
 from reminderd.push.deliver import Sender
 from reminderd.push.urls import mask
 
@@ -35,8 +37,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("reminderd")
 # The events that settle a message: it is not sent again.
-SETTLED = ("push-sent", "push-unconfirmed", "push-cancelled")
-SHOWN = "notice-shown"  # a message to him shown on the desktop instead (he has no [push])
+SETTLED = (PUSH_SENT, PUSH_UNCONFIRMED, PUSH_CANCELLED)
 
 
 def _never_raises(hook: Callable) -> Callable:
@@ -52,8 +53,8 @@ def _never_raises(hook: Callable) -> Callable:
     return guarded
 # How long a stopping daemon waits for a send in flight, so that its answer is recorded
 # (and not sent again by the next run); then the send is cut short and what it came to is
-# recorded (CANCEL_WAIT_S), all well inside the unit's TimeoutStopSec=5.
-STOP_WAIT_S = 2.0
+# recorded (CANCEL_WAIT_S), all well inside the unit's TimeoutStopSec (install.unit.STOP_TIMEOUT_S).
+STOP_WAIT_S = 1.5
 CANCEL_WAIT_S = 1.0
 LATE_AT_START = timedelta(minutes=2)  # a dose this far past due at start fell due while stopped
 # The longest wait for a retry due: its instant is on the wall clock, which may jump (a
@@ -64,8 +65,8 @@ RETRY_LOOK_S = 5.0
 def recipient(config: Config, to: str) -> PushSettings | Contact | Rater | None:
     if to == PUSH:
         return config.push
-    if to.startswith(alerts.RATER_PREFIX):
-        return config.rater(to[len(alerts.RATER_PREFIX):])
+    if to.startswith(RATER_PREFIX):
+        return config.rater(to[len(RATER_PREFIX):])
     return next((c for c in config.contacts if c.name == to), None)
 
 
@@ -143,7 +144,7 @@ class Push:
     @_never_raises
     def on_missed(self, dose: Dose, med: Medication, now: datetime, reason: str, news: bool) -> None:
         """`news`: missed recently enough to tell (not days ago)."""
-        if self._starting and reason == "not running":
+        if self._starting and reason == NOT_RUNNING:
             self._late_at_start.append(dose)
         elif news:
             for message in alerts.missed_alerts(dose, med, self.config):
@@ -176,17 +177,17 @@ class Push:
                 return
             now = d.now()
             told = [json.loads(r["detail"])["to"] for r in self.store.events(
-                "push-due", SHOWN, detail={"key": alerts.replica_alert_key(since)})]
+                PUSH_DUE, NOTICE_SHOWN, detail={"key": alerts.replica_alert_key(since)})]
             for message in alerts.replica_back(told, since, now, self.config.timezone):
                 self._tell(message, now)
 
     def _tell(self, message: Message, now: datetime) -> None:
         """Sent, or, to him without a phone, shown on the desktop: either once, as the log
-        remembers (a notice is recorded as SHOWN, with its key and to whom)."""
+        remembers (a notice is recorded as NOTICE_SHOWN, with its key and to whom)."""
         if message.to != alerts.DESKTOP:
             self._record(message, now)
-        elif self.store.last_event_at(SHOWN, key=message.key) is None:
-            self.store.add_event(SHOWN, "daemon", now, None, {"key": message.key, "to": message.to,
+        elif self.store.last_event_at(NOTICE_SHOWN, key=message.key) is None:
+            self.store.add_event(NOTICE_SHOWN, VIA_DAEMON, now, None, {"key": message.key, "to": message.to,
                                                              "kind": message.kind, "title": message.title})
             log.info("push: %s shown on the desktop (no [push] set)", message.kind)
             self.shared.show_plain(message.key, message.title, message.body)
@@ -216,7 +217,7 @@ class Push:
             if d.stopped:
                 return
             now, tz = d.now(), self.config.timezone
-            for contact in alerts.contacts_for(self.config, alerts.SUMMARY):
+            for contact in alerts.contacts_for(self.config, SUMMARY):
                 days = alerts.summaries_owed(contact, self._last_summary_day(contact.name), now, tz)
                 if days:  # none that the log already has
                     self._record(self._summary(contact, days, now), now)
@@ -227,7 +228,7 @@ class Push:
                 if night is not None and self.store.rating(rater.name, night) is None:
                     self._record(alerts.rater_ask(rater, night, d.page_url(self.config)), now)
                 d.scheduler.add_job(self.plan_daily, "date", run_date=alerts.next_daily(rater.time, now, tz),
-                                    id=f"{alerts.RATER_PREFIX}{rater.name}", replace_existing=True)
+                                    id=f"{RATER_PREFIX}{rater.name}", replace_existing=True)
 
     def _raters_asked(self) -> list[Rater]:
         """The raters asked by a message (the others open their page themselves)."""
@@ -253,13 +254,13 @@ class Push:
     # --- recording ----------------------------------------------------------------------
 
     def _recorded(self, key: str, to: str) -> bool:
-        return self.store.last_event_at("push-due", key=key, to=to) is not None
+        return self.store.last_event_at(PUSH_DUE, key=key, to=to) is not None
 
     def _record(self, message: Message, now: datetime) -> None:
         if self._recorded(message.key, message.to):
             return
         message_id = delivery.message_id(message.key, message.to, now)
-        self.store.add_event("push-due", "daemon", now, message.dose_id,
+        self.store.add_event(PUSH_DUE, VIA_DAEMON, now, message.dose_id,
                              {"key": message.key, "to": message.to, "kind": message.kind, "id": message_id,
                               "title": message.title, "body": message.body} | alerts.what_it_names(message))
         with self._lock:
@@ -274,19 +275,19 @@ class Push:
         the last run was killed during a try, once more as a repeat (core/delivery)."""
         left = 0
         by_message: dict[tuple[str, str], list[dict]] = {}
-        for e in self._events(("push-due", "push-try", "push-failed") + SETTLED, now - delivery.GIVE_UP_AFTER):
+        for e in self._events((PUSH_DUE, PUSH_TRY, PUSH_FAILED) + SETTLED, now - delivery.GIVE_UP_AFTER):
             by_message.setdefault((e["key"], e["to"]), []).append(e)
         for (key, to), events in by_message.items():
-            due = next((e for e in events if e["event"] == "push-due"), None)
+            due = next((e for e in events if e["event"] == PUSH_DUE), None)
             if due is None or any(e["event"] in SETTLED for e in events) or (key, to) in self._pending:
                 continue
-            ended = {e["try"] for e in events if e["event"] == "push-failed"}
+            ended = {e["try"] for e in events if e["event"] == PUSH_FAILED}
             tries = [delivery.Try(e["try"], e["at"], bool(e.get("repeat")), e["try"] in ended)
-                     for e in events if e["event"] == "push-try"]
+                     for e in events if e["event"] == PUSH_TRY]
             then = delivery.resume(tries)
             message = alerts.named(Message(key, to, due["kind"], due["title"], due["body"], due["dose_id"]), due)
             if not then.send:
-                self._settle_now(message, "push-unconfirmed", now, {
+                self._settle_now(message, PUSH_UNCONFIRMED, now, {
                     "error": "its repeat was cut short too (reminderd was killed twice while sending it); "
                              "not sent a third time", "try": then.tries})
                 continue
@@ -305,7 +306,7 @@ class Push:
                 for r in rows]
 
     def _last_summary_day(self, to: str) -> date | None:
-        rows = self.store.events("push-due", detail={"to": to, "kind": alerts.SUMMARY}, newest_first=True, limit=1)
+        rows = self.store.events(PUSH_DUE, detail={"to": to, "kind": SUMMARY}, newest_first=True, limit=1)
         return alerts.summary_day(json.loads(rows[0]["detail"])["key"]) if rows else None
 
     def _summary(self, contact: Contact, days: list[date], now: datetime) -> Message:
@@ -316,11 +317,9 @@ class Push:
         summary_days = []
         for day in days:
             night = self.store.checkin(day - timedelta(days=1))
-            # The day's slots as the one plan has them, as status and the report show them.
-            slots = [s for s in history.plan(*services.around_day(self.config, day)) if s.local_date == day]
-            summary_days.append(alerts.SummaryDay(
-                day, alerts.day_doses(slots, self.store.doses_on_dates(day, day)),
-                describe(night) if night else None))
+            # The day's doses as the one plan has them, as status and the report show them.
+            doses = tuple(p.dose for p in services.doses_on(self.store, self.config, day, history))
+            summary_days.append(alerts.SummaryDay(day, doses, describe(night) if night else None))
         return alerts.summary_message(contact, summary_days, self.config, now)
 
     # --- the sending thread -------------------------------------------------------------
@@ -385,10 +384,10 @@ class Push:
     def _still_wanted(self, message: Message) -> bool:
         """An escalation for a dose answered meanwhile, or a rater's question about a night
         she has rated meanwhile, would only be noise."""
-        if message.kind == alerts.RATER_ASK:
+        if message.kind == RATER_ASK:
             night = date.fromisoformat(message.key.partition(":")[2])
-            return self.store.rating(message.to[len(alerts.RATER_PREFIX):], night) is None
-        if message.kind != alerts.ESCALATE or message.dose_id is None:
+            return self.store.rating(message.to[len(RATER_PREFIX):], night) is None
+        if message.kind != ESCALATE or message.dose_id is None:
             return True
         dose = self.store.dose(message.dose_id)
         return dose is not None and dose.open
@@ -411,11 +410,11 @@ class Push:
                 return
             if target is None or target.url is None or not self._still_wanted(message):
                 gone = target is None or target.url is None
-                self._settle_now(message, "push-cancelled", self.shared.now(),
+                self._settle_now(message, PUSH_CANCELLED, self.shared.now(),
                                  {"reason": "no longer configured" if gone else "answered before it was sent"})
                 return
             pending.tries += 1
-            self.store.add_event("push-try", "daemon", self.shared.now(), message.dose_id,
+            self.store.add_event(PUSH_TRY, VIA_DAEMON, self.shared.now(), message.dose_id,
                                  {"key": message.key, "to": message.to, "try": pending.tries,
                                   "repeat": pending.repeat_of is not None})
         body = message.body
@@ -424,12 +423,12 @@ class Push:
         result = self._sender.send(target.url, message.title, body, pending.id, target.timeout.total_seconds())
         what = f"{message.kind} to {where} ({mask(target.url)}, id {pending.id})"
         if result.sent:
-            self._settle(pending, "push-sent", {"answer": result.answer, "try": pending.tries})
+            self._settle(pending, PUSH_SENT, {"answer": result.answer, "try": pending.tries})
             log.info("push: %s sent: %s", what, result.answer)
             return
         if result.outcome == delivery.UNCONFIRMED:
             error = f"{result.answer}; not sent again (it may have arrived, and a repeat would arrive twice)"
-            self._settle(pending, "push-unconfirmed", {"error": error, "try": pending.tries})
+            self._settle(pending, PUSH_UNCONFIRMED, {"error": error, "try": pending.tries})
             log.error("push: %s not confirmed, try %d: %s", what, pending.tries, error)
             return
         pending.failures += 1
@@ -438,13 +437,13 @@ class Push:
         with self.shared.lock:
             if self.shared.stopped:  # the answer came as the daemon stopped: the next run retries
                 return
-            self.store.add_event("push-failed", "daemon", now, message.dose_id,
+            self.store.add_event(PUSH_FAILED, VIA_DAEMON, now, message.dose_id,
                                  {"key": message.key, "to": message.to, "error": result.answer,
                                   "outcome": result.outcome, "try": pending.tries})
         log.error("push: %s failed, try %d: %s; %s", what, pending.tries, result.answer,
                   f"trying again at {retry.astimezone(self.config.timezone):%H:%M:%S}" if retry else "given up")
         if retry is None:
-            self._settle(pending, "push-cancelled", {"reason": f"not sent after {pending.failures} tries"})
+            self._settle(pending, PUSH_CANCELLED, {"reason": f"not sent after {pending.failures} tries"})
         else:
             pending.next_at = retry
 
@@ -455,7 +454,7 @@ class Push:
             self._settle_now(pending.message, kind, self.shared.now(), detail)
 
     def _settle_now(self, message: Message, kind: str, now: datetime, detail: dict) -> None:
-        self.store.add_event(kind, "daemon", now, message.dose_id, {"key": message.key, "to": message.to} | detail)
+        self.store.add_event(kind, VIA_DAEMON, now, message.dose_id, {"key": message.key, "to": message.to} | detail)
         with self._lock:
             self._pending.pop((message.key, message.to), None)
 
@@ -465,11 +464,11 @@ def last_failure(store: Store) -> tuple[datetime, str, str, bool] | None:
     unconfirmed message counts: its error says that it may have arrived."""
     from reminderd.store import from_iso
 
-    rows = store.events("push-failed", "push-unconfirmed", newest_first=True, limit=1)
+    rows = store.events(PUSH_FAILED, PUSH_UNCONFIRMED, newest_first=True, limit=1)
     if not rows:
         return None
     detail = json.loads(rows[0]["detail"])
-    later = store.events("push-sent", after_id=rows[0]["id"], detail={"to": detail["to"]}, limit=1)
+    later = store.events(PUSH_SENT, after_id=rows[0]["id"], detail={"to": detail["to"]}, limit=1)
     return from_iso(rows[0]["at"]), detail["to"], detail["error"], bool(later)
 
 
@@ -481,11 +480,11 @@ def targets(config: Config) -> list[tuple[str, str, str]]:
                                             "or the first while the screen is locked or idle"))
     for c in config.contacts:
         if c.url:
-            gets = ", ".join(f"summary at {c.summary_time:%H:%M}" if a == alerts.SUMMARY else a for a in c.alerts)
+            gets = ", ".join(f"summary at {c.summary_time:%H:%M}" if a == SUMMARY else a for a in c.alerts)
             out.append((c.name, c.url, gets))
     for r in config.raters:
         if r.url:
-            out.append((alerts.RATER_PREFIX + r.name, r.url, f"the link to her page at {r.time:%H:%M}, until "
+            out.append((RATER_PREFIX + r.name, r.url, f"the link to her page at {r.time:%H:%M}, until "
                                                               f"{r.until:%H:%M}, unless she has rated the night"))
     return out
 
@@ -498,8 +497,8 @@ def describe(config: Config) -> list[str]:
 def _recipient(to: str) -> str:
     if to == PUSH:
         return "push to your phone"
-    if to.startswith(alerts.RATER_PREFIX):
-        return "rater " + to[len(alerts.RATER_PREFIX):]
+    if to.startswith(RATER_PREFIX):
+        return "rater " + to[len(RATER_PREFIX):]
     return "contact " + to
 
 

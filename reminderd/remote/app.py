@@ -25,6 +25,7 @@ from reminderd.core import checkin as core
 from reminderd import services
 from reminderd.core.config.settings import Config, RemoteSettings
 from reminderd.core.doses import Dose
+from reminderd.core.words import AS_NEEDED_SLOT, PATIENT, RATER_PREFIX, SKIP, SKIPPED_FROM_PHONE, SNOOZE, TAKE, VIA_PHONE
 from reminderd.errors import ReminderdError, TooCloseError, UsageError
 from reminderd.reminding import off_banner
 from reminderd.remote import page, pairing
@@ -40,8 +41,6 @@ MAX_FIELDS = 8
 REFUSAL_TITLE = "Not paired"
 REFUSAL_TEXT = "Pair this phone by scanning the code that `reminderd pair` shows on the computer."
 REFUSALS_LOGGED_EVERY_S = 60.0  # under a flood, one line a minute says how many were refused
-VIA = "phone"
-SKIP_REASON = "skipped from the phone"
 Response = tuple[str, list[tuple[str, str]], bytes]
 # Routes of one role's page that the other's credential is refused on (not "not found").
 OTHER_ROUTES = frozenset({"/dose", "/checkin", "/rating", "/rating/undo"})
@@ -145,10 +144,10 @@ class PageApp:
 
     def _routes(self, role: str) -> dict | None:
         """What a credential of `role` may open: his page, or a configured rater's own."""
-        if role == pairing.PATIENT:
+        if role == PATIENT:
             return {"/": ("GET", self.show), "/dose": ("POST", self.answer_dose),
                     "/checkin": ("POST", self.answer_checkin)}
-        rater = self.config().rater(role[len(pairing.RATER_PREFIX):]) if role.startswith(pairing.RATER_PREFIX) else None
+        rater = self.config().rater(role[len(RATER_PREFIX):]) if role.startswith(RATER_PREFIX) else None
         return None if rater is None else self.rater_page.routes(rater.name)
 
     def _refuse(self, address: str, clock: float, counted: bool) -> Response:
@@ -167,7 +166,7 @@ class PageApp:
             code = self.pairings.code(path[len("/pair/"):], now)
             if code is None:
                 return self._refuse(address, clock, counted=True)
-            rater = code.role[len(pairing.RATER_PREFIX):] if code.role.startswith(pairing.RATER_PREFIX) else None
+            rater = code.role[len(RATER_PREFIX):] if code.role.startswith(RATER_PREFIX) else None
             return "200 OK", [], _html(page.pairing_page(code.name, path[len("/pair/"):], rater))
         if method != "POST" or path != "/pair":
             return _method_not_allowed("POST" if path == "/pair" else "GET")
@@ -233,19 +232,19 @@ class PageApp:
 
     def _dose_views(self, config: Config, now: datetime) -> list[page.DoseView]:
         """Today's doses as the one plan has them (`status` shows the same); the one each
-        medication would answer now gets its buttons (it may be yesterday's late dose, or a
-        slot whose row the daemon has not made yet)."""
+        medication would answer now gets its buttons (it may be yesterday's late dose, a
+        slot whose row the daemon has not made yet, or a dose of a medication the running
+        config lacks: taken off it after the dose was due, or added and recorded by a
+        command before the daemon reloaded). Only these doses are ever answered here."""
         today = now.astimezone(config.timezone).date()
         doses = {page.dose_key(p.dose): p.dose for p in services.doses_on(self.store, config, today)
-                 if not p.med.as_needed and not p.dose.slot.startswith("PRN ")}
+                 if not p.med.as_needed and not p.dose.slot.startswith(AS_NEEDED_SLOT)}
         actions: dict[str, tuple[str, ...]] = {}
         for current in (p.dose for p in services.answerable(self.store, config, now)):
-            if config.medication(current.medication) is None:
-                continue  # taken off the config today: answered from the command line
             key = page.dose_key(current)
             doses.setdefault(key, current)
             can_snooze = bool(current.id) and current.open and current.due <= now  # one being reminded
-            actions[key] = (page.TAKE, page.SNOOZE, page.SKIP) if can_snooze else (page.TAKE, page.SKIP)
+            actions[key] = (TAKE, SNOOZE, SKIP) if can_snooze else (TAKE, SKIP)
         return [page.DoseView(d, actions.get(k, ())) for k, d in sorted(doses.items(), key=lambda kv: kv[1].due)]
 
     def answer_dose(self, pairing_hash: str, fields: dict[str, str]) -> Response:
@@ -253,25 +252,28 @@ class PageApp:
         action, key = fields.get("action", ""), fields.get("dose", "")
         name, _, rest = key.partition("|")
         day_text, _, slot = rest.partition("|")
-        med = config.medication(name) if name else None
         try:
             day = date.fromisoformat(day_text)
         except ValueError:
             day = None
-        if action not in page.ACTION_LABELS or med is None or day is None or not slot:
+        # The name is not looked up in the running config: the page's own doses (the one
+        # plan's) are the only ones answered, whatever config the daemon runs on.
+        if action not in page.ACTION_LABELS or not name or day is None or not slot:
             return _bad("That answer could not be read; nothing was changed.")
         tz = config.timezone
         try:
             with self.store.write():
-                row = self.store.dose_at(med.name, day, slot)
+                row = self.store.dose_at(name, day, slot)
                 if row is not None and row.answered:
                     when = f" at {row.taken_at.astimezone(tz):%H:%M}" if row.taken_at else ""
-                    return self.show(pairing_hash, {}, f"The {slot} dose of {med.name} was already "
+                    return self.show(pairing_hash, {}, f"The {slot} dose of {row.medication} was already "
                                      f"{row.status}{when}; nothing was changed.", "409 Conflict")
                 views = {page.dose_key(v.dose): v for v in self._dose_views(config, now)}
                 view = views.get(key)
                 if view is None or action not in view.actions:
-                    return self.show(pairing_hash, {}, f"The {slot} dose of {med.name} cannot be answered "
+                    # Named as the page named it: a name the page never showed is not echoed.
+                    what = f"The {slot} dose of {view.dose.medication}" if view else "That dose"
+                    return self.show(pairing_hash, {}, f"{what} cannot be answered "
                                      f"{page.ACTION_LABELS[action].lower()} now; nothing was changed.", "409 Conflict")
                 message = self._answer(config, view.dose, action, now)
         except TooCloseError as err:  # the phone has no --force
@@ -282,18 +284,18 @@ class PageApp:
 
     def _answer(self, config: Config, dose: Dose, action: str, now: datetime) -> str:
         tz, store = config.timezone, self.store
-        if action == page.TAKE:
+        if action == TAKE:
             # A slot with no row yet (id 0) is answered by its time, which makes the row.
-            answer = services.take_dose(store, config, dose.id, now, VIA) if dose.id else \
-                services.take(store, config, dose.medication, now, now, via=VIA)
+            answer = services.take_dose(store, config, dose.id, now, VIA_PHONE) if dose.id else \
+                services.take(store, config, dose.medication, now, now, via=VIA_PHONE)
             d = answer.dose
             note = f" Note: the next dose is near. {answer.advice}" if answer.advice else ""
             return f"Recorded: {d.medication} {d.dose}, {d.slot} dose taken at {d.taken_at.astimezone(tz):%H:%M}.{note}"
-        if action == page.SKIP:
-            d = (services.skip_dose(store, config, dose.id, now, VIA, SKIP_REASON) if dose.id else
-                 services.skip(store, config, dose.medication, now, now, SKIP_REASON, via=VIA)).dose
+        if action == SKIP:
+            d = (services.skip_dose(store, config, dose.id, now, VIA_PHONE, SKIPPED_FROM_PHONE) if dose.id else
+                 services.skip(store, config, dose.medication, now, now, SKIPPED_FROM_PHONE, via=VIA_PHONE)).dose
             return f"Recorded: {d.medication} {d.slot} dose skipped."
-        d = services.snooze_dose(store, config, dose.id, now, VIA).dose
+        d = services.snooze_dose(store, config, dose.id, now, VIA_PHONE).dose
         return f"Snoozed: {d.medication} {d.slot} dose, reminding again at {d.snoozed_until.astimezone(tz):%H:%M}."
 
     def answer_checkin(self, pairing_hash: str, fields: dict[str, str]) -> Response:
@@ -314,7 +316,7 @@ class PageApp:
                                    else (fields.get("frequency"), fields.get("woke")))
                 other = fields["other_cause"] if marking else previous and previous.other_cause
                 entry = services.checkin(self.store, config, night, fields.get("severity"), frequency, woke, note,
-                                         other, now=now, via=VIA).entry
+                                         other, now=now, via=VIA_PHONE).entry
         except UsageError as err:
             return self.show(pairing_hash, {}, f"Not recorded: {err}.", "400 Bad Request")
         return self.show(pairing_hash, {}, f"Recorded last night: {core.describe(entry)}.")

@@ -14,9 +14,9 @@ from reminderd.core import rating as rated
 from reminderd.core.checkin import Checkin, Question
 from reminderd.core.rating import Rating
 from reminderd.core.clock import local_time
-from reminderd.core.doses import MISSED, SKIPPED, TAKEN, Dose
+from reminderd.core.doses import Dose
+from reminderd.core.words import MISSED, SKIP, SKIPPED, SNOOZE, TAKE, TAKEN
 
-TAKE, SNOOZE, SKIP = "taken", "snooze", "skip"
 ACTION_LABELS = {TAKE: "Taken", SNOOZE: "Snooze", SKIP: "Skip"}
 
 STYLE = """

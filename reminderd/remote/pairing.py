@@ -32,14 +32,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Iterator
 
+from reminderd.core.words import RATER_PREFIX
 from reminderd.errors import UsageError
 
 SECRET_BYTES = 32
 SECRET_SHAPE = re.compile(r"[A-Za-z0-9_-]{43}")  # what token_urlsafe(32) makes
 CODE_LIFETIME = timedelta(minutes=10)
 SEEN_EVERY = timedelta(minutes=1)  # "last seen" is written at most this often per phone
-PATIENT = "patient"
-RATER_PREFIX = "rater:"
 NAME_SHAPE = re.compile(r"[^\x00-\x1f\x7f]{1,40}")
 FILE_NAME = "remote-pairing.json"
 LEGACY_FILE_NAME = "remote-pairing"  # the first version's bare hashes, whose tokens stayed in links

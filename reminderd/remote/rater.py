@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Callable
 from reminderd import services
 from reminderd.core import rating as core
 from reminderd.core.checkin import last_night
+from reminderd.core.words import VIA_PHONE
 from reminderd.errors import UsageError
 from reminderd.remote import page
 
@@ -19,7 +20,6 @@ if TYPE_CHECKING:
     from reminderd.remote.app import PageApp, Response
 
 PAST_NIGHTS = 14  # her answers of the nights before, shown below the question
-VIA = "phone"
 
 
 class RaterPage:
@@ -55,7 +55,7 @@ class RaterPage:
                              f"of {night:%A %-d %B}. Nothing was changed.", "409 Conflict")
         try:
             entry = services.rate(app.store, config, rater, night, fields.get("severity"), fields.get("frequency"),
-                                  fields.get("woke"), fields.get("note"), now=now, via=VIA).entry
+                                  fields.get("woke"), fields.get("note"), now=now, via=VIA_PHONE).entry
         except UsageError as err:
             return self.show(rater, pairing_hash, f"Not recorded: {err}.", "400 Bad Request")
         return self.show(rater, pairing_hash, f"Recorded last night: {core.describe(entry)}.")
@@ -71,7 +71,7 @@ class RaterPage:
                 if last is None or _night_of(last) != fields.get("night"):
                     return self.show(rater, pairing_hash, "Your last answer has changed since this page was "
                                      "shown; nothing was taken back.", "409 Conflict")
-                done = services.undo_rating(app.store, config, rater, now, VIA)
+                done = services.undo_rating(app.store, config, rater, now, VIA_PHONE)
         except UsageError as err:
             return self.show(rater, pairing_hash, f"Nothing was taken back: {err}.", "409 Conflict")
         now_text = core.describe(done.now) if done.now is not None else "no answer"

@@ -56,6 +56,12 @@ log = logging.getLogger("reminderd")
 MAX_CONNECTIONS = 64  # a phone or two open up to 6 each; the rest is room to shed a flood
 PER_ADDRESS = 16
 REQUEST_S = 10.0  # a whole request must arrive within this, and its answer be taken within it
+# The promise (README, the page's fault matrix): the paired phone has every answer within
+# this, whatever a flood, slow or silent clients do meanwhile.
+ANSWER_WITHIN_S = 2.0
+# A stopping page: its loop ends at once unless an answer is being written; it stops beside
+# the push's wait (Daemon.shutdown), so this fits inside that wait.
+STOP_WAIT_S = 2.0
 THREADS = 2  # the page's answers are short (a few SQLite reads and at most one write)
 MAX_HEAD = 8 * 1024
 MAX_BODY = 4 * 1024
@@ -116,7 +122,7 @@ class PageServer:
     def stop(self) -> None:
         if self._thread is not None and self._stopped is not None:
             self.loop.call_soon_threadsafe(lambda: self._stopped.done() or self._stopped.set_result(None))
-            self._thread.join(5)
+            self._thread.join(STOP_WAIT_S)
         self.pool.shutdown(wait=False, cancel_futures=True)
         self.app.close()
 

@@ -47,8 +47,11 @@ RESTART_S = 5.0  # the first wait before starting a child that exited
 RESTART_MAX_S = 300.0
 RAN_WELL_S = 60.0  # a child that ran this long before it exited starts again from RESTART_S
 # How long a stopping daemon waits for Litestream's last sync (itself bounded by
-# litestream.SHUTDOWN_SYNC_S) before it kills it; well inside the unit's TimeoutStopSec=5.
-STOP_WAIT_S = 2.0
+# litestream.SHUTDOWN_SYNC_S) before it kills it; well inside the unit's TimeoutStopSec
+# (install.unit.STOP_TIMEOUT_S).
+STOP_WAIT_S = 1.5
+# Then for its thread, which ends at the child's last line of output.
+THREAD_WAIT_S = 0.5
 
 
 class Replicator:
@@ -92,7 +95,7 @@ class Replicator:
                 child.kill()
                 child.wait()
         if self._thread is not None:
-            self._thread.join(STOP_WAIT_S)
+            self._thread.join(THREAD_WAIT_S)
         written = Written.read(self.state_file) or Written()
         now = self.now()
         if child is not None and child.returncode is not None and written.restart_at is None:

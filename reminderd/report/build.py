@@ -24,9 +24,10 @@ from reminderd.core.analysis.raters import RaterAnalysis, analyse, rater_checkin
 from reminderd.core.analysis.records import ON_TIME, DoseOutcome, NightCheckin, date_range, dose_outcome
 from reminderd.core.config.settings import Config
 from reminderd.core.config.values import format_slot
-from reminderd.core.doses import MISSED, PENDING, SKIPPED, TAKEN, timing
+from reminderd.core.doses import timing
 from reminderd.core.prescriptions import History, unrecorded, what_is_prescribed
 from reminderd.core.schedule import local_instant
+from reminderd.core.words import AS_NEEDED_SLOT, MISSED, PENDING, TAKEN
 
 if TYPE_CHECKING:
     from reminderd.store import Store
@@ -138,7 +139,7 @@ def build(store: Store, config: Config, since: date, until: date, now: datetime,
     # rows of a medicine that was as-needed then.
     in_force = history.indexes_at(r[3] for r in rows)
     prn_then = [frozenset(m.name for m in r.config.medications if m.as_needed) for r in history.records]
-    is_prn = [r[2].startswith("PRN ") or r[0] in prn_then[k] for r, k in zip(rows, in_force)]
+    is_prn = [r[2].startswith(AS_NEEDED_SLOT) or r[0] in prn_then[k] for r, k in zip(rows, in_force)]
     # Each dose is judged by the on-time window of the prescription in force when it fell due.
     windows = [r.config.on_time_window for r in history.records]
     scheduled = [DoseOutcome(*r, on_time_window=windows[k]) for r, k, prn in zip(rows, in_force, is_prn) if not prn]
@@ -205,7 +206,7 @@ def _not_recorded(history: History, rows: Sequence[Row], first: date, last: date
     start = local_instant(first, time(0), history.on(first).timezone) - DAY
     end = min(local_instant(last + DAY, time(0), history.on(last + DAY).timezone) + DAY, now)
     planned = [s for s in history.plan(max(start, began_at), end) if first <= s.local_date <= last]
-    return [DoseOutcome(s.medication, s.local_date, s.slot, s.due, "pending",
+    return [DoseOutcome(s.medication, s.local_date, s.slot, s.due, PENDING,
                         on_time_window=history.at(s.due).on_time_window)
             for s in unrecorded(planned, ((medication, day, slot) for medication, day, slot, *_ in rows))]
 
@@ -274,7 +275,7 @@ def _dose_words(dose: DoseOutcome, outcome: str, reason: str | None, zone_on, wi
             local = dose.taken_at.astimezone(zone_on(dose.taken_at.date()))
             return what + f"taken only after the check-in, {local:%a %H:%M} ({words})"
         return what + words
-    words = {SKIPPED: "skipped", MISSED: "missed", PENDING: "not recorded"}[dose.status]
+    words = "not recorded" if dose.status == PENDING else dose.status  # skipped, missed: as the log says
     return what + words + (f" ({reason})" if reason else "")
 
 

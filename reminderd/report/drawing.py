@@ -9,7 +9,7 @@ from html import escape
 from typing import Any, Callable, Iterable, Sequence
 
 from reminderd.core.analysis.records import EARLY, LATE, ON_TIME, date_range
-from reminderd.core.doses import MISSED
+from reminderd.core.words import MISSED
 from reminderd.report.figures import signed
 
 COLOURS = {ON_TIME: "#1b7a3e", EARLY: "#3d7dca", LATE: "#e0a100", MISSED: "#c8322b", "none": "#eceff1",

@@ -20,7 +20,7 @@ from reminderd.core.analysis.effect import (
 )
 from reminderd.core.analysis.records import EARLY, LATE, ON_TIME
 from reminderd.core.checkin import OTHER_CAUSE_SHORT, SEVERITY
-from reminderd.core.doses import MISSED
+from reminderd.core.words import MISSED
 from reminderd.core.durations import format_duration
 
 if TYPE_CHECKING:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from reminderd.core.analysis.effect import CAVEAT, EARLIER, EVENING
 from reminderd.core.analysis.records import EARLY, FAILED_OUTCOMES, LATE, ON_TIME
 from reminderd.core.checkin import SEVERITY
-from reminderd.core.doses import MISSED
+from reminderd.core.words import MISSED
 from reminderd.report.drawing import COLOURS, html_table, interval_chart, month_grids
 from reminderd.report.figures import (
     COUNT_HEADERS,

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from reminderd.core.analysis.raters import RaterAnalysis, agreement_words
 from reminderd.core.analysis.records import EARLY, LATE
-from reminderd.core.doses import MISSED
+from reminderd.core.words import MISSED
 from reminderd.report.figures import LABEL_NAMES
 from reminderd.report.drawing import COLOURS, html_table, interval_chart, month_grids
 from reminderd.report.raters import FIGURE_HEADERS, counts_line, figure_cells, figure_rows

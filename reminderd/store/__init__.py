@@ -18,7 +18,7 @@ from reminderd.store import connection, read_only, schema
 from reminderd.store.checkins import CHECKIN_FIELDS, Checkins
 from reminderd.store.connection import BUSY_TIMEOUT_S, READ_ONLY_HINT, LogPath
 from reminderd.store.doses import ANSWER_FIELDS, DOSE_FIELDS, Doses
-from reminderd.store.events import DAEMON_STARTED, DAEMON_STOPPED, UNDOABLE, Event, Events
+from reminderd.store.events import UNDOABLE, Event, Events
 from reminderd.store.instants import from_iso, iso
 from reminderd.store.prescriptions import Prescriptions
 from reminderd.store.ratings import RATING_FIELDS, Ratings
@@ -27,9 +27,8 @@ from reminderd.store.supply import MAX_TABLETS, Supply
 from reminderd.store.tables import Tables
 
 __all__ = [
-    "ANSWER_FIELDS", "APP", "BUSY_TIMEOUT_S", "CHECKIN_FIELDS", "DAEMON_STARTED", "DAEMON_STOPPED", "DOSE_FIELDS",
-    "MAX_TABLETS", "MIGRATIONS", "RATING_FIELDS", "READ_ONLY_HINT", "SCHEMA_VERSION", "UNDOABLE", "Event", "Store",
-    "from_iso", "iso",
+    "ANSWER_FIELDS", "APP", "BUSY_TIMEOUT_S", "CHECKIN_FIELDS", "DOSE_FIELDS", "MAX_TABLETS", "MIGRATIONS",
+    "RATING_FIELDS", "READ_ONLY_HINT", "SCHEMA_VERSION", "UNDOABLE", "Event", "Store", "from_iso", "iso",
     "schema_is_current",
 ]
 

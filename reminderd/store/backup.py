@@ -23,11 +23,11 @@ from pathlib import Path
 from typing import Any, Callable
 
 from reminderd.core.clock import UTC
-from reminderd.core.doses import STATUSES, TAKEN
 from reminderd.core.checkin import NOTE_MAX, WOKE_MAX
 from reminderd.core.prescriptions import PrescriptionError, config_of
 from reminderd.core.rating import TELLING_ALERTS
 from reminderd.core.rating import VIAS as RATING_VIAS
+from reminderd.core.words import RATING, RATING_UNDONE, STATUSES, SUPPLY_KINDS, TAKEN, UNDONE
 from reminderd.errors import BadValue, ImportFileError, UsageError
 from reminderd.store import ANSWER_FIELDS, MAX_TABLETS, SCHEMA_VERSION, UNDOABLE, Store
 
@@ -299,7 +299,7 @@ FIELD_CHECKS: dict[str, dict[str, Check]] = {
         "told": _told, "updated_at": _required_instant,
     },
     "supply": {
-        "id": _positive_id, "medication": _text, "at": _required_instant, "kind": _one_of("start", "refill"),
+        "id": _positive_id, "medication": _text, "at": _required_instant, "kind": _one_of(*SUPPLY_KINDS),
         "change": _in_range(-MAX_TABLETS, MAX_TABLETS, "a number of tablets"),
     },
     "prescriptions": {"id": _positive_id, "in_force_from": _required_instant},
@@ -352,7 +352,7 @@ def _check_ratings(ratings: list[dict[str, Any]], problems: list[str]) -> None:
 def _check_rating_events(events: list[dict[str, Any]], problems: list[str]) -> None:
     """A rating's event keeps the answer and the row it replaced (`before`), which an undo
     puts back: each must be a row as the store writes it. An undoing names a rating of the file."""
-    from reminderd.store.ratings import RATING, RATING_FIELDS, RATING_UNDONE
+    from reminderd.store.ratings import RATING_FIELDS
 
     ratings = {row["id"]: json.loads(row["detail"] or "{}") for row in events if row["kind"] == RATING}
     for i, row in enumerate(events):
@@ -416,7 +416,7 @@ def _check_events(events: list[dict[str, Any]], dose_ids: set[int], problems: li
         if row["dose_id"] is not None and row["dose_id"] not in dose_ids:
             problems.append(f"events[{i}].dose_id: {row['dose_id']!r} is not the id of any dose in the file")
         detail = json.loads(row["detail"]) if row["detail"] else {}
-        if row["kind"] == "undone" and (detail.get("event") not in event_ids or row["dose_id"] is None):
+        if row["kind"] == UNDONE and (detail.get("event") not in event_ids or row["dose_id"] is None):
             problems.append(f"events[{i}].detail: an undoing names no event of the file; expected "
                             '{"event": the id of the answer it undid}')
         before = detail.get("before")

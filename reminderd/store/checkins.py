@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Iterable
 
+from reminderd.core.words import CHECKIN, CHECKIN_ASKED, VIA_DAEMON
 from reminderd.store.events import Events
 from reminderd.store.instants import from_iso, iso
 
@@ -32,7 +33,7 @@ class Checkins(Events):
                 " updated_at = excluded.updated_at",
                 row | {"updated_at": iso(now)},
             )
-            self.add_event("checkin", source, now, None, row | {"replaced": previous is not None})
+            self.add_event(CHECKIN, source, now, None, row | {"replaced": previous is not None})
         return previous
 
     def checkin(self, night: date) -> Checkin | None:
@@ -45,11 +46,11 @@ class Checkins(Events):
 
     def checkin_asked(self, night: date, now: datetime) -> None:
         """The daemon asked about `night` (a notification was shown)."""
-        self.add_event("checkin-asked", "daemon", now, None, {"night": night.isoformat()})
+        self.add_event(CHECKIN_ASKED, VIA_DAEMON, now, None, {"night": night.isoformat()})
 
     def last_checkin_asked(self, night: date) -> datetime | None:
         """When the daemon last asked about `night`, from the log: it survives restarts."""
-        return self.last_event_at("checkin-asked", night=night.isoformat())
+        return self.last_event_at(CHECKIN_ASKED, night=night.isoformat())
 
     def _checkins(self, where: str, params: Iterable[Any]) -> list[Checkin]:
         with self._lock:

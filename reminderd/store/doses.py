@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Iterable
 
-from reminderd.core.doses import PENDING, TAKEN, Dose
+from reminderd.core.doses import Dose
 from reminderd.core.schedule import Slot
+from reminderd.core.words import PENDING, TAKEN
 from reminderd.store.events import UNDOABLE, Events
 from reminderd.store.instants import from_iso, iso
 
@@ -25,14 +26,14 @@ class Doses(Events):
     def ensure_doses(self, slots: Iterable[Slot], now: datetime) -> int:
         """Create the rows for these slots that do not exist yet. Returns how many were new."""
         rows = [
-            (s.medication, s.local_date.isoformat(), s.slot, s.dose, iso(s.due), iso(now))
+            (s.medication, s.local_date.isoformat(), s.slot, s.dose, iso(s.due), PENDING, iso(now))
             for s in slots
         ]
         with self.write():
             before = self.conn.total_changes
             self.conn.executemany(
                 "INSERT OR IGNORE INTO doses (medication, local_date, slot, dose, due, status,"
-                " reminders_sent, created_at) VALUES (?, ?, ?, ?, ?, 'pending', 0, ?)",
+                " reminders_sent, created_at) VALUES (?, ?, ?, ?, ?, ?, 0, ?)",
                 rows,
             )
             return self.conn.total_changes - before

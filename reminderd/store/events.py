@@ -8,13 +8,12 @@ import json
 from datetime import datetime
 from typing import Any, Iterable, Mapping, TypedDict
 
+from reminderd.core.words import CORRECTED, DAEMON_STARTED, DAEMON_STOPPED, SKIPPED, SNOOZED, TAKEN, UNDONE
 from reminderd.store.connection import Connection
 from reminderd.store.instants import from_iso, iso
 
 # The answers `reminderd undo` can take back (their events keep the state they replaced).
-UNDOABLE = ("taken", "skipped", "snoozed", "corrected")
-# A daemon's start and clean stop: whether anyone is reminding from this log, and since when not.
-DAEMON_STARTED, DAEMON_STOPPED = "daemon-started", "daemon-stopped"
+UNDOABLE = (TAKEN, SKIPPED, SNOOZED, CORRECTED)
 
 
 class Event(TypedDict):
@@ -77,9 +76,9 @@ class Events(Connection):
 
     def undoable_events(self) -> list[Event]:
         """Answers that can still be undone, newest first (undoing one leaves the others)."""
-        events = self.events(*UNDOABLE, "undone", newest_first=True)
-        undone = {json.loads(e["detail"])["event"] for e in events if e["kind"] == "undone"}
-        return [e for e in events if e["kind"] != "undone" and e["id"] not in undone]
+        events = self.events(*UNDOABLE, UNDONE, newest_first=True)
+        undone = {json.loads(e["detail"])["event"] for e in events if e["kind"] == UNDONE}
+        return [e for e in events if e["kind"] != UNDONE and e["id"] not in undone]
 
     def _select(self, where: list[str], params: Iterable[Any], order: str, limit: int | None) -> list[Event]:
         with self._lock:

@@ -9,6 +9,7 @@ import json
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Iterable
 
+from reminderd.core.words import RATING, RATING_UNDONE
 from reminderd.store.events import Event, Events
 from reminderd.store.instants import from_iso, iso
 
@@ -16,7 +17,6 @@ if TYPE_CHECKING:  # imported where used: `reminderd take` never needs the ratin
     from reminderd.core.rating import Rating
 
 RATING_FIELDS = ("rater", "night", "severity", "frequency", "woke", "note", "answered_at", "via", "blinded", "told")
-RATING, RATING_UNDONE = "rating", "rating-undone"
 
 
 class Ratings(Events):

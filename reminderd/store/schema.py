@@ -12,7 +12,7 @@ import sqlite3
 import sys
 from typing import Any
 
-from reminderd.core.doses import PENDING
+from reminderd.core.words import PENDING
 from reminderd.errors import StoreError
 from reminderd.store.connection import Connection, LogPath
 

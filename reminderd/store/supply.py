@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from datetime import datetime
 
-from reminderd.core.doses import TAKEN
+from reminderd.core.words import SUPPLY_EVENT, SUPPLY_REFILL, TAKEN, VIA_CLI, VIA_CONFIG
 from reminderd.errors import UsageError
 from reminderd.store.events import Events
 from reminderd.store.instants import from_iso, iso
@@ -23,7 +23,7 @@ class Supply(Events):
         with self.write():
             self.conn.execute("INSERT INTO supply (medication, at, change, kind, note) VALUES (?, ?, ?, ?, ?)",
                               (medication, iso(at), change, kind, note))
-            self.add_event(f"supply-{kind}", "cli" if kind == "refill" else "config", at, None,
+            self.add_event(f"{SUPPLY_EVENT}{kind}", VIA_CLI if kind == SUPPLY_REFILL else VIA_CONFIG, at, None,
                            {"medication": medication, "change": change})
 
     def supply_since_start(self, medication: str) -> tuple[datetime, float, int] | None:

@@ -7,6 +7,7 @@ import sqlite3
 from datetime import date, datetime, tzinfo
 from typing import Any
 
+from reminderd.core.words import ANSWERED, SUPPLY_EVENT, SUPPLY_START
 from reminderd.errors import UsageError
 from reminderd.store.connection import Connection
 from reminderd.store.instants import from_iso
@@ -54,8 +55,8 @@ class Tables(Connection):
             first, last = self.conn.execute("SELECT min(due), max(due) FROM doses").fetchone()
             answer = self.conn.execute(
                 "SELECT medication, local_date, slot, status, answered_at FROM doses"
-                " WHERE status IN ('taken', 'skipped') AND answered_at IS NOT NULL"
-                " ORDER BY answered_at DESC, id DESC LIMIT 1").fetchone()
+                f" WHERE status IN ({', '.join('?' * len(ANSWERED))}) AND answered_at IS NOT NULL"
+                " ORDER BY answered_at DESC, id DESC LIMIT 1", ANSWERED).fetchone()
         return from_iso(first), from_iso(last), answer
 
     def row_counts(self) -> dict[str, int]:
@@ -83,8 +84,8 @@ class Tables(Connection):
                                  "instead: reminderd --db NEW-FILE import FILE")
             if tables.get("prescriptions"):
                 self.conn.execute("DELETE FROM prescriptions")
-            self.conn.execute("DELETE FROM events WHERE kind = 'supply-start' AND dose_id IS NULL")
-            self.conn.execute("DELETE FROM supply WHERE kind = 'start'")
+            self.conn.execute("DELETE FROM events WHERE kind = ? AND dose_id IS NULL", (SUPPLY_EVENT + SUPPLY_START,))
+            self.conn.execute("DELETE FROM supply WHERE kind = ?", (SUPPLY_START,))
             for table in self.LOG_TABLES:
                 columns = [c[0] for c in self.table_columns(table)]
                 try:
@@ -97,9 +98,9 @@ class Tables(Connection):
 
     def _from_config(self, table: str) -> int:
         """How many of a table's rows any command writes from the config alone."""
-        where = {"prescriptions": "1", "supply": "kind = 'start'",
-                 "events": "kind = 'supply-start' AND dose_id IS NULL"}.get(table)
-        return self.conn.execute(f"SELECT count(*) FROM {table} WHERE {where}").fetchone()[0] if where else 0
+        where, params = {"prescriptions": ("1", ()), "supply": ("kind = ?", (SUPPLY_START,)),
+                         "events": ("kind = ? AND dose_id IS NULL", (SUPPLY_EVENT + SUPPLY_START,))}.get(table, (None, ()))
+        return self.conn.execute(f"SELECT count(*) FROM {table} WHERE {where}", params).fetchone()[0] if where else 0
 
     def _check_log_table(self, table: str) -> None:
         if table not in self.LOG_TABLES:  # names go into SQL text: only known ones

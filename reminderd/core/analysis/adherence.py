@@ -26,7 +26,7 @@ from reminderd.core.analysis.records import (
     dose_outcome,
     require_aware,
 )
-from reminderd.core.doses import MISSED, SKIPPED, TAKEN
+from reminderd.core.words import MISSED, SKIPPED, TAKEN
 from reminderd.errors import AnalysisError
 from reminderd.core.analysis.stats import median
 

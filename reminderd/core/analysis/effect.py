@@ -40,7 +40,7 @@ from typing import Any, Mapping, Sequence
 from reminderd.core.analysis.nights import NIGHT_LABELS, LabelledNight, NightDoses, NightLabels
 from reminderd.core.analysis.records import EARLY, LATE, ON_TIME, date_range
 from reminderd.core.analysis.stats import mean, median
-from reminderd.core.doses import MISSED
+from reminderd.core.words import MISSED
 
 EVENING, EARLIER = "evening", "earlier"
 MISSED_BEFORE = "missed_before"  # an adjustment, never a figure: the night before had a missed dose

@@ -40,7 +40,7 @@ from typing import Callable, Iterable, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
 from reminderd.core.analysis.records import EARLY, LATE, ON_TIME, DoseOutcome, NightCheckin
-from reminderd.core.doses import MISSED, TAKEN
+from reminderd.core.words import MISSED, TAKEN
 from reminderd.errors import AnalysisError
 from reminderd.core.schedule import local_instant
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from reminderd.core.doses import MISSED, PENDING, SKIPPED, STATUSES, TAKEN
+from reminderd.core.words import MISSED, PENDING, SKIPPED, STATUSES, TAKEN
 from reminderd.errors import AnalysisError
 
 # What became of a dose that has fallen due. "not_recorded" is a pending dose nobody

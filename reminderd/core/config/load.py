@@ -60,12 +60,18 @@ def parse_config(text: str, source: str, system_zone: Callable[[], str]) -> Conf
     replica = links.replica(c, data.get("replica"))
     if "timezone" not in top and "timezone" not in data:
         top["zone_from_system"] = True
-        try:
-            top["timezone"] = ZoneInfo(system_zone())
-        except (ZoneInfoNotFoundError, ValueError, OSError):
-            top["timezone"] = ZoneInfo("UTC")
+        top["timezone"] = machine_zone(system_zone())
     if c.problems:
         raise ConfigError(c.problems, source)
     return Config(medications=tuple(medications), checkin=checkin,
                   notifications=notifications, source=source, remote=remote, push=push, contacts=contacts,
                   raters=raters, replica=replica, **top)
+
+
+def machine_zone(name: str) -> ZoneInfo:
+    """The zone the machine names, for a config that names none (at start, and when the
+    running daemon hears it change): UTC where the name is no zone known here."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return ZoneInfo("UTC")

@@ -10,13 +10,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from reminderd.core.durations import parse_duration
 from reminderd.core.typed import DAY_HELP, FIRST_DAY, LAST_DAY  # one date range for the file and the command line
+from reminderd.core.words import ALERTS  # what a [[contact]] is told
 from reminderd.errors import BadUrl, BadValue
 
 if TYPE_CHECKING:
     from pathlib import Path
 
 NOTIFICATION_BACKENDS = ("auto", "dbus", "plyer", "log")
-ALERTS = ("missed", "not-running", "summary", "replica")  # what a [[contact]] is told (core/alerts.py)
 
 _TIME = re.compile(r"^(\d{2}):(\d{2})$")
 _TIME_EXPECTED = 'a time "HH:MM" from "00:00" to "23:59"'

@@ -1,0 +1,83 @@
+"""With no zone in the config, the running daemon follows the machine's zone when it
+changes (he flies): heard from the kernel, applied as a config change of zone is (the one
+plan's zone rule), with one log line, and `status` agrees with it.
+
+The daemon gets an /etc of its own: a mount namespace (unshare) with an overlay over the
+machine's /etc, so the test changes the zone only for it and the commands run beside it
+(nsenter), as timedatectl does: a new link renamed over /etc/localtime."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import Cli, at, config_text, rows
+from tests.daemon_process import DaemonProcess
+from tests.fakeclock import FakeClock
+
+# The config names no zone: the machine's is used, and followed.
+NO_ZONE = config_text(give_up_after="40s").replace('timezone = "Europe/London"\n', "")
+
+
+def set_zone(name: str) -> str:
+    """Python run in the daemon's namespace: the zone set as timedated sets it (a link made
+    beside /etc/localtime and renamed over it), and Debian's /etc/timezone written too."""
+    return (f"import os; os.symlink('/usr/share/zoneinfo/{name}', '/etc/.localtime.new'); "
+            "os.replace('/etc/.localtime.new', '/etc/localtime'); "
+            f"open('/etc/.timezone.new', 'w').write('{name}\\n'); os.replace('/etc/.timezone.new', '/etc/timezone')")
+
+
+class OwnEtc:
+    """A daemon in a mount namespace of its own whose /etc is an overlay on the machine's."""
+
+    def __init__(self, cli: Cli, zone: str) -> None:
+        layers = cli.home / "etc-overlay"
+        (layers / "upper").mkdir(parents=True)
+        (layers / "work").mkdir()
+        mount = (f"mount -t overlay overlay -o lowerdir=/etc,upperdir={layers}/upper,workdir={layers}/work /etc"
+                 f' && "$0" -c "{set_zone(zone)}" && exec "$0" -m reminderd "$@"')
+        self.env = {k: v for k, v in cli.env().items() if k != "TZ"}  # tzlocal reads TZ first
+        self.daemon = DaemonProcess(cli, env=self.env, command=["unshare", "--mount", "--propagation", "private",
+                                                                "sh", "-c", mount, sys.executable])
+
+    def run(self, *args: str) -> subprocess.CompletedProcess:
+        """A command in the daemon's namespace, which sees its /etc."""
+        return subprocess.run(["nsenter", f"--mount=/proc/{self.daemon.proc.pid}/ns/mnt", sys.executable, *args],
+                              env=self.env, capture_output=True, text=True, timeout=30)
+
+
+@pytest.mark.system
+def test_the_daemon_follows_the_machines_zone_when_it_changes(cli: Cli, tmp_path) -> None:
+    cli.clock = FakeClock(tmp_path / "clock", at("2026-11-28 09:00:00"))  # 09:00 in London, 18:00 in Tokyo
+    cli.config.write_text(NO_ZONE)
+    own = OwnEtc(cli, "Europe/London")
+    d = own.daemon
+    try:
+        d.wait_for(r"time zone Europe/London")
+        d.wait_for(r"doctor: run `reminderd doctor`")  # started, its watches set
+        moved = own.run("-c", set_zone("Asia/Tokyo"))
+        assert moved.returncode == 0, moved.stderr
+        [line] = d.wait_for(r"the machine's time zone is now")
+        assert "Asia/Tokyo (was Europe/London)" in line
+
+        # The one plan's zone rule, applied by the daemon itself (no command has run in the
+        # new zone yet): from 18:00 in Tokyo on, the day's next dose is Tokyo's 22:00 (13:00
+        # UTC), not London's 14:00 (14:00 UTC).
+        d.wait_for(r"gabapentin 22:00 dose of 2026-11-28 now falls due at 2026-11-28T13:00:00\+00:00")
+        assert rows(cli, "SELECT slot, due FROM doses WHERE local_date = '2026-11-28' ORDER BY due") == [
+            ("22:00", "2026-11-28T13:00:00+00:00")]
+        cli.clock.set(at("2026-11-28 12:59:57"))
+        d.wait_for(r"reminder 1: gabapentin 300 mg, 22:00 dose of 2026-11-28")
+        assert d.count(r"the machine's time zone is now") == 1
+        assert d.count(r"config reloaded") == 0
+
+        status = own.run("-m", "reminderd", "status")  # reads the zone afresh, as every command
+        assert status.returncode == 0, status.stderr
+        assert "Today, Saturday 28 November 2026 (Asia/Tokyo)" in status.stdout, status.stdout
+        assert re.search(r"^22:00 +gabapentin +300 mg +DUE", status.stdout, re.M), status.stdout
+        assert "14:00" not in status.stdout, status.stdout
+    finally:
+        d.stop()
