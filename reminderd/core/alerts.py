@@ -34,7 +34,7 @@ MAX_FOLDED_DAYS = 7
 @dataclass(frozen=True)
 class Message:
     key: str  # what it is about; one message per key and recipient
-    to: str  # PUSH or a contact's name
+    to: str  # PUSH, DESKTOP, a contact's name or RATER_PREFIX + a rater's
     kind: str
     title: str
     body: str
