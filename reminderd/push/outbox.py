@@ -187,8 +187,8 @@ class Push:
         if message.to != alerts.DESKTOP:
             self._record(message, now)
         elif self.store.last_event_at(NOTICE_SHOWN, key=message.key) is None:
-            self.store.add_event(NOTICE_SHOWN, VIA_DAEMON, now, None, {"key": message.key, "to": message.to,
-                                                             "kind": message.kind, "title": message.title})
+            self.store.add_event(NOTICE_SHOWN, VIA_DAEMON, now, None,
+                                 {"key": message.key, "to": message.to, "kind": message.kind, "title": message.title})
             log.info("push: %s shown on the desktop (no [push] set)", message.kind)
             self.shared.show_plain(message.key, message.title, message.body)
 
