@@ -507,12 +507,11 @@ class Phone:
 
     def __init__(self, cli: Cli, config: str, now: datetime) -> None:
         from reminderd.core.config.settings import RemoteSettings
-        from reminderd.remote import pairing
         from reminderd.remote.app import PageApp
 
         parsed = parse_config(config, "test", lambda: "UTC")
         self.app = PageApp(lambda: parsed, cli.db, lambda: now, RemoteSettings(host="127.0.0.1", port=8765))
-        self.cookie, _ = self.app.pairings.redeem(self.app.pairings.new_code(None, pairing.PATIENT, now), now)
+        self.cookie, _ = self.app.pairings.redeem(self.app.pairings.new_code(None, words.PATIENT, now), now)
 
     def page(self) -> str:
         from tests.test_remote import request
