@@ -284,7 +284,7 @@ def test_push_and_contacts_are_read():
      'push.timeout: "11m" is not valid; expected a duration from "1s" to "10m", like "60s"'),
     (contact_toml("P", '["missed", "bogus"]'),
      'contact[0].alerts: ["missed", "bogus"] is not valid; expected a non-empty list of "missed", '
-     '"not-running", "summary", each once'),
+     '"not-running", "summary", "replica-failing", each once'),
     (contact_toml("P", '["missed"]', "25:00"),
      'contact[0].summary_time: "25:00" is not valid; expected a time "HH:MM" from "00:00" to "23:59"'),
     (contact_toml("P", '["missed"]') + contact_toml("p", '["summary"]'),

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from reminderd.core import alerts
 from reminderd.core.clock import UTC
 from reminderd.core.config.settings import ReplicaSettings
 from reminderd.replica import litestream
@@ -28,7 +29,8 @@ from tests.conftest import Cli, at, config_text, rows
 from tests.desktop import Desktop, wait_for
 from tests.sftp_server import SftpServer
 from tests.test_notifications import TODAY, session, shown  # noqa: F401  (session: the daemon on dunst)
-from tests.test_push import assert_on_time
+from tests.receivers import http  # noqa: F401  (a fixture)
+from tests.test_push import assert_on_time, contact, settled, through_sending
 
 pytestmark = pytest.mark.system
 
@@ -310,3 +312,55 @@ def test_the_daemon_leaves_the_logs_checkpoints_to_litestream_while_it_replicate
         daemon.replica.stop()
         store.close()
     assert Written.read(state_path(tmp_path / "reminderd.db")).behind_at_stop_s == 0.0
+
+
+def test_a_replica_down_for_a_day_is_told_once_to_his_phone_and_a_contact_and_its_end_too(
+        sftp: SftpServer, clocked: Cli, daemon, http) -> None:
+    clocked.config.write_text(config_text(
+        remind_every="3s", give_up_after="40s", min_gap="1h", snooze="5s",
+        extra=replica_toml(sftp.url("reminderd"), key_file=sftp.key)
+        + f'\n[push]\nurl = "json://127.0.0.1:{http.port}/phone"\nafter_reminders = 100\n'
+        + contact("Partner", f"json://127.0.0.1:{http.port}/partner", '["replica-failing"]')))
+    d = daemon()  # the server is down from the start: Litestream cannot start, and is started again
+    d.wait_for(r"replica: Litestream is not running; starting it again in 5 s")
+    began = datetime.fromisoformat(wait_for(lambda: (Written.read(state_path(clocked.db)) or Written()).failing_since,
+                                            timeout=10, what="the outage's start written down"))
+    clocked.clock.advance(alerts.REPLICA_ALERT_AFTER + timedelta(minutes=1))
+    # At its next failure (no timer of its own: the supervisor's restart, 5 s later) the outage is a day old.
+    down = replica_posts(http, 2, "reminderd's replica is not working")
+    assert sorted(p.path for p in down) == ["/partner", "/phone"]
+    body = down[0].body["message"]
+    assert body.startswith(f"The off-machine copy of the reminderd log has not been working since "
+                           f"{began.astimezone(cli_zone()):%a %d %b %H:%M}: ")
+    assert "Last error: " in body and "connection refused" in body and "To do: check that the replica's" in body
+    for piece in (str(sftp.port), str(sftp.replicas), sftp.user, "127.0.0.1", "reminderd/"):
+        assert all(piece not in p.body["message"] for p in down), (piece, body)
+    d.wait_for(r"starting it again in 10 s")  # it failed again since: nothing more is sent
+    settled(clocked)
+
+    d.stop()
+    again = daemon()  # still down: the same outage, already told
+    again.wait_for(r"starting it again in 10 s")  # its first failure has been weighed by then
+    assert rows(clocked, "SELECT count(*) FROM events WHERE kind = 'push-due' "
+                         "AND json_extract(detail, '$.kind') = 'replica-failing'") == [(2,)]
+    through_sending(again)
+    assert len(replica_posts(http, 2, "")) == 2
+
+    sftp.start()  # back: a write reaches the replica, and whoever was told is told it is over
+    back = replica_posts(http, 4, "")[2:]
+    assert sorted((p.path, p.body["title"]) for p in back) == [("/partner", "reminderd's replica works again"),
+                                                               ("/phone", "reminderd's replica works again")]
+    assert f"(it had failed since {began.astimezone(cli_zone()):%a %d %b %H:%M})" in back[0].body["message"]
+    settled(clocked)
+    assert Written.read(state_path(clocked.db)).failing_since is None
+
+
+def replica_posts(http, count: int, title: str) -> list:
+    """The replica's messages at the receiver (not the reminders), once there are `count`."""
+    def mine() -> list:
+        return [p for p in http.posts if p.body.get("title", "").startswith("reminderd's replica")]
+
+    wait_for(lambda: len(mine()) >= count, timeout=60, what=f"{count} replica message(s)")
+    found = mine()
+    assert len(found) == count and all(p.body["title"].startswith(title) for p in found), found
+    return found

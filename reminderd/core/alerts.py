@@ -18,9 +18,13 @@ from reminderd.core.config.settings import Config, Contact, Medication, Rater
 from reminderd.core.doses import Dose, Remind, give_up_at, reminder_text
 from reminderd.core.schedule import local_instant
 from reminderd.core.words import (ESCALATE, MISSED, MISSED_ALERT, NOT_RUNNING_ALERT, PENDING, RATER_ASK, RATER_PREFIX,
-                                  SKIPPED, SUMMARY, TAKEN)
+                                  REPLICA_ALERT, REPLICA_BACK, SKIPPED, SUMMARY, TAKEN)
 
 PUSH = "push"  # the recipient name of his own phone ([push]); contacts go by their name
+DESKTOP = "desktop:him"  # him on the screen: a notice shown, not sent, where he has no [push]
+# A day: long enough that a server rebooted, a NAS asleep overnight or a laptop away from
+# home for the day says nothing; short enough that at most a day of the log is at risk.
+REPLICA_ALERT_AFTER = timedelta(days=1)
 # A summary this far past its time is sent as late (the daemon was not running at the time).
 LATE_BY = timedelta(minutes=2)
 # At most this many days' summaries are folded into one; earlier ones are left to `report`.
@@ -30,7 +34,7 @@ MAX_FOLDED_DAYS = 7
 @dataclass(frozen=True)
 class Message:
     key: str  # what it is about; one message per key and recipient
-    to: str  # PUSH or a contact's name
+    to: str  # PUSH, DESKTOP, a contact's name or RATER_PREFIX + a rater's
     kind: str
     title: str
     body: str
@@ -103,6 +107,46 @@ def not_running_alerts(doses: Sequence[Dose], config: Config, started: datetime)
     return [Message(f"{NOT_RUNNING_ALERT}:{started.isoformat()}", c.name, NOT_RUNNING_ALERT,
                     "reminderd was not running", body, doses=listed)
             for c in contacts_for(config, NOT_RUNNING_ALERT)]
+
+
+def replica_failing_too_long(since: datetime, now: datetime) -> bool:
+    """Has the replica failed long enough, without a write reaching it since `since`, to tell?"""
+    return now - since >= REPLICA_ALERT_AFTER
+
+
+def replica_alerts(config: Config, since: datetime, error: str | None, now: datetime) -> list[Message]:
+    """Once per outage (the key names when it began): to his phone if [push] is set, else
+    on his desktop, and to each contact that asked for it: since when, the last error
+    (already without any piece of the URL) and what to do."""
+    if not replica_failing_too_long(since, now):
+        return []
+    tz = config.timezone
+    body = (f"The off-machine copy of the reminderd log has not been working since "
+            f"{local_time(since, tz, '%a %d %b %H:%M')}: doses are still reminded and recorded on the "
+            "computer, but what was recorded since then is only there, and would be lost with it. "
+            + (f"Last error: {error.rstrip('.')}. " if error else "")
+            + "To do: check that the replica's disk or server is reachable and has room (run `reminderd doctor` "
+              "on the computer); reminderd catches up on its own once it works again.")
+    to = [PUSH if config.push is not None else DESKTOP] + [c.name for c in contacts_for(config, REPLICA_ALERT)]
+    return [Message(_replica_key(REPLICA_ALERT, since), name, REPLICA_ALERT, "reminderd's replica is not working", body)
+            for name in to]
+
+
+def replica_back(recipients: Sequence[str], since: datetime, now: datetime, tz: ZoneInfo) -> list[Message]:
+    """To whoever was told of the outage that began at `since`: it is over."""
+    body = (f"The off-machine copy of the reminderd log is working again since {local_time(now, tz, '%a %d %b %H:%M')} "
+            f"(it had failed since {local_time(since, tz, '%a %d %b %H:%M')}); it catches up on its own.")
+    return [Message(_replica_key(REPLICA_BACK, since), name, REPLICA_BACK, "reminderd's replica works again", body)
+            for name in recipients]
+
+
+def replica_alert_key(since: datetime) -> str:
+    """The key of the alert about the outage that began at `since`."""
+    return _replica_key(REPLICA_ALERT, since)
+
+
+def _replica_key(kind: str, since: datetime) -> str:
+    return f"{kind}:{since.isoformat()}"
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,9 @@ ANSWER_IN_FULL = "full"
 
 # What a [[contact]] can be told: the values of its `alerts` key in the config.
 MISSED_ALERT, NOT_RUNNING_ALERT, SUMMARY = "missed", "not-running", "summary"
-ALERTS = (MISSED_ALERT, NOT_RUNNING_ALERT, SUMMARY)
+REPLICA_ALERT = "replica-failing"  # the replica has failed for a day (its end is REPLICA_BACK)
+ALERTS = (MISSED_ALERT, NOT_RUNNING_ALERT, SUMMARY, REPLICA_ALERT)
+REPLICA_BACK = "replica-back"  # the replica works again, to whoever was told of its outage
 ESCALATE = "escalate"  # a reminder pushed to his own phone
 RATER_ASK = "rater-ask"  # the morning message to a [[rater]]: the link to her page, nothing else
 # A [[rater]] by her name, "rater:<name>": the recipient of her own messages (never a
@@ -67,6 +69,8 @@ RATING, RATING_UNDONE = "rating", "rating-undone"
 # A daemon's start and clean stop: whether anyone is reminding from this log.
 DAEMON_STARTED, DAEMON_STOPPED = "daemon-started", "daemon-stopped"
 REFILL_WARNED = "refill-warned"
+# A message to him shown on the desktop instead of sent (he has no [push]), once, as the log remembers.
+NOTICE_SHOWN = "notice-shown"
 # Tablets on hand: a supply row's kind (`supply.kind`), and its event "supply-<kind>".
 SUPPLY_START, SUPPLY_REFILL = "start", "refill"
 SUPPLY_KINDS = (SUPPLY_START, SUPPLY_REFILL)

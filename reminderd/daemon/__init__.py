@@ -177,7 +177,8 @@ class Daemon:
         if settings is not None:
             from reminderd.replica.supervisor import Replicator
 
-            self.replica = Replicator(self.store.path, settings, paths.replica_socket(self.store.path), self.now)
+            self.replica = Replicator(self.store.path, settings, paths.replica_socket(self.store.path), self.now,
+                                      self.push.on_replica_failing, self.push.on_replica_working)
             self.replica.start()
 
     def watch(self) -> None:

@@ -26,8 +26,8 @@ from reminderd.core import alerts, delivery
 from reminderd.core.alerts import PUSH, Message
 from reminderd.core.config.settings import Config, Contact, Medication, PushSettings, Rater
 from reminderd.core.doses import Dose, Remind
-from reminderd.core.words import (ESCALATE, NOT_RUNNING, PUSH_CANCELLED, PUSH_DUE, PUSH_FAILED, PUSH_SENT, PUSH_TRY,
-                                  PUSH_UNCONFIRMED, RATER_ASK, RATER_PREFIX, SUMMARY, VIA_DAEMON)
+from reminderd.core.words import (ESCALATE, NOT_RUNNING, NOTICE_SHOWN, PUSH_CANCELLED, PUSH_DUE, PUSH_FAILED,
+                                  PUSH_SENT, PUSH_TRY, PUSH_UNCONFIRMED, RATER_ASK, RATER_PREFIX, SUMMARY, VIA_DAEMON)
 from reminderd.push.deliver import Sender
 from reminderd.push.urls import mask
 
@@ -102,6 +102,7 @@ class Push:
         self._thread: threading.Thread | None = None
         self._sender = Sender()
         self._said_empty = False  # "nothing left to send" logged since the last message
+        self._replica_alerted: datetime | None = None  # the outage already alerted in this run
 
     @property
     def store(self) -> Store:
@@ -148,6 +149,48 @@ class Push:
         elif news:
             for message in alerts.missed_alerts(dose, med, self.config):
                 self._record(message, now)
+
+    # --- hooks from the replica's supervisor (its own thread) -----------------------------
+
+    @_never_raises
+    def on_replica_failing(self, since: datetime, error: str | None) -> None:
+        """The replica failed again, as it has since `since`: past a day, one alert for the
+        outage (its key names `since`, so a restart does not send it again)."""
+        d = self.shared
+        if since == self._replica_alerted or not alerts.replica_failing_too_long(since, d.now()):
+            return  # most failures: nothing to read or write
+        with d.lock:
+            if d.stopped:
+                return
+            now = d.now()
+            for message in alerts.replica_alerts(self.config, since, error, now):
+                self._tell(message, now)
+            self._replica_alerted = since
+
+    @_never_raises
+    def on_replica_working(self, since: datetime) -> None:
+        """A write reached the replica again after failing since `since`: whoever was told
+        of that outage is told it is over."""
+        d = self.shared
+        with d.lock:
+            if d.stopped:
+                return
+            now = d.now()
+            told = [json.loads(r["detail"])["to"] for r in self.store.events(
+                PUSH_DUE, NOTICE_SHOWN, detail={"key": alerts.replica_alert_key(since)})]
+            for message in alerts.replica_back(told, since, now, self.config.timezone):
+                self._tell(message, now)
+
+    def _tell(self, message: Message, now: datetime) -> None:
+        """Sent, or, to him without a phone, shown on the desktop: either once, as the log
+        remembers (a notice is recorded as NOTICE_SHOWN, with its key and to whom)."""
+        if message.to != alerts.DESKTOP:
+            self._record(message, now)
+        elif self.store.last_event_at(NOTICE_SHOWN, key=message.key) is None:
+            self.store.add_event(NOTICE_SHOWN, VIA_DAEMON, now, None,
+                                 {"key": message.key, "to": message.to, "kind": message.kind, "title": message.title})
+            log.info("push: %s shown on the desktop (no [push] set)", message.kind)
+            self.shared.show_plain(message.key, message.title, message.body)
 
     @_never_raises
     def started(self, now: datetime) -> None:

@@ -37,6 +37,9 @@ HISTORY = "720h"
 # client takes the first it prefers, so the key to pin is the known key of that type.
 GO_HOST_KEY_PREFERENCE = ("ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "ssh-rsa",
                           "ssh-ed25519")
+# What Litestream logs (at info) when a write has reached the replica: its sync working
+# again after errors, a snapshot, a compaction (which reads and writes the replica).
+WROTE_TO_REPLICA = ("replica sync recovered", "snapshot complete", "compaction complete")
 
 
 def window(settings: ReplicaSettings) -> timedelta:

@@ -37,6 +37,9 @@ class Written:
     restart_at: str | None = None  # …at this time
     stopped_at: str | None = None  # when it last stopped with the daemon
     behind_at_stop_s: float | None = None  # how far behind the replica was then (None: unknown)
+    # The first failure since a write last reached the replica; kept when the daemon stops
+    # (a laptop shut down every night still counts the outage from its start).
+    failing_since: str | None = None
 
     def write(self, path: Path) -> None:
         """Replaced whole (a reader never sees half of it), readable by the user alone."""

@@ -8,6 +8,13 @@ started again after 5 s, then 10, 20, … up to 5 minutes; one that ran for a wh
 starts from 5 s again. What goes wrong is logged and written down for `status` and
 `doctor` (state.Written), without any piece of the URL.
 
+An outage begins at the first failure (an error Litestream logs, or Litestream not
+running) since a write last reached the replica, and ends at the next one that does
+(`litestream.WROTE_TO_REPLICA`). Each failure and the end are told to the daemon
+(`on_failing`, `on_working`), which decides whom to tell: this thread hears of failures
+anyway (Litestream logs one at least every 15 s while its target is down, and a child
+that exits is started again within 5 minutes), so no timer watches the replica.
+
 The child gets SIGTERM if the daemon dies (setpriv's parent-death signal), so a daemon
 killed outright never leaves a second Litestream on the log for its next start, and it
 runs in its own session, so a Ctrl-C meant for the daemon reaches it through the daemon.
@@ -29,7 +36,7 @@ from typing import Callable
 
 from reminderd.core.config.settings import ReplicaSettings
 from reminderd.core.durations import format_duration
-from reminderd.push.urls import mask
+from reminderd.push.urls import mask, scrub
 from reminderd.replica import litestream
 from reminderd.replica.state import Written, state_path
 from reminderd.store.instants import from_iso, iso
@@ -50,13 +57,17 @@ THREAD_WAIT_S = 0.5
 class Replicator:
     """Keeps `litestream replicate` running for the log at `db` while the daemon runs."""
 
-    def __init__(self, db: Path, settings: ReplicaSettings, control_socket: Path,
-                 now: Callable[[], datetime]) -> None:
+    def __init__(self, db: Path, settings: ReplicaSettings, control_socket: Path, now: Callable[[], datetime],
+                 on_failing: Callable[[datetime, str | None], None] = lambda since, error: None,
+                 on_working: Callable[[datetime], None] = lambda since: None) -> None:
         self.db = db
         self.settings = settings
         self.control_socket = control_socket
         self.now = now
+        self.on_failing = on_failing  # (failing since, the last error): at every failure
+        self.on_working = on_working  # (it had failed since): once a write reached the replica again
         self.state_file = state_path(db)
+        self._failing_since = (Written.read(self.state_file) or Written()).failing_since
         self._stopping = threading.Event()
         self._lock = threading.Lock()  # the state file and the child, between this thread and stop()
         self._child: subprocess.Popen | None = None
@@ -108,8 +119,10 @@ class Replicator:
             wait = min(RESTART_S * 2 ** (failures - 1), RESTART_MAX_S)
             log.warning("replica: Litestream is not running; starting it again in %.0f s", wait)
             now = self.now()
-            down_since = None if ran_well else (Written.read(self.state_file) or Written()).down_since
+            written = Written.read(self.state_file) or Written()
+            down_since = None if ran_well else written.down_since
             self._write(down_since=down_since or iso(now), restart_at=iso(now + timedelta(seconds=wait)))
+            self._failing(written.error)
             self._stopping.wait(wait)
 
     def _run_child(self) -> None:
@@ -160,16 +173,35 @@ class Replicator:
             return
         if level not in ("ERROR", "WARN"):
             log.debug("replica: %s", message)
+            if message in litestream.WROTE_TO_REPLICA:
+                self._working()
             return
-        if message.startswith("shutdown sync"):
-            self._sync_failed_at_stop = True
         text = litestream.said(f"{message}: {detail}" if detail else message, url)
         log.warning("replica: %s", text)
         self._write(error=text, error_at=iso(self.now()))
+        if message.startswith("shutdown sync"):  # the daemon is stopping: not an outage
+            self._sync_failed_at_stop = True
+        else:
+            self._failing(text)
 
     def _failed(self, why: str) -> None:
         log.warning("replica: %s", why)
         self._write(pid=None, error=why, error_at=iso(self.now()))
+
+    def _failing(self, error: str | None) -> None:
+        """A failure: the outage began at the first one since a write last reached the replica."""
+        if self._failing_since is None:
+            self._failing_since = iso(self.now())
+            self._write(failing_since=self._failing_since)
+        # Scrubbed again: an error of reminderd's own (the SFTP server's key not known) names its user and host.
+        self.on_failing(from_iso(self._failing_since), scrub(error, self.settings.url or "") if error else None)
+
+    def _working(self) -> None:
+        """A write reached the replica: an outage, if there was one, is over."""
+        if self._failing_since is not None:
+            since, self._failing_since = self._failing_since, None
+            self._write(failing_since=None)
+            self.on_working(from_iso(since))
 
     def _behind_now(self) -> float | None:
         try:
