@@ -603,3 +603,28 @@ def test_the_phone_page_never_records_a_dose_it_does_not_show(removed: Cli, dose
     assert answer.status == "409 Conflict"
     assert said(answer).endswith("cannot be answered taken now; nothing was changed.")
     assert rows(removed, "SELECT count(*) FROM doses") == [(0,)]
+
+
+def test_an_old_open_row_given_up_at_start_is_not_reported_as_missed_while_stopped(store: Store) -> None:
+    """A row an older version left open (baclofen taken off the config after its dose fell
+    due, weeks ago) is given up at the first start by its own prescription; its contact is
+    not told that reminderd "was not running" for a dose weeks old: only what fell due in
+    the hours before a start is news."""
+    from tests.test_daemon_clock import DrivenDaemon
+    from tests.test_push import contact
+
+    partner = contact("Partner", "json://127.0.0.1:9/alerts", '["not-running"]')
+    before = parse_config(config_text(extra=baclofen('["08:00"]') + partner), "test", lambda: "UTC")
+    after = parse_config(config_text(extra=partner), "test", lambda: "UTC")
+    store.record_prescription(canonical_of(before), utc("2026-10-01 07:00"))
+    store.ensure_doses([s for s in slots_on(before, date(2026, 10, 1)) if s.medication == "baclofen"],
+                       utc("2026-10-01 07:00"))
+    store.record_prescription(canonical_of(after), utc("2026-10-01 08:30"))
+    d = DrivenDaemon(after, store, utc(f"{TODAY} 07:00"))
+    try:
+        d.daemon.push.started(utc(f"{TODAY} 07:00"))
+    finally:
+        d.daemon.push.stop()
+        d.close()
+    assert store.conn.execute("SELECT status FROM doses WHERE medication = 'baclofen'").fetchall() == [("missed",)]
+    assert store.conn.execute("SELECT detail FROM events WHERE kind = 'push-due'").fetchall() == []

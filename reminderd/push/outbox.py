@@ -143,9 +143,12 @@ class Push:
 
     @_never_raises
     def on_missed(self, dose: Dose, med: Medication, now: datetime, reason: str, news: bool) -> None:
-        """`news`: missed recently enough to tell (not days ago)."""
+        """`news`: missed recently enough to tell (not days ago). Given up at start because
+        no daemon ran: listed in the one not-running alert, if it is news (a row an older
+        version left open weeks ago is given up at start too, and is not)."""
         if self._starting and reason == NOT_RUNNING:
-            self._late_at_start.append(dose)
+            if news:
+                self._late_at_start.append(dose)
         elif news:
             for message in alerts.missed_alerts(dose, med, self.config):
                 self._record(message, now)
