@@ -20,7 +20,9 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 
-def load_config(path: str | os.PathLike[str]) -> Config:
+def load_config(path: str | os.PathLike[str], fresh_zone: bool = False) -> Config:
+    """The config at `path`; `fresh_zone`: the machine's zone, for a config that names
+    none, read anew (the running daemon's reload: tzlocal keeps its first answer)."""
     try:
         with open(path, encoding="utf-8") as file:
             text = file.read()
@@ -29,14 +31,21 @@ def load_config(path: str | os.PathLike[str]) -> Config:
                           str(path)) from None
     except (OSError, UnicodeDecodeError) as err:
         raise ConfigError([f"cannot read the file: {err}"], str(path)) from None
-    return with_named_files(parse_config(text, str(path), system_zone_name), os.path.dirname(os.fspath(path)))
+    zone = (lambda: system_zone_name(fresh=True)) if fresh_zone else system_zone_name
+    return with_named_files(parse_config(text, str(path), zone), os.path.dirname(os.fspath(path)))
 
 
 def system_zone_name(fresh: bool = False) -> str:
-    """The machine's time zone name ($TZ, /etc/localtime), "UTC" when it cannot be told.
-    tzlocal keeps its first answer for the life of the process: `fresh` reads the machine's
-    settings again (the running daemon, when they changed), and keeps the answer it had
-    while they cannot be read (half-written, or in conflict)."""
+    """The machine's time zone name ($TZ, /etc/localtime), "UTC" when it cannot be told."""
+    return machine_zone_name(fresh) or "UTC"
+
+
+def machine_zone_name(fresh: bool = False) -> str | None:
+    """The machine's time zone name, or None when it cannot be told (a zone file copied
+    into /etc/localtime with no name beside it). tzlocal keeps its first answer for the
+    life of the process: `fresh` reads the machine's settings again (the running daemon,
+    when they changed, and on a reload), and keeps the answer it had while they cannot be
+    read (half-written, or in conflict)."""
     try:
         import tzlocal  # comes with APScheduler; imported here so the CLI stays quick
 
@@ -48,9 +57,9 @@ def system_zone_name(fresh: bool = False) -> str:
                 tzlocal.reload_localzone()
             except Exception:  # half-written or in conflict: the answer it had stands
                 pass
-        return tzlocal.get_localzone_name() or "UTC"
-    except Exception:  # tzlocal raises several kinds on odd systems; UTC is a safe answer
-        return "UTC"
+        return tzlocal.get_localzone_name() or None
+    except Exception:  # tzlocal raises several kinds on odd systems
+        return None
 
 
 def with_named_files(config: Config, folder: str | os.PathLike[str]) -> Config:

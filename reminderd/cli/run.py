@@ -45,7 +45,7 @@ def run(app: App) -> None:
     window = [sys.executable, "-m", "reminderd", "--config", str(app.config_path), "--db", str(app.db_path),
               "checkin", "--window"]
     daemon = Daemon(config, app.store, make_notifier(config.notifications.backend),
-                    reload_config=lambda: load_config(app.config_path), checkin_window_command=window)
+                    reload_config=lambda: load_config(app.config_path, fresh_zone=True), checkin_window_command=window)
     from reminderd.doctor import log_startup_problems
 
     daemon.after_start = lambda: log_startup_problems(app.db_path, config.notifications.backend)

@@ -38,8 +38,10 @@ class MachineZone(FolderWatch):
         return super().changed()
 
     @staticmethod
-    def now() -> ZoneInfo:
-        """The machine's zone as it is set now, read anew."""
-        from reminderd.config_file import system_zone_name
+    def now() -> ZoneInfo | None:
+        """The machine's zone as it is set now, read anew; None when its name cannot be
+        told (a zone file copied into /etc/localtime alone): not taken for UTC."""
+        from reminderd.config_file import machine_zone_name
 
-        return machine_zone(system_zone_name(fresh=True))
+        name = machine_zone_name(fresh=True)
+        return None if name is None else machine_zone(name)

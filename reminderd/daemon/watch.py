@@ -149,7 +149,10 @@ class Watch:
         if not self.shared.config.zone_from_system:
             return
         zone = self._zone.now()
-        if zone.key != self.shared.config.timezone.key:
+        if zone is None:
+            log.warning("the machine's time zone changed but has no name reminderd can read (a zone file copied into "
+                        "/etc/localtime?); the doses stay in %s", self.shared.config.timezone.key)
+        elif zone.key != self.shared.config.timezone.key:
             self.follow_zone(zone)
 
 
