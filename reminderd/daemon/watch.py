@@ -61,6 +61,7 @@ class Watch:
         self._log_unread = False  # a write was heard but its commit could not be read yet
         self._writes = LogWrites(shared.store.path)
         self._zone = MachineZone()
+        self._zone_nameless = False  # said once, not at every look (every 30 s without a watch)
         self._zone_looked = time.monotonic()
 
     def mark(self) -> None:
@@ -149,7 +150,10 @@ class Watch:
         if not self.shared.config.zone_from_system:
             return
         zone = self._zone.now()
+        was_nameless, self._zone_nameless = self._zone_nameless, zone is None
         if zone is None:
+            if was_nameless:
+                return
             log.warning("the machine's time zone changed but has no name reminderd can read (a zone file copied into "
                         "/etc/localtime?); the doses stay in %s", self.shared.config.timezone.key)
         elif zone.key != self.shared.config.timezone.key:
