@@ -204,6 +204,23 @@ def test_a_look_at_the_zone_follows_the_machine_only_for_a_config_that_names_non
     assert followed == [machine]
 
 
+def test_a_zone_with_no_name_is_said_once_and_never_followed(watch, caplog) -> None:
+    """A zone file copied into /etc/localtime alone has no name: kept, and said once, not at
+    every look (every 30 s where the kernel refuses the watch of /etc)."""
+    from zoneinfo import ZoneInfo
+
+    followed: list[ZoneInfo] = []
+    watch.follow_zone = followed.append
+    watch.shared.config = watch.shared.config._replace(zone_from_system=True)
+    watch._zone.now = lambda: None
+    with caplog.at_level("WARNING", logger="reminderd"):
+        for _ in range(3):
+            watch._look_at_zone()
+    assert followed == []
+    assert [r.getMessage().startswith("the machine's time zone changed but has no name") for r in caplog.records] \
+        == [True]
+
+
 @pytest.mark.system  # one real try through Apprise's sending child
 def test_the_push_thread_waits_for_the_next_retry_not_a_second(store) -> None:
     """At rest it has no timeout; with a retry pending it looks again when the retry is
