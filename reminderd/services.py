@@ -20,7 +20,7 @@ from reminderd.core.config.settings import Config, Medication
 from reminderd.core.config.values import format_slot
 from reminderd.core.doses import Dose
 from reminderd.errors import DoseError, UsageError
-from reminderd.core.prescriptions import History, no_row_yet, unrecorded
+from reminderd.core.prescriptions import PRESCRIBED, History, no_row_yet, unrecorded
 from reminderd.core.schedule import Slot, local_instant
 from reminderd.store import ANSWER_FIELDS, Store, from_iso
 from reminderd.core.supply import Supply, supply_left
@@ -130,12 +130,6 @@ def around_day(config: Config, day: date) -> tuple[datetime, datetime]:
     return midnight - DAY_SPREAD, midnight + DAY_SPREAD + timedelta(days=1)
 
 
-# What a prescription says of a medication: the rules that judge a dose (its windows and
-# gaps, its slots and amount), as against how reminderd reminds of it.
-PRESCRIBED = ("dose", "times", "steps", "until", "as_needed", "max_per_day", "give_up_after", "early_window",
-              "min_gap")
-
-
 def _as_prescribed(config: Config, prescribed: Medication | None, name: str, dose: str) -> Medication:
     """The medication by the rules of a prescription, with the config's reminding settings
     (snooze, remind_every, supply); one no prescription has is judged by the defaults."""
@@ -153,9 +147,10 @@ def _merged(current: Medication, prescribed: Medication) -> Medication:
 
 def planned_dose(store: Store, config: Config, dose: Dose, history: History | None = None) -> PlannedDose:
     """A row as the plan has it: with the medication it is judged by."""
+    history = history or history_of(store, config)
     found = [p for p in doses_between(store, config, dose.due, dose.due + SECOND, dose.medication, history)
              if p.dose.id == dose.id]
-    return found[0] if found else PlannedDose(dose, _rules(config, history or history_of(store, config), None, dose))
+    return found[0] if found else PlannedDose(dose, _rules(config, history, None, dose))
 
 
 def judged(store: Store, config: Config, doses: Sequence[Dose], history: History | None = None) -> dict[int, Medication]:
@@ -216,11 +211,12 @@ def due_at(store: Store, config: Config, when: datetime, only_if_several: bool =
     from reminderd.core.grouping import due_now
 
     history = history_of(store, config)
-    if only_if_several and len({m.name for c in (config, history.at(when)) for m in c.medications if not m.as_needed}) < 2:
+    both = (config, history.at(when))
+    if only_if_several and len({m.name for c in both for m in c.medications if not m.as_needed}) < 2:
         return []
-    longest = max((m.give_up_after for c in (config, history.at(when)) for m in c.medications), default=SECOND)
+    longest = max((m.give_up_after for c in both for m in c.medications), default=SECOND)
     doses = doses_between(store, config, when - longest, when + config.group_within + SECOND, history=history)
-    order = {m.name: m for c in (config, history.at(when)) for m in c.medications}
+    order = {m.name: m for c in both for m in c.medications}
     rules_of = {p.dose: p.med for p in doses}
     return due_now(list(rules_of), order, when, config.group_within, rules_of.get)
 
@@ -358,23 +354,22 @@ def _row(store: Store, dose_id: int) -> Dose:
 def _take_as_needed(store: Store, config: Config, med: Medication, when: datetime, now: datetime,
                     force: bool, via: str) -> Answer:
     """An as-needed (PRN) dose: a row of its own, numbered within its local day, checked
-    against `max_per_day` and `min_gap` unless forced."""
+    against `max_per_day` and `min_gap` unless forced. Inside `take`'s write transaction."""
     day = when.astimezone(config.timezone).date()
-    with store.write():
-        start_supply_counts(store, config, now)
-        that_day = store.doses_on_dates(day, day, med.name)
-        taken = [d for d in that_day if d.status == TAKEN]
-        if med.max_per_day is not None and len(taken) >= med.max_per_day and not force:
-            raise DoseError(
-                f"{med.name} was already taken {len(taken)} time(s) on {day}, the most allowed a day "
-                f"(max_per_day = {med.max_per_day}). If you really took another, record it with --force")
-        slot = f"{AS_NEEDED_SLOT}{len(that_day) + 1}"
-        store.ensure_doses([Slot(when, med.name, day, slot, med.dose)], now)
-        dose = store.dose_at(med.name, day, slot)
-        assert dose is not None
-        nearby = store.taken_doses(med.name, when - med.min_gap, when + med.min_gap)
-        taken_dose = rules.take(dose, med, when, now, via, nearby, force=force, tz=config.timezone)
-        store.save_dose(taken_dose, TAKEN, via, now, {"taken_at": when.isoformat(), "force": force})
+    start_supply_counts(store, config, now)
+    that_day = store.doses_on_dates(day, day, med.name)
+    taken = [d for d in that_day if d.status == TAKEN]
+    if med.max_per_day is not None and len(taken) >= med.max_per_day and not force:
+        raise DoseError(
+            f"{med.name} was already taken {len(taken)} time(s) on {day}, the most allowed a day "
+            f"(max_per_day = {med.max_per_day}). If you really took another, record it with --force")
+    slot = f"{AS_NEEDED_SLOT}{len(that_day) + 1}"
+    store.ensure_doses([Slot(when, med.name, day, slot, med.dose)], now)
+    dose = store.dose_at(med.name, day, slot)
+    assert dose is not None
+    nearby = store.taken_doses(med.name, when - med.min_gap, when + med.min_gap)
+    taken_dose = rules.take(dose, med, when, now, via, nearby, force=force, tz=config.timezone)
+    store.save_dose(taken_dose, TAKEN, via, now, {"taken_at": when.isoformat(), "force": force})
     return Answer(taken_dose)
 
 
@@ -564,7 +559,6 @@ def sent_to(store: Store, config: Config, name: str, night: date) -> list:
     named. A message may have reached her from its first try that did not fail: one her
     server acknowledged, one whose answer was not seen, or one still being sent."""
     from reminderd.core.rating import TELLING_ALERTS, Sent, nights_told
-    from reminderd.core.schedule import local_instant
 
     tz = config.timezone
     since = local_instant(night - timedelta(days=1), datetime.min.time(), tz)

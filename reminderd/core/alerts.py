@@ -17,6 +17,7 @@ from reminderd.core.clock import local_time
 from reminderd.core.config.settings import Config, Contact, Medication, Rater
 from reminderd.core.doses import Dose, Remind, give_up_at, reminder_text
 from reminderd.core.schedule import local_instant
+from reminderd.core.typed import as_typed
 from reminderd.core.words import (ESCALATE, MISSED, MISSED_ALERT, NOT_RUNNING_ALERT, PENDING, RATER_ASK, RATER_PREFIX,
                                   REPLICA_ALERT, REPLICA_BACK, SKIPPED, SUMMARY, TAKEN)
 
@@ -224,10 +225,8 @@ def next_summary_at(contact: Contact, now: datetime, tz: ZoneInfo) -> datetime:
 
 def rater_ask(rater: Rater, night: date, page: str | None) -> Message:
     """Her morning message: the link to her page, and nothing about his doses."""
-    import shlex
-
     where = (f"Answer on your page: {page}" if page else
-             f"Answer with: reminderd checkin --rater {shlex.quote(rater.name)}")
+             f"Answer with: reminderd checkin --rater {as_typed(rater.name)}")
     return Message(f"{RATER_ASK}:{night.isoformat()}", RATER_PREFIX + rater.name, RATER_ASK, "How was last night?",
                    f"How much did his spasms disturb the night of {night:%a %d %b}? {where}")
 

@@ -26,7 +26,6 @@ from zoneinfo import ZoneInfo
 from reminderd.core.clock import local_time
 
 SENT, REFUSED, UNREACHED, UNCONFIRMED = "sent", "refused", "unreached", "unconfirmed"
-RETRIED = (REFUSED, UNREACHED)
 # Backoff between tries of one message; the last delay repeats until GIVE_UP_AFTER.
 RETRY_DELAYS = (timedelta(seconds=30), timedelta(minutes=1), timedelta(minutes=2), timedelta(minutes=4),
                 timedelta(minutes=8), timedelta(minutes=15))

@@ -158,8 +158,7 @@ def timing(late_minutes: int, on_time_window: timedelta) -> str:
         kind = "late" if late_minutes > 0 else "early"
     if late_minutes == 0:
         return f"{kind}, to the minute"
-    hours, minutes = divmod(abs(late_minutes), 60)
-    span = " ".join(part for part in (f"{hours} h" if hours else "", f"{minutes} min" if minutes else "") if part)
+    span = hours_and_minutes(timedelta(minutes=abs(late_minutes)))
     return f"{kind}, {span} {'after' if late_minutes > 0 else 'before'}"
 
 

@@ -77,8 +77,11 @@ class PrescriptionError(ValueError):
 
 
 KEYS = ("timezone", "on_time_window", "medications")
-MEDICATION_KEYS = ("name", "dose", "times", "steps", "until", "as_needed", "max_per_day", "give_up_after",
-                   "early_window", "min_gap")
+# What a prescription says of a medication: the rules that judge a dose (its windows and
+# gaps, its slots and amount), as against how reminderd reminds of it.
+PRESCRIBED = ("dose", "times", "steps", "until", "as_needed", "max_per_day", "give_up_after", "early_window",
+              "min_gap")
+MEDICATION_KEYS = ("name", *PRESCRIBED)
 # The zone and the on-time window, required here, read by the config's own parsers.
 ZONE_KEYS = {key: (TOP_KEYS[key][0], True) for key in ("timezone", "on_time_window")}
 

@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 from reminderd.core.analysis.nights import night_of_dose
 from reminderd.core.checkin import WOKE_MAX, Question, answer_parts, check_night, parse_answer
+from reminderd.core.typed import as_typed
 from reminderd.core.words import MISSED_ALERT, NOT_RUNNING_ALERT, SUMMARY, VIA_CLI, VIA_PHONE
 from reminderd.errors import UsageError
 
@@ -184,12 +185,6 @@ def config_warnings(config: Any) -> list[str]:
                 f"the alerts if he relies on them; otherwise take them out of contact[{j}].alerts")
         if rater.url is None and config.remote is None:
             warnings.append(f"rater[{i}] {rater.name!r} has no url and there is no [remote] page: she can only "
-                            f"answer at this machine, with: reminderd checkin --rater {_quoted(rater.name)}")
+                            f"answer at this machine, with: reminderd checkin --rater {as_typed(rater.name)}")
     return warnings
-
-
-def _quoted(name: str) -> str:
-    import shlex
-
-    return shlex.quote(name)
 

@@ -73,8 +73,6 @@ CAVEAT = (
     "allowed for. It is not a clinical trial; talk to your prescriber before changing "
     "anything. Never skip a dose to test this."
 )
-ADJUSTED_FOR = ("the night before (a bad night tends to follow a bad night, and can make the next dose "
-                "easier to forget)", "a miss the night before", "a slow trend", "the day of the week")
 METHOD = ("regression of the night's severity on its doses (missed, evening or earlier, hours late, early, "
           "a miss the night before) with AR(1) errors (prewhitened; a gap of d nights as phi^d), a slow "
           "trend, the day of the week and the check-in's 'something else'; p-value and 95% interval by "
@@ -119,11 +117,15 @@ class Figure:
     estimate: float | None  # None when refused
     ci95: tuple[float, float] | None
     p_value: float | None
-    smallest_p: float | None  # 1 / rotations: the test cannot give less
     refused: str | None  # why no number is given, in a sentence; None when one is
     more_nights_needed: int  # in whichever group is short
     more_episodes_needed: int
     rotations: int  # alignments the test compared (0 when refused before testing)
+
+    @property
+    def smallest_p(self) -> float | None:
+        """1 / rotations: the test cannot give less; None without a number."""
+        return 1 / self.rotations if self.estimate is not None else None
 
     def to_json_dict(self) -> dict[str, Any]:
         return {
@@ -295,8 +297,7 @@ def _figure(exposure: str, calendar: Sequence[date], rated: Mapping[date, Labell
     more_episodes = max(0, min_episodes - episodes)
 
     def refuse(reason: str, more_episodes: int = more_episodes, rotations: int = 0) -> Figure:
-        return Figure(exposure, n, base, episodes, None, None, None, None, reason, more_nights, more_episodes,
-                      rotations)
+        return Figure(exposure, n, base, episodes, None, None, None, reason, more_nights, more_episodes, rotations)
 
     if more_nights:
         return refuse(f"too few nights: {n} after {NAMES[exposure]} and {base} after every dose was taken "
@@ -314,8 +315,8 @@ def _figure(exposure: str, calendar: Sequence[date], rated: Mapping[date, Labell
         # The runs cover so much of the calendar that no shift is rejected at 5%.
         return refuse("the episodes are too few or too long for a 95% interval: no effect size could be "
                       "ruled out", max(1, more_episodes), result.rotations)
-    return Figure(exposure, n, base, episodes, result.estimate, result.interval, result.p_value,
-                  1 / result.rotations, None, 0, 0, result.rotations)
+    return Figure(exposure, n, base, episodes, result.estimate, result.interval, result.p_value, None, 0, 0,
+                  result.rotations)
 
 
 def _nights(k: int) -> str:

@@ -63,7 +63,6 @@ class RegressionResult:
     interval: tuple[float, float] | None  # None: unbounded at this level
     rotations: int  # shifts where the target could be estimated (the observed one included)
     phi: float  # the AR(1) coefficient used
-    residual_df: int
 
 
 def ar1_coefficient(values: np.ndarray, covariates: np.ndarray) -> float:
@@ -170,7 +169,7 @@ class RotationRegression:
         estimate = float(stats[0, 0] / stats[0, 5])
         step = max(math.sqrt(max(stats[0, 2], 0.0) / df / stats[0, 5]), 0.01)
         interval = inverted(p_of, estimate, step, 1 - confidence, self.spread, len(stats))
-        return RegressionResult(estimate, p_of(0.0), interval, len(stats), self.phi, int(df))
+        return RegressionResult(estimate, p_of(0.0), interval, len(stats), self.phi)
 
 
 def rotation_regression(values: Sequence[float | None], exposures: Sequence[Sequence[float]],
