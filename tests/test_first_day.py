@@ -9,6 +9,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -103,3 +104,27 @@ def test_a_first_day_leaves_no_trace_and_uninstall_keeps_his_record(tmp_path: Pa
     config = home.home / ".config" / "reminderd" / "config.toml"
     assert config.read_text() == HIS_CONFIG and his_log.exists()
     assert f"Kept your config, {config}, and your log, {his_log}" in gone.stdout
+
+
+@pytest.mark.system  # a process of its own, in a home folder of its own
+def test_uninstall_purge_deletes_the_usual_folders_with_what_is_beside_the_log_and_config(tmp_path: Path) -> None:
+    """--purge, with the config and the log in their usual folders: the folders go, with the
+    phone page's pairing beside the log and a url_file beside the config (after an export)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("REMINDERD_", "XDG_", "DBUS_"))}
+    env |= {"HOME": str(tmp_path), "XDG_RUNTIME_DIR": str(tmp_path / "run"),
+            "DBUS_SYSTEM_BUS_ADDRESS": f"unix:path={tmp_path}/no-system-bus"}
+    (tmp_path / "run").mkdir(mode=0o700)
+    config, data = tmp_path / ".config" / "reminderd", tmp_path / ".local" / "share" / "reminderd"
+
+    def reminderd(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "reminderd", *args], env=env, capture_output=True, text=True,
+                              timeout=60)
+
+    assert reminderd("init").returncode == 0
+    assert reminderd("status").returncode == 0  # makes the log
+    (config / "push-url").write_text("ntfy://secret\n")
+    (data / "remote-pairing.json").write_text("{}")
+    gone = reminderd("uninstall", "--purge", "--yes")
+    assert gone.returncode == 0, gone.stderr
+    assert not config.exists() and not data.exists(), gone.stdout
+    assert [p.name for p in tmp_path.glob("reminderd-log-*.json")]  # exported first

@@ -144,7 +144,7 @@ def _delete_data(app: App) -> None:
 
     for given, usual, delete in ((app.db_path, paths.db_path(None), _delete_log),
                                  (app.config_path, paths.default_config_path(), Path.unlink)):
-        if given == usual and given.parent.exists():
+        if os.fspath(given) == usual and given.parent.exists():  # paths gives strings
             shutil.rmtree(given.parent)
             click.echo(f"Deleted {given.parent}")
         elif given.exists():
