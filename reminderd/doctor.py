@@ -295,7 +295,6 @@ def judge_service(props: Mapping[str, str]) -> Finding:
 
 
 def check_service() -> list[Finding]:
-    env = systemctl_user("show-environment", timeout=SUBPROCESS_TIMEOUT_S)
     from reminderd import paths
 
     unit, autostart = paths.unit_path().exists(), paths.autostart_path().exists()
@@ -306,6 +305,7 @@ def check_service() -> list[Finding]:
                         "Keep one: reminderd install-service (it removes the other)")]
     if autostart:
         return [ok("service", f"started at login by the autostart entry {paths.autostart_path()}")]
+    env = systemctl_user("show-environment", timeout=SUBPROCESS_TIMEOUT_S)  # not needed above
     if env is None or env.returncode != 0:
         why = "systemctl is not installed" if env is None else (env.stderr.strip().splitlines() or ["?"])[-1]
         return [Finding("service", WARNING, f"no systemd user manager here ({why})",

@@ -23,15 +23,18 @@ if TYPE_CHECKING:
 def off_banner(store: Store, db_path: Path, now: datetime, tz: tzinfo) -> str | None:
     """"Reminders are off: …" with why and how to start them, or None while a daemon
     reminds from this log."""
-    started, stopped = store.daemon_runs()
-    return banner(running_daemon(paths.lock_path(db_path)), db_path, started, stopped, how_to_start, now, tz)
+    holder = running_daemon(paths.lock_path(db_path))
+    # The log's record of runs matters only when no daemon holds the lock (the usual case
+    # is one that does: then the log is not read for this).
+    started, stopped = store.daemon_runs() if holder is None else (None, None)
+    return banner(holder, db_path, started, stopped, how_to_start, now, tz)
 
 
 def banner(holder: Holder | None, db_path: str | Path, started: datetime | None, stopped: datetime | None,
            start_with: str | Callable[[], str], now: datetime, tz: tzinfo) -> str | None:
     """The words for what the lock and the log say (pure)."""
     if holder is not None:
-        if holder.log is None or _same_file(holder.log, db_path):
+        if holder.log is None or same_file(holder.log, db_path):
             return None
         return (f"Reminders are off for this log: the running daemon (pid {holder.pid or 'unknown'}) reminds "
                 f"from {holder.log}.")
@@ -89,7 +92,7 @@ def _when(instant: datetime, now: datetime, tz: tzinfo) -> str:
     return local_time(instant, tz, "%H:%M" if same_day else "%a %d %b %H:%M")
 
 
-def _same_file(a: str | Path, b: str | Path) -> bool:
+def same_file(a: str | Path, b: str | Path) -> bool:
     try:
         return os.path.samefile(a, b)
     except OSError:  # one of them is not there (yet): compare the names

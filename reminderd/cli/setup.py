@@ -3,7 +3,6 @@ and the manual page made from the commands' own help."""
 
 from __future__ import annotations
 
-import os
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -219,14 +218,10 @@ def _running_daemon_note(app: App, path: Path) -> None:
     """A daemon reads its config when it starts and on a reload, never by itself: after
     an edit, "ok" alone would let him think the change is in force."""
     from reminderd.lock import running_daemon
-    from reminderd.reminding import how_to_reload
+    from reminderd.reminding import how_to_reload, same_file
 
     holder = running_daemon(paths.lock_path(app.db_path))
-    try:
-        same = holder is not None and holder.config is not None and os.path.samefile(holder.config, path)
-    except OSError:
-        same = False
-    if same:
+    if holder is not None and holder.config is not None and same_file(holder.config, path):
         click.echo(f"The running daemon (pid {holder.pid or 'unknown'}) reminds by this file as it was when it "
                    f"started or was last reloaded; to put a change in force: {how_to_reload(holder.pid)}")
 

@@ -34,8 +34,14 @@ class MachineZone(FolderWatch):
                          "time zone", f"looking at the time zone every {CHECK_S:.0f} s instead")
 
     def changed(self) -> bool:
+        # Any write in /etc wakes the watch: only a change of the zone's entries waits for
+        # timedated's second write (taken with it, so the zone is read once).
+        if not super().changed():
+            return False
         threading.Event().wait(SETTLE_S)
-        return super().changed()
+        if self.watching:  # the first read may have ended the watch
+            super().changed()
+        return True
 
     @staticmethod
     def now() -> ZoneInfo | None:

@@ -31,6 +31,7 @@ from reminderd.daemon.supply import warn_supply
 from reminderd.notify.base import Reminder
 
 if TYPE_CHECKING:
+    from reminderd.core.prescriptions import History
     from reminderd.push.outbox import Push
 
 log = logging.getLogger("reminderd")
@@ -116,7 +117,8 @@ class DoseTimers:
             # of a medication the running config lacks (added and recorded by a command
             # before a reload, or taken off after the dose was due) is reminded and given
             # up like any other, and a window changed since it fell due does not move it.
-            med = services.judged(s.store, config, [dose]).get(dose.id)
+            history = services.history_of(s.store, config)  # read once for the tick
+            med = services.judged(s.store, config, [dose], history).get(dose.id)
             now = s.now()
             if med is None or med.as_needed:
                 # Nothing prescribes it (or it is taken only as needed): not reminded,
@@ -127,8 +129,8 @@ class DoseTimers:
             decision = rules.decide(dose, med, now,
                                     restarting=restarting and not self._reminded_since_start(dose))
             first_reminder = isinstance(decision, Remind) and decision.number == 1
-            group = self.group(dose)
-            meds = self.meds(group) if len(group) > 1 else {med.name: med}
+            group = self.group(dose, history)
+            meds = self.meds(group, history) if len(group) > 1 else {med.name: med}
             if isinstance(decision, Remind) and len(group) > 1:
                 dose, show = self._remind_group(group, meds, dose, now, said)
                 decision = rules.decide(dose, med, now)
@@ -182,18 +184,18 @@ class DoseTimers:
         return (self.started_at is not None and dose.last_reminded_at is not None
                 and dose.last_reminded_at >= self.started_at.replace(microsecond=0))
 
-    def group(self, dose: Dose) -> tuple[Dose, ...]:
+    def group(self, dose: Dose, history: History | None = None) -> tuple[Dose, ...]:
         """The doses reminded together with `dose` (itself alone, mostly)."""
         s = self.shared
         day = dose.local_date
         near = s.store.doses_on_dates(day - timedelta(days=1), day + timedelta(days=1))
-        judged = services.judged(s.store, s.config, near)
+        judged = services.judged(s.store, s.config, near, history)
         reminded = [d for d in near if (m := judged.get(d.id)) is not None and not m.as_needed]
         return grouping.group_of(dose, reminded, s.config.group_within)
 
-    def meds(self, group: tuple[Dose, ...]) -> dict[str, Medication]:
+    def meds(self, group: tuple[Dose, ...], history: History | None = None) -> dict[str, Medication]:
         """Each medication of a group as its dose is judged (a group has one dose of each)."""
-        judged = services.judged(self.shared.store, self.shared.config, group)
+        judged = services.judged(self.shared.store, self.shared.config, group, history)
         return {d.medication: judged[d.id] for d in group if d.id in judged}
 
     def _remind_group(self, group: tuple[Dose, ...], meds: dict[str, Medication], owed: Dose, now: datetime,
@@ -232,7 +234,8 @@ class DoseTimers:
             return
         s = self.shared
         with s.lock:  # its callers (a tick, a group's button) hold it and have checked `stopped`
-            group = self.group(s.store.dose(first.id) or first)
+            history = services.history_of(s.store, s.config)
+            group = self.group(s.store.dose(first.id) or first, history)
             group_key = grouping.group_key(group)
             now = s.now()
             listed = grouping.listed(group, now)
@@ -241,7 +244,7 @@ class DoseTimers:
                 return
             self._group_shown[group_key] = ids
             config = s.config
-            meds = self.meds(group) if listed else {}
+            meds = self.meds(group, history) if listed else {}
         if listed:
             s.notifier.show(reminders.group_reminder(config, group_key, listed, meds, now))
         else:

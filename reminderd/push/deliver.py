@@ -12,7 +12,7 @@ import sys
 import threading
 from dataclasses import dataclass
 
-from reminderd.core.delivery import UNCONFIRMED, UNREACHED
+from reminderd.core.delivery import SENT, UNCONFIRMED, UNREACHED
 from reminderd.push.urls import scrub
 
 CONNECT_S = 10.0  # reaching the server: name, connection, TLS
@@ -26,7 +26,7 @@ class Result:
 
     @property
     def sent(self) -> bool:
-        return self.outcome == "sent"
+        return self.outcome == SENT
 
 
 def limit_s(answer_s: float) -> float:

@@ -16,6 +16,7 @@ from reminderd.core.analysis.effect import (
     UNITS,
     WEEKDAY_NIGHTS,
     Figure,
+    nights_text,
     p_text,
 )
 from reminderd.core.analysis.records import EARLY, LATE, ON_TIME
@@ -40,10 +41,6 @@ def _num(x: float | None, digits: int = 1) -> str:
 def signed(x: float) -> str:
     text = f"{x:+.1f}"
     return "0.0" if text in ("+0.0", "-0.0") else text.replace("-", "\u2212")
-
-
-def _nights(k: int) -> str:
-    return f"{k} night" if k == 1 else f"{k} nights"
 
 
 # --- the finding ------------------------------------------------------------------------
@@ -189,7 +186,7 @@ def nights_line(report: Report) -> str:
     if not shown:
         return "No night of this period has come to its check-in yet."
     checked = sum(1 for n in report.nights.nights if shown[0] <= n.night <= shown[-1])
-    return (f"{_nights(len(shown))}, {shown[0]:%-d %b} to {shown[-1]:%-d %b %Y}: {checked} with a check-in; a night "
+    return (f"{nights_text(len(shown))}, {shown[0]:%-d %b} to {shown[-1]:%-d %b %Y}: {checked} with a check-in; a night "
             f"is labelled by the doses due in the 24 hours before bedtime ({report.bedtime}), as they stood at its "
             f"check-in.")
 
@@ -211,7 +208,7 @@ def methods_lines(report: Report) -> list[str]:
         "counted twice. The reference is a night after every dose was taken on time.",
         f"Allowed for in every figure: the night before (the nights' autocorrelation, {phi}, taken out by "
         "prewhitening: regression with AR(1) errors, a gap of d nights counting as phi^d); a slow trend; "
-        f"{weekday}; and the {_nights(e.nights.get('other_cause', 0))} whose check-in said "
+        f"{weekday}; and the {nights_text(e.nights.get('other_cause', 0))} whose check-in said "
         f"{OTHER_CAUSE_SHORT} (unwell, an infection, heat, alcohol, a relapse). Only a cause recorded that way "
         "can be allowed for.",
         "p-values and 95% intervals: the whole sequence of the nights' doses is rotated round the calendar against "

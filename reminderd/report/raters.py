@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from reminderd.core.analysis.effect import Effect
+from reminderd.core.analysis.effect import Effect, nights_text
 from reminderd.core.analysis.raters import RaterAnalysis, agreement_words
 from reminderd.report.figures import LABEL_NAMES, signed
 
@@ -34,8 +34,8 @@ def figure_cells(name: str, e: Effect, rated: int) -> list[Any]:
 
 
 def counts_line(r: RaterAnalysis) -> str:
-    return (f"{r.rater} rated {_nights(r.rated)} ({r.blinded} blinded: nothing reminderd sent had named that "
-            f"night's doses before she answered); {_nights(r.both)} were rated by both.")
+    return (f"{r.rater} rated {nights_text(r.rated)} ({r.blinded} blinded: nothing reminderd sent had named that "
+            f"night's doses before she answered); {nights_text(r.both)} were rated by both.")
 
 
 def night_rows(report: Report, r: RaterAnalysis) -> list[list[Any]]:
@@ -91,7 +91,3 @@ def json_list(report: Report) -> list[dict[str, Any]]:
         data["nights"] = [night | {"his_severity": his.get(night["night"])} for night in data["nights"]]
         out.append(data)
     return out
-
-
-def _nights(k: int) -> str:
-    return f"{k} night" if k == 1 else f"{k} nights"

@@ -319,7 +319,8 @@ def _figure(exposure: str, calendar: Sequence[date], rated: Mapping[date, Labell
                   result.rotations)
 
 
-def _nights(k: int) -> str:
+def nights_text(k: int) -> str:
+    """"1 night", "2 nights": a count of nights in words."""
     return f"{k} night" if k == 1 else f"{k} nights"
 
 
@@ -361,7 +362,7 @@ def _summary(figures: Mapping[str, Figure], first: date | None, last: date | Non
                    f"{' and '.join(wanted)}")
         elif missed.more_episodes_needed and missed.episodes < min_episodes:
             more = missed.more_episodes_needed
-            why = (f"the {_nights(missed.nights)} after a missed dose come from {missed.episodes} separate "
+            why = (f"the {nights_text(missed.nights)} after a missed dose come from {missed.episodes} separate "
                    f"{'episode' if missed.episodes == 1 else 'episodes'}, and bad nights come in runs, so they "
                    f"are too few to tell an effect from a run of bad nights; it needs {more} more separate "
                    f"{'episode' if more == 1 else 'episodes'}")
@@ -375,7 +376,7 @@ def _summary(figures: Mapping[str, Figure], first: date | None, last: date | Non
     parts = [
         f"Nights after a missed dose were {_difference_phrase(missed.estimate)} on the 0\u20133 spasm "
         f"severity scale than nights after every dose was taken (95% interval {_number(low)} to "
-        f"{_number(high)}; {p_text(missed.p_value or 1.0, missed.smallest_p)}), over {_nights(calendar)} "
+        f"{_number(high)}; {p_text(missed.p_value or 1.0, missed.smallest_p)}), over {nights_text(calendar)} "
         f"from {period}."
     ]
     if low <= 0 <= high:
